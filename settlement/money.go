@@ -1,0 +1,151 @@
+package settlement
+
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
+
+// Won is an amount of Korean won. KRW has no minor unit, so a Won is a
+// whole number of won; every amount that crosses a package boundary is a Won.
+type Won int64
+
+// Rate is a ratio in PortOne's milli-percent units: 10000 is 10 %, 100000 is
+// 100 %. It is the unit of contract fee rates, additional-fee rates and
+// discount share rates.
+type Rate int64
+
+// RateScale is the Rate that means 100 %.
+const RateScale Rate = 100000
+
+// VATRate is the Korean VAT rate (10 %) in Rate units.
+const VATRate Rate = 10000
+
+// String formats r as a percentage, for error messages and logs.
+func (r Rate) String() string {
+	return decimal.New(int64(r), -3).String() + "%"
+}
+
+// RoundMode is how a formula result with a fractional won is made whole.
+// The names are PortOne's console options: DOWN (내림), UP (올림) and
+// HALF_UP (반올림; PortOne calls it OFF).
+type RoundMode string
+
+// The rounding modes PortOne offers.
+const (
+	RoundDown   RoundMode = "DOWN"
+	RoundUp     RoundMode = "UP"
+	RoundHalfUp RoundMode = "HALF_UP"
+)
+
+// ParseRoundMode reads a rounding mode name. "OFF" is PortOne's name for
+// HALF_UP and is accepted as such; the empty string means DOWN, PortOne's
+// documented default.
+func ParseRoundMode(s string) (RoundMode, error) {
+	switch s {
+	case "", "DOWN":
+		return RoundDown, nil
+	case "UP":
+		return RoundUp, nil
+	case "HALF_UP", "OFF":
+		return RoundHalfUp, nil
+	}
+	return "", fmt.Errorf("rounding mode %q: must be DOWN, UP or HALF_UP", s)
+}
+
+// Rounding holds the two rounding policies a merchant sets in PortOne's
+// console: one for fee-like formula results (platform fee, additional fee,
+// discount share) and one for VAT.
+type Rounding struct {
+	Fee RoundMode
+	VAT RoundMode
+}
+
+// DefaultRounding is PortOne's documented default: truncate both.
+var DefaultRounding = Rounding{Fee: RoundDown, VAT: RoundDown}
+
+// Validate reports an unknown mode.
+func (r Rounding) Validate() error {
+	for _, m := range []RoundMode{r.Fee, r.VAT} {
+		switch m {
+		case RoundDown, RoundUp, RoundHalfUp:
+		default:
+			return fmt.Errorf("rounding mode %q: must be DOWN, UP or HALF_UP", m)
+		}
+	}
+	return nil
+}
+
+// ApplyRate returns base × rate ÷ 100000 rounded with mode. The product is
+// exact (decimal, no division precision involved) and rounding is applied
+// once, to this one formula result. Negative results round toward zero for
+// DOWN and away from zero for UP, so that the magnitude of a cancel is
+// rounded the same way as the order it reverses.
+func ApplyRate(base Won, rate Rate, mode RoundMode) Won {
+	if base == 0 || rate == 0 {
+		return 0
+	}
+	// Fast path: exact integer arithmetic when it cannot overflow.
+	b, r := int64(base), int64(rate)
+	if abs64(b) < 1<<40 && abs64(r) < 1<<22 {
+		p := b * r
+		q, rem := p/int64(RateScale), p%int64(RateScale)
+		return Won(roundQuotient(q, rem, int64(RateScale), mode))
+	}
+	d := decimal.NewFromInt(b).Mul(decimal.NewFromInt(r)).Shift(-5)
+	return Won(roundDecimal(d, mode).IntPart())
+}
+
+// VATOf returns the 10 % VAT on amount, rounded with mode.
+func VATOf(amount Won, mode RoundMode) Won { return ApplyRate(amount, VATRate, mode) }
+
+// SplitVAT splits a VAT-inclusive taxable amount into supply value and VAT:
+// VAT is gross ÷ 11 rounded with mode and the supply takes the rest, so the
+// two always add up to gross.
+func SplitVAT(gross Won, mode RoundMode) (supply, vat Won) {
+	g := int64(gross)
+	q, rem := g/11, g%11
+	vat = Won(roundQuotient(q, rem, 11, mode))
+	return gross - vat, vat
+}
+
+// roundQuotient rounds the exact quotient q + rem/div (as produced by Go's
+// truncating division, so rem has the sign of the dividend) with mode.
+func roundQuotient(q, rem, div int64, mode RoundMode) int64 {
+	if rem == 0 {
+		return q
+	}
+	sign := int64(1)
+	if rem < 0 {
+		sign = -1
+	}
+	switch mode {
+	case RoundUp:
+		return q + sign
+	case RoundHalfUp:
+		if 2*abs64(rem) >= div {
+			return q + sign
+		}
+		return q
+	default:
+		return q
+	}
+}
+
+func roundDecimal(d decimal.Decimal, mode RoundMode) decimal.Decimal {
+	switch mode {
+	case RoundUp:
+		return d.RoundUp(0)
+	case RoundHalfUp:
+		return d.Round(0)
+	default:
+		return d.RoundDown(0)
+	}
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,494 @@
+package transfer
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// This file maps between PortOne's wire shapes and the settlement
+// vocabulary. Mapping errors are *settlement.Error values of type
+// INVALID_REQUEST naming the JSON field, so a bad request reads the same
+// whether the emulator, `settle preview` or the HTTP API rejects it.
+
+func invalid(field, format string, args ...any) error {
+	return &settlement.Error{Type: settlement.ErrInvalidRequest, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+var weekdays = map[string]time.Weekday{
+	"SUN": time.Sunday, "MON": time.Monday, "TUE": time.Tuesday, "WED": time.Wednesday,
+	"THU": time.Thursday, "FRI": time.Friday, "SAT": time.Saturday,
+}
+
+var weekdayNames = [...]string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+func parseDateField(field, s string) (settlement.Date, error) {
+	if s == "" {
+		return settlement.Date{}, nil
+	}
+	d, err := settlement.ParseDate(s)
+	if err != nil {
+		return settlement.Date{}, invalid(field, "want yyyy-MM-dd, got %q", s)
+	}
+	return d, nil
+}
+
+// FeeFromInput maps a PlatformFeeInput; exactly one branch must be set.
+func FeeFromInput(field string, in FeeInput) (settlement.Fee, error) {
+	switch {
+	case in.FixedRate != nil && in.FixedAmount != nil:
+		return settlement.Fee{}, invalid(field, "exactly one of fixedRate and fixedAmount, got both")
+	case in.FixedRate != nil:
+		if *in.FixedRate < 0 || *in.FixedRate > int64(settlement.RateScale) {
+			return settlement.Fee{}, invalid(field+".fixedRate", "must be 0..100000 (milli-percent), got %d", *in.FixedRate)
+		}
+		return settlement.Fee{Kind: settlement.FeeFixedRate, Rate: settlement.Rate(*in.FixedRate)}, nil
+	case in.FixedAmount != nil:
+		if *in.FixedAmount < 0 {
+			return settlement.Fee{}, invalid(field+".fixedAmount", "must be >= 0, got %d", *in.FixedAmount)
+		}
+		return settlement.Fee{Kind: settlement.FeeFixedAmount, Amount: settlement.Won(*in.FixedAmount)}, nil
+	}
+	return settlement.Fee{}, invalid(field, "exactly one of fixedRate and fixedAmount, got neither")
+}
+
+// FeeFromWire maps a PlatformFee.
+func FeeFromWire(f Fee) settlement.Fee {
+	switch f.Type {
+	case "FIXED_AMOUNT":
+		return settlement.Fee{Kind: settlement.FeeFixedAmount, Amount: settlement.Won(deref(f.Amount))}
+	default:
+		return settlement.Fee{Kind: settlement.FeeFixedRate, Rate: settlement.Rate(deref(f.Rate))}
+	}
+}
+
+// FeeToWire maps a fee to PlatformFee.
+func FeeToWire(f settlement.Fee) Fee {
+	if f.Kind == settlement.FeeFixedAmount {
+		a := int64(f.Amount)
+		return Fee{Type: "FIXED_AMOUNT", Amount: &a}
+	}
+	r := int64(f.Rate)
+	return Fee{Type: "FIXED_RATE", Rate: &r}
+}
+
+// FeeToInput maps a fee to PlatformFeeInput.
+func FeeToInput(f settlement.Fee) FeeInput {
+	if f.Kind == settlement.FeeFixedAmount {
+		a := int64(f.Amount)
+		return FeeInput{FixedAmount: &a}
+	}
+	r := int64(f.Rate)
+	return FeeInput{FixedRate: &r}
+}
+
+func payerFrom(field, s string) (settlement.Payer, error) {
+	switch p := settlement.Payer(s); p {
+	case settlement.PayerPartner, settlement.PayerMerchant:
+		return p, nil
+	}
+	return "", invalid(field, "must be PARTNER or MERCHANT, got %q", s)
+}
+
+// CycleFromInput maps a PlatformSettlementCycleInput.
+func CycleFromInput(field string, in CycleInput) (settlement.Cycle, error) {
+	c := settlement.Cycle{LagDays: in.LagDays, DatePolicy: settlement.DatePolicy(in.DatePolicy)}
+	n := 0
+	m := in.Method
+	if m.Daily != nil {
+		n++
+		c.Method = settlement.CycleDaily
+	}
+	if m.Weekly != nil {
+		n++
+		c.Method = settlement.CycleWeekly
+		for i, s := range m.Weekly.DaysOfWeek {
+			wd, ok := weekdays[s]
+			if !ok {
+				return c, invalid(fmt.Sprintf("%s.method.weekly.daysOfWeek[%d]", field, i), "must be SUN..SAT, got %q", s)
+			}
+			c.DaysOfWeek = append(c.DaysOfWeek, wd)
+		}
+	}
+	if m.Monthly != nil {
+		n++
+		c.Method = settlement.CycleMonthly
+		c.DaysOfMonth = append([]int(nil), m.Monthly.DaysOfMonth...)
+	}
+	if m.ManualDates != nil {
+		n++
+		c.Method = settlement.CycleManualDates
+		for _, d := range m.ManualDates.Dates {
+			c.Dates = append(c.Dates, settlement.MonthDay{Month: time.Month(d.Month), Day: d.Day})
+		}
+	}
+	if n != 1 {
+		return c, invalid(field+".method", "exactly one of daily, weekly, monthly and manualDates, got %d", n)
+	}
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// CycleFromWire maps a PlatformSettlementCycle.
+func CycleFromWire(w Cycle) settlement.Cycle {
+	c := settlement.Cycle{LagDays: w.LagDays, DatePolicy: settlement.DatePolicy(w.DatePolicy), Method: settlement.CycleMethod(w.Method.Type)}
+	for _, s := range w.Method.DaysOfWeek {
+		c.DaysOfWeek = append(c.DaysOfWeek, weekdays[s])
+	}
+	c.DaysOfMonth = append([]int(nil), w.Method.DaysOfMonth...)
+	for _, d := range w.Method.Dates {
+		c.Dates = append(c.Dates, settlement.MonthDay{Month: time.Month(d.Month), Day: d.Day})
+	}
+	return c
+}
+
+// CycleToWire maps a cycle to PlatformSettlementCycle.
+func CycleToWire(c settlement.Cycle) Cycle {
+	w := Cycle{LagDays: c.LagDays, DatePolicy: string(c.DatePolicy), Method: CycleMethod{Type: string(c.Method)}}
+	for _, wd := range c.DaysOfWeek {
+		w.Method.DaysOfWeek = append(w.Method.DaysOfWeek, weekdayNames[wd])
+	}
+	w.Method.DaysOfMonth = append([]int(nil), c.DaysOfMonth...)
+	for _, d := range c.Dates {
+		w.Method.Dates = append(w.Method.Dates, MonthDay{Month: int(d.Month), Day: d.Day})
+	}
+	return w
+}
+
+// CycleToInput maps a cycle to PlatformSettlementCycleInput.
+func CycleToInput(c settlement.Cycle) CycleInput {
+	in := CycleInput{LagDays: c.LagDays, DatePolicy: string(c.DatePolicy)}
+	switch c.Method {
+	case settlement.CycleDaily:
+		in.Method.Daily = &struct{}{}
+	case settlement.CycleWeekly:
+		w := &WeeklyInput{DaysOfWeek: []string{}}
+		for _, wd := range c.DaysOfWeek {
+			w.DaysOfWeek = append(w.DaysOfWeek, weekdayNames[wd])
+		}
+		in.Method.Weekly = w
+	case settlement.CycleMonthly:
+		in.Method.Monthly = &MonthlyInput{DaysOfMonth: append([]int{}, c.DaysOfMonth...)}
+	case settlement.CycleManualDates:
+		m := &ManualDatesInput{Dates: []MonthDay{}}
+		for _, d := range c.Dates {
+			m.Dates = append(m.Dates, MonthDay{Month: int(d.Month), Day: d.Day})
+		}
+		in.Method.ManualDates = m
+	}
+	return in
+}
+
+// ContractFromInput maps a CreatePlatformContractBody.
+func ContractFromInput(in CreateContractBody) (settlement.Contract, error) {
+	c := settlement.Contract{ID: in.ID, Name: in.Name, SubtractPaymentVatAmount: in.SubtractPaymentVatAmount}
+	if in.Name == "" {
+		return c, invalid("name", "required")
+	}
+	var err error
+	if c.PlatformFee, err = FeeFromInput("platformFee", in.PlatformFee); err != nil {
+		return c, err
+	}
+	if c.PlatformFeeVatPayer, err = payerFrom("platformFeeVatPayer", in.PlatformFeeVatPayer); err != nil {
+		return c, err
+	}
+	if c.Cycle, err = CycleFromInput("settlementCycle", in.SettlementCycle); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// ContractFromWire maps a PlatformContract.
+func ContractFromWire(w Contract) settlement.Contract {
+	return settlement.Contract{
+		ID: w.ID, Name: w.Name, PlatformFee: FeeFromWire(w.PlatformFee),
+		PlatformFeeVatPayer:      settlement.Payer(w.PlatformFeeVatPayer),
+		SubtractPaymentVatAmount: w.SubtractPaymentVatAmount,
+		Cycle:                    CycleFromWire(w.SettlementCycle),
+	}
+}
+
+// ContractToInput maps a contract to CreatePlatformContractBody.
+func ContractToInput(c settlement.Contract) CreateContractBody {
+	return CreateContractBody{
+		ID: c.ID, Name: c.Name, PlatformFee: FeeToInput(c.PlatformFee),
+		SettlementCycle:          CycleToInput(c.Cycle),
+		PlatformFeeVatPayer:      string(c.PlatformFeeVatPayer),
+		SubtractPaymentVatAmount: c.SubtractPaymentVatAmount,
+	}
+}
+
+// DiscountSharePolicyFromInput maps a CreatePlatformDiscountSharePolicyBody.
+func DiscountSharePolicyFromInput(in CreateDiscountSharePolicyBody) (settlement.DiscountSharePolicy, error) {
+	p := settlement.DiscountSharePolicy{ID: in.ID, Name: in.Name, PartnerShareRate: settlement.Rate(in.PartnerShareRate)}
+	if in.Name == "" {
+		return p, invalid("name", "required")
+	}
+	if in.PartnerShareRate < 0 || in.PartnerShareRate > int64(settlement.RateScale) {
+		return p, invalid("partnerShareRate", "must be 0..100000 (milli-percent), got %d", in.PartnerShareRate)
+	}
+	return p, nil
+}
+
+// DiscountSharePolicyFromWire maps a PlatformDiscountSharePolicy.
+func DiscountSharePolicyFromWire(w DiscountSharePolicy) settlement.DiscountSharePolicy {
+	return settlement.DiscountSharePolicy{ID: w.ID, Name: w.Name, PartnerShareRate: settlement.Rate(w.PartnerShareRate)}
+}
+
+// AdditionalFeePolicyFromInput maps a CreatePlatformAdditionalFeePolicyBody.
+func AdditionalFeePolicyFromInput(in CreateAdditionalFeePolicyBody) (settlement.AdditionalFeePolicy, error) {
+	p := settlement.AdditionalFeePolicy{ID: in.ID, Name: in.Name}
+	if in.Name == "" {
+		return p, invalid("name", "required")
+	}
+	var err error
+	if p.Fee, err = FeeFromInput("fee", in.Fee); err != nil {
+		return p, err
+	}
+	if p.VatPayer, err = payerFrom("vatPayer", in.VatPayer); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// AdditionalFeePolicyFromWire maps a PlatformAdditionalFeePolicy.
+func AdditionalFeePolicyFromWire(w AdditionalFeePolicy) settlement.AdditionalFeePolicy {
+	return settlement.AdditionalFeePolicy{ID: w.ID, Name: w.Name, Fee: FeeFromWire(w.Fee), VatPayer: settlement.Payer(w.VatPayer)}
+}
+
+func discountsFrom(field string, in []DiscountInput) []settlement.Discount {
+	out := make([]settlement.Discount, 0, len(in))
+	for _, d := range in {
+		out = append(out, settlement.Discount{SharePolicyID: d.SharePolicyID, Amount: settlement.Won(d.Amount), TaxFree: settlement.Won(deref(d.TaxFreeAmount))})
+	}
+	return out
+}
+
+// Order maps a CreatePlatformOrderTransferBody to the domain order. The
+// settlement start date is the body's, else the date of
+// externalPaymentDetail.paidAt, else the date of paidAt (the record's own
+// field, zero when unknown), each in loc.
+func (b *CreateOrderTransferBody) Order(paidAt time.Time, loc *time.Location) (settlement.Order, error) {
+	o := settlement.Order{PartnerID: b.PartnerID, PaymentID: b.PaymentID, ContractID: b.ContractID}
+	if b.PartnerID == "" {
+		return o, invalid("partnerId", "required")
+	}
+	if b.PaymentID == "" {
+		return o, invalid("paymentId", "required")
+	}
+	od := b.OrderDetail
+	switch {
+	case od.OrderAmount != nil && od.OrderLines != nil:
+		return o, invalid("orderDetail", "exactly one of orderAmount and orderLines, got both")
+	case od.OrderAmount != nil:
+		o.OrderAmount = settlement.Won(*od.OrderAmount)
+	case od.OrderLines != nil:
+		o.HasLines = true
+		for _, l := range od.OrderLines {
+			fees := make([]string, 0, len(l.AdditionalFees))
+			for _, f := range l.AdditionalFees {
+				fees = append(fees, f.PolicyID)
+			}
+			o.Lines = append(o.Lines, settlement.Line{
+				Product: settlement.Product{
+					ID: l.Product.ID, Name: l.Product.Name, Amount: settlement.Won(l.Product.Amount),
+					TaxFree: settlement.Won(deref(l.Product.TaxFreeAmount)), Tag: l.Product.Tag,
+				},
+				Quantity:       l.Quantity,
+				Discounts:      discountsFrom("", l.Discounts),
+				AdditionalFees: fees,
+			})
+		}
+	default:
+		return o, invalid("orderDetail", "exactly one of orderAmount and orderLines, got neither")
+	}
+	if b.TaxFreeAmount != nil {
+		tf := settlement.Won(*b.TaxFreeAmount)
+		o.TaxFree = &tf
+	}
+	o.Discounts = discountsFrom("discounts", b.Discounts)
+	for _, f := range b.AdditionalFees {
+		o.AdditionalFees = append(o.AdditionalFees, f.PolicyID)
+	}
+	var err error
+	if o.SettlementStartDate, err = parseDateField("settlementStartDate", b.SettlementStartDate); err != nil {
+		return o, err
+	}
+	if o.SettlementDate, err = parseDateField("settlementDate", b.SettlementDate); err != nil {
+		return o, err
+	}
+	if o.SettlementStartDate.IsZero() {
+		if e := b.ExternalPaymentDetail; e != nil && e.PaidAt != "" {
+			t, err := time.Parse(time.RFC3339Nano, e.PaidAt)
+			if err != nil {
+				return o, invalid("externalPaymentDetail.paidAt", "want RFC 3339, got %q", e.PaidAt)
+			}
+			paidAt = t
+		}
+		if paidAt.IsZero() {
+			return o, invalid("settlementStartDate", "required when no paidAt is known")
+		}
+		o.SettlementStartDate = settlement.DateOf(paidAt, loc)
+	}
+	return o, nil
+}
+
+// Cancellation maps a CreatePlatformOrderCancelTransferBody to the domain
+// cancellation. The start date is the body's, else the date of
+// externalCancellationDetail.cancelledAt, else of cancelledAt, in loc.
+func (b *CreateOrderCancelTransferBody) Cancellation(cancelledAt time.Time, loc *time.Location) (settlement.Cancellation, error) {
+	c := settlement.Cancellation{CancellationID: b.CancellationID}
+	if b.CancellationID == "" {
+		return c, invalid("cancellationId", "required")
+	}
+	od := b.OrderDetail
+	if od == nil {
+		return c, invalid("orderDetail", "required: one of orderAmount, orderLines and all")
+	}
+	n := 0
+	if od.OrderAmount != nil {
+		n++
+		c.Form = settlement.CancelByAmount
+		c.OrderAmount = settlement.Won(*od.OrderAmount)
+	}
+	if od.OrderLines != nil {
+		n++
+		c.Form = settlement.CancelByLines
+		for _, l := range od.OrderLines {
+			c.Lines = append(c.Lines, settlement.CancelLine{ProductID: l.ProductID, Quantity: l.Quantity, Discounts: discountsFrom("", l.Discounts)})
+		}
+	}
+	if od.All != nil {
+		n++
+		c.Form = settlement.CancelAll
+	}
+	if n != 1 {
+		return c, invalid("orderDetail", "exactly one of orderAmount, orderLines and all, got %d", n)
+	}
+	if b.TaxFreeAmount != nil {
+		tf := settlement.Won(*b.TaxFreeAmount)
+		c.TaxFree = &tf
+	}
+	c.Discounts = discountsFrom("discounts", b.Discounts)
+	var err error
+	if c.SettlementStartDate, err = parseDateField("settlementStartDate", b.SettlementStartDate); err != nil {
+		return c, err
+	}
+	if c.SettlementDate, err = parseDateField("settlementDate", b.SettlementDate); err != nil {
+		return c, err
+	}
+	if c.SettlementStartDate.IsZero() {
+		if e := b.ExternalCancellationDetail; e != nil && e.CancelledAt != "" {
+			t, err := time.Parse(time.RFC3339Nano, e.CancelledAt)
+			if err != nil {
+				return c, invalid("externalCancellationDetail.cancelledAt", "want RFC 3339, got %q", e.CancelledAt)
+			}
+			cancelledAt = t
+		}
+		if cancelledAt.IsZero() {
+			return c, invalid("settlementStartDate", "required when no cancelledAt is known")
+		}
+		c.SettlementStartDate = settlement.DateOf(cancelledAt, loc)
+	}
+	return c, nil
+}
+
+// AmountsFromWire maps a PlatformOrderSettlementAmount.
+func AmountsFromWire(w SettlementAmount) settlement.Amounts {
+	return settlement.Amounts{
+		Settlement: settlement.Won(w.Settlement), SettlementTaxFree: settlement.Won(w.SettlementTaxFree),
+		Payment: settlement.Won(w.Payment), PaymentVat: settlement.Won(w.PaymentVat),
+		PaymentVatBurden: settlement.Won(w.PaymentVatBurden), PaymentTaxFree: settlement.Won(w.PaymentTaxFree),
+		PaymentSupply: settlement.Won(w.PaymentSupply), Order: settlement.Won(w.Order),
+		OrderTaxFree: settlement.Won(w.OrderTaxFree), PlatformFee: settlement.Won(w.PlatformFee),
+		PlatformFeeVat: settlement.Won(w.PlatformFeeVat), AdditionalFee: settlement.Won(w.AdditionalFee),
+		AdditionalFeeVat: settlement.Won(w.AdditionalFeeVat), Discount: settlement.Won(w.Discount),
+		DiscountTaxFree: settlement.Won(w.DiscountTaxFree), DiscountShare: settlement.Won(w.DiscountShare),
+		DiscountShareTaxFree: settlement.Won(w.DiscountShareTaxFree),
+	}
+}
+
+// AmountsToWire maps an amount block to PlatformOrderSettlementAmount.
+func AmountsToWire(a settlement.Amounts) SettlementAmount {
+	return SettlementAmount{
+		Settlement: int64(a.Settlement), SettlementTaxFree: int64(a.SettlementTaxFree),
+		Payment: int64(a.Payment), PaymentVat: int64(a.PaymentVat),
+		PaymentVatBurden: int64(a.PaymentVatBurden), PaymentTaxFree: int64(a.PaymentTaxFree),
+		PaymentSupply: int64(a.PaymentSupply), Order: int64(a.Order),
+		OrderTaxFree: int64(a.OrderTaxFree), PlatformFee: int64(a.PlatformFee),
+		PlatformFeeVat: int64(a.PlatformFeeVat), AdditionalFee: int64(a.AdditionalFee),
+		AdditionalFeeVat: int64(a.AdditionalFeeVat), Discount: int64(a.Discount),
+		DiscountTaxFree: int64(a.DiscountTaxFree), DiscountShare: int64(a.DiscountShare),
+		DiscountShareTaxFree: int64(a.DiscountShareTaxFree),
+		UserDefinedFormulas:  map[string]int64{},
+	}
+}
+
+// Policies resolves policy ids to the PortOne objects a transfer response embeds.
+type Policies struct {
+	Discount map[string]DiscountSharePolicy
+	Fee      map[string]AdditionalFeePolicy
+}
+
+func (p Policies) discounts(ds []settlement.DiscountResult) []TransferDiscount {
+	out := make([]TransferDiscount, 0, len(ds))
+	for _, d := range ds {
+		pol, ok := p.Discount[d.SharePolicyID]
+		if !ok {
+			pol = DiscountSharePolicy{ID: d.SharePolicyID}
+		}
+		out = append(out, TransferDiscount{SharePolicy: pol, Amount: int64(d.Amount), TaxFreeAmount: int64(d.TaxFree), ShareAmount: int64(d.ShareAmount), ShareTaxFreeAmount: int64(d.ShareTaxFree)})
+	}
+	return out
+}
+
+func (p Policies) fees(fs []settlement.FeeResult) []TransferAdditionalFee {
+	out := make([]TransferAdditionalFee, 0, len(fs))
+	for _, f := range fs {
+		pol, ok := p.Fee[f.PolicyID]
+		if !ok {
+			pol = AdditionalFeePolicy{ID: f.PolicyID}
+		}
+		out = append(out, TransferAdditionalFee{Policy: pol, Amount: int64(f.Amount), Vat: int64(f.VAT)})
+	}
+	return out
+}
+
+// TransferToWire renders a computed transfer in PortOne's response shape
+// (amount blocks, lines, discounts, fees, dates). Identity, status, partner,
+// contract and payment are the caller's to fill.
+func TransferToWire(t settlement.Transfer, p Policies) Transfer {
+	w := Transfer{
+		Type:                  string(t.Kind),
+		SettlementDate:        t.SettlementDate.String(),
+		SettlementStartDate:   t.SettlementStartDate.String(),
+		SettlementCurrency:    "KRW",
+		UserDefinedProperties: []UserDefinedProperty{},
+		OrderLines:            make([]TransferOrderLine, 0, len(t.Lines)),
+		Discounts:             p.discounts(t.Discounts),
+		AdditionalFees:        p.fees(t.AdditionalFees),
+	}
+	a := AmountsToWire(t.Amounts)
+	w.Amount = &a
+	for _, l := range t.Lines {
+		w.OrderLines = append(w.OrderLines, TransferOrderLine{
+			Product:        Product{ID: l.Product.ID, Name: l.Product.Name, Amount: int64(l.Product.Amount), TaxFreeAmount: int64(l.Product.TaxFree), Tag: l.Product.Tag},
+			Quantity:       l.Quantity,
+			Discounts:      p.discounts(l.Discounts),
+			AdditionalFees: p.fees(l.AdditionalFees),
+			Amount:         AmountsToWire(l.Amounts),
+		})
+	}
+	return w
+}
+
+func deref[T any](p *T) T {
+	var z T
+	if p == nil {
+		return z
+	}
+	return *p
+}

@@ -1,0 +1,413 @@
+package transfer
+
+import "encoding/json"
+
+// Wire types mirror PortOne's JSON exactly (reference/portone-platform-openapi.json
+// is the last word on names). Pointers mark optional scalars; slices that the
+// schema requires are always sent, as [] when empty (see the MarshalJSON
+// methods in wire_json.go); oneOf inputs are structs of optional branches of
+// which exactly one is set.
+
+// Currency is an ISO 4217 code (PortOne's Currency enum).
+type Currency string
+
+// PageInput is PortOne's page request: 0-based number and size.
+type PageInput struct {
+	Number *int `json:"number,omitempty"`
+	Size   *int `json:"size,omitempty"`
+}
+
+// PageInfo is PortOne's page answer.
+type PageInfo struct {
+	Number     int `json:"number"`
+	Size       int `json:"size"`
+	TotalCount int `json:"totalCount"`
+}
+
+// ---- Fees, cycles, contracts and policies ----
+
+// FeeInput is PortOne's PlatformFeeInput: exactly one of FixedRate and FixedAmount.
+type FeeInput struct {
+	FixedRate   *int64 `json:"fixedRate,omitempty"`
+	FixedAmount *int64 `json:"fixedAmount,omitempty"`
+}
+
+// Fee is PortOne's PlatformFee (oneOf by type: FIXED_RATE {rate} or FIXED_AMOUNT {amount}).
+type Fee struct {
+	Type   string `json:"type"`
+	Rate   *int64 `json:"rate,omitempty"`
+	Amount *int64 `json:"amount,omitempty"`
+}
+
+// MonthDay is PortOne's MonthDay.
+type MonthDay struct {
+	Month int `json:"month"`
+	Day   int `json:"day"`
+}
+
+// CycleMethodInput is PortOne's PlatformSettlementCycleMethodInput: exactly one branch.
+type CycleMethodInput struct {
+	Daily       *struct{}         `json:"daily,omitempty"`
+	Weekly      *WeeklyInput      `json:"weekly,omitempty"`
+	Monthly     *MonthlyInput     `json:"monthly,omitempty"`
+	ManualDates *ManualDatesInput `json:"manualDates,omitempty"`
+}
+
+// WeeklyInput lists weekdays as SUN..SAT.
+type WeeklyInput struct {
+	DaysOfWeek []string `json:"daysOfWeek"`
+}
+
+// MonthlyInput lists days of month; 31 means the last day.
+type MonthlyInput struct {
+	DaysOfMonth []int `json:"daysOfMonth"`
+}
+
+// ManualDatesInput lists recurring yearly dates.
+type ManualDatesInput struct {
+	Dates []MonthDay `json:"dates"`
+}
+
+// CycleInput is PortOne's PlatformSettlementCycleInput.
+type CycleInput struct {
+	LagDays    int              `json:"lagDays"`
+	DatePolicy string           `json:"datePolicy"`
+	Method     CycleMethodInput `json:"method"`
+}
+
+// CycleMethod is PortOne's PlatformSettlementCycleMethod (oneOf by type).
+type CycleMethod struct {
+	Type        string     `json:"type"`
+	DaysOfWeek  []string   `json:"daysOfWeek,omitempty"`
+	DaysOfMonth []int      `json:"daysOfMonth,omitempty"`
+	Dates       []MonthDay `json:"dates,omitempty"`
+}
+
+// Cycle is PortOne's PlatformSettlementCycle.
+type Cycle struct {
+	LagDays    int         `json:"lagDays"`
+	DatePolicy string      `json:"datePolicy"`
+	Method     CycleMethod `json:"method"`
+}
+
+// CreateContractBody is PortOne's CreatePlatformContractBody.
+type CreateContractBody struct {
+	ID                       string     `json:"id,omitempty"`
+	Name                     string     `json:"name"`
+	Memo                     string     `json:"memo,omitempty"`
+	PlatformFee              FeeInput   `json:"platformFee"`
+	SettlementCycle          CycleInput `json:"settlementCycle"`
+	PlatformFeeVatPayer      string     `json:"platformFeeVatPayer"`
+	SubtractPaymentVatAmount bool       `json:"subtractPaymentVatAmount"`
+}
+
+// Contract is PortOne's PlatformContract.
+type Contract struct {
+	ID                       string `json:"id"`
+	GraphqlID                string `json:"graphqlId"`
+	Name                     string `json:"name"`
+	Memo                     string `json:"memo,omitempty"`
+	PlatformFee              Fee    `json:"platformFee"`
+	SettlementCycle          Cycle  `json:"settlementCycle"`
+	PlatformFeeVatPayer      string `json:"platformFeeVatPayer"`
+	SubtractPaymentVatAmount bool   `json:"subtractPaymentVatAmount"`
+	IsArchived               bool   `json:"isArchived"`
+	AppliedAt                string `json:"appliedAt"`
+	IsForTest                bool   `json:"isForTest"`
+}
+
+// CreateDiscountSharePolicyBody is PortOne's CreatePlatformDiscountSharePolicyBody.
+type CreateDiscountSharePolicyBody struct {
+	ID               string `json:"id,omitempty"`
+	Name             string `json:"name"`
+	PartnerShareRate int64  `json:"partnerShareRate"`
+	Memo             string `json:"memo,omitempty"`
+}
+
+// DiscountSharePolicy is PortOne's PlatformDiscountSharePolicy.
+type DiscountSharePolicy struct {
+	ID               string `json:"id"`
+	GraphqlID        string `json:"graphqlId"`
+	Name             string `json:"name"`
+	PartnerShareRate int64  `json:"partnerShareRate"`
+	Memo             string `json:"memo,omitempty"`
+	IsArchived       bool   `json:"isArchived"`
+	AppliedAt        string `json:"appliedAt"`
+	IsForTest        bool   `json:"isForTest"`
+}
+
+// CreateAdditionalFeePolicyBody is PortOne's CreatePlatformAdditionalFeePolicyBody.
+type CreateAdditionalFeePolicyBody struct {
+	ID       string   `json:"id,omitempty"`
+	Name     string   `json:"name"`
+	Fee      FeeInput `json:"fee"`
+	Memo     string   `json:"memo,omitempty"`
+	VatPayer string   `json:"vatPayer"`
+}
+
+// AdditionalFeePolicy is PortOne's PlatformAdditionalFeePolicy.
+type AdditionalFeePolicy struct {
+	ID         string `json:"id"`
+	GraphqlID  string `json:"graphqlId"`
+	Name       string `json:"name"`
+	Fee        Fee    `json:"fee"`
+	Memo       string `json:"memo,omitempty"`
+	VatPayer   string `json:"vatPayer"`
+	IsArchived bool   `json:"isArchived"`
+	AppliedAt  string `json:"appliedAt"`
+	IsForTest  bool   `json:"isForTest"`
+}
+
+// ---- Order and order-cancel transfers: requests ----
+
+// DiscountInput is PortOne's CreatePlatformOrderTransferBodyDiscount (and the
+// identical cancel-body discount).
+type DiscountInput struct {
+	SharePolicyID string `json:"sharePolicyId"`
+	Amount        int64  `json:"amount"`
+	TaxFreeAmount *int64 `json:"taxFreeAmount,omitempty"`
+}
+
+// AdditionalFeeInput is PortOne's CreatePlatformOrderTransferBodyAdditionalFee.
+type AdditionalFeeInput struct {
+	PolicyID string `json:"policyId"`
+}
+
+// ProductInput is PortOne's CreatePlatformOrderTransferBodyProduct.
+type ProductInput struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Amount        int64  `json:"amount"`
+	TaxFreeAmount *int64 `json:"taxFreeAmount,omitempty"`
+	Tag           string `json:"tag,omitempty"`
+}
+
+// OrderLineInput is PortOne's CreatePlatformOrderTransferBodyOrderLine.
+type OrderLineInput struct {
+	Product        ProductInput         `json:"product"`
+	Quantity       int64                `json:"quantity"`
+	Discounts      []DiscountInput      `json:"discounts"`
+	AdditionalFees []AdditionalFeeInput `json:"additionalFees"`
+}
+
+// OrderDetailInput is PortOne's CreatePlatformOrderTransferBodyOrderDetail:
+// exactly one of OrderAmount and OrderLines.
+type OrderDetailInput struct {
+	OrderAmount *int64           `json:"orderAmount,omitempty"`
+	OrderLines  []OrderLineInput `json:"orderLines,omitempty"`
+}
+
+// PaymentMethodInput is PortOne's PlatformPaymentMethodInput (one branch).
+type PaymentMethodInput struct {
+	Card            *struct{}     `json:"card,omitempty"`
+	Transfer        *struct{}     `json:"transfer,omitempty"`
+	VirtualAccount  *struct{}     `json:"virtualAccount,omitempty"`
+	GiftCertificate *struct{}     `json:"giftCertificate,omitempty"`
+	Mobile          *struct{}     `json:"mobile,omitempty"`
+	EasyPay         *EasyPayInput `json:"easyPay,omitempty"`
+}
+
+// EasyPayInput is the easyPay branch of PaymentMethodInput.
+type EasyPayInput struct {
+	Provider   string `json:"provider,omitempty"`
+	MethodType string `json:"methodType,omitempty"`
+}
+
+// ExternalPaymentDetail is PortOne's CreatePlatformOrderTransferBodyExternalPaymentDetail.
+type ExternalPaymentDetail struct {
+	Currency  Currency            `json:"currency"`
+	OrderName string              `json:"orderName,omitempty"`
+	PaidAt    string              `json:"paidAt,omitempty"`
+	Method    *PaymentMethodInput `json:"method,omitempty"`
+}
+
+// UserDefinedProperty is PortOne's PlatformUserDefinedPropertyKeyValue.
+type UserDefinedProperty struct {
+	Key   string          `json:"key"`
+	Value json.RawMessage `json:"value"`
+}
+
+// CreateOrderTransferBody is PortOne's CreatePlatformOrderTransferBody.
+type CreateOrderTransferBody struct {
+	ID                    string                 `json:"id,omitempty"`
+	PartnerID             string                 `json:"partnerId"`
+	ContractID            string                 `json:"contractId,omitempty"`
+	Memo                  string                 `json:"memo,omitempty"`
+	PaymentID             string                 `json:"paymentId"`
+	OrderDetail           OrderDetailInput       `json:"orderDetail"`
+	TaxFreeAmount         *int64                 `json:"taxFreeAmount,omitempty"`
+	SettlementStartDate   string                 `json:"settlementStartDate,omitempty"`
+	SettlementDate        string                 `json:"settlementDate,omitempty"`
+	Discounts             []DiscountInput        `json:"discounts"`
+	AdditionalFees        []AdditionalFeeInput   `json:"additionalFees"`
+	ExternalPaymentDetail *ExternalPaymentDetail `json:"externalPaymentDetail,omitempty"`
+	IsForTest             *bool                  `json:"isForTest,omitempty"`
+	Parameters            json.RawMessage        `json:"parameters,omitempty"`
+	UserDefinedProperties []UserDefinedProperty  `json:"userDefinedProperties,omitempty"`
+}
+
+// CancelOrderLineInput is PortOne's CreatePlatformOrderCancelTransferBodyOrderLine.
+type CancelOrderLineInput struct {
+	ProductID string          `json:"productId"`
+	Quantity  int64           `json:"quantity"`
+	Discounts []DiscountInput `json:"discounts"`
+}
+
+// CancelOrderDetailInput is PortOne's CreatePlatformOrderCancelTransferBodyOrderDetail:
+// exactly one of OrderAmount, OrderLines and All.
+type CancelOrderDetailInput struct {
+	OrderAmount *int64                 `json:"orderAmount,omitempty"`
+	OrderLines  []CancelOrderLineInput `json:"orderLines,omitempty"`
+	All         *struct{}              `json:"all,omitempty"`
+}
+
+// ExternalCancellationDetail is PortOne's CreatePlatformOrderCancelTransferBodyExternalCancellationDetail.
+type ExternalCancellationDetail struct {
+	CancelledAt string `json:"cancelledAt,omitempty"`
+}
+
+// CreateOrderCancelTransferBody is PortOne's CreatePlatformOrderCancelTransferBody.
+type CreateOrderCancelTransferBody struct {
+	ID                         string                      `json:"id,omitempty"`
+	PartnerID                  string                      `json:"partnerId,omitempty"`
+	PaymentID                  string                      `json:"paymentId,omitempty"`
+	TransferID                 string                      `json:"transferId,omitempty"`
+	CancellationID             string                      `json:"cancellationId"`
+	Memo                       string                      `json:"memo,omitempty"`
+	OrderDetail                *CancelOrderDetailInput     `json:"orderDetail,omitempty"`
+	TaxFreeAmount              *int64                      `json:"taxFreeAmount,omitempty"`
+	Discounts                  []DiscountInput             `json:"discounts"`
+	SettlementStartDate        string                      `json:"settlementStartDate,omitempty"`
+	SettlementDate             string                      `json:"settlementDate,omitempty"`
+	ExternalCancellationDetail *ExternalCancellationDetail `json:"externalCancellationDetail,omitempty"`
+	IsForTest                  *bool                       `json:"isForTest,omitempty"`
+	UserDefinedProperties      []UserDefinedProperty       `json:"userDefinedProperties,omitempty"`
+}
+
+// CreateManualTransferBody is PortOne's CreatePlatformManualTransferBody.
+type CreateManualTransferBody struct {
+	ID                      string                `json:"id,omitempty"`
+	PartnerID               string                `json:"partnerId"`
+	Memo                    string                `json:"memo,omitempty"`
+	SettlementAmount        int64                 `json:"settlementAmount"`
+	SettlementTaxFreeAmount *int64                `json:"settlementTaxFreeAmount,omitempty"`
+	SettlementDate          string                `json:"settlementDate"`
+	SettlementCurrency      Currency              `json:"settlementCurrency,omitempty"`
+	IsForTest               *bool                 `json:"isForTest,omitempty"`
+	UserDefinedProperties   []UserDefinedProperty `json:"userDefinedProperties,omitempty"`
+}
+
+// ---- Transfers: responses ----
+
+// SettlementAmount is PortOne's PlatformOrderSettlementAmount.
+type SettlementAmount struct {
+	Settlement           int64            `json:"settlement"`
+	SettlementTaxFree    int64            `json:"settlementTaxFree"`
+	Payment              int64            `json:"payment"`
+	PaymentVat           int64            `json:"paymentVat"`
+	PaymentVatBurden     int64            `json:"paymentVatBurden"`
+	PaymentTaxFree       int64            `json:"paymentTaxFree"`
+	PaymentSupply        int64            `json:"paymentSupply"`
+	Order                int64            `json:"order"`
+	OrderTaxFree         int64            `json:"orderTaxFree"`
+	PlatformFee          int64            `json:"platformFee"`
+	PlatformFeeVat       int64            `json:"platformFeeVat"`
+	AdditionalFee        int64            `json:"additionalFee"`
+	AdditionalFeeVat     int64            `json:"additionalFeeVat"`
+	Discount             int64            `json:"discount"`
+	DiscountTaxFree      int64            `json:"discountTaxFree"`
+	DiscountShare        int64            `json:"discountShare"`
+	DiscountShareTaxFree int64            `json:"discountShareTaxFree"`
+	UserDefinedFormulas  map[string]int64 `json:"userDefinedFormulas"`
+}
+
+// Product is PortOne's PlatformOrderTransferProduct.
+type Product struct {
+	ID            string `json:"id"`
+	Name          string `json:"name"`
+	Amount        int64  `json:"amount"`
+	TaxFreeAmount int64  `json:"taxFreeAmount"`
+	Tag           string `json:"tag,omitempty"`
+}
+
+// TransferDiscount is PortOne's PlatformOrderTransferDiscount.
+type TransferDiscount struct {
+	SharePolicy        DiscountSharePolicy `json:"sharePolicy"`
+	Amount             int64               `json:"amount"`
+	TaxFreeAmount      int64               `json:"taxFreeAmount"`
+	ShareAmount        int64               `json:"shareAmount"`
+	ShareTaxFreeAmount int64               `json:"shareTaxFreeAmount"`
+}
+
+// TransferAdditionalFee is PortOne's PlatformOrderTransferAdditionalFee.
+type TransferAdditionalFee struct {
+	Policy AdditionalFeePolicy `json:"policy"`
+	Amount int64               `json:"amount"`
+	Vat    int64               `json:"vat"`
+}
+
+// TransferOrderLine is PortOne's PlatformOrderTransferOrderLine.
+type TransferOrderLine struct {
+	Product        Product                 `json:"product"`
+	Quantity       int64                   `json:"quantity"`
+	Discounts      []TransferDiscount      `json:"discounts"`
+	AdditionalFees []TransferAdditionalFee `json:"additionalFees"`
+	Amount         SettlementAmount        `json:"amount"`
+}
+
+// PaymentMethod is PortOne's PlatformPaymentMethod (oneOf by type; kept open).
+type PaymentMethod struct {
+	Type       string `json:"type"`
+	Provider   string `json:"provider,omitempty"`
+	MethodType string `json:"methodType,omitempty"`
+}
+
+// Payment is PortOne's PlatformPayment (oneOf by type: PORT_ONE or EXTERNAL).
+type Payment struct {
+	Type       string         `json:"type"`
+	ID         string         `json:"id"`
+	StoreID    string         `json:"storeId,omitempty"`
+	ChannelKey string         `json:"channelKey,omitempty"`
+	OrderName  string         `json:"orderName,omitempty"`
+	Method     *PaymentMethod `json:"method,omitempty"`
+	Currency   Currency       `json:"currency"`
+	PaidAt     string         `json:"paidAt,omitempty"`
+}
+
+// Cancellation is PortOne's PlatformOrderTransferCancellation.
+type Cancellation struct {
+	ID          string `json:"id"`
+	CancelledAt string `json:"cancelledAt"`
+}
+
+// Transfer is PortOne's PlatformTransfer, the union of its three branches
+// (ORDER, ORDER_CANCEL, MANUAL) by `type`. Fields of other branches stay zero.
+type Transfer struct {
+	Type                  string                `json:"type"`
+	ID                    string                `json:"id"`
+	GraphqlID             string                `json:"graphqlId"`
+	Partner               json.RawMessage       `json:"partner,omitempty"`
+	Status                string                `json:"status"`
+	Memo                  string                `json:"memo,omitempty"`
+	SettlementDate        string                `json:"settlementDate"`
+	SettlementCurrency    Currency              `json:"settlementCurrency"`
+	IsForTest             bool                  `json:"isForTest"`
+	UserDefinedProperties []UserDefinedProperty `json:"userDefinedProperties"`
+
+	// ORDER and ORDER_CANCEL.
+	Amount              *SettlementAmount       `json:"amount,omitempty"`
+	Contract            *Contract               `json:"contract,omitempty"`
+	Payment             *Payment                `json:"payment,omitempty"`
+	SettlementStartDate string                  `json:"settlementStartDate,omitempty"`
+	OrderLines          []TransferOrderLine     `json:"orderLines,omitempty"`
+	AdditionalFees      []TransferAdditionalFee `json:"additionalFees,omitempty"`
+	Discounts           []TransferDiscount      `json:"discounts,omitempty"`
+	Parameters          json.RawMessage         `json:"parameters,omitempty"`
+
+	// ORDER_CANCEL.
+	Cancellation *Cancellation `json:"cancellation,omitempty"`
+
+	// MANUAL.
+	SettlementAmount        *int64 `json:"settlementAmount,omitempty"`
+	SettlementTaxFreeAmount *int64 `json:"settlementTaxFreeAmount,omitempty"`
+}
