@@ -37,7 +37,7 @@ func TestKoreanCalendarEmbeddedDataParses(t *testing.T) {
 // as given in the issue and checked against the 월력요항 (2020-2027) and the
 // astronomical computation in calendar_lunar_test.go.
 var lunarBlocks = []struct {
-	year                    int
+	year                     int
 	seollal, chuseok, buddha string
 }{
 	{2020, "2020-01-25", "2020-10-01", "2020-04-30"},
@@ -118,14 +118,14 @@ func TestKoreanCalendarSpotChecks(t *testing.T) {
 	}
 	// Days that look like candidates but are business days.
 	notHoliday := map[int][]string{
-		2020: {"10-05", "10-08"},         // 개천절 on Saturday: no substitute before 2021
-		2022: {"05-09"},                  // 부처님 오신 날 on Sunday: no substitute before 2023
-		2023: {"10-04", "09-27"},         // 추석 ended Saturday: no substitute (D3)
-		2024: {"02-13"},                  // one substitute for the 설날 Sunday
-		2025: {"05-07", "01-31"},         // two holidays on 05-05 give one substitute
-		2026: {"06-08"},                  // 현충일 on Saturday: never substituted
-		2027: {"01-04"},                  // 1월 1일 is a Friday
-		2028: {"10-06"},                  // 추석 and 개천절 on one day give one substitute
+		2020: {"10-05", "10-08"},          // 개천절 on Saturday: no substitute before 2021
+		2022: {"05-09"},                   // 부처님 오신 날 on Sunday: no substitute before 2023
+		2023: {"10-04", "09-27"},          // 추석 ended Saturday: no substitute (D3)
+		2024: {"02-13"},                   // one substitute for the 설날 Sunday
+		2025: {"05-07", "01-31"},          // two holidays on 05-05 give one substitute
+		2026: {"06-08"},                   // 현충일 on Saturday: never substituted
+		2027: {"01-04"},                   // 1월 1일 is a Friday
+		2028: {"10-06"},                   // 추석 and 개천절 on one day give one substitute
 		2030: {"09-16", "04-03", "06-12"}, // 2030 elections are not scheduled in the data
 	}
 	cal := KoreanCalendar()
