@@ -1,0 +1,93 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// Problem is one bad record: where it came from and the field at fault. It
+// formats as DESIGN.md wants errors to read,
+//
+//	orders.csv line 17: quantity: must be > 0, got -2
+//
+// Err is the rejection itself, a *settlement.Error carrying PortOne's error
+// type, the field (a JSON path such as orderDetail.orderLines[1].quantity,
+// or a CSV column name for CSV files) and the message.
+type Problem struct {
+	Source string // file name; "" for HTTP requests
+	Line   int    // 1-based line the record (or the row at fault) starts on; 0 when not from a file
+	Key    string // record key when known, e.g. "ORDER partner-1/pay-1"
+	Err    *settlement.Error
+}
+
+// Error formats the problem as `source line N: field: message`.
+func (p *Problem) Error() string {
+	var b strings.Builder
+	if p.Source != "" {
+		b.WriteString(p.Source)
+		if p.Line > 0 {
+			b.WriteString(" line ")
+			b.WriteString(strconv.Itoa(p.Line))
+		}
+		b.WriteString(": ")
+	}
+	if p.Err == nil {
+		b.WriteString("invalid record")
+		return b.String()
+	}
+	if p.Err.Field != "" {
+		b.WriteString(p.Err.Field)
+		b.WriteString(": ")
+	}
+	if p.Err.Message != "" {
+		b.WriteString(p.Err.Message)
+	} else {
+		b.WriteString(string(p.Err.Type))
+	}
+	return b.String()
+}
+
+// Unwrap returns the *settlement.Error, so errors.Is(p, settlement.ErrInvalidRequest) works.
+func (p *Problem) Unwrap() error { return p.Err }
+
+// Field is the field at fault.
+func (p *Problem) Field() string {
+	if p.Err == nil {
+		return ""
+	}
+	return p.Err.Field
+}
+
+// invalid is a field error of PortOne's type INVALID_REQUEST.
+func invalid(field, format string, args ...any) *settlement.Error {
+	return &settlement.Error{Type: settlement.ErrInvalidRequest, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// asFieldError turns any validation error into a *settlement.Error; errors
+// that are not one already become INVALID_REQUEST on field.
+func asFieldError(err error, field string) *settlement.Error {
+	if e, ok := settlement.AsError(err); ok {
+		return e
+	}
+	var p *Problem
+	if errors.As(err, &p) && p.Err != nil {
+		return p.Err
+	}
+	return invalid(field, "%v", err)
+}
+
+// prefixField returns a copy of e whose field is under prefix.
+func prefixField(e *settlement.Error, prefix string) *settlement.Error {
+	c := *e
+	switch {
+	case c.Field == "":
+		c.Field = prefix
+	case prefix != "":
+		c.Field = prefix + "." + c.Field
+	}
+	return &c
+}
