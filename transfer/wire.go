@@ -114,6 +114,10 @@ type Contract struct {
 	IsArchived               bool   `json:"isArchived"`
 	AppliedAt                string `json:"appliedAt"`
 	IsForTest                bool   `json:"isForTest"`
+
+	// Extra keeps the fields this package does not know, re-emitted by
+	// MarshalJSON (wire_json.go).
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // CreateDiscountSharePolicyBody is PortOne's CreatePlatformDiscountSharePolicyBody.
@@ -134,6 +138,10 @@ type DiscountSharePolicy struct {
 	IsArchived       bool   `json:"isArchived"`
 	AppliedAt        string `json:"appliedAt"`
 	IsForTest        bool   `json:"isForTest"`
+
+	// Extra keeps the fields this package does not know, re-emitted by
+	// MarshalJSON (wire_json.go).
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // CreateAdditionalFeePolicyBody is PortOne's CreatePlatformAdditionalFeePolicyBody.
@@ -156,6 +164,10 @@ type AdditionalFeePolicy struct {
 	IsArchived bool   `json:"isArchived"`
 	AppliedAt  string `json:"appliedAt"`
 	IsForTest  bool   `json:"isForTest"`
+
+	// Extra keeps the fields this package does not know, re-emitted by
+	// MarshalJSON (wire_json.go).
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // ---- Order and order-cancel transfers: requests ----
@@ -410,4 +422,8 @@ type Transfer struct {
 	// MANUAL.
 	SettlementAmount        *int64 `json:"settlementAmount,omitempty"`
 	SettlementTaxFreeAmount *int64 `json:"settlementTaxFreeAmount,omitempty"`
+
+	// Extra keeps the fields this package does not know, re-emitted by
+	// MarshalJSON (wire_json.go).
+	Extra map[string]json.RawMessage `json:"-"`
 }

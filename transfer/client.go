@@ -1,0 +1,417 @@
+package transfer
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// redacted replaces a secret wherever it would be printed.
+const redacted = "[REDACTED]"
+
+// Secret is PortOne's V2 API secret. Every way of printing or encoding it
+// (String, GoString, Format with any verb, MarshalJSON, MarshalText) gives
+// [REDACTED], so a Secret can sit in a Config that is logged, dumped or
+// marshalled without leaking.
+type Secret string
+
+// String returns [REDACTED].
+func (Secret) String() string { return redacted }
+
+// GoString returns [REDACTED], for %#v.
+func (Secret) GoString() string { return redacted }
+
+// Format writes [REDACTED] for every verb (%s, %v, %q, %x, %d, ...).
+func (Secret) Format(f fmt.State, _ rune) { io.WriteString(f, redacted) }
+
+// MarshalJSON encodes "[REDACTED]".
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
+
+// MarshalText encodes [REDACTED].
+func (Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// LogValue makes slog print [REDACTED].
+func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+
+// Config configures a Client. Zero durations and counts take the defaults
+// documented on each field.
+type Config struct {
+	// BaseURL is PortOne's API root; default https://api.portone.io.
+	BaseURL string
+	// APISecret is the V2 API secret, sent as `Authorization: PortOne <secret>`.
+	APISecret Secret
+	// TestMode adds ?test=true to every call (PortOne's test environment).
+	TestMode bool
+	// HTTPClient carries the requests; default a client without an overall
+	// timeout (AttemptTimeout bounds each attempt). The Client wraps its
+	// transport to add the Authorization header and does not modify it.
+	HTTPClient *http.Client
+	// MaxAttempts bounds the attempts per call, the first included; default 5.
+	MaxAttempts int
+	// AttemptTimeout bounds one attempt; default 60s (PortOne recommends a
+	// read timeout of at least 60s).
+	AttemptTimeout time.Duration
+	// MinBackoff is the backoff before the second attempt; default 250ms.
+	// Later backoffs double up to MaxBackoff; each is drawn uniformly from
+	// [0, backoff] (full jitter). A Retry-After from the server wins.
+	MinBackoff time.Duration
+	// MaxBackoff caps the backoff; default 15s.
+	MaxBackoff time.Duration
+	// Now is the clock (Retry-After HTTP-dates); default time.Now.
+	Now func() time.Time
+	// Sleep waits d or until ctx is done and returns ctx's error if that came
+	// first; default a timer and select on ctx.Done().
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter returns a value in [0, n); default math/rand/v2.
+	Jitter func(n int64) int64
+	// Logger receives one record per retry (level INFO); default discards.
+	Logger *slog.Logger
+}
+
+// ConfigFromEnv reads PORTONE_API_BASE, PORTONE_API_SECRET and
+// PORTONE_TEST_MODE (a strconv.ParseBool value) through getenv.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{BaseURL: getenv("PORTONE_API_BASE"), APISecret: Secret(getenv("PORTONE_API_SECRET"))}
+	if v := getenv("PORTONE_TEST_MODE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("transfer: PORTONE_TEST_MODE: want a boolean, got %q", v)
+		}
+		c.TestMode = b
+	}
+	return c, nil
+}
+
+// Client calls PortOne's platform API. It is safe for concurrent use.
+// Create calls are safe to retry: see the package documentation for the
+// idempotency contract.
+type Client struct {
+	base    *url.URL
+	secret  Secret
+	test    bool
+	hc      *http.Client
+	max     int
+	timeout time.Duration
+	minBO   time.Duration
+	maxBO   time.Duration
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	jitter  func(int64) int64
+	log     *slog.Logger
+}
+
+// New validates cfg, fills its defaults and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "https://api.portone.io"
+	}
+	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("transfer: base url %q: want http(s)://host[/path]", cfg.BaseURL)
+	}
+	if cfg.APISecret == "" {
+		return nil, errors.New("transfer: api secret is empty")
+	}
+	if cfg.MaxAttempts < 0 || cfg.AttemptTimeout < 0 || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 {
+		return nil, errors.New("transfer: negative attempts, timeout or backoff")
+	}
+	c := &Client{
+		base: u, secret: cfg.APISecret, test: cfg.TestMode,
+		max: cfg.MaxAttempts, timeout: cfg.AttemptTimeout, minBO: cfg.MinBackoff, maxBO: cfg.MaxBackoff,
+		now: cfg.Now, sleep: cfg.Sleep, jitter: cfg.Jitter, log: cfg.Logger,
+	}
+	if c.max == 0 {
+		c.max = 5
+	}
+	if c.timeout == 0 {
+		c.timeout = 60 * time.Second
+	}
+	if c.minBO == 0 {
+		c.minBO = 250 * time.Millisecond
+	}
+	if c.maxBO == 0 {
+		c.maxBO = 15 * time.Second
+	}
+	if c.maxBO < c.minBO {
+		c.maxBO = c.minBO
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	if c.jitter == nil {
+		c.jitter = defaultJitter
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	hc := http.Client{}
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
+	}
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	hc.Transport = &authTransport{base: rt, secret: cfg.APISecret}
+	c.hc = &hc
+	return c, nil
+}
+
+// String describes the client without its secret.
+func (c *Client) String() string {
+	return fmt.Sprintf("transfer.Client{base: %s, test: %t, secret: %s}", c.base, c.test, redacted)
+}
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb, so no verb reaches the secret.
+func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+
+// authTransport adds the Authorization header at the last moment, on a
+// clone of the request, so the requests this package builds, logs or wraps
+// in errors never carry the secret.
+type authTransport struct {
+	base   http.RoundTripper
+	secret Secret
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "PortOne "+string(t.secret))
+	return t.base.RoundTrip(r)
+}
+
+// String, GoString and Format keep the secret out of dumps of the transport.
+func (t *authTransport) String() string             { return "transfer.authTransport{secret: " + redacted + "}" }
+func (t *authTransport) GoString() string           { return t.String() }
+func (t *authTransport) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) }
+func (t *authTransport) CloseIdleConnections()      { closeIdle(t.base) }
+func closeIdle(rt http.RoundTripper) {
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// call is one logical API operation: the request body is encoded once and
+// the same bytes go out on every attempt.
+type call struct {
+	method string
+	path   string     // escaped path under the base, e.g. /platform/transfers/x
+	query  url.Values // without test; may be nil
+	body   []byte     // nil for no body
+}
+
+// maxBody bounds how much of a response this client reads.
+const maxBody = 32 << 20
+
+// do runs c with retries and decodes a 2xx body into out (when non-nil).
+// Non-2xx answers return *APIError; a context that ends stops the loop at
+// once and returns its error, wrapping the last failure.
+func (c *Client) do(ctx context.Context, k call, out any) error {
+	u := *c.base
+	u.Path = c.base.Path + k.path
+	u.RawPath = c.base.EscapedPath() + k.path
+	q := url.Values{}
+	for key, vs := range k.query {
+		q[key] = vs
+	}
+	if c.test {
+		q.Set("test", "true")
+	}
+	u.RawQuery = q.Encode()
+	target := u.String()
+
+	var last error
+	for attempt := 1; ; attempt++ {
+		status, typ, body, retryAfter, err := c.attempt(ctx, k, target)
+		if err == nil && status/100 == 2 {
+			if out == nil || len(bytes.TrimSpace(body)) == 0 {
+				return nil
+			}
+			if err := json.Unmarshal(body, out); err != nil {
+				return fmt.Errorf("decode %d response: %w", status, err)
+			}
+			return nil
+		}
+		if err == nil {
+			apiErr := decodeError(status, nil, body, string(c.secret))
+			apiErr.RetryAfter = retryAfter
+			last = apiErr
+			typ = apiErr.Type
+		} else {
+			last = err
+		}
+		retry, reason := shouldRetry(status, typ, err, ctx.Err(), attempt, c.max)
+		if !retry {
+			if ctx.Err() != nil {
+				return fmt.Errorf("%w (after %d attempt(s), last: %v)", ctx.Err(), attempt, last)
+			}
+			if err != nil {
+				return fmt.Errorf("giving up after %d attempt(s): %w", attempt, err)
+			}
+			return last
+		}
+		wait := backoff(attempt, c.minBO, c.maxBO, retryAfter, c.jitter)
+		c.log.LogAttrs(ctx, slog.LevelInfo, "transfer: retrying portone call",
+			slog.String("method", k.method), slog.String("path", k.path),
+			slog.Int("attempt", attempt), slog.String("reason", reason), slog.Duration("wait", wait))
+		if err := c.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%w (after %d attempt(s), last: %v)", err, attempt, last)
+		}
+	}
+}
+
+// attempt sends one request under its own timeout and reads the whole
+// response (so the connection can be reused), closing the body.
+func (c *Client) attempt(ctx context.Context, k call, target string) (status int, typ ErrorType, body []byte, retryAfter time.Duration, err error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var rd io.Reader
+	if k.body != nil {
+		rd = bytes.NewReader(k.body)
+	}
+	req, err := http.NewRequestWithContext(actx, k.method, target, rd)
+	if err != nil {
+		return 0, "", nil, 0, err
+	}
+	if k.body != nil {
+		b := k.body
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "settle-transfer/1")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ctx.Err() == nil && actx.Err() != nil {
+			err = fmt.Errorf("attempt timed out after %s: %w", c.timeout, context.DeadlineExceeded)
+		}
+		return 0, "", nil, 0, err
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	io.Copy(io.Discard, resp.Body) // drain anything beyond the limit
+	if err != nil {
+		if ctx.Err() == nil && actx.Err() != nil {
+			err = fmt.Errorf("reading response: attempt timed out after %s: %w", c.timeout, context.DeadlineExceeded)
+		}
+		return resp.StatusCode, "", nil, 0, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
+	}
+	return resp.StatusCode, "", body, parseRetryAfter(resp.Header.Get("Retry-After"), c.now()), nil
+}
+
+// encodeBody marshals v once for every attempt.
+func encodeBody(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	return b, nil
+}
+
+// listQuery is the `requestBody` query parameter that carries a GET list
+// body (x-portone-query-or-body), as the official SDK sends it.
+func listQuery(body any) (url.Values, error) {
+	b, err := encodeBody(body)
+	if err != nil {
+		return nil, err
+	}
+	return url.Values{"requestBody": {string(b)}}, nil
+}
+
+// pathID escapes one path segment.
+func pathID(id string) string { return url.PathEscape(id) }
+
+// page is the page request of every list body.
+type page struct {
+	Number int `json:"number"`
+	Size   int `json:"size"`
+}
+
+// DefaultPageSize is the page size the iterators ask for.
+const DefaultPageSize = 100
+
+// paginate yields every item of a list operation, page by page, until a
+// short or empty page. fetch returns one page's items and PortOne's page
+// info. On error it yields the zero item and the error once, then stops.
+func paginate[T any](ctx context.Context, size int, fetch func(ctx context.Context, p page) ([]T, PageInfo, error)) iter.Seq2[T, error] {
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	return func(yield func(T, error) bool) {
+		for n := 0; ; n++ {
+			items, _, err := fetch(ctx, page{Number: n, Size: size})
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if len(items) < size {
+				return
+			}
+		}
+	}
+}
+
+func (p page) input() PageInput { return PageInput{Number: &p.Number, Size: &p.Size} }
+
+// listBody is the JSON of every GET list body: {page?, filter?}.
+type listBody struct {
+	Page   *PageInput `json:"page,omitempty"`
+	Filter any        `json:"filter,omitempty"`
+}
+
+// list runs a GET list operation with its body in `requestBody`.
+func (c *Client) list(ctx context.Context, path string, body any, out any) error {
+	q, err := listQuery(body)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, call{method: http.MethodGet, path: path, query: q}, out)
+}
+
+// post sends a JSON body with POST.
+func (c *Client) post(ctx context.Context, path string, body, out any) error {
+	return c.send(ctx, http.MethodPost, path, body, out)
+}
+
+// send sends body (nil for none) with method, encoded once.
+func (c *Client) send(ctx context.Context, method, path string, body, out any) error {
+	k := call{method: method, path: path}
+	if body != nil {
+		b, err := encodeBody(body)
+		if err != nil {
+			return err
+		}
+		k.body = b
+	}
+	return c.do(ctx, k, out)
+}
+
+// filterOrNil keeps a nil filter pointer out of the body (a typed nil in an
+// interface would encode as null).
+func filterOrNil[T any](f *T) any {
+	if f == nil {
+		return nil
+	}
+	return f
+}

@@ -1,0 +1,140 @@
+package transfer
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/http"
+)
+
+// validatePartnerBody checks what PortOne would reject without a round trip:
+// the required fields and exactly one branch of type.
+func validatePartnerBody(field string, b *CreatePartnerBody) error {
+	if b.Name == "" {
+		return invalid(field+"name", "required")
+	}
+	if b.DefaultContractID == "" {
+		return invalid(field+"defaultContractId", "required")
+	}
+	if n := b.Type.branches(); n != 1 {
+		return invalid(field+"type", "exactly one of business, whtPayer and nonWhtPayer, got %d", n)
+	}
+	if len(b.Tags) > 10 {
+		return invalid(field+"tags", "at most 10, got %d", len(b.Tags))
+	}
+	return nil
+}
+
+// CreatePartner creates a partner (POST /platform/partners). Set b.ID to
+// your own partner id so that a retried create answers 409
+// PLATFORM_PARTNER_ID_ALREADY_EXISTS instead of creating a second partner.
+// Errors: *settlement.Error INVALID_REQUEST for a body that cannot be sent;
+// *APIError (PLATFORM_PARTNER_ID_ALREADY_EXISTS, PLATFORM_CONTRACT_NOT_FOUND, ...).
+func (c *Client) CreatePartner(ctx context.Context, b CreatePartnerBody) (Partner, error) {
+	if err := validatePartnerBody("", &b); err != nil {
+		return Partner{}, fmt.Errorf("transfer: create partner %s: %w", b.ID, err)
+	}
+	var out struct {
+		Partner Partner `json:"partner"`
+	}
+	if err := c.post(ctx, "/platform/partners", b, &out); err != nil {
+		return Partner{}, fmt.Errorf("transfer: create partner %s: %w", b.ID, err)
+	}
+	return out.Partner, nil
+}
+
+// CreatePartners creates partners in one call (POST /platform/partners/batch).
+// Errors: as CreatePartner, plus PLATFORM_PARTNER_IDS_DUPLICATED and
+// PLATFORM_PARTNER_IDS_ALREADY_EXISTS with their *IDsError.
+func (c *Client) CreatePartners(ctx context.Context, bs []CreatePartnerBody) ([]Partner, error) {
+	for i := range bs {
+		if err := validatePartnerBody(fmt.Sprintf("partners[%d].", i), &bs[i]); err != nil {
+			return nil, fmt.Errorf("transfer: create partners: %w", err)
+		}
+	}
+	in := struct {
+		Partners []CreatePartnerBody `json:"partners"`
+	}{orEmpty(bs)}
+	var out struct {
+		Partners []Partner `json:"partners"`
+	}
+	if err := c.post(ctx, "/platform/partners/batch", in, &out); err != nil {
+		return nil, fmt.Errorf("transfer: create partners: %w", err)
+	}
+	return out.Partners, nil
+}
+
+// GetPartner fetches a partner. Errors: *APIError PLATFORM_PARTNER_NOT_FOUND.
+func (c *Client) GetPartner(ctx context.Context, id string) (Partner, error) {
+	var p Partner
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/platform/partners/" + pathID(id)}, &p); err != nil {
+		return Partner{}, fmt.Errorf("transfer: get partner %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// UpdatePartner patches a partner; nil fields of b are left as they are.
+// Errors: *APIError PLATFORM_PARTNER_NOT_FOUND, PLATFORM_ARCHIVED_PARTNER, ...
+func (c *Client) UpdatePartner(ctx context.Context, id string, b UpdatePartnerBody) (Partner, error) {
+	if b.Type != nil {
+		n := 0
+		for _, set := range []bool{b.Type.Business != nil, b.Type.WhtPayer != nil, b.Type.NonWhtPayer != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			return Partner{}, fmt.Errorf("transfer: update partner %s: %w", id, invalid("type", "exactly one of business, whtPayer and nonWhtPayer, got %d", n))
+		}
+	}
+	var out struct {
+		Partner Partner `json:"partner"`
+	}
+	if err := c.send(ctx, http.MethodPatch, "/platform/partners/"+pathID(id), b, &out); err != nil {
+		return Partner{}, fmt.Errorf("transfer: update partner %s: %w", id, err)
+	}
+	return out.Partner, nil
+}
+
+// ArchivePartner archives a partner. Errors: *APIError
+// PLATFORM_PARTNER_NOT_FOUND, PLATFORM_CANNOT_ARCHIVE_SCHEDULED_PARTNER, ...
+func (c *Client) ArchivePartner(ctx context.Context, id string) (Partner, error) {
+	var out struct {
+		Partner Partner `json:"partner"`
+	}
+	if err := c.send(ctx, http.MethodPost, "/platform/partners/"+pathID(id)+"/archive", nil, &out); err != nil {
+		return Partner{}, fmt.Errorf("transfer: archive partner %s: %w", id, err)
+	}
+	return out.Partner, nil
+}
+
+// RecoverPartner recovers an archived partner. Errors: *APIError
+// PLATFORM_PARTNER_NOT_FOUND, PLATFORM_PARTNER_PENDING_NTS_OPERATION.
+func (c *Client) RecoverPartner(ctx context.Context, id string) (Partner, error) {
+	var out struct {
+		Partner Partner `json:"partner"`
+	}
+	if err := c.send(ctx, http.MethodPost, "/platform/partners/"+pathID(id)+"/recover", nil, &out); err != nil {
+		return Partner{}, fmt.Errorf("transfer: recover partner %s: %w", id, err)
+	}
+	return out.Partner, nil
+}
+
+// ListPartners fetches one page of partners.
+func (c *Client) ListPartners(ctx context.Context, p PageInput, f *PartnerFilter) ([]Partner, PageInfo, error) {
+	var out struct {
+		Items []Partner `json:"items"`
+		Page  PageInfo  `json:"page"`
+	}
+	if err := c.list(ctx, "/platform/partners", listBody{Page: &p, Filter: filterOrNil(f)}, &out); err != nil {
+		return nil, PageInfo{}, fmt.Errorf("transfer: list partners: %w", err)
+	}
+	return out.Items, out.Page, nil
+}
+
+// Partners iterates over every partner matching f (nil for all), page by page.
+func (c *Client) Partners(ctx context.Context, f *PartnerFilter) iter.Seq2[Partner, error] {
+	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]Partner, PageInfo, error) {
+		return c.ListPartners(ctx, p.input(), f)
+	})
+}

@@ -1,0 +1,269 @@
+package transfer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+)
+
+// ---- Partner settlements ----
+
+// PartnerSettlementKeyword is PortOne's PlatformPartnerSettlementFilterKeywordInput.
+type PartnerSettlementKeyword struct {
+	PartnerSettlementID string `json:"partnerSettlementId,omitempty"`
+	PayoutID            string `json:"payoutId,omitempty"`
+	BulkPayoutID        string `json:"bulkPayoutId,omitempty"`
+}
+
+// PartnerSettlementFilter is PortOne's PlatformPartnerSettlementFilterInput.
+type PartnerSettlementFilter struct {
+	SettlementDates      []string                  `json:"settlementDates,omitempty"`
+	ContractIDs          []string                  `json:"contractIds,omitempty"`
+	PartnerTags          []string                  `json:"partnerTags,omitempty"`
+	SettlementCurrencies []Currency                `json:"settlementCurrencies,omitempty"`
+	Statuses             []string                  `json:"statuses,omitempty"`
+	PartnerIDs           []string                  `json:"partnerIds,omitempty"`
+	SettlementTypes      []string                  `json:"settlementTypes,omitempty"`
+	Keyword              *PartnerSettlementKeyword `json:"keyword,omitempty"`
+}
+
+// PartnerSettlement is PortOne's PlatformPartnerSettlement, the union of
+// ORDER, ORDER_CANCEL and MANUAL by Type. Amount is an amount block for
+// ORDER and ORDER_CANCEL and an integer for MANUAL, so it is kept raw; use
+// OrderAmount or ManualAmount. Unknown fields are kept in Extra.
+type PartnerSettlement struct {
+	Type                     string          `json:"type"`
+	ID                       string          `json:"id"`
+	GraphqlID                string          `json:"graphqlId"`
+	Partner                  Partner         `json:"partner"`
+	SettlementDate           string          `json:"settlementDate"`
+	SettlementCurrency       Currency        `json:"settlementCurrency"`
+	Status                   string          `json:"status"`
+	StatusUpdatedAt          string          `json:"statusUpdatedAt,omitempty"`
+	Memo                     string          `json:"memo,omitempty"`
+	Contract                 *Contract       `json:"contract,omitempty"`
+	SettlementStartDateRange *DateRange      `json:"settlementStartDateRange,omitempty"`
+	Amount                   json.RawMessage `json:"amount"`
+	TaxFreeAmount            *int64          `json:"taxFreeAmount,omitempty"`
+	IsForTest                bool            `json:"isForTest"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// OrderAmount decodes the amount block of an ORDER or ORDER_CANCEL settlement.
+func (s PartnerSettlement) OrderAmount() (SettlementAmount, error) {
+	var a SettlementAmount
+	if err := json.Unmarshal(s.Amount, &a); err != nil {
+		return a, fmt.Errorf("transfer: partner settlement %s: amount is not a block: %w", s.ID, err)
+	}
+	return a, nil
+}
+
+// ManualAmount decodes the amount of a MANUAL settlement.
+func (s PartnerSettlement) ManualAmount() (int64, error) {
+	var a int64
+	if err := json.Unmarshal(s.Amount, &a); err != nil {
+		return 0, fmt.Errorf("transfer: partner settlement %s: amount is not an integer: %w", s.ID, err)
+	}
+	return a, nil
+}
+
+// UnmarshalJSON keeps unknown fields in Extra.
+func (s *PartnerSettlement) UnmarshalJSON(data []byte) error {
+	type plain PartnerSettlement
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*s = PartnerSettlement(v)
+	s.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the settlement with its Extra fields.
+func (s PartnerSettlement) MarshalJSON() ([]byte, error) {
+	type plain PartnerSettlement
+	return marshalKeeping(plain(s), s.Extra)
+}
+
+// ListPartnerSettlements fetches one page of partner settlements. PortOne
+// requires a filter; nil sends an empty one.
+func (c *Client) ListPartnerSettlements(ctx context.Context, p PageInput, f *PartnerSettlementFilter) ([]PartnerSettlement, PageInfo, error) {
+	if f == nil {
+		f = &PartnerSettlementFilter{}
+	}
+	items, pi, err := listItems[PartnerSettlement](ctx, c, "/platform/partner-settlements", p, f)
+	if err != nil {
+		return nil, PageInfo{}, fmt.Errorf("transfer: list partner settlements: %w", err)
+	}
+	return items, pi, nil
+}
+
+// PartnerSettlements iterates over every partner settlement matching f.
+func (c *Client) PartnerSettlements(ctx context.Context, f *PartnerSettlementFilter) iter.Seq2[PartnerSettlement, error] {
+	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]PartnerSettlement, PageInfo, error) {
+		return c.ListPartnerSettlements(ctx, p.input(), f)
+	})
+}
+
+// ---- Payouts ----
+
+// DateTimeRange is PortOne's DateTimeRange (RFC 3339 instants).
+type DateTimeRange struct {
+	From  string `json:"from"`
+	Until string `json:"until"`
+}
+
+// PayoutCriteria is PortOne's PlatformPayoutFilterInputCriteria.
+type PayoutCriteria struct {
+	TimestampRange                          *DateTimeRange `json:"timestampRange,omitempty"`
+	StatusUpdatedTimestampRange             *DateTimeRange `json:"statusUpdatedTimestampRange,omitempty"`
+	ScheduledTimestampRange                 *DateTimeRange `json:"scheduledTimestampRange,omitempty"`
+	SettlementStatementIssuedTimestampRange *DateTimeRange `json:"settlementStatementIssuedTimestampRange,omitempty"`
+	PayoutID                                string         `json:"payoutId,omitempty"`
+	BulkPayoutID                            string         `json:"bulkPayoutId,omitempty"`
+	TaxInvoiceID                            string         `json:"taxInvoiceId,omitempty"`
+	SettlementStatementID                   string         `json:"settlementStatementId,omitempty"`
+}
+
+// PayoutFilter is PortOne's PlatformPayoutFilterInput (Criteria is required).
+type PayoutFilter struct {
+	Statuses                    []string       `json:"statuses,omitempty"`
+	PartnerIDs                  []string       `json:"partnerIds,omitempty"`
+	Criteria                    PayoutCriteria `json:"criteria"`
+	PayoutAccountBanks          []string       `json:"payoutAccountBanks,omitempty"`
+	PartnerTags                 []string       `json:"partnerTags,omitempty"`
+	PayoutCurrencies            []Currency     `json:"payoutCurrencies,omitempty"`
+	PayoutIDs                   []string       `json:"payoutIds,omitempty"`
+	TaxInvoiceStatuses          []string       `json:"taxInvoiceStatuses,omitempty"`
+	PartnerTypes                []string       `json:"partnerTypes,omitempty"`
+	PartnerTaxationTypes        []string       `json:"partnerTaxationTypes,omitempty"`
+	SettlementStatementStatuses []string       `json:"settlementStatementStatuses,omitempty"`
+}
+
+// PayoutAccount is PortOne's PlatformPayoutAccount; String and Format mask
+// the number.
+type PayoutAccount struct {
+	Bank   string `json:"bank"`
+	Number string `json:"number"`
+	Holder string `json:"holder"`
+}
+
+// String shows the account with its number masked.
+func (a PayoutAccount) String() string {
+	return fmt.Sprintf("{bank: %s, number: %s, holder: %s}", a.Bank, MaskAccountNumber(a.Number), a.Holder)
+}
+
+// GoString is String, for %#v.
+func (a PayoutAccount) GoString() string { return "transfer.PayoutAccount" + a.String() }
+
+// Format prints String for every verb.
+func (a PayoutAccount) Format(f fmt.State, verb rune) {
+	formatMasked(f, verb, a.String(), a.GoString())
+}
+
+// SettlementStatement is PortOne's PlatformPayoutSettlementStatementSummary.
+type SettlementStatement struct {
+	Status   string `json:"status"`
+	ID       string `json:"id,omitempty"`
+	IssuedAt string `json:"issuedAt,omitempty"`
+}
+
+// Payout is PortOne's PlatformPayout. Unknown fields are kept in Extra.
+type Payout struct {
+	ID                      string              `json:"id"`
+	GraphqlID               string              `json:"graphqlId"`
+	BulkPayoutID            string              `json:"bulkPayoutId"`
+	BulkPayoutGraphqlID     string              `json:"bulkPayoutGraphqlId"`
+	Method                  string              `json:"method"`
+	Status                  string              `json:"status"`
+	StatusUpdatedAt         string              `json:"statusUpdatedAt"`
+	Memo                    string              `json:"memo,omitempty"`
+	Partner                 Partner             `json:"partner"`
+	Account                 PayoutAccount       `json:"account"`
+	TaxInvoiceID            string              `json:"taxInvoiceId,omitempty"`
+	TaxInvoiceStatus        string              `json:"taxInvoiceStatus"`
+	Currency                Currency            `json:"currency"`
+	Amount                  int64               `json:"amount"`
+	SupplyAmount            int64               `json:"supplyAmount"`
+	TaxFreeAmount           int64               `json:"taxFreeAmount"`
+	VatAmount               int64               `json:"vatAmount"`
+	SettlementAmount        int64               `json:"settlementAmount"`
+	SettlementTaxFreeAmount int64               `json:"settlementTaxFreeAmount"`
+	IncomeTaxAmount         int64               `json:"incomeTaxAmount"`
+	LocalIncomeTaxAmount    int64               `json:"localIncomeTaxAmount"`
+	WithdrawalMemo          string              `json:"withdrawalMemo,omitempty"`
+	DepositMemo             string              `json:"depositMemo,omitempty"`
+	CreatedAt               string              `json:"createdAt"`
+	ScheduledAt             string              `json:"scheduledAt,omitempty"`
+	FailReason              string              `json:"failReason,omitempty"`
+	DeductWht               bool                `json:"deductWht"`
+	SettlementAmountType    string              `json:"settlementAmountType"`
+	SettlementStatement     SettlementStatement `json:"settlementStatement"`
+
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON keeps unknown fields in Extra.
+func (p *Payout) UnmarshalJSON(data []byte) error {
+	type plain Payout
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*p = Payout(v)
+	p.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the payout with its Extra fields.
+func (p Payout) MarshalJSON() ([]byte, error) {
+	type plain Payout
+	return marshalKeeping(plain(p), p.Extra)
+}
+
+// ListPayouts fetches one page of payouts.
+func (c *Client) ListPayouts(ctx context.Context, p PageInput, f *PayoutFilter) ([]Payout, PageInfo, error) {
+	items, pi, err := listItems[Payout](ctx, c, "/platform/payouts", p, filterOrNil(f))
+	if err != nil {
+		return nil, PageInfo{}, fmt.Errorf("transfer: list payouts: %w", err)
+	}
+	return items, pi, nil
+}
+
+// Payouts iterates over every payout matching f.
+func (c *Client) Payouts(ctx context.Context, f *PayoutFilter) iter.Seq2[Payout, error] {
+	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]Payout, PageInfo, error) {
+		return c.ListPayouts(ctx, p.input(), f)
+	})
+}
+
+// ---- Platform setting ----
+
+// Setting is PortOne's PlatformSetting.
+type Setting struct {
+	DefaultWithdrawalMemo                     string `json:"defaultWithdrawalMemo,omitempty"`
+	DefaultDepositMemo                        string `json:"defaultDepositMemo,omitempty"`
+	SupportsMultipleOrderTransfersPerPartner  bool   `json:"supportsMultipleOrderTransfersPerPartner"`
+	AdjustSettlementDateAfterHolidayIfEarlier bool   `json:"adjustSettlementDateAfterHolidayIfEarlier"`
+	DeductWht                                 bool   `json:"deductWht"`
+	SettlementAmountType                      string `json:"settlementAmountType"`
+	IsForTest                                 bool   `json:"isForTest"`
+	ManualSettlementPerTransfer               bool   `json:"manualSettlementPerTransfer"`
+}
+
+// GetSetting fetches the platform setting. Note that when
+// SupportsMultipleOrderTransfersPerPartner is true, PortOne no longer
+// answers PLATFORM_TRANSFER_ALREADY_EXISTS for a second ORDER transfer of
+// the same payment and partner: the client-chosen id is then the only
+// duplicate guard.
+func (c *Client) GetSetting(ctx context.Context) (Setting, error) {
+	v, err := get[Setting](ctx, c, "/platform/setting")
+	if err != nil {
+		return Setting{}, fmt.Errorf("transfer: get platform setting: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,280 @@
+package transfer
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// This file holds the custom JSON of the wire types:
+//   - request bodies send every required array as [] (never omitted, never
+//     null), whatever the caller left nil;
+//   - response types keep the fields they do not know in Extra and send them
+//     back out on MarshalJSON, so a value read from PortOne re-encodes
+//     without loss.
+
+// ---- required arrays on request bodies ----
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// MarshalJSON sends discounts and additionalFees as [] when empty.
+func (l OrderLineInput) MarshalJSON() ([]byte, error) {
+	type plain OrderLineInput
+	l.Discounts = orEmpty(l.Discounts)
+	l.AdditionalFees = orEmpty(l.AdditionalFees)
+	return json.Marshal(plain(l))
+}
+
+// MarshalJSON sends discounts as [] when empty.
+func (l CancelOrderLineInput) MarshalJSON() ([]byte, error) {
+	type plain CancelOrderLineInput
+	l.Discounts = orEmpty(l.Discounts)
+	return json.Marshal(plain(l))
+}
+
+// MarshalJSON sends discounts and additionalFees as [] when empty.
+func (b CreateOrderTransferBody) MarshalJSON() ([]byte, error) {
+	type plain CreateOrderTransferBody
+	b.Discounts = orEmpty(b.Discounts)
+	b.AdditionalFees = orEmpty(b.AdditionalFees)
+	return json.Marshal(plain(b))
+}
+
+// MarshalJSON sends discounts as [] when empty.
+func (b CreateOrderCancelTransferBody) MarshalJSON() ([]byte, error) {
+	type plain CreateOrderCancelTransferBody
+	b.Discounts = orEmpty(b.Discounts)
+	return json.Marshal(plain(b))
+}
+
+// MarshalJSON sends daysOfWeek as [] when empty.
+func (w WeeklyInput) MarshalJSON() ([]byte, error) {
+	type plain WeeklyInput
+	w.DaysOfWeek = orEmpty(w.DaysOfWeek)
+	return json.Marshal(plain(w))
+}
+
+// MarshalJSON sends daysOfMonth as [] when empty.
+func (m MonthlyInput) MarshalJSON() ([]byte, error) {
+	type plain MonthlyInput
+	m.DaysOfMonth = orEmpty(m.DaysOfMonth)
+	return json.Marshal(plain(m))
+}
+
+// MarshalJSON sends dates as [] when empty.
+func (m ManualDatesInput) MarshalJSON() ([]byte, error) {
+	type plain ManualDatesInput
+	m.Dates = orEmpty(m.Dates)
+	return json.Marshal(plain(m))
+}
+
+// ---- unknown fields kept on response types ----
+
+// jsonNames lists the JSON names of t's fields (t a struct type).
+func jsonNames(t reflect.Type) map[string]bool {
+	names := make(map[string]bool, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
+}
+
+// unmarshalKeeping decodes data into v (a pointer to a struct without
+// custom UnmarshalJSON) and returns the members v has no field for.
+func unmarshalKeeping(data []byte, v any) (map[string]json.RawMessage, error) {
+	if err := json.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, err
+	}
+	known := jsonNames(reflect.TypeOf(v).Elem())
+	var extra map[string]json.RawMessage
+	for k, raw := range all {
+		if known[k] {
+			continue
+		}
+		if extra == nil {
+			extra = map[string]json.RawMessage{}
+		}
+		extra[k] = raw
+	}
+	return extra, nil
+}
+
+// marshalKeeping encodes v and appends the extra members (sorted by name)
+// that v does not already carry.
+func marshalKeeping(v any, extra map[string]json.RawMessage) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil || len(extra) == 0 {
+		return b, err
+	}
+	known := jsonNames(reflect.TypeOf(v))
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		if !known[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var buf bytes.Buffer
+	buf.Write(bytes.TrimSuffix(bytes.TrimSpace(b), []byte("}")))
+	empty := bytes.Equal(bytes.TrimSpace(b), []byte("{}"))
+	for _, k := range keys {
+		if !empty {
+			buf.WriteByte(',')
+		}
+		empty = false
+		kb, _ := json.Marshal(k)
+		buf.Write(kb)
+		buf.WriteByte(':')
+		if len(extra[k]) == 0 {
+			buf.WriteString("null")
+		} else {
+			buf.Write(extra[k])
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON decodes a PlatformTransfer, keeping unknown fields in Extra.
+func (t *Transfer) UnmarshalJSON(data []byte) error {
+	type plain Transfer
+	var p plain
+	extra, err := unmarshalKeeping(data, &p)
+	if err != nil {
+		return err
+	}
+	*t = Transfer(p)
+	t.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the transfer with its Extra fields.
+func (t Transfer) MarshalJSON() ([]byte, error) {
+	type plain Transfer
+	return marshalKeeping(plain(t), t.Extra)
+}
+
+// UnmarshalJSON decodes a PlatformContract, keeping unknown fields in Extra.
+func (c *Contract) UnmarshalJSON(data []byte) error {
+	type plain Contract
+	var p plain
+	extra, err := unmarshalKeeping(data, &p)
+	if err != nil {
+		return err
+	}
+	*c = Contract(p)
+	c.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the contract with its Extra fields.
+func (c Contract) MarshalJSON() ([]byte, error) {
+	type plain Contract
+	return marshalKeeping(plain(c), c.Extra)
+}
+
+// UnmarshalJSON decodes a PlatformDiscountSharePolicy, keeping unknown fields in Extra.
+func (p *DiscountSharePolicy) UnmarshalJSON(data []byte) error {
+	type plain DiscountSharePolicy
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*p = DiscountSharePolicy(v)
+	p.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the policy with its Extra fields.
+func (p DiscountSharePolicy) MarshalJSON() ([]byte, error) {
+	type plain DiscountSharePolicy
+	return marshalKeeping(plain(p), p.Extra)
+}
+
+// UnmarshalJSON decodes a PlatformAdditionalFeePolicy, keeping unknown fields in Extra.
+func (p *AdditionalFeePolicy) UnmarshalJSON(data []byte) error {
+	type plain AdditionalFeePolicy
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*p = AdditionalFeePolicy(v)
+	p.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the policy with its Extra fields.
+func (p AdditionalFeePolicy) MarshalJSON() ([]byte, error) {
+	type plain AdditionalFeePolicy
+	return marshalKeeping(plain(p), p.Extra)
+}
+
+// UnmarshalJSON decodes a PlatformTransferSummary, keeping unknown fields in Extra.
+func (s *TransferSummary) UnmarshalJSON(data []byte) error {
+	type plain TransferSummary
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*s = TransferSummary(v)
+	s.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the summary with its Extra fields.
+func (s TransferSummary) MarshalJSON() ([]byte, error) {
+	type plain TransferSummary
+	return marshalKeeping(plain(s), s.Extra)
+}
+
+// UnmarshalJSON decodes a PlatformPartner, keeping unknown fields in Extra.
+func (p *Partner) UnmarshalJSON(data []byte) error {
+	type plain Partner
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*p = Partner(v)
+	p.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the partner with its Extra fields.
+func (p Partner) MarshalJSON() ([]byte, error) {
+	type plain Partner
+	return marshalKeeping(plain(p), p.Extra)
+}
+
+// MarshalJSON sends tags as [] when empty.
+func (b CreatePartnerBody) MarshalJSON() ([]byte, error) {
+	type plain CreatePartnerBody
+	b.Tags = orEmpty(b.Tags)
+	return json.Marshal(plain(b))
+}
