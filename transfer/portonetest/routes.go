@@ -1,0 +1,165 @@
+package portonetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/settle-dev/settle/transfer"
+)
+
+type apiHandler func(w http.ResponseWriter, r *http.Request, body []byte)
+
+func (s *Server) routes() {
+	mux := http.NewServeMux()
+	h := func(pattern string, fn apiHandler) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			fn(w, r, body)
+		})
+	}
+	// Transfers.
+	h("POST /platform/transfers/order", s.createOrder)
+	h("POST /platform/transfers/order-cancel", s.createCancel)
+	h("POST /platform/transfers/manual", s.createManual)
+	h("GET /platform/transfers/{id}", s.getTransfer)
+	h("DELETE /platform/transfers/{id}", s.deleteTransfer)
+	h("GET /platform/transfer-summaries", s.listSummaries)
+
+	// Partners.
+	h("POST /platform/partners", s.createPartner)
+	h("POST /platform/partners/batch", s.createPartners)
+	h("GET /platform/partners", s.listPartners)
+	h("GET /platform/partners/{id}", s.getPartner)
+	h("PATCH /platform/partners/{id}", s.updatePartner)
+	h("POST /platform/partners/{id}/archive", s.archivePartner(true))
+	h("POST /platform/partners/{id}/recover", s.archivePartner(false))
+
+	// Contracts and policies.
+	h("POST /platform/contracts", s.createContract)
+	h("GET /platform/contracts", s.listContracts)
+	h("GET /platform/contracts/{id}", s.getContract)
+	h("PATCH /platform/contracts/{id}", s.updateContract)
+	h("POST /platform/contracts/{id}/archive", s.archiveContract(true))
+	h("POST /platform/contracts/{id}/recover", s.archiveContract(false))
+
+	h("POST /platform/discount-share-policies", s.createDSP)
+	h("GET /platform/discount-share-policies", s.listDSPs)
+	h("GET /platform/discount-share-policies/{id}", s.getDSP)
+	h("PATCH /platform/discount-share-policies/{id}", s.updateDSP)
+	h("POST /platform/discount-share-policies/{id}/archive", s.archiveDSP(true))
+	h("POST /platform/discount-share-policies/{id}/recover", s.archiveDSP(false))
+
+	h("POST /platform/additional-fee-policies", s.createAFP)
+	h("GET /platform/additional-fee-policies", s.listAFPs)
+	h("GET /platform/additional-fee-policies/{id}", s.getAFP)
+	h("PATCH /platform/additional-fee-policies/{id}", s.updateAFP)
+	h("POST /platform/additional-fee-policies/{id}/archive", s.archiveAFP(true))
+	h("POST /platform/additional-fee-policies/{id}/recover", s.archiveAFP(false))
+
+	// Platform setting.
+	h("GET /platform/setting", s.getSetting)
+	h("PATCH /platform/setting", s.updateSetting)
+
+	// Partner settlements and payouts are not emulated: always empty.
+	h("GET /platform/partner-settlements", s.emptyList(map[string]int{
+		"payoutScheduled": 0, "payoutPrepared": 0, "payoutWithheld": 0, "payoutExcluded": 0,
+		"payoutFailed": 0, "payoutCancelled": 0, "payoutConfirmed": 0, "inPayout": 0, "paidOut": 0,
+	}))
+	h("GET /platform/payouts", s.emptyList(map[string]int{
+		"confirmed": 0, "prepared": 0, "cancelled": 0, "stopped": 0,
+		"processing": 0, "succeeded": 0, "failed": 0, "scheduled": 0,
+	}))
+
+	h("/", func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		writeErr(w, newAPIError(http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("the emulator does not serve %s %s", r.Method, r.URL.Path)))
+	})
+	s.mux = mux
+}
+
+func (s *Server) emptyList(counts map[string]int) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request, body []byte) {
+		lr, aerr := parseList(r, body, nil)
+		if aerr != nil {
+			writeErr(w, aerr)
+			return
+		}
+		page, info, aerr := paginate([]struct{}{}, lr.Page, s.opts.DefaultPageSize)
+		if aerr != nil {
+			writeErr(w, aerr)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"items": page, "page": info, "counts": counts})
+	}
+}
+
+// SeedData is the seed file of `settle emulator`: the objects created, in
+// this order, in both the test and the live environment. Each entry is the
+// body of the corresponding PortOne create call (or, for Setting, of PATCH
+// /platform/setting).
+type SeedData struct {
+	Contracts             []transfer.CreateContractBody            `json:"contracts"`
+	DiscountSharePolicies []transfer.CreateDiscountSharePolicyBody `json:"discountSharePolicies"`
+	AdditionalFeePolicies []transfer.CreateAdditionalFeePolicyBody `json:"additionalFeePolicies"`
+	Partners              []json.RawMessage                        `json:"partners"`
+	Setting               json.RawMessage                          `json:"setting"`
+}
+
+// Seed reads a JSON SeedData and creates its objects in both environments.
+func (s *Server) Seed(r io.Reader) error {
+	var d SeedData
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return fmt.Errorf("portonetest: seed: %w", err)
+	}
+	return s.SeedWith(d)
+}
+
+// SeedWith creates d's objects in both environments.
+func (s *Server) SeedWith(d SeedData) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.envs {
+		for i, c := range d.Contracts {
+			if _, aerr := s.addContract(e, c); aerr != nil {
+				return fmt.Errorf("portonetest: seed: contracts[%d]: %s", i, aerr.body)
+			}
+		}
+		for i, p := range d.DiscountSharePolicies {
+			if _, aerr := s.addDSP(e, p); aerr != nil {
+				return fmt.Errorf("portonetest: seed: discountSharePolicies[%d]: %s", i, aerr.body)
+			}
+		}
+		for i, p := range d.AdditionalFeePolicies {
+			if _, aerr := s.addAFP(e, p); aerr != nil {
+				return fmt.Errorf("portonetest: seed: additionalFeePolicies[%d]: %s", i, aerr.body)
+			}
+		}
+		for i, raw := range d.Partners {
+			var in partnerInput
+			if err := json.Unmarshal(raw, &in); err != nil {
+				return fmt.Errorf("portonetest: seed: partners[%d]: %w", i, err)
+			}
+			if in.ID != "" && e.partners[in.ID] != nil {
+				return fmt.Errorf("portonetest: seed: partners[%d]: id %q already exists", i, in.ID)
+			}
+			p, aerr := s.newPartner(e, in)
+			if aerr != nil {
+				return fmt.Errorf("portonetest: seed: partners[%d]: %s", i, aerr.body)
+			}
+			e.addPartner(p)
+		}
+		if len(d.Setting) > 0 {
+			var u settingUpdate
+			if err := json.Unmarshal(d.Setting, &u); err != nil {
+				return fmt.Errorf("portonetest: seed: setting: %w", err)
+			}
+			if aerr := u.apply(&e.setting); aerr != nil {
+				return fmt.Errorf("portonetest: seed: setting: %s", aerr.body)
+			}
+		}
+	}
+	return nil
+}
