@@ -26,7 +26,8 @@ type Options struct {
 	// business time zone (SETTLE_TZ).
 	Loc *time.Location
 	// MaxRowsPerSheet is the row limit of one sheet, headers and totals
-	// included; a longer table continues on "Name (2)", … . Zero means
+	// included; a longer detail table continues on "Name (2)", … (the
+	// Summary is one sheet up to Excel's limit). Zero means
 	// Excel's limit of 1,048,576. Tests set it small.
 	MaxRowsPerSheet int
 }

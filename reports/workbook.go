@@ -76,8 +76,9 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 	return nil
 }
 
-// ErrSummaryTooLong is returned when the Summary has more rows than one
-// sheet holds.
+// ErrSummaryTooLong is returned when the Summary has more rows than an
+// Excel sheet holds (the Summary is never split; MaxRowsPerSheet does not
+// apply to it).
 var ErrSummaryTooLong = fmt.Errorf("reports: summary does not fit one sheet")
 
 type detailKey struct {
@@ -134,7 +135,8 @@ func (b *builder) build(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	if len(b.summary)+headerRows+5 > o.MaxRowsPerSheet {
+	if len(b.summary)+headerRows+5 > excelMaxRows { // not split: it is one table with its totals
+
 		return fmt.Errorf("%w: %d rows", ErrSummaryTooLong, len(b.summary))
 	}
 	// Sheets that are filled last are created first, so the order is right.

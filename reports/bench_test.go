@@ -1,0 +1,175 @@
+package reports
+
+import (
+	"context"
+	"flag"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+var benchLines = flag.Int("bench-lines", 1_000_000, "order lines BenchmarkWriteWorkbook1M exports")
+
+// synthSource generates a marketplace on the fly: n order lines, four per
+// order, over 200 partners and 7 settlement dates, with one order in 100
+// cancelled whole. Nothing is held but the Summary, which is computed by a
+// first pass over the same generator.
+type synthSource struct {
+	lines    int
+	partners int
+	days     int
+	start    settlement.Date
+}
+
+const synthLinesPerOrder = 4
+
+func newSynth(lines int) *synthSource {
+	return &synthSource{lines: lines, partners: 200, days: 7, start: settlement.MustDate("2025-10-01")}
+}
+
+func (s *synthSource) orders() int { return (s.lines + synthLinesPerOrder - 1) / synthLinesPerOrder }
+
+// order fills o and its lines for order i and returns the number of lines.
+func (s *synthSource) order(i int, o *OrderRow, ls *[synthLinesPerOrder]OrderLineRow) int {
+	p := i % s.partners
+	day := i % s.days
+	pid := "P" + strconv.Itoa(1000+p)
+	pay := "pay-" + strconv.Itoa(10_000_000+i)
+	*o = OrderRow{
+		Kind: settlement.KindOrder, PartnerID: pid, PartnerName: "파트너 " + pid, PaymentID: pay, TransferID: "tr-" + pay,
+		SettlementStartDate: s.start.AddDays(day), SettlementDate: s.start.AddDays(day + 3), Status: settlement.StatusInProcess,
+	}
+	n := min(synthLinesPerOrder, s.lines-i*synthLinesPerOrder)
+	for j := 0; j < n; j++ {
+		a := block(settlement.Won(1000*(1+(i+j)%97)), settlement.Won(100*((i+j)%5)), settlement.Won(50*((i+j)%3)))
+		o.Amounts = o.Amounts.Add(a)
+		ls[j] = OrderLineRow{
+			Kind: settlement.KindOrder, PartnerID: pid, PartnerName: o.PartnerName, PaymentID: pay, TransferID: o.TransferID,
+			ProductID: "SKU-" + strconv.Itoa((i*7+j)%5000), ProductName: "상품", Quantity: int64(1 + j),
+			SettlementStartDate: o.SettlementStartDate, SettlementDate: o.SettlementDate, Amounts: a,
+		}
+		ls[j].PortOneSettlement = &ls[j].Amounts.Settlement
+	}
+	o.PortOneSettlement = &o.Amounts.Settlement
+	return n
+}
+
+func (s *synthSource) cancelled(i int) bool { return i%100 == 99 }
+
+func (s *synthSource) Run() RunInfo {
+	return RunInfo{From: s.start, To: s.start.AddDays(s.days - 1), GeneratedAt: time.Date(2025, 10, 8, 2, 0, 0, 0, time.UTC)}
+}
+
+func (s *synthSource) Summary(ctx context.Context, yield func(SummaryRow) error) error {
+	rows := map[detailKey]*SummaryRow{}
+	var keys []detailKey
+	var o OrderRow
+	var ls [synthLinesPerOrder]OrderLineRow
+	for i := 0; i < s.orders(); i++ {
+		s.order(i, &o, &ls)
+		k := detailKey{o.PartnerID, o.SettlementDate}
+		r := rows[k]
+		if r == nil {
+			r = &SummaryRow{PartnerID: o.PartnerID, PartnerName: o.PartnerName, SettlementDate: o.SettlementDate, PortOneSettlement: won(0)}
+			rows[k] = r
+			keys = append(keys, k)
+		}
+		r.Orders++
+		r.Amounts = r.Amounts.Add(o.Amounts)
+		if s.cancelled(i) {
+			r.Cancellations++
+			r.Amounts = r.Amounts.Sub(o.Amounts)
+		} else {
+			*r.PortOneSettlement += o.Amounts.Settlement
+		}
+	}
+	for _, k := range keys {
+		if err := yield(*rows[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *synthSource) Orders(ctx context.Context, yield func(OrderRow) error) error {
+	var o OrderRow
+	var ls [synthLinesPerOrder]OrderLineRow
+	for i := 0; i < s.orders(); i++ {
+		s.order(i, &o, &ls)
+		if err := yield(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *synthSource) OrderLines(ctx context.Context, yield func(OrderLineRow) error) error {
+	var o OrderRow
+	var ls [synthLinesPerOrder]OrderLineRow
+	for i := 0; i < s.orders(); i++ {
+		n := s.order(i, &o, &ls)
+		for j := 0; j < n; j++ {
+			if err := yield(ls[j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *synthSource) Cancellations(ctx context.Context, yield func(OrderRow) error) error {
+	var o OrderRow
+	var ls [synthLinesPerOrder]OrderLineRow
+	for i := 0; i < s.orders(); i++ {
+		if !s.cancelled(i) {
+			continue
+		}
+		s.order(i, &o, &ls)
+		o.Kind, o.CancellationID, o.TransferID = settlement.KindOrderCancel, "cxl-"+o.PaymentID, "tr-cxl-"+o.PaymentID
+		if err := yield(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *synthSource) Mismatches(context.Context, func(MismatchRow) error) error { return nil }
+func (s *synthSource) Transfers(context.Context, func(TransferRow) error) error  { return nil }
+func (s *synthSource) Rejected(context.Context, func(RejectedRow) error) error   { return nil }
+
+type countWriter struct{ n int64 }
+
+func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkWriteWorkbook1M exports -bench-lines order lines (1,000,000 by
+// default; 250,000 orders and 2,500 cancellations besides). Run it with
+//
+//	/usr/bin/time -v go test -run x -bench WriteWorkbook1M -benchtime 1x ./reports/
+//
+// and read "Maximum resident set size" for the peak RSS.
+func BenchmarkWriteWorkbook1M(b *testing.B) {
+	src := newSynth(*benchLines)
+	for b.Loop() {
+		var w countWriter
+		start := time.Now()
+		if err := WriteWorkbook(context.Background(), &w, src, Options{Version: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+		sec := time.Since(start).Seconds()
+		cancels := src.orders() / 100
+		b.ReportMetric(float64(src.lines)/sec, "lines/s")
+		b.ReportMetric(float64(src.lines+src.orders()+cancels)/sec, "rows/s")
+		b.ReportMetric(float64(w.n)/1e6, "MB-xlsx")
+	}
+}
+
+// TestSynthTies checks the benchmark's generator against the workbook's own
+// tie check, on a small size.
+func TestSynthTies(t *testing.T) {
+	_, f := writeBook(t, newSynth(2000), Options{})
+	if got := runValue(t, f, "시트 간 합계 일치"); got != "예" {
+		t.Errorf("synthetic source does not tie")
+	}
+}
