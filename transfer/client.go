@@ -171,15 +171,15 @@ func New(cfg Config) (*Client, error) {
 }
 
 // String describes the client without its secret.
-func (c *Client) String() string {
+func (c Client) String() string {
 	return fmt.Sprintf("transfer.Client{base: %s, test: %t, secret: %s}", c.base, c.test, redacted)
 }
 
 // GoString is String, for %#v.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // Format prints String for every verb, so no verb reaches the secret.
-func (c *Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
+func (c Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 
 // authTransport adds the Authorization header at the last moment, on a
 // clone of the request, so the requests this package builds, logs or wraps
