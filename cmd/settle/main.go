@@ -1,12 +1,139 @@
-// Command settle runs partner settlement on PortOne's platform API.
+// Command settle runs partner settlement for marketplaces on PortOne's
+// platform API: it computes what each partner is owed, registers order and
+// order-cancel transfers, reconciles PortOne's numbers against its own and
+// writes the finance workbook. See README.md and `settle help`.
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/settle-dev/settle/jobs"
 )
 
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes (DESIGN.md §3).
+const (
+	exitOK         = 0
+	exitFailed     = 1
+	exitUsage      = 2
+	exitMismatches = 3
+)
+
+// usageError marks bad usage or bad input: exit 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// env is what a subcommand gets: standard streams, the loaded config and
+// its own arguments.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	cfg            jobs.Config
+	args           []string
+}
+
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, e *env) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "[--dir DIR]", "the whole pipeline on sample data, embedded SQLite, the PortOne emulator in-process", runDemo},
+		{"preview", "[FILE]", "shadow calculation: PortOne's request shapes in (file or stdin), PortOne's response shapes out", runPreview},
+		{"serve", "", "cron schedule + HTTP API (+ webhook receiver)", runServe},
+		{"run", "JOB --date YYYY-MM-DD [--dry-run]", "one job (settle|post|reconcile|sync|export|nightly)", runJob},
+		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
+		{"import", "FILE...", "orders / cancellations from CSV or JSON Lines", runImport},
+		{"export", "--from DATE --to DATE --out FILE [--lang ko|en]", "workbook for a range (.xlsx; .csv for flat detail)", runExport},
+		{"emulator", "[--addr 127.0.0.1:9090] [--seed FILE]", "the PortOne platform emulator as a server", runEmulator},
+		{"version", "", "print the version", func(_ context.Context, e *env) error {
+			fmt.Fprintln(e.stdout, "settle", version)
+			return nil
+		}},
+	}
+}
+
 func main() {
-	fmt.Fprintln(os.Stderr, "settle: under construction")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	var cmd *command
+	for _, c := range commands() {
+		if c.name == args[0] {
+			cmd = &c
+			break
+		}
+	}
+	if cmd == nil {
+		fmt.Fprintf(stderr, "settle: unknown command %q\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	cfg, err := jobs.LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "settle %s: configuration: %v\n", cmd.name, err)
+		return exitUsage
+	}
+	cfg.Version = version
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, cfg: cfg, args: args[1:]}
+	err = cmd.run(ctx, e)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case errors.Is(err, jobs.ErrMismatches):
+		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
+		return exitMismatches
+	case isUsage(err):
+		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
+		return exitFailed
+	}
+}
+
+func isUsage(err error) bool {
+	var u usageError
+	return errors.As(err, &u)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: settle COMMAND [flags]")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %-44s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Configuration comes from the environment (SETTLE_DB, PORTONE_API_SECRET, PORTONE_API_BASE,")
+	fmt.Fprintln(w, "PORTONE_TEST_MODE, SETTLE_TZ, SETTLE_CRON, SETTLE_HTTP_ADDR, SETTLE_API_TOKEN,")
+	fmt.Fprintln(w, "PORTONE_WEBHOOK_SECRET, SETTLE_HOLIDAYS, SETTLE_ROUNDING, SETTLE_VAT_ROUNDING); flags override.")
+	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags. Exit codes: 0 done, 1 failed,")
+	fmt.Fprintln(w, "2 bad usage or input, 3 finished with reconciliation mismatches.")
 }
