@@ -148,8 +148,8 @@ type csvGroup struct {
 }
 
 // readCSV streams a CSV file and emits one item per record.
-func readCSV(ctx context.Context, r io.Reader, name string, loc *time.Location, maxLine int, emit func(item) error) error {
-	cr := newCSVReader(r, maxLine)
+func readCSV(ctx context.Context, r io.Reader, name string, ro readOpts, emit func(item) error) error {
+	cr := newCSVReader(r, ro.maxLine)
 	var (
 		hdr     *csvHeader
 		hdrRaw  []byte
@@ -161,8 +161,20 @@ func readCSV(ctx context.Context, r io.Reader, name string, loc *time.Location, 
 		if g == nil {
 			return nil
 		}
-		it := buildCSVRecord(g, hdr, name, loc)
+		it := buildCSVRecord(g, hdr, name, ro.loc)
 		it.raw = csvPayload(hdrRaw, g.rows)
+		if it.prob == nil && ro.check != nil {
+			ferr, err := ro.check(ctx, it.rec)
+			if err != nil {
+				return err
+			}
+			if ferr != nil {
+				b := &csvBuild{h: hdr, g: g, name: name, src: map[string]int{}}
+				it.prob = b.problem(ferr)
+				setKey(it.prob, it.rec.Type(), it.rec.partner(), it.rec.paymentID(), it.rec.cancellationID())
+				it.rec = Record{}
+			}
+		}
 		g = nil
 		return emit(it)
 	}
@@ -275,7 +287,7 @@ type csvBuild struct {
 
 func buildCSVRecord(g *csvGroup, h *csvHeader, name string, loc *time.Location) item {
 	first := g.rows[0]
-	it := item{line: first.line, partner: h.get(first.fields, "partnerId")}
+	it := item{line: first.line}
 	b := &csvBuild{h: h, g: g, name: name, src: map[string]int{}, values: map[string]string{}}
 	typ, perr := b.recordType()
 	if g.prob != nil {
@@ -285,12 +297,12 @@ func buildCSVRecord(g *csvGroup, h *csvHeader, name string, loc *time.Location) 
 	}
 	partner, payment, cancellation := h.get(first.fields, "partnerId"), h.get(first.fields, "paymentId"), h.get(first.fields, "cancellationId")
 	if it.prob != nil {
-		it.prob.Key = keyOf(typ, partner, payment, cancellation)
+		setKey(it.prob, typ, partner, payment, cancellation)
 		return it
 	}
 	obj, perr := b.object(typ)
 	if perr != nil {
-		perr.Key = keyOf(typ, partner, payment, cancellation)
+		setKey(perr, typ, partner, payment, cancellation)
 		it.prob = perr
 		return it
 	}
@@ -314,7 +326,7 @@ func buildCSVRecord(g *csvGroup, h *csvHeader, name string, loc *time.Location) 
 		perr = b.problem(err)
 	}
 	if perr != nil {
-		perr.Key = keyOf(typ, partner, payment, cancellation)
+		setKey(perr, typ, partner, payment, cancellation)
 		it.prob = perr
 		return it
 	}
@@ -322,11 +334,11 @@ func buildCSVRecord(g *csvGroup, h *csvHeader, name string, loc *time.Location) 
 	return it
 }
 
-func keyOf(typ, partner, payment, cancellation string) string {
+func setKey(p *Problem, typ, partner, payment, cancellation string) {
+	p.Type, p.PartnerID, p.RecordID = typ, partner, payment
 	if typ == TypeOrderCancel {
-		return cancelKey(partner, cancellation)
+		p.RecordID = cancellation
 	}
-	return orderKey(partner, payment)
 }
 
 func (b *csvBuild) fail(line int, field, format string, args ...any) *Problem {

@@ -19,9 +19,31 @@ import (
 // or a CSV column name for CSV files) and the message.
 type Problem struct {
 	Source string // file name; "" for HTTP requests
-	Line   int    // 1-based line the record (or the row at fault) starts on; 0 when not from a file
-	Key    string // record key when known, e.g. "ORDER partner-1/pay-1"
+	Line   int    // 1-based line of the record, or of the CSV row at fault; 0 when not from a file
 	Err    *settlement.Error
+
+	// What the record is, as far as it could be read; "" when unknown.
+	Type      string // ORDER or ORDER_CANCEL
+	PartnerID string
+	RecordID  string // paymentId of an order, cancellationId of a cancellation
+}
+
+// Key names the record as Record.Key does, or "" when nothing is known.
+func (p *Problem) Key() string {
+	switch {
+	case p.Type == TypeOrderCancel:
+		return cancelKey(p.PartnerID, p.RecordID)
+	case p.PartnerID != "" || p.RecordID != "":
+		return orderKey(p.PartnerID, p.RecordID)
+	}
+	return ""
+}
+
+// Reason is the problem without its place: `field: message`.
+func (p *Problem) Reason() string {
+	q := *p
+	q.Source, q.Line = "", 0
+	return q.Error()
 }
 
 // Error formats the problem as `source line N: field: message`.

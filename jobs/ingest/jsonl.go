@@ -6,24 +6,34 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/settle-dev/settle/settlement"
 )
+
+// readOpts configures the file readers. check, when set, validates a
+// decoded record further (the settlement engine); a *settlement.Error
+// rejects the record, an error stops reading.
+type readOpts struct {
+	loc     *time.Location
+	maxLine int
+	check   func(context.Context, Record) (*settlement.Error, error)
+}
 
 // item is one record read from a file: either decoded (rec) or rejected
 // (prob). raw is the text the record came from, kept with a rejection.
 type item struct {
-	line    int
-	rec     Record
-	prob    *Problem
-	raw     []byte
-	partner string // best-effort partner of a rejected record
+	line int
+	rec  Record
+	prob *Problem
+	raw  []byte
 }
 
 // readJSONL streams JSON Lines: one record object per line; blank lines are
 // skipped; a line longer than maxLine bytes is reported and skipped. emit is
 // called once per record in file order; an error from emit stops reading
 // and is returned.
-func readJSONL(ctx context.Context, r io.Reader, name string, loc *time.Location, maxLine int, emit func(item) error) error {
-	lr := newLineReader(r, maxLine)
+func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit func(item) error) error {
+	lr := newLineReader(r, ro.maxLine)
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -47,11 +57,19 @@ func readJSONL(ctx context.Context, r io.Reader, name string, loc *time.Location
 			continue
 		}
 		it := item{line: lr.line, raw: bytes.Clone(line)}
-		rec, err := DecodeRecord(line, loc)
+		rec, err := DecodeRecord(line, ro.loc)
+		if err == nil && ro.check != nil {
+			var ferr *settlement.Error
+			if ferr, err = ro.check(ctx, rec); err != nil {
+				return err
+			}
+			if ferr != nil {
+				err = ferr
+			}
+		}
 		if err != nil {
-			key, partner := guessKey(line)
-			it.prob = &Problem{Source: name, Line: lr.line, Key: key, Err: asFieldError(err, "")}
-			it.partner = partner
+			it.prob = &Problem{Source: name, Line: lr.line, Err: asFieldError(err, "")}
+			guessKey(line, it.prob)
 		} else {
 			it.rec = rec
 		}
@@ -61,19 +79,17 @@ func readJSONL(ctx context.Context, r io.Reader, name string, loc *time.Location
 	}
 }
 
-// guessKey names a rejected JSON record as well as it can.
-func guessKey(data []byte) (key, partner string) {
+// guessKey names a rejected JSON record in p as well as it can.
+func guessKey(data []byte, p *Problem) {
 	obj, err := decodeObject(data)
 	if err != nil {
-		return "", ""
+		return
 	}
 	str := func(k string) string { s, _ := obj[k].(string); return s }
-	partner = str("partnerId")
+	p.PartnerID = str("partnerId")
 	if c := str("cancellationId"); c != "" || str("type") == TypeOrderCancel {
-		return cancelKey(partner, c), partner
+		p.Type, p.RecordID = TypeOrderCancel, c
+		return
 	}
-	if p := str("paymentId"); p != "" || partner != "" {
-		return orderKey(partner, p), partner
-	}
-	return "", partner
+	p.Type, p.RecordID = TypeOrder, str("paymentId")
 }

@@ -81,6 +81,33 @@ func (r Record) Key() string {
 	return ""
 }
 
+func (r Record) partner() string {
+	if r.Cancel != nil {
+		return r.Cancel.Body.PartnerID
+	}
+	if r.Order != nil {
+		return r.Order.Body.PartnerID
+	}
+	return ""
+}
+
+func (r Record) paymentID() string {
+	if r.Cancel != nil {
+		return r.Cancel.Body.PaymentID
+	}
+	if r.Order != nil {
+		return r.Order.Body.PaymentID
+	}
+	return ""
+}
+
+func (r Record) cancellationID() string {
+	if r.Cancel != nil {
+		return r.Cancel.Body.CancellationID
+	}
+	return ""
+}
+
 // JSON is the stored form of the record.
 func (r Record) JSON() json.RawMessage {
 	if r.Cancel != nil {
