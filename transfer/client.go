@@ -223,8 +223,12 @@ const maxBody = 32 << 20
 // once and returns its error, wrapping the last failure.
 func (c *Client) do(ctx context.Context, k call, out any) error {
 	u := *c.base
-	u.Path = c.base.Path + k.path
 	u.RawPath = c.base.EscapedPath() + k.path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("path %q: %w", k.path, err)
+	}
+	u.Path = p
 	q := url.Values{}
 	for key, vs := range k.query {
 		q[key] = vs
