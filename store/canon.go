@@ -1,0 +1,93 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// canonical decodes a JSON document and encodes it again with object keys
+// sorted and insignificant whitespace removed, numbers kept as written. Two
+// requests with the same canonical form are the same payload: key order and
+// formatting do not make a conflict, any value does.
+func canonical(raw []byte) ([]byte, any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, nil, err
+	}
+	if dec.More() {
+		return nil, nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, v, nil
+}
+
+// diffJSON lists the leaf paths where two decoded documents differ, sorted.
+func diffJSON(stored, got any) []FieldDiff {
+	a, b := map[string]string{}, map[string]string{}
+	flatten("", stored, a)
+	flatten("", got, b)
+	var diffs []FieldDiff
+	for p, va := range a {
+		if vb, ok := b[p]; !ok || va != vb {
+			diffs = append(diffs, FieldDiff{Path: p, Stored: va, Got: vb})
+		}
+	}
+	for p, vb := range b {
+		if _, ok := a[p]; !ok {
+			diffs = append(diffs, FieldDiff{Path: p, Got: vb})
+		}
+	}
+	sort.Slice(diffs, func(i, j int) bool { return diffs[i].Path < diffs[j].Path })
+	return diffs
+}
+
+func flatten(path string, v any, out map[string]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			out[path] = "{}"
+		}
+		for k, e := range x {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			flatten(p, e, out)
+		}
+	case []any:
+		if len(x) == 0 {
+			out[path] = "[]"
+		}
+		for i, e := range x {
+			flatten(path+"["+strconv.Itoa(i)+"]", e, out)
+		}
+	case string:
+		out[path] = strconv.Quote(x)
+	case nil:
+		out[path] = "null"
+	default:
+		out[path] = fmt.Sprint(x)
+	}
+}
+
+// conflictOf builds the ConflictError for two payloads with the same key.
+func conflictOf(record, key string, storedCanon, gotCanon []byte) *ConflictError {
+	_, a, _ := canonical(storedCanon)
+	_, b, _ := canonical(gotCanon)
+	d := diffJSON(a, b)
+	e := &ConflictError{Record: record, Key: key}
+	if len(d) > maxDiffs {
+		e.Diffs, e.More = d[:maxDiffs], len(d)-maxDiffs
+	} else {
+		e.Diffs = d
+	}
+	return e
+}

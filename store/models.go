@@ -1,0 +1,356 @@
+package store
+
+import "github.com/settle-dev/settle/settlement"
+
+// GORM models: one struct per table, mapped to and from the settlement
+// vocabulary and the record types of this package at the store's boundary.
+// Nothing outside store sees them. The schema itself is made by the
+// numbered migrations in migrate.go, not by AutoMigrate; TestModelsMatchSchema
+// checks that every model column exists.
+
+type partnerRow struct {
+	ID                int64 `gorm:"primaryKey"`
+	PartnerID         string
+	Name              string
+	DefaultContractID string
+	RawJSON           string `gorm:"column:raw_json"`
+	Hash              string
+	CreatedAt         instant
+	UpdatedAt         instant
+}
+
+func (partnerRow) TableName() string { return "partners" }
+
+type contractRow struct {
+	ID                 int64 `gorm:"primaryKey"`
+	ContractID         string
+	Version            int64
+	Name               string
+	FeeKind            string
+	FeeRate            int64
+	FeeAmount          int64
+	FeeVatPayer        string
+	SubtractPaymentVat int64
+	CycleJSON          string `gorm:"column:cycle_json"`
+	AppliedAt          string
+	RawJSON            string `gorm:"column:raw_json"`
+	Hash               string
+	RecordedAt         instant
+}
+
+func (contractRow) TableName() string { return "contracts" }
+
+type discountSharePolicyRow struct {
+	ID               int64 `gorm:"primaryKey"`
+	PolicyID         string
+	Version          int64
+	Name             string
+	PartnerShareRate int64
+	AppliedAt        string
+	RawJSON          string `gorm:"column:raw_json"`
+	Hash             string
+	RecordedAt       instant
+}
+
+func (discountSharePolicyRow) TableName() string { return "discount_share_policies" }
+
+type additionalFeePolicyRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	PolicyID   string
+	Version    int64
+	Name       string
+	FeeKind    string
+	FeeRate    int64
+	FeeAmount  int64
+	VatPayer   string
+	AppliedAt  string
+	RawJSON    string `gorm:"column:raw_json"`
+	Hash       string
+	RecordedAt instant
+}
+
+func (additionalFeePolicyRow) TableName() string { return "additional_fee_policies" }
+
+type orderRow struct {
+	ID                  int64 `gorm:"primaryKey"`
+	PartnerID           string
+	PaymentID           string
+	ContractID          string
+	ContractVersion     int64
+	HasLines            int64
+	OrderAmount         int64
+	TaxFree             *int64
+	SettlementStartDate day
+	SettlementDate      day
+	PaidAt              instant
+	BusinessDate        day
+	RequestJSON         string `gorm:"column:request_json"`
+	RequestHash         string
+	Source              string
+	ReceivedAt          instant
+}
+
+func (orderRow) TableName() string { return "orders" }
+
+type orderLineRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	OrderRef       int64
+	LineNo         int64
+	ProductID      string
+	ProductName    string
+	ProductAmount  int64
+	ProductTaxFree int64
+	ProductTag     string
+	Quantity       int64
+}
+
+func (orderLineRow) TableName() string { return "order_lines" }
+
+type orderDiscountRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	OrderRef      int64
+	LineNo        int64 // 0: order level; lines count from 1
+	Seq           int64
+	SharePolicyID string
+	Amount        int64
+	TaxFree       int64
+}
+
+func (orderDiscountRow) TableName() string { return "order_discounts" }
+
+type orderFeeRow struct {
+	ID       int64 `gorm:"primaryKey"`
+	OrderRef int64
+	LineNo   int64
+	Seq      int64
+	PolicyID string
+}
+
+func (orderFeeRow) TableName() string { return "order_additional_fees" }
+
+type cancellationRow struct {
+	ID                  int64 `gorm:"primaryKey"`
+	PartnerID           string
+	CancellationID      string
+	PaymentID           string
+	TransferID          string
+	OrderRef            *int64
+	Form                string
+	OrderAmount         int64
+	TaxFree             *int64
+	SettlementStartDate day
+	SettlementDate      day
+	CancelledAt         instant
+	BusinessDate        day
+	RequestJSON         string `gorm:"column:request_json"`
+	RequestHash         string
+	Source              string
+	WebhookID           string
+	ReceivedAt          instant
+}
+
+func (cancellationRow) TableName() string { return "cancellations" }
+
+type cancellationLineRow struct {
+	ID              int64 `gorm:"primaryKey"`
+	CancellationRef int64
+	LineNo          int64
+	ProductID       string
+	Quantity        int64
+}
+
+func (cancellationLineRow) TableName() string { return "cancellation_lines" }
+
+type cancellationDiscountRow struct {
+	ID              int64 `gorm:"primaryKey"`
+	CancellationRef int64
+	LineNo          int64
+	Seq             int64
+	SharePolicyID   string
+	Amount          int64
+	TaxFree         int64
+}
+
+func (cancellationDiscountRow) TableName() string { return "cancellation_discounts" }
+
+type settlementRow struct {
+	ID                  int64 `gorm:"primaryKey"`
+	PartnerID           string
+	PaymentID           string
+	Kind                string
+	CancellationID      string
+	OrderRef            *int64
+	CancellationRef     *int64
+	ContractID          string
+	ContractVersion     int64
+	PolicyVersions      string
+	BusinessDate        day
+	SettlementStartDate day
+	SettlementDate      day
+	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
+	DetailJSON          string             `gorm:"column:detail_json"`
+	Hash                string
+	ComputedAt          instant
+}
+
+func (settlementRow) TableName() string { return "settlements" }
+
+type settlementLineRow struct {
+	ID                  int64 `gorm:"primaryKey"`
+	SettlementRef       int64
+	LineNo              int64
+	ProductID           string
+	ProductName         string
+	Quantity            int64
+	SettlementStartDate day
+	SettlementDate      day
+	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
+	DetailJSON          string             `gorm:"column:detail_json"`
+}
+
+func (settlementLineRow) TableName() string { return "settlement_lines" }
+
+type intentRow struct {
+	ID                int64 `gorm:"primaryKey"`
+	IntentID          string
+	PartnerID         string
+	PaymentID         string
+	Kind              string
+	CancellationID    string
+	SettlementRef     *int64
+	BusinessDate      day
+	RequestJSON       string `gorm:"column:request_json"`
+	RequestHash       string
+	Status            string
+	Attempts          int64
+	LastError         string
+	ClaimOwner        string
+	LeaseExpiresMS    int64 `gorm:"column:lease_expires_ms"`
+	NotBeforeMS       int64 `gorm:"column:not_before_ms"`
+	PortOneTransferID string `gorm:"column:portone_transfer_id"`
+	CreatedAt         instant
+	UpdatedAt         instant
+}
+
+func (intentRow) TableName() string { return "transfer_intents" }
+
+type portoneTransferRow struct {
+	ID                  int64  `gorm:"primaryKey"`
+	TransferID          string `gorm:"column:transfer_id"`
+	IntentRef           *int64
+	PartnerID           string
+	PaymentID           string
+	Kind                string
+	CancellationID      string
+	Status              string
+	SettlementStartDate day
+	SettlementDate      day
+	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
+	RawJSON             string             `gorm:"column:raw_json"`
+	RecordedAt          instant
+	UpdatedAt           instant
+}
+
+func (portoneTransferRow) TableName() string { return "portone_transfers" }
+
+type portoneLineRow struct {
+	ID                 int64 `gorm:"primaryKey"`
+	PortoneTransferRef int64 `gorm:"column:portone_transfer_ref"`
+	LineNo             int64
+	ProductID          string
+	Quantity           int64
+	Amounts            settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
+}
+
+func (portoneLineRow) TableName() string { return "portone_transfer_lines" }
+
+type statusHistoryRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	TransferID string
+	IntentID   string
+	PartnerID  string
+	FromStatus string
+	ToStatus   string
+	Source     string
+	ObservedAt instant
+}
+
+func (statusHistoryRow) TableName() string { return "transfer_status_history" }
+
+type mismatchRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	BusinessDate day
+	PartnerID    string
+	PaymentID    string
+	IntentID     string
+	TransferID   string
+	ProductID    string
+	Reason       string
+	Field        string
+	LocalValue   int64
+	PortoneValue int64
+	Diff         int64
+	LocalText    string
+	PortoneText  string
+	RecordedAt   instant
+}
+
+func (mismatchRow) TableName() string { return "mismatches" }
+
+type rejectedRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	Source     string
+	File       string
+	Line       int64
+	PartnerID  string
+	RecordKey  string
+	Payload    string
+	Reason     string
+	Field      string
+	ErrorType  string
+	ReceivedAt instant
+	DedupHash  string
+}
+
+func (rejectedRow) TableName() string { return "rejected_records" }
+
+type webhookRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	WebhookID      string
+	EventType      string
+	PaymentID      string
+	CancellationID string
+	SentAt         instant
+	RawJSON        string `gorm:"column:raw_json"`
+	ReceivedAt     instant
+	ProcessedAt    instant
+	ProcessError   string
+}
+
+func (webhookRow) TableName() string { return "webhook_events" }
+
+type jobRunRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	Job            string
+	BusinessDate   day
+	Status         string
+	CountsJSON     string `gorm:"column:counts_json"`
+	Checkpoint     string
+	Error          string
+	StartedAt      instant
+	FinishedAt     instant
+	Owner          string
+	LeaseExpiresMS int64 `gorm:"column:lease_expires_ms"`
+	Attempts       int64
+}
+
+func (jobRunRow) TableName() string { return "job_runs" }
+
+// allModels lists every model, for TestModelsMatchSchema.
+var allModels = []any{
+	&partnerRow{}, &contractRow{}, &discountSharePolicyRow{}, &additionalFeePolicyRow{},
+	&orderRow{}, &orderLineRow{}, &orderDiscountRow{}, &orderFeeRow{},
+	&cancellationRow{}, &cancellationLineRow{}, &cancellationDiscountRow{},
+	&settlementRow{}, &settlementLineRow{}, &intentRow{}, &portoneTransferRow{}, &portoneLineRow{},
+	&statusHistoryRow{}, &mismatchRow{}, &rejectedRow{}, &webhookRow{}, &jobRunRow{},
+}

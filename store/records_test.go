@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gorm.io/gorm"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+func TestOpenDSNForms(t *testing.T) {
+	dir := t.TempDir()
+	for _, dsn := range []string{dir + "/a.db", "sqlite://" + dir + "/b.db", "sqlite:" + dir + "/c.db"} {
+		s := openT(t, dsn)
+		if s.Dialect() != SQLite {
+			t.Errorf("Open(%q).Dialect() = %s, want sqlite", dsn, s.Dialect())
+		}
+		v, err := s.SchemaVersion(context.Background())
+		if err != nil || v != LatestVersion() {
+			t.Errorf("Open(%q): SchemaVersion = %d, %v; want %d", dsn, v, err, LatestVersion())
+		}
+		var mode string
+		s.db.Raw("PRAGMA journal_mode").Scan(&mode)
+		var fk int
+		s.db.Raw("PRAGMA foreign_keys").Scan(&fk)
+		if mode != "wal" || fk != 1 {
+			t.Errorf("Open(%q): journal_mode %q foreign_keys %d, want wal and 1", dsn, mode, fk)
+		}
+	}
+}
+
+func TestDuplicateKeyIsTranslated(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
+		ctx := context.Background()
+		row := func() *partnerRow {
+			return &partnerRow{PartnerID: "p1", CreatedAt: at(c.Now()), UpdatedAt: at(c.Now())}
+		}
+		if err := s.w(ctx).Create(row()).Error; err != nil {
+			t.Fatalf("first insert: %v", err)
+		}
+		err := s.w(ctx).Create(row()).Error
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			t.Fatalf("second insert: err = %v, want gorm.ErrDuplicatedKey", err)
+		}
+		if err := dup(err, `partner "p1"`); !errors.Is(err, ErrDuplicate) || !errors.Is(err, gorm.ErrDuplicatedKey) {
+			t.Errorf("dup(%v) = %v, want ErrDuplicate wrapping gorm.ErrDuplicatedKey", err, err)
+		}
+	})
+}
+
+func TestSaveOrderIdempotent(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
+		ctx := context.Background()
+		rec := sampleOrder("partner-1", "pay-1", 2)
+		out, err := s.SaveOrder(ctx, rec)
+		if err != nil || out.Kind != Created || out.ID == 0 {
+			t.Fatalf("SaveOrder first = %+v, %v; want Created", out, err)
+		}
+		got, err := s.Order(ctx, "partner-1", "pay-1")
+		if err != nil {
+			t.Fatalf("Order: %v", err)
+		}
+		if diff := cmp.Diff(rec.Order, got.Order); diff != "" {
+			t.Errorf("Order round trip (-saved +loaded):\n%s", diff)
+		}
+		if !got.PaidAt.Equal(rec.PaidAt) || got.BusinessDate != rec.BusinessDate {
+			t.Errorf("Order: paidAt %v business date %v, want %v %v", got.PaidAt, got.BusinessDate, rec.PaidAt, rec.BusinessDate)
+		}
+		counts := func() [4]int64 {
+			return [4]int64{count(t, s, "orders"), count(t, s, "order_lines"), count(t, s, "order_discounts"), count(t, s, "order_additional_fees")}
+		}
+		before := counts()
+		if before != [4]int64{1, 2, 2, 2} {
+			t.Errorf("row counts after one order = %v, want [1 2 2 2]", before)
+		}
+
+		// Same payload, different formatting and key order: a no-op.
+		again := rec
+		var indented bytes.Buffer
+		_ = json.Indent(&indented, rec.Request, " ", "\t")
+		again.Request = []byte(`{"paidAt": "2025-10-01T09:30:00+09:00", ` + indented.String()[1:])
+		out, err = s.SaveOrder(ctx, again)
+		if err != nil || out.Kind != Duplicate || out.ID != got.ID {
+			t.Fatalf("SaveOrder again = %+v, %v; want Duplicate of %d", out, err, got.ID)
+		}
+		if after := counts(); after != before {
+			t.Errorf("row counts after duplicate = %v, want %v", after, before)
+		}
+
+		// Same key, different quantity: a conflict naming the field.
+		changed := sampleOrder("partner-1", "pay-1", 3)
+		changed.Source, changed.File, changed.Line = SourceImport, "orders.jsonl", 7
+		out, err = s.SaveOrder(ctx, changed)
+		var ce *ConflictError
+		if !errors.Is(err, ErrConflict) || !errors.As(err, &ce) || out.Kind != Conflict {
+			t.Fatalf("SaveOrder changed = %+v, %v; want Conflict", out, err)
+		}
+		want := []FieldDiff{{Path: "orderDetail.orderLines[0].quantity", Stored: "2", Got: "3"}}
+		if diff := cmp.Diff(want, ce.Diffs); diff != "" {
+			t.Errorf("conflict diffs (-want +got):\n%s", diff)
+		}
+		if after := counts(); after != before {
+			t.Errorf("row counts after conflict = %v, want %v", after, before)
+		}
+		stillThere, _ := s.Order(ctx, "partner-1", "pay-1")
+		if stillThere.Order.Lines[0].Quantity != 2 {
+			t.Errorf("stored quantity after conflict = %d, want 2 (never overwritten)", stillThere.Order.Lines[0].Quantity)
+		}
+		var rejected []Rejected
+		collect := func() {
+			rejected = nil
+			if err := s.RejectedRecords(ctx, RejectedQuery{}, func(r *Rejected) error { rejected = append(rejected, *r); return nil }); err != nil {
+				t.Fatalf("RejectedRecords: %v", err)
+			}
+		}
+		collect()
+		if len(rejected) != 1 {
+			t.Fatalf("rejected records = %d, want 1", len(rejected))
+		}
+		r := rejected[0]
+		if r.Source != SourceImport || r.File != "orders.jsonl" || r.Line != 7 || r.Field != "orderDetail.orderLines[0].quantity" ||
+			r.ErrorType != "CONFLICT" || !strings.Contains(r.Reason, "orderDetail.orderLines[0].quantity: stored 2, got 3") ||
+			string(r.Payload) != string(changed.Request) {
+			t.Errorf("rejected record = %+v", r)
+		}
+		// The same conflicting import again records nothing new.
+		if _, err := s.SaveOrder(ctx, changed); !errors.Is(err, ErrConflict) {
+			t.Errorf("SaveOrder changed again: %v, want ErrConflict", err)
+		}
+		collect()
+		if len(rejected) != 1 {
+			t.Errorf("rejected records after repeated conflict = %d, want 1", len(rejected))
+		}
+	})
+}
+
+func TestSaveOrdersBulk(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		var recs []OrderRecord
+		for i := range 1200 {
+			recs = append(recs, sampleOrder("partner-1", "pay-"+strconv.Itoa(i), 1))
+		}
+		outs, err := s.SaveOrders(ctx, recs)
+		if err != nil {
+			t.Fatalf("SaveOrders: %v", err)
+		}
+		for i, o := range outs {
+			if o.Kind != Created {
+				t.Fatalf("outcome %d = %+v, want Created", i, o)
+			}
+		}
+		// Re-import: the file again plus one changed record and one repeated within the batch.
+		recs2 := append([]OrderRecord{}, recs[:10]...)
+		recs2 = append(recs2, sampleOrder("partner-1", "pay-3", 5), sampleOrder("partner-2", "pay-x", 1), sampleOrder("partner-2", "pay-x", 1), sampleOrder("partner-2", "pay-x", 9))
+		outs, err = s.SaveOrders(ctx, recs2)
+		if err != nil {
+			t.Fatalf("SaveOrders again: %v", err)
+		}
+		var kinds []OutcomeKind
+		for _, o := range outs[9:] {
+			kinds = append(kinds, o.Kind)
+		}
+		want := []OutcomeKind{Duplicate, Conflict, Created, Duplicate, Conflict}
+		if diff := cmp.Diff(want, kinds); diff != "" {
+			t.Errorf("outcomes (-want +got):\n%s", diff)
+		}
+		if outs[12].ID != outs[11].ID || outs[13].ID != outs[11].ID {
+			t.Errorf("in-batch repeats point at %d and %d, want %d", outs[12].ID, outs[13].ID, outs[11].ID)
+		}
+		if n := count(t, s, "orders"); n != 1201 {
+			t.Errorf("orders = %d, want 1201", n)
+		}
+		if n := count(t, s, "rejected_records"); n != 2 {
+			t.Errorf("rejected records = %d, want 2", n)
+		}
+		n := 0
+		if err := s.OrdersByBusinessDate(ctx, settlement.MustDate("2025-10-01"), func(o *OrderRecord) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1201 {
+			t.Errorf("OrdersByBusinessDate walked %d orders, want 1201", n)
+		}
+	})
+}
+
+func TestSaveCancellationIdempotent(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		// The cancellation arrives before its order (a webhook can).
+		c := sampleCancel("partner-1", "pay-1", "cx-1", 1)
+		out, err := s.SaveCancellation(ctx, c)
+		if err != nil || out.Kind != Created {
+			t.Fatalf("SaveCancellation = %+v, %v", out, err)
+		}
+		if out, err := s.SaveCancellation(ctx, c); err != nil || out.Kind != Duplicate {
+			t.Fatalf("SaveCancellation again = %+v, %v; want Duplicate", out, err)
+		}
+		changed := sampleCancel("partner-1", "pay-1", "cx-1", 2)
+		_, err = s.SaveCancellation(ctx, changed)
+		var ce *ConflictError
+		if !errors.As(err, &ce) || ce.Field() != "orderDetail.orderLines[0].quantity" {
+			t.Fatalf("SaveCancellation changed: %v; want conflict on orderDetail.orderLines[0].quantity", err)
+		}
+		if n := count(t, s, "cancellations"); n != 1 {
+			t.Errorf("cancellations = %d, want 1", n)
+		}
+		if n := count(t, s, "rejected_records"); n != 1 {
+			t.Errorf("rejected records = %d, want 1", n)
+		}
+		got, err := s.Cancellation(ctx, "partner-1", "cx-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c.Cancellation, got.Cancellation); diff != "" {
+			t.Errorf("cancellation round trip (-saved +loaded):\n%s", diff)
+		}
+		if got.OrderID != 0 {
+			t.Errorf("OrderID before the order = %d, want 0", got.OrderID)
+		}
+		o, err := s.SaveOrder(ctx, sampleOrder("partner-1", "pay-1", 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.Cancellation(ctx, "partner-1", "cx-1")
+		if got.OrderID != o.ID {
+			t.Errorf("OrderID after the order = %d, want %d", got.OrderID, o.ID)
+		}
+		cs, err := s.CancellationsOfOrder(ctx, "partner-1", "pay-1")
+		if err != nil || len(cs) != 1 {
+			t.Errorf("CancellationsOfOrder = %d, %v; want 1", len(cs), err)
+		}
+		if _, err := s.Cancellation(ctx, "partner-1", "nope"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Cancellation(nope) err = %v, want ErrNotFound", err)
+		}
+	})
+}
+
+func TestWebhookReplay(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		ev := WebhookEvent{WebhookID: "msg_1", EventType: "Transaction.Cancelled", PaymentID: "pay-1", Raw: []byte(`{}`)}
+		if o, err := s.SaveWebhookEvent(ctx, ev); err != nil || o.Kind != Created {
+			t.Fatalf("SaveWebhookEvent = %+v, %v", o, err)
+		}
+		if o, err := s.SaveWebhookEvent(ctx, ev); err != nil || o.Kind != Duplicate {
+			t.Fatalf("SaveWebhookEvent replay = %+v, %v; want Duplicate", o, err)
+		}
+		if err := s.MarkWebhookProcessed(ctx, "msg_1", ""); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.WebhookEventByID(ctx, "msg_1")
+		if err != nil || got.ProcessedAt.IsZero() {
+			t.Errorf("WebhookEventByID = %+v, %v; want processed", got, err)
+		}
+	})
+}
+
+func TestContractVersions(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		c := settlement.Contract{ID: "c1", Name: "basic", PlatformFee: settlement.Fee{Kind: settlement.FeeFixedRate, Rate: 10000},
+			PlatformFeeVatPayer: settlement.PayerPartner,
+			Cycle:               settlement.Cycle{LagDays: 2, DatePolicy: settlement.HolidayAfter, Method: settlement.CycleWeekly, DaysOfWeek: []time.Weekday{time.Monday, time.Thursday}}}
+		v, created, err := s.SaveContract(ctx, c, "2025-01-01T00:00:00Z", []byte(`{"id":"c1"}`))
+		if err != nil || v != 1 || !created {
+			t.Fatalf("SaveContract = %d %v %v; want 1 true", v, created, err)
+		}
+		if v, created, _ = s.SaveContract(ctx, c, "", nil); v != 1 || created {
+			t.Errorf("SaveContract unchanged = %d %v; want 1 false", v, created)
+		}
+		c2 := c
+		c2.PlatformFee.Rate = 12000
+		if v, created, _ = s.SaveContract(ctx, c2, "", nil); v != 2 || !created {
+			t.Errorf("SaveContract changed = %d %v; want 2 true", v, created)
+		}
+		got, err := s.Contract(ctx, "c1", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c, got.Value); diff != "" {
+			t.Errorf("Contract v1 (-saved +loaded):\n%s", diff)
+		}
+		latest, _ := s.Contract(ctx, "c1", 0)
+		if latest.Version != 2 || latest.Value.PlatformFee.Rate != 12000 {
+			t.Errorf("latest contract = v%d rate %v; want v2 12000", latest.Version, latest.Value.PlatformFee.Rate)
+		}
+		p := settlement.DiscountSharePolicy{ID: "d1", Name: "half", PartnerShareRate: 50000}
+		if v, _, err := s.SaveDiscountSharePolicy(ctx, p, "", nil); err != nil || v != 1 {
+			t.Fatalf("SaveDiscountSharePolicy = %d, %v", v, err)
+		}
+		f := settlement.AdditionalFeePolicy{ID: "f1", Name: "pg", Fee: settlement.Fee{Kind: settlement.FeeFixedAmount, Amount: 300}, VatPayer: settlement.PayerMerchant}
+		if v, _, err := s.SaveAdditionalFeePolicy(ctx, f, "", nil); err != nil || v != 1 {
+			t.Fatalf("SaveAdditionalFeePolicy = %d, %v", v, err)
+		}
+		all, err := s.AllAdditionalFeePolicies(ctx)
+		if err != nil || all["f1"].Value != f {
+			t.Errorf("AllAdditionalFeePolicies = %+v, %v", all, err)
+		}
+		if _, err := s.Contract(ctx, "zzz", 0); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Contract(zzz) err = %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+		"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect is the database behind a Store.
+type Dialect string
+
+// The two supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is settle's durable state. It is safe for concurrent use by several
+// goroutines; with PostgreSQL several processes may share one database.
+type Store struct {
+	dialect Dialect
+	db      *gorm.DB // writes (and reads that must see the latest write)
+	rdb     *gorm.DB // streaming reads; db itself on PostgreSQL
+	now     func() time.Time
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	now        func() time.Time
+	readConns  int
+	maxVersion int // 0: latest
+	migrate    bool
+	busy       time.Duration
+	logger     logger.Interface
+}
+
+// WithClock sets the clock the store stamps records, leases and runs with.
+// The default is time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithReadConns sets the size of SQLite's separate read pool (default 4).
+// Reads through it never wait for the single writer (WAL). It has no effect
+// on PostgreSQL.
+func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
+
+// WithBusyTimeout sets SQLite's busy timeout (default 10s).
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busy = d } }
+
+// WithoutMigrate opens the database without applying pending migrations;
+// Migrate applies them later.
+func WithoutMigrate() Option { return func(o *options) { o.migrate = false } }
+
+// WithGormLogger replaces GORM's logger (silent by default).
+func WithGormLogger(l logger.Interface) Option { return func(o *options) { o.logger = l } }
+
+// withMaxVersion stops migrations at version v (fixture generation).
+func withMaxVersion(v int) Option { return func(o *options) { o.maxVersion = v } }
+
+// Open opens the store named by dsn and applies pending migrations.
+//
+// dsn is `postgres://…` (or `postgresql://…`) for PostgreSQL, and
+// `sqlite://PATH`, `sqlite:PATH` or a plain path (`settle.db`) for SQLite.
+// SQLite runs in WAL mode with a busy timeout and foreign keys on, with one
+// writer connection and a separate pool of readers.
+//
+// Open returns ErrSchemaTooNew when the database was migrated by a newer
+// settle, and a *MigrationError when a migration fails.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	o := options{now: time.Now, readConns: 4, migrate: true, busy: 10 * time.Second, logger: logger.Discard}
+	for _, f := range opts {
+		f(&o)
+	}
+	cfg := func() *gorm.Config {
+		return &gorm.Config{
+			TranslateError:         true,
+			SkipDefaultTransaction: true,
+			PrepareStmt:            false,
+			Logger:                 o.logger,
+			NowFunc:                func() time.Time { return o.now().UTC() },
+		}
+	}
+	s := &Store{now: o.now}
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s.dialect = Postgres
+		db, err := gorm.Open(postgres.Open(dsn), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("store: open postgres: %w", err)
+		}
+		s.db, s.rdb = db, db
+	default:
+		s.dialect = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
+		if path == "" || strings.Contains(path, "?") {
+			return nil, fmt.Errorf("store: open sqlite %q: want a file path without parameters", dsn)
+		}
+		base := "file:" + uriPath(path) +
+			fmt.Sprintf("?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL", o.busy.Milliseconds())
+		w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg())
+		if err != nil {
+			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		}
+		wsql, _ := w.DB()
+		wsql.SetMaxOpenConns(1) // one writer: no SQLITE_BUSY between our own writers
+		wsql.SetMaxIdleConns(1)
+		wsql.SetConnMaxLifetime(0)
+		r, err := gorm.Open(sqlite.Open(base+"&mode=ro"), cfg())
+		if err != nil {
+			_ = wsql.Close()
+			return nil, fmt.Errorf("store: open sqlite %s for reading: %w", path, err)
+		}
+		rsql, _ := r.DB()
+		rsql.SetMaxOpenConns(max(o.readConns, 1))
+		rsql.SetMaxIdleConns(max(o.readConns, 1))
+		s.db, s.rdb = w, r
+	}
+	if err := s.ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if o.migrate {
+		if err := s.migrate(ctx, o.maxVersion); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Store) ping(ctx context.Context) error {
+	for _, db := range s.pools() {
+		sdb, err := db.DB()
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if err := sdb.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: connect %s: %w", s.dialect, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) pools() []*gorm.DB {
+	if s.rdb == s.db {
+		return []*gorm.DB{s.db}
+	}
+	return []*gorm.DB{s.db, s.rdb}
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	var errs []error
+	for _, db := range s.pools() {
+		if db == nil {
+			continue
+		}
+		if sdb, err := db.DB(); err == nil {
+			errs = append(errs, sdb.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Dialect reports which database the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Migrate applies pending migrations (Open does this unless WithoutMigrate).
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, 0) }
+
+// SchemaVersion is the highest migration applied to the database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	return currentVersion(ctx, s.db.WithContext(ctx))
+}
+
+func (s *Store) nowUTC() time.Time { return s.now().UTC() }
+
+func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
+
+// w is the write handle bound to ctx; r the streaming read handle.
+func (s *Store) w(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+func (s *Store) r(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
+
+// tx runs fn in one write transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.w(ctx).Transaction(fn)
+}
+
+// notFound turns gorm.ErrRecordNotFound into ErrNotFound naming what.
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
+		return &NotFoundError{What: what}
+	}
+	return err
+}
+
+// uriPath escapes the characters an SQLite URI filename treats specially.
+func uriPath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
