@@ -225,8 +225,8 @@ type intentRow struct {
 	Attempts          int64
 	LastError         string
 	ClaimOwner        string
-	LeaseExpiresMS    int64 `gorm:"column:lease_expires_ms"`
-	NotBeforeMS       int64 `gorm:"column:not_before_ms"`
+	LeaseExpiresMS    int64  `gorm:"column:lease_expires_ms"`
+	NotBeforeMS       int64  `gorm:"column:not_before_ms"`
 	PortOneTransferID string `gorm:"column:portone_transfer_id"`
 	CreatedAt         instant
 	UpdatedAt         instant

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-		"strings"
+	"strings"
 	"time"
 
 	"gorm.io/driver/postgres"

@@ -58,7 +58,7 @@ func (t *instant) parse(s string) error {
 	return nil
 }
 
-// day is a settlement.Date column: TEXT `yyyy-MM-dd`, '' for no date.
+// day is a settlement.Date column: TEXT `yyyy-MM-dd`, ” for no date.
 type day settlement.Date
 
 func (d day) date() settlement.Date { return settlement.Date(d) }
