@@ -492,3 +492,51 @@ func deref[T any](p *T) T {
 	}
 	return *p
 }
+
+// TransferFromWire maps PortOne's answer for an ORDER or ORDER_CANCEL
+// transfer to the domain transfer (as PortOne sent it: a negated cancel stays
+// negated until settlement.NormalizeCancel) and its status. Dates PortOne
+// sent malformed stay zero, which reconciliation reports as differing.
+func TransferFromWire(w Transfer) (settlement.Transfer, settlement.TransferStatus) {
+	t := settlement.Transfer{Kind: settlement.Kind(w.Type)}
+	t.SettlementDate, _ = settlement.ParseDate(w.SettlementDate)
+	t.SettlementStartDate, _ = settlement.ParseDate(w.SettlementStartDate)
+	if w.Payment != nil {
+		t.PaymentID = w.Payment.ID
+	}
+	if w.Contract != nil {
+		t.ContractID = w.Contract.ID
+	}
+	if w.Cancellation != nil {
+		t.CancellationID = w.Cancellation.ID
+	}
+	if w.Amount != nil {
+		t.Amounts = AmountsFromWire(*w.Amount)
+	}
+	for _, l := range w.OrderLines {
+		lr := settlement.LineResult{
+			Product:  settlement.Product{ID: l.Product.ID, Name: l.Product.Name, Amount: settlement.Won(l.Product.Amount), TaxFree: settlement.Won(l.Product.TaxFreeAmount), Tag: l.Product.Tag},
+			Quantity: l.Quantity,
+			Amounts:  AmountsFromWire(l.Amount),
+		}
+		for _, d := range l.Discounts {
+			lr.Discounts = append(lr.Discounts, discountFromWire(d))
+		}
+		for _, f := range l.AdditionalFees {
+			lr.AdditionalFees = append(lr.AdditionalFees, settlement.FeeResult{PolicyID: f.Policy.ID, Amount: settlement.Won(f.Amount), VAT: settlement.Won(f.Vat)})
+		}
+		t.Lines = append(t.Lines, lr)
+	}
+	for _, d := range w.Discounts {
+		t.Discounts = append(t.Discounts, discountFromWire(d))
+	}
+	for _, f := range w.AdditionalFees {
+		t.AdditionalFees = append(t.AdditionalFees, settlement.FeeResult{PolicyID: f.Policy.ID, Amount: settlement.Won(f.Amount), VAT: settlement.Won(f.Vat)})
+	}
+	return t, settlement.TransferStatus(w.Status)
+}
+
+func discountFromWire(d TransferDiscount) settlement.DiscountResult {
+	return settlement.DiscountResult{SharePolicyID: d.SharePolicy.ID, Amount: settlement.Won(d.Amount), TaxFree: settlement.Won(d.TaxFreeAmount),
+		ShareAmount: settlement.Won(d.ShareAmount), ShareTaxFree: settlement.Won(d.ShareTaxFreeAmount)}
+}
