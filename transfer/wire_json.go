@@ -123,16 +123,19 @@ func unmarshalKeeping(data []byte, v any) (map[string]json.RawMessage, error) {
 }
 
 // marshalKeeping encodes v and appends the extra members (sorted by name)
-// that v does not already carry.
+// that the encoding does not already carry.
 func marshalKeeping(v any, extra map[string]json.RawMessage) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
-	known := jsonNames(reflect.TypeOf(v))
+	var present map[string]json.RawMessage
+	if err := json.Unmarshal(b, &present); err != nil {
+		return nil, err
+	}
 	keys := make([]string, 0, len(extra))
 	for k := range extra {
-		if !known[k] {
+		if _, ok := present[k]; !ok {
 			keys = append(keys, k)
 		}
 	}
@@ -171,10 +174,30 @@ func (t *Transfer) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// MarshalJSON encodes the transfer with its Extra fields.
+// MarshalJSON encodes the transfer with its Extra fields. The arrays and
+// objects the schema requires of its branch are always present: [] for
+// userDefinedProperties and, on ORDER and ORDER_CANCEL, for orderLines,
+// additionalFees and discounts (omitted by the struct tags when empty), and
+// {} for parameters.
 func (t Transfer) MarshalJSON() ([]byte, error) {
 	type plain Transfer
-	return marshalKeeping(plain(t), t.Extra)
+	t.UserDefinedProperties = orEmpty(t.UserDefinedProperties)
+	extra := t.Extra
+	if t.Type == "ORDER" || t.Type == "ORDER_CANCEL" {
+		if len(t.Parameters) == 0 {
+			t.Parameters = json.RawMessage(`{}`)
+		}
+		extra = make(map[string]json.RawMessage, len(t.Extra)+3)
+		for k, v := range t.Extra {
+			extra[k] = v
+		}
+		for name, empty := range map[string]bool{"orderLines": len(t.OrderLines) == 0, "additionalFees": len(t.AdditionalFees) == 0, "discounts": len(t.Discounts) == 0} {
+			if empty {
+				extra[name] = json.RawMessage(`[]`)
+			}
+		}
+	}
+	return marshalKeeping(plain(t), extra)
 }
 
 // UnmarshalJSON decodes a PlatformContract, keeping unknown fields in Extra.

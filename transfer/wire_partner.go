@@ -205,6 +205,28 @@ type PartnerType struct {
 
 	// WHT_PAYER and NON_WHT_PAYER.
 	Birthdate string `json:"birthdate,omitempty"`
+
+	// Extra keeps the fields of branches added later.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON keeps unknown fields in Extra.
+func (t *PartnerType) UnmarshalJSON(data []byte) error {
+	type plain PartnerType
+	var v plain
+	extra, err := unmarshalKeeping(data, &v)
+	if err != nil {
+		return err
+	}
+	*t = PartnerType(v)
+	t.Extra = extra
+	return nil
+}
+
+// MarshalJSON encodes the partner type with its Extra fields.
+func (t PartnerType) MarshalJSON() ([]byte, error) {
+	type plain PartnerType
+	return marshalKeeping(plain(t), t.Extra)
 }
 
 // Partner is PortOne's PlatformPartner. Unknown fields are kept in Extra.
