@@ -21,7 +21,7 @@ var kst = time.FixedZone("KST", 9*60*60)
 // api is a raw JSON client of the emulator: tests speak the wire directly
 // so that they check PortOne's shapes, not a client's assumptions.
 type api struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 
@@ -155,7 +155,7 @@ func partnerJSON(id, contractID string) map[string]any {
 // seeded starts an emulator at 2023-08-11 09:00 KST with contractA,
 // partners p1 and p2, a 50 % discount-share policy dsp50 and a 5 %
 // additional-fee policy afp5 (partner pays VAT), in both environments.
-func seeded(t *testing.T, opts portonetest.Options) (*portonetest.Server, api, *portonetest.Clock) {
+func seeded(t testing.TB, opts portonetest.Options) (*portonetest.Server, api, *portonetest.Clock) {
 	t.Helper()
 	clk := portonetest.NewClock(time.Date(2023, 8, 11, 9, 0, 0, 0, kst))
 	if opts.Now == nil {
