@@ -148,7 +148,7 @@ func partnerJSON(id, contractID string) map[string]any {
 		"contact":           map[string]any{"name": "Kim", "email": id + "@example.com"},
 		"account":           map[string]any{"bank": "KOOKMIN", "currency": "KRW", "number": "123-456", "holder": "Kim"},
 		"defaultContractId": contractID, "tags": []string{"seller"},
-		"type":              map[string]any{"business": map[string]any{"companyName": "Co " + id, "businessRegistrationNumber": "1234567890", "representativeName": "Kim"}},
+		"type": map[string]any{"business": map[string]any{"companyName": "Co " + id, "businessRegistrationNumber": "1234567890", "representativeName": "Kim"}},
 	}
 }
 
