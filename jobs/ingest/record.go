@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
@@ -318,9 +320,91 @@ func unmarshalTyped(data []byte, v any) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return invalid(te.Field, "want %s, got JSON %s", goKind(te.Type), te.Value)
+		field := te.Field
+		if obj, derr := decodeAny(data); derr == nil {
+			if p, ok := locate(obj, strings.Split(te.Field, "."), te.Type, ""); ok {
+				field = p
+			}
+		}
+		return invalid(field, "want %s, got JSON %s", goKind(te.Type), te.Value)
 	}
 	return asFieldError(syntaxProblem(err), "")
+}
+
+func decodeAny(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// locate finds the first value along path (a json.UnmarshalTypeError
+// field, which has no array indexes) that a Go value of type want cannot
+// hold, and returns its path with the indexes filled in.
+func locate(v any, path []string, want reflect.Type, at string) (string, bool) {
+	if arr, ok := v.([]any); ok {
+		for i, e := range arr {
+			if p, ok := locate(e, path, want, fmt.Sprintf("%s[%d]", at, i)); ok {
+				return p, true
+			}
+		}
+		return "", false
+	}
+	if len(path) == 0 || (len(path) == 1 && path[0] == "") {
+		return at, !fits(v, want)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	e, ok := obj[path[0]]
+	if !ok {
+		return "", false
+	}
+	next := path[0]
+	if at != "" {
+		next = at + "." + path[0]
+	}
+	if len(path) == 1 {
+		if _, isArr := e.([]any); isArr && want != nil && want.Kind() != reflect.Slice {
+			return locate(e, nil, want, next)
+		}
+		return next, !fits(e, want)
+	}
+	return locate(e, path[1:], want, next)
+}
+
+// fits reports whether a decoded JSON value can be decoded into want.
+func fits(v any, want reflect.Type) bool {
+	if want == nil || v == nil {
+		return true
+	}
+	for want.Kind() == reflect.Pointer {
+		want = want.Elem()
+	}
+	switch want.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := v.(json.Number)
+		if !ok {
+			return false
+		}
+		_, err := strconv.ParseInt(string(n), 10, want.Bits())
+		return err == nil
+	case reflect.String:
+		_, ok := v.(string)
+		return ok
+	case reflect.Bool:
+		_, ok := v.(bool)
+		return ok
+	case reflect.Slice, reflect.Array:
+		_, ok := v.([]any)
+		return ok
+	case reflect.Struct, reflect.Map:
+		_, ok := v.(map[string]any)
+		return ok
+	}
+	return true
 }
 
 func goKind(t reflect.Type) string {

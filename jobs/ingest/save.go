@@ -71,6 +71,9 @@ func (in *ingester) check(ctx context.Context, rec Record) (*settlement.Error, e
 		if prior[i].Cancellation.CancellationID == c.Body.CancellationID {
 			return nil, nil // a re-post: the store decides duplicate or conflict
 		}
+		if prior[i].CancelledAt.After(c.CancelledAt) {
+			continue // replay in the order the cancellations happened, so a re-import answers the same
+		}
 		_, _ = book.Cancel(prior[i].Cancellation) // accepted earlier; a failure now is the pipeline's to report
 	}
 	if _, err := book.Cancel(c.Cancellation); err != nil {

@@ -243,7 +243,10 @@ func checkCancelBody(b *transfer.CreateOrderCancelTransferBody) error {
 			return err
 		}
 	}
-	return checkDiscounts("discounts", b.Discounts, true)
+	if err := checkDiscounts("discounts", b.Discounts, true); err != nil {
+		return err
+	}
+	return nil
 }
 
 func checkDates(start, explicit settlement.Date) error {
