@@ -339,8 +339,9 @@ func TestWorkbookTotalsTie(t *testing.T) {
 		}
 	}
 	// The formula is there for auditors.
-	if fm, _ := f.GetCellFormula("Summary", findCol(t, f, "Summary", "정산금액")+strconv.Itoa(3+len(src.summary)+4)); !strings.HasPrefix(fm, "") || fm == "" {
-		t.Errorf("check cell has no formula")
+	checkRef := findCol(t, f, "Summary", "정산금액") + strconv.Itoa(summaryRowNum(t, f, "검증 차이"))
+	if fm, _ := f.GetCellFormula("Summary", checkRef); fm == "" {
+		t.Errorf("Summary!%s (check) has no formula", checkRef)
 	}
 	if got := runValue(t, f, "시트 간 합계 일치"); got != "예" {
 		t.Errorf("Run: totals tie = %q, want 예", got)
@@ -518,21 +519,19 @@ func TestAmountColumnsCoverEveryField(t *testing.T) {
 }
 
 func TestCleanRaw(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{`{"accountNumber":"110-1"}`, `{"accountNumber":"***"}`},
-		{`{"bankAccount": 1101234, "x":1}`, `{"bankAccount": "***", "x":1}`},
-		{`{"apiSecret":"s\"x","token":"t"}`, `{"apiSecret":"***","token":"***"}`},
-		{"가나다라마", "가나다… (+6 bytes)"},
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{`{"accountNumber":"110-1"}`, 100, `{"accountNumber":"***"}`},
+		{`{"bankAccount": 1101234, "x":1}`, 100, `{"bankAccount": "***", "x":1}`},
+		{`{"apiSecret":"s\"x","token":"t"}`, 100, `{"apiSecret":"***","token":"***"}`},
+		{"가나다라마", 3, "가나다… (+6 bytes)"},
+		{"가나다", 3, "가나다"},
 	} {
-		if got := cleanRaw(c.in, 3+len(c.in)*0+boolInt(!strings.HasPrefix(c.in, "가"))*1000); got != c.want {
-			t.Errorf("cleanRaw(%q) = %q, want %q", c.in, got, c.want)
+		if got := cleanRaw(c.in, c.max); got != c.want {
+			t.Errorf("cleanRaw(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
 		}
 	}
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -1,0 +1,62 @@
+// Package reports writes finance's reconciliation workbook (.xlsx, with
+// excelize) and a flat CSV of the order-line detail, from read models that
+// the caller streams through a Source. It imports only settlement (and the
+// standard library and excelize), never store or transfer: the pipeline
+// adapts the store's read models to Source.
+//
+// # Sheets
+//
+// In this order, with these names in every language so automation can find
+// them:
+//
+//	Run            front sheet: business dates, when made, time zone, software
+//	               version, row counts, whether the sheets tie and whether
+//	               the run reconciles with PortOne
+//	Summary        per partner and settlement date: counts, every amount
+//	               field (net: orders − cancellations), PortOne's settlement,
+//	               the difference, the detail settlement and a check column;
+//	               under it a totals section (see Totals tie)
+//	Chart          only when the Summary spans two or more settlement dates:
+//	               a per-day table of settlement (all partners and the top 5)
+//	               and two charts of it
+//	Orders         the order-level block of every ORDER transfer
+//	Order lines    every line of ORDER and ORDER_CANCEL transfers
+//	Cancellations  the order-level block of every ORDER_CANCEL transfer
+//	Mismatches     field, ours, PortOne's, difference, reason
+//	Transfers      transfer status history
+//	Rejected       records not accepted, with the reason and the raw record
+//	               (cut to 500 characters; account numbers and secrets masked)
+//
+// Every table sheet has the column names on row 1 (Korean by default,
+// English with LangEN) and, on row 2, the PortOne schema path of each column
+// (amount.platformFeeVat, orderLines[].product.id, …) so an engineer can map a
+// column to the API. Both rows are frozen; the autofilter sits on row 2 and
+// covers the data, not the totals.
+//
+// # Invariants
+//
+//   - Money is numeric: every amount is written as an int64 cell with the
+//     won format #,##0, never as text and never through a float. Dates are
+//     date serials formatted yyyy-mm-dd; date-times are shown in
+//     Options.Loc; ids are text cells with the text format @, so leading
+//     zeros survive.
+//   - Cancellations are positive magnitudes, as PortOne shows them; only the
+//     Summary nets them.
+//   - Totals tie: each detail sheet ends with a totals row (SUM formulas with
+//     the values cached), and the Summary ends with four rows: its own total,
+//     the Orders detail total, the Cancellations detail total (SUM across
+//     every part of a split sheet) and a check row, total − (orders −
+//     cancellations), which is 0 in every column when the sheets tie. Each
+//     Summary row also shows its detail settlement and its own check. The
+//     Run sheet says whether everything ties.
+//   - Streaming: every detail sheet is written through excelize's
+//     StreamWriter one row at a time with reused buffers and precomputed
+//     style ids, split into "Name (2)", … at Options.MaxRowsPerSheet (Excel's
+//     1,048,576 rows by default), and the zip is compressed straight into the
+//     io.Writer. Memory grows with the number of Summary rows (partners ×
+//     settlement dates), which are held with their detail aggregates, not
+//     with the number of orders or lines.
+//
+// WriteCSV writes the Order lines table alone as UTF-8 CSV with a byte order
+// mark (so Excel shows Korean), one header row, plain numbers.
+package reports
