@@ -15,8 +15,8 @@ type partnerRow struct {
 	DefaultContractID string
 	RawJSON           string `gorm:"column:raw_json"`
 	Hash              string
-	CreatedAt         instant
-	UpdatedAt         instant
+	CreatedAt         instant `gorm:"autoCreateTime:false"`
+	UpdatedAt         instant `gorm:"autoUpdateTime:false"`
 }
 
 func (partnerRow) TableName() string { return "partners" }
@@ -225,11 +225,11 @@ type intentRow struct {
 	Attempts          int64
 	LastError         string
 	ClaimOwner        string
-	LeaseExpiresMS    int64  `gorm:"column:lease_expires_ms"`
-	NotBeforeMS       int64  `gorm:"column:not_before_ms"`
-	PortOneTransferID string `gorm:"column:portone_transfer_id"`
-	CreatedAt         instant
-	UpdatedAt         instant
+	LeaseExpiresMS    int64   `gorm:"column:lease_expires_ms"`
+	NotBeforeMS       int64   `gorm:"column:not_before_ms"`
+	PortOneTransferID string  `gorm:"column:portone_transfer_id"`
+	CreatedAt         instant `gorm:"autoCreateTime:false"`
+	UpdatedAt         instant `gorm:"autoUpdateTime:false"`
 }
 
 func (intentRow) TableName() string { return "transfer_intents" }
@@ -248,7 +248,7 @@ type portoneTransferRow struct {
 	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
 	RawJSON             string             `gorm:"column:raw_json"`
 	RecordedAt          instant
-	UpdatedAt           instant
+	UpdatedAt           instant `gorm:"autoUpdateTime:false"`
 }
 
 func (portoneTransferRow) TableName() string { return "portone_transfers" }

@@ -51,6 +51,9 @@ func (t *instant) parse(s string) error {
 		return nil
 	}
 	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil { // written by another client in SQLite's own layout
+		v, err = time.Parse("2006-01-02 15:04:05.999999999-07:00", s)
+	}
 	if err != nil {
 		return fmt.Errorf("store: scan instant %q: %w", s, err)
 	}
