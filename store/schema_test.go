@@ -1,0 +1,236 @@
+package store
+
+import (
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"gorm.io/gorm/schema"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+var updateFixture = flag.Bool("update-store-fixture", false, "rewrite testdata/store/v1.db, a database at schema version 1")
+
+// columns returns table → column → declared type.
+func columns(t *testing.T, s *Store) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	var rows []struct{ Table, Column, Type string }
+	var err error
+	switch s.dialect {
+	case SQLite:
+		err = s.db.Raw(`SELECT m.name AS "table", p.name AS "column", p.type AS "type"
+			FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`).Scan(&rows).Error
+	case Postgres:
+		err = s.db.Raw(`SELECT table_name AS "table", column_name AS "column", data_type AS "type"
+			FROM information_schema.columns WHERE table_schema = current_schema()`).Scan(&rows).Error
+	}
+	if err != nil {
+		t.Fatalf("read schema: %v", err)
+	}
+	for _, r := range rows {
+		if out[r.Table] == nil {
+			out[r.Table] = map[string]string{}
+		}
+		out[r.Table][r.Column] = strings.ToLower(r.Type)
+	}
+	return out
+}
+
+// TestNoFloatColumns fails on any column that could hold a float: money is
+// INTEGER/BIGINT, rates INTEGER milli-percent, instants TEXT (SQLite) or
+// timestamptz. On SQLite a declared type outside INTEGER and TEXT would get
+// REAL or NUMERIC affinity, so only those two are allowed.
+func TestNoFloatColumns(t *testing.T) {
+	allowed := map[Dialect]map[string]bool{
+		SQLite:   {"integer": true, "text": true},
+		Postgres: {"bigint": true, "integer": true, "text": true, "timestamp with time zone": true},
+	}
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		cols := columns(t, s)
+		if len(cols) < 20 {
+			t.Fatalf("schema has %d tables, want the full schema", len(cols))
+		}
+		for table, cs := range cols {
+			for col, typ := range cs {
+				if !allowed[s.dialect][typ] || strings.Contains(typ, "real") || strings.Contains(typ, "float") ||
+					strings.Contains(typ, "double") || strings.Contains(typ, "numeric") || strings.Contains(typ, "decimal") {
+					t.Errorf("%s.%s has type %q: only %v allowed (no float, real or numeric)", table, col, typ, allowed[s.dialect])
+				}
+			}
+		}
+	})
+}
+
+// TestSchemaHasEveryAmountField fails when settlement.Amounts gains a field
+// that no migration has given a column in every amount-block table.
+func TestSchemaHasEveryAmountField(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		cols := columns(t, s)
+		for _, table := range []string{"settlements", "settlement_lines", "portone_transfers", "portone_transfer_lines"} {
+			for _, f := range settlement.AmountFields {
+				c := "a_" + snake(f.Name)
+				if typ, ok := cols[table][c]; !ok || !strings.Contains(typ, "int") {
+					t.Errorf("%s has no integer column %s for settlement.Amounts field %q: add a migration", table, c, f.Name)
+				}
+			}
+		}
+	})
+}
+
+// TestModelsMatchSchema checks that every column of every GORM model exists
+// in the migrated schema (the migrations, not AutoMigrate, make it).
+func TestModelsMatchSchema(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		cols := columns(t, s)
+		for _, m := range allModels {
+			sch, err := schema.Parse(m, &sync.Map{}, s.db.NamingStrategy)
+			if err != nil {
+				t.Fatalf("parse %T: %v", m, err)
+			}
+			table := cols[sch.Table]
+			if table == nil {
+				t.Errorf("model %T: table %s missing", m, sch.Table)
+				continue
+			}
+			for _, f := range sch.Fields {
+				if f.DBName != "" && table[f.DBName] == "" {
+					t.Errorf("model %T: column %s.%s missing", m, sch.Table, f.DBName)
+				}
+			}
+			if s.dialect == SQLite && len(sch.DBNames) != len(table) {
+				t.Errorf("model %T maps %d columns, table %s has %d", m, len(sch.DBNames), sch.Table, len(table))
+			}
+		}
+	})
+}
+
+// TestUpgradeFromV1 opens a database written at schema version 1 (a
+// committed fixture), migrates it in place, and checks that its data
+// survived and is usable through the current API.
+func TestUpgradeFromV1(t *testing.T) {
+	fixture := filepath.Join("..", "testdata", "store", "v1.db")
+	if *updateFixture {
+		writeV1Fixture(t, fixture)
+	}
+	path := filepath.Join(t.TempDir(), "settle.db")
+	copyFile(t, fixture, path)
+	ctx := context.Background()
+	old := openT(t, path, WithoutMigrate())
+	if v, err := old.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("fixture schema version = %d, %v; want 1", v, err)
+	}
+	old.Close()
+
+	s := openT(t, path)
+	if v, _ := s.SchemaVersion(ctx); v != LatestVersion() {
+		t.Fatalf("schema version after upgrade = %d, want %d", v, LatestVersion())
+	}
+	o, err := s.Order(ctx, "partner-1", "pay-1")
+	if err != nil {
+		t.Fatalf("order from v1: %v", err)
+	}
+	if len(o.Order.Lines) != 2 || o.Order.Lines[0].Quantity != 2 || o.BusinessDate != settlement.MustDate("2025-10-01") {
+		t.Errorf("order from v1 = %+v", o.Order)
+	}
+	if out, err := s.SaveOrder(ctx, sampleOrder("partner-1", "pay-1", 2)); err != nil || out.Kind != Duplicate {
+		t.Errorf("SaveOrder of the v1 order = %+v, %v; want Duplicate", out, err)
+	}
+	st, err := s.Settlement(ctx, "partner-1", "pay-1", settlement.KindOrder, "")
+	if err != nil || st.Transfer.Amounts != sampleSettlement("partner-1", "pay-1", 2).Transfer.Amounts {
+		t.Errorf("settlement from v1 = %+v, %v", st.Transfer.Amounts, err)
+	}
+	in, err := s.IntentByKey(ctx, "partner-1", "pay-1", settlement.KindOrder, "")
+	if err != nil || in.Status != IntentPending || !in.NotBefore.IsZero() {
+		t.Fatalf("intent from v1 = %+v, %v; want pending with no retry time (migration 2 default)", in, err)
+	}
+	if got, err := s.ClaimIntents(ctx, "w", 10, 60e9); err != nil || len(got) != 1 {
+		t.Errorf("claim the v1 intent = %d, %v", len(got), err)
+	}
+	if r, err := s.RunOf(ctx, "settle", settlement.MustDate("2025-10-01")); err != nil || r.Status != RunDone {
+		t.Errorf("run from v1 = %+v, %v", r, err)
+	}
+	// Reopening an upgraded database is a no-op.
+	s.Close()
+	s2 := openT(t, path)
+	if v, _ := s2.SchemaVersion(ctx); v != LatestVersion() {
+		t.Errorf("schema version after reopen = %d", v)
+	}
+}
+
+// writeV1Fixture makes a version-1 database through the current API where
+// version 1 already had the columns it writes (orders, settlements, runs),
+// and with SQL for the intents table, whose current model has a version-2
+// column.
+func writeV1Fixture(t *testing.T, dst string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v1.db")
+	s := openT(t, path, withMaxVersion(1))
+	if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", "pay-1", 2)); err != nil {
+		t.Fatal(err)
+	}
+	rec := sampleSettlement("partner-1", "pay-1", 2)
+	rec.IntentRequest = nil
+	out, err := s.SaveSettlement(ctx, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := at(s.nowUTC())
+	if err := s.db.Exec(`INSERT INTO transfer_intents (intent_id, partner_id, payment_id, kind, cancellation_id, settlement_ref,
+		business_date, request_json, request_hash, status, created_at, updated_at) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+		IntentID("partner-1", "pay-1", settlement.KindOrder, ""), "partner-1", "pay-1", "ORDER", out.ID, "2025-10-01",
+		`{"paymentId":"pay-1"}`, sha(`{"paymentId":"pay-1"}`), "pending", now, now).Error; err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := s.AcquireRun(ctx, "settle", settlement.MustDate("2025-10-01"), "fixture", 60e9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishRun(ctx, r, map[string]int64{"orders": 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+		t.Fatal(err)
+	}
+	if rdb, err := s.rdb.DB(); err == nil {
+		rdb.Close() // readers keep the WAL open
+	}
+	for _, q := range []string{"PRAGMA journal_mode=DELETE", "PRAGMA page_size=1024", "VACUUM"} { // a small file to commit
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, path, dst)
+	t.Logf("wrote %s", dst)
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
