@@ -29,10 +29,11 @@ const MinTokenBytes = 16
 
 // Error types of the API's own answers; the rest are PortOne's.
 const (
-	errUnauthorized    settlement.ErrorType = "UNAUTHORIZED"
-	errNotFound        settlement.ErrorType = "NOT_FOUND"
-	errWebhookReplayed settlement.ErrorType = "WEBHOOK_ID_ALREADY_USED"
-	errInternal        settlement.ErrorType = "INTERNAL_ERROR"
+	errUnauthorized     settlement.ErrorType = "UNAUTHORIZED"
+	errNotFound         settlement.ErrorType = "NOT_FOUND"
+	errMethodNotAllowed settlement.ErrorType = "METHOD_NOT_ALLOWED"
+	errWebhookReplayed  settlement.ErrorType = "WEBHOOK_ID_ALREADY_USED"
+	errInternal         settlement.ErrorType = "INTERNAL_ERROR"
 )
 
 // Config configures the HTTP API.
@@ -129,10 +130,47 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	mux.Handle("GET /v1/settlements", s.auth(s.getSettlements))
 	mux.Handle("GET /v1/runs", s.auth(s.getRuns))
 	mux.HandleFunc("POST /webhooks/portone", s.webhook)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, &settlement.Error{Type: errNotFound, Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
+	return s.logRequests(jsonFallback(mux)), nil
+}
+
+// jsonFallback answers the mux's own 404 and 405 with the API's JSON error
+// body (keeping the Allow header of a 405).
+func jsonFallback(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		cw := &captureWriter{header: http.Header{}}
+		mux.ServeHTTP(cw, r)
+		switch cw.status {
+		case http.StatusNotFound:
+			writeError(w, http.StatusNotFound, &settlement.Error{Type: errNotFound, Message: "no such endpoint: " + r.Method + " " + r.URL.Path})
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", cw.header.Get("Allow"))
+			writeError(w, http.StatusMethodNotAllowed, &settlement.Error{Type: errMethodNotAllowed,
+				Message: r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + cw.header.Get("Allow")})
+		default: // a redirect to the clean path
+			mux.ServeHTTP(w, r)
+		}
 	})
-	return s.logRequests(mux), nil
+}
+
+// captureWriter records what the mux's fallback handlers answer.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (c *captureWriter) Header() http.Header { return c.header }
+func (c *captureWriter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+}
+func (c *captureWriter) Write(b []byte) (int, error) {
+	c.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 // NewHTTPServer returns an *http.Server for handler on addr with every
