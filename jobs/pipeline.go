@@ -1,0 +1,296 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// The jobs of one business date, in the order nightly runs them.
+const (
+	JobRefresh   = "refresh"
+	JobSettle    = "settle"
+	JobPost      = "post"
+	JobSync      = "sync"
+	JobReconcile = "reconcile"
+	JobExport    = "export"
+	JobNightly   = "nightly"
+)
+
+// NightlyJobs is the order of the nightly pipeline.
+var NightlyJobs = []string{JobRefresh, JobSettle, JobPost, JobSync, JobReconcile, JobExport}
+
+// ErrUnknownJob is returned for a job name that is not one of the above.
+var ErrUnknownJob = errors.New("unknown job")
+
+// portone is what the pipeline needs of PortOne; *transfer.Client has it.
+type portone interface {
+	CreateOrderTransfer(ctx context.Context, b transfer.CreateOrderTransferBody) (transfer.CreateResult, error)
+	CreateOrderCancelTransfer(ctx context.Context, b transfer.CreateOrderCancelTransferBody) (transfer.CreateResult, error)
+	GetTransfer(ctx context.Context, id string) (transfer.Transfer, error)
+	Transfers(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferSummary, error]
+	Partners(ctx context.Context, f *transfer.PartnerFilter) iter.Seq2[transfer.Partner, error]
+	Contracts(ctx context.Context, f *transfer.ContractFilter) iter.Seq2[transfer.Contract, error]
+	DiscountSharePolicies(ctx context.Context, f *transfer.DiscountSharePolicyFilter) iter.Seq2[transfer.DiscountSharePolicy, error]
+	AdditionalFeePolicies(ctx context.Context, f *transfer.AdditionalFeePolicyFilter) iter.Seq2[transfer.AdditionalFeePolicy, error]
+}
+
+// Options configures a Pipeline.
+type Options struct {
+	Loc         *time.Location       // business time zone; default Asia/Seoul
+	Calendar    *settlement.Calendar // default the Korean calendar
+	Rounding    settlement.Rounding  // default DOWN/DOWN
+	Owner       string               // this instance's name in leases; default host:pid
+	Concurrency int                  // transfers posted at once; default 8
+	Lease       time.Duration        // job and claim lease; default 2m
+	MaxAttempts int                  // claims of one intent before it fails; default 8
+	OutDir      string               // where export writes workbooks; default "."
+	Version     string
+	Logger      *slog.Logger
+	Now         func() time.Time
+	Progress    io.Writer // counts and rate while posting; nil for none
+}
+
+// Pipeline runs the nightly jobs of one business date against a store and
+// PortOne. It is safe to run several pipelines (processes) on one
+// PostgreSQL store: the run ledger runs each job once per date, and intents
+// are shared through leased claims.
+type Pipeline struct {
+	st   *store.Store
+	api  portone
+	opts Options
+	log  *slog.Logger
+}
+
+// NewPipeline returns a pipeline over st and api with opts' defaults filled.
+func NewPipeline(st *store.Store, api portone, opts Options) *Pipeline {
+	if opts.Loc == nil {
+		opts.Loc = seoulLocation()
+	}
+	if opts.Calendar == nil {
+		opts.Calendar = settlement.KoreanCalendar()
+	}
+	if opts.Rounding == (settlement.Rounding{}) {
+		opts.Rounding = settlement.DefaultRounding
+	}
+	if opts.Owner == "" {
+		host, _ := os.Hostname()
+		opts.Owner = host + ":" + strconv.Itoa(os.Getpid())
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 2 * time.Minute
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.OutDir == "" {
+		opts.OutDir = "."
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{st: st, api: api, opts: opts, log: log}
+}
+
+func seoulLocation() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Seoul"); err == nil {
+		return loc
+	}
+	return time.FixedZone("KST", 9*3600)
+}
+
+// Today is the business date of now.
+func (p *Pipeline) Today() settlement.Date { return settlement.DateOf(p.opts.Now(), p.opts.Loc) }
+
+// RunOptions are the switches of one run.
+type RunOptions struct {
+	DryRun bool // compute, reconcile and export, but post nothing
+	Force  bool // redo a job that is already done for the date
+}
+
+// Counts are what a job did, by name (settled, posted, mismatches, …).
+type Counts map[string]int64
+
+// JobResult is one job's outcome for one date.
+type JobResult struct {
+	Job     string
+	Date    settlement.Date
+	Skipped string // why the job did not run ("done", "running elsewhere"), or ""
+	Counts  Counts
+	Took    time.Duration
+}
+
+// RunJob runs one job for business date d through the run ledger: a job
+// already done for d is skipped unless opts.Force; one running under
+// another instance's live lease is skipped; a failed or abandoned run is
+// taken over and resumes (every job is written to resume from the store's
+// state). The returned error is the job's; the ledger records it too.
+func (p *Pipeline) RunJob(ctx context.Context, job string, d settlement.Date, opts RunOptions) (JobResult, error) {
+	if job == JobNightly {
+		_, err := p.Nightly(ctx, d, opts)
+		return JobResult{Job: job, Date: d}, err
+	}
+	fn, err := p.jobFunc(job)
+	if err != nil {
+		return JobResult{}, err
+	}
+	// A dry run leaves no trace in the ledger: it must not mark real work done.
+	if opts.DryRun {
+		start := time.Now()
+		counts, err := fn(ctx, d, opts)
+		return JobResult{Job: job, Date: d, Counts: counts, Took: time.Since(start)}, err
+	}
+	if opts.Force {
+		if err := p.st.ResetRun(ctx, job, d); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return JobResult{}, err
+		}
+	}
+	run, acquired, err := p.st.AcquireRun(ctx, job, d, p.opts.Owner, p.opts.Lease)
+	if err != nil {
+		return JobResult{}, err
+	}
+	res := JobResult{Job: job, Date: d}
+	if !acquired {
+		res.Counts = run.Counts
+		if run.Status == store.RunDone {
+			res.Skipped = "done"
+		} else {
+			res.Skipped = "running elsewhere (" + run.Owner + ")"
+		}
+		return res, nil
+	}
+	// Keep the lease alive while the job runs; the goroutine ends with the job.
+	jobCtx, cancel := context.WithCancelCause(ctx)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(p.opts.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-jobCtx.Done():
+				return
+			case <-t.C:
+				if err := p.st.RenewRun(jobCtx, run, p.opts.Lease); err != nil && jobCtx.Err() == nil {
+					cancel(fmt.Errorf("lost the lease of %s %s: %w", job, d, err))
+					return
+				}
+			}
+		}
+	}()
+	start := time.Now()
+	counts, jerr := fn(jobCtx, d, opts)
+	if cause := context.Cause(jobCtx); jerr != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		jerr = cause
+	}
+	cancel(nil)
+	<-renewed
+	res.Counts, res.Took = counts, time.Since(start)
+	// Record the outcome even when ctx was cancelled (SIGTERM): the job
+	// checkpointed in the store, the ledger says where it stands.
+	ledgerErr := jerr
+	if errors.Is(jerr, ErrMismatches) {
+		ledgerErr = nil // the job did its work; the mismatches are its result
+	}
+	ferr := p.st.FinishRun(context.WithoutCancel(ctx), run, counts, ledgerErr)
+	attrs := []any{"job", job, "business_date", d.String(), "took", res.Took.Round(time.Millisecond)}
+	for k, v := range counts {
+		attrs = append(attrs, k, v)
+	}
+	if jerr != nil && !errors.Is(jerr, ErrMismatches) {
+		p.log.Error("job failed", append(attrs, "err", jerr)...)
+	} else {
+		p.log.Info("job done", attrs...)
+	}
+	if jerr != nil {
+		return res, jerr
+	}
+	return res, ferr
+}
+
+type jobFunc func(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error)
+
+func (p *Pipeline) jobFunc(job string) (jobFunc, error) {
+	switch job {
+	case JobRefresh:
+		return p.Refresh, nil
+	case JobSettle:
+		return p.Settle, nil
+	case JobPost:
+		return p.Post, nil
+	case JobSync:
+		return p.Sync, nil
+	case JobReconcile:
+		return p.Reconcile, nil
+	case JobExport:
+		return p.Export, nil
+	}
+	return nil, fmt.Errorf("%w %q: want one of refresh, settle, post, sync, reconcile, export, nightly", ErrUnknownJob, job)
+}
+
+// Nightly runs every job of NightlyJobs for d in order, through the ledger.
+// It stops at the first failure. A reconciliation that finds mismatches
+// does not stop the export; Nightly then returns ErrMismatches.
+func (p *Pipeline) Nightly(ctx context.Context, d settlement.Date, opts RunOptions) ([]JobResult, error) {
+	var results []JobResult
+	var mismatch error
+	for _, job := range NightlyJobs {
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		r, err := p.RunJob(ctx, job, d, opts)
+		results = append(results, r)
+		if errors.Is(err, ErrMismatches) {
+			mismatch = err
+			continue
+		}
+		if err != nil {
+			return results, fmt.Errorf("%s %s: %w", job, d, err)
+		}
+		if job == JobReconcile && r.Skipped == "done" && r.Counts["mismatches"] > 0 {
+			mismatch = ErrMismatches
+		}
+	}
+	return results, mismatch
+}
+
+// Backfill runs Nightly for every date from..to in order; dates whose jobs
+// are done are skipped job by job. It stops at the first failure and
+// reports mismatches (ErrMismatches) after the last date.
+func (p *Pipeline) Backfill(ctx context.Context, from, to settlement.Date, opts RunOptions, each func(settlement.Date, []JobResult)) error {
+	if to.Before(from) {
+		return fmt.Errorf("backfill: --to %s is before --from %s", to, from)
+	}
+	var mismatch error
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		rs, err := p.Nightly(ctx, d, opts)
+		if each != nil {
+			each(d, rs)
+		}
+		if errors.Is(err, ErrMismatches) {
+			mismatch = err
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return mismatch
+}

@@ -1,0 +1,220 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/settle-dev/settle/jobs/ingest"
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/store/storetest"
+	"github.com/settle-dev/settle/transfer"
+	"github.com/settle-dev/settle/transfer/portonetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
+
+const testSecret = "test-api-secret-123"
+
+type harness struct {
+	st     *store.Store
+	emu    *portonetest.Server
+	clock  *portonetest.Clock
+	client *transfer.Client
+	p      *Pipeline
+	loc    *time.Location
+}
+
+// newHarness wires a real store on dsn, the emulator on loopback seeded
+// from seedFile, the real client and a pipeline whose clock is the
+// emulator's.
+func newHarness(t testing.TB, dsn, seedFile string) *harness {
+	t.Helper()
+	ctx := context.Background()
+	loc := seoul(t)
+	h := &harness{loc: loc, clock: portonetest.NewClock(time.Date(2025, 9, 29, 9, 0, 0, 0, loc))}
+	h.emu = portonetest.New(portonetest.Options{Secret: testSecret, Now: h.clock.Now, Location: loc})
+	f, err := os.Open(seedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := h.emu.Seed(f); err != nil {
+		t.Fatal(err)
+	}
+	url, closeFn := h.emu.Start()
+	t.Cleanup(closeFn)
+	h.st, err = store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.st.Close() })
+	h.client, err = transfer.New(transfer.Config{BaseURL: url, APISecret: testSecret, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.p = NewPipeline(h.st, h.client, Options{Loc: loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "test", Concurrency: 8})
+	return h
+}
+
+func (h *harness) importFiles(t testing.TB, files ...string) ingest.Report {
+	t.Helper()
+	rep, err := ingest.ImportFiles(context.Background(), h.st, files, ingest.Options{Location: h.loc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// nightlyAt runs the nightly pipeline for d as the cron would: at 02:00 of
+// the next day.
+func (h *harness) nightlyAt(t testing.TB, d settlement.Date) ([]JobResult, error) {
+	t.Helper()
+	h.clock.Set(time.Date(d.Year, d.Month, d.Day+1, 2, 0, 0, 0, h.loc))
+	return h.p.Nightly(context.Background(), d, RunOptions{})
+}
+
+// checkOnePerIntent asserts that the emulator holds exactly one transfer
+// per intent, under the intent's client id, and nothing else.
+func checkOnePerIntent(t *testing.T, h *harness, days ...settlement.Date) int {
+	t.Helper()
+	ctx := context.Background()
+	want := map[string]bool{}
+	for _, d := range days {
+		err := h.st.IntentsOn(ctx, d, func(in *store.Intent) error {
+			if in.Status != store.IntentPosted && in.Status != store.IntentAdopted {
+				t.Errorf("intent %s (%s %s) is %s: %s", in.IntentID, in.Kind, in.PaymentID, in.Status, in.LastError)
+			}
+			want[in.IntentID] = true
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]int{}
+	for _, tr := range h.emu.Transfers(false) {
+		seen[tr.ID]++
+	}
+	for id, n := range seen {
+		if n != 1 || !want[id] {
+			t.Errorf("emulator holds transfer %s %d times (intended: %v)", id, n, want[id])
+		}
+	}
+	for id := range want {
+		if seen[id] == 0 {
+			t.Errorf("intent %s never reached the emulator", id)
+		}
+	}
+	return len(want)
+}
+
+func TestPipelineSmall(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			h := newHarness(t, db.DSN, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+			rep := h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+			if !rep.OK() {
+				t.Fatalf("import: %+v", rep)
+			}
+			days := []settlement.Date{settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")}
+			for _, d := range days {
+				res, err := h.nightlyAt(t, d)
+				if err != nil {
+					t.Fatalf("nightly %s: %v\n%+v", d, err, res)
+				}
+			}
+			if n := checkOnePerIntent(t, h, days...); n != 7 {
+				t.Errorf("%d intents, want 7 (4 orders, 3 cancels)", n)
+			}
+			// A second nightly changes nothing: every job is done.
+			res, err := h.nightlyAt(t, days[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Skipped != "done" {
+					t.Errorf("rerun of %s: %s was not skipped", days[0], r.Job)
+				}
+			}
+			// A forced rerun of post and reconcile posts nothing new.
+			before := len(h.emu.Transfers(false))
+			if _, err := h.p.RunJob(context.Background(), JobPost, days[0], RunOptions{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			if after := len(h.emu.Transfers(false)); after != before {
+				t.Errorf("forced post: %d transfers at the emulator, was %d", after, before)
+			}
+			wb := filepath.Join(h.p.opts.OutDir, "settle-2025-09-30.xlsx")
+			if _, err := os.Stat(wb); err != nil {
+				t.Errorf("workbook: %v", err)
+			}
+		})
+	}
+}
+
+// TestReconcileFindsTamperedAnswers: the emulator answers differently for
+// chosen orders; exactly those appear as mismatches with the right field
+// and difference, and everything else reconciles.
+func TestReconcileFindsTamperedAnswers(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+	h.emu.Tamper(func(paymentID string, tr *transfer.Transfer) {
+		switch {
+		case paymentID == "pay-3" && tr.Type == "ORDER":
+			tr.Amount.PlatformFeeVat += 7
+		case paymentID == "pay-4" && tr.Type == "ORDER":
+			tr.SettlementDate = "2025-12-31"
+		}
+	})
+	injected := h.emu.Inject(transfer.Transfer{Type: "ORDER", SettlementStartDate: "2025-09-29", SettlementDate: "2025-10-01",
+		Partner: []byte(`{"id":"p1"}`), Payment: &transfer.Payment{Type: "EXTERNAL", ID: "pay-ghost", Currency: "KRW"},
+		Amount: &transfer.SettlementAmount{Settlement: 999, Order: 999, Payment: 999}})
+	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
+	_, err := h.nightlyAt(t, d1)
+	if !errors.Is(err, ErrMismatches) {
+		t.Fatalf("nightly %s: %v, want ErrMismatches", d1, err)
+	}
+	var got []store.Mismatch
+	if err := h.st.Mismatches(context.Background(), store.Query{From: d1, To: d2}, func(m *store.Mismatch) error {
+		got = append(got, *m)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]store.Mismatch{}
+	for _, m := range got {
+		found[m.PaymentID+"/"+m.Reason+"/"+m.Field] = m
+	}
+	if m, ok := found["pay-3/AMOUNT_DIFFERS/platformFeeVat"]; !ok || m.Diff != 7 || m.PortOne-m.Local != 7 {
+		t.Errorf("pay-3 platformFeeVat mismatch: %+v (all: %+v)", m, got)
+	}
+	if m, ok := found["pay-3/AMOUNT_DIFFERS/settlement"]; ok {
+		t.Errorf("settlement was not tampered but reported: %+v", m)
+	}
+	if m, ok := found["pay-4/SETTLEMENT_DATE_DIFFERS/settlementDate"]; ok {
+		t.Errorf("pay-4 is an order of 09-30 but reported on 09-29: %+v", m)
+	}
+	if m, ok := found["pay-ghost/UNKNOWN_AT_PORTONE/transfer"]; !ok || m.TransferID != injected || m.PortOne != 999 {
+		t.Errorf("injected transfer not reported as unknown: %+v", m)
+	}
+	if len(got) != 2 {
+		t.Errorf("%d mismatches on %s, want exactly 2: %+v", len(got), d1, got)
+	}
+	_, err = h.nightlyAt(t, d2)
+	if !errors.Is(err, ErrMismatches) {
+		t.Fatalf("nightly %s: %v, want ErrMismatches", d2, err)
+	}
+	got = got[:0]
+	_ = h.st.Mismatches(context.Background(), store.Query{From: d2, To: d2}, func(m *store.Mismatch) error {
+		got = append(got, *m)
+		return nil
+	})
+	if len(got) != 1 || got[0].PaymentID != "pay-4" || got[0].Field != "settlementDate" || got[0].PortOneText != "2025-12-31" {
+		t.Errorf("mismatches of %s: %+v, want pay-4's settlement date only", d2, got)
+	}
+}

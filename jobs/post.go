@@ -1,0 +1,191 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// Post sends d's pending transfer intents to PortOne, Concurrency at a
+// time, through claims that several instances share. Each intent carries
+// the client transfer id stored before its first POST, so a retry, a rerun
+// or another instance can never create a second transfer: PortOne's 409
+// means the transfer is adopted, not posted again. A cancel waits until its
+// order transfer exists. A dry run posts nothing.
+func (p *Pipeline) Post(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
+	c := Counts{}
+	if opts.DryRun {
+		n, err := p.st.CountIntents(ctx, d)
+		if err != nil {
+			return c, err
+		}
+		c["would_post"] = int64(n[store.IntentPending])
+		return c, nil
+	}
+	var posted, adopted, failed, conflicts, retried atomic.Int64
+	prog := newProgress(p.opts.Progress, "post "+d.String())
+	defer prog.done()
+	batch := p.opts.Concurrency * 4
+	idle := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		intents, err := p.st.ClaimIntentsOn(ctx, d, p.opts.Owner, batch, p.opts.Lease)
+		if err != nil {
+			return c, err
+		}
+		if len(intents) == 0 {
+			counts, err := p.st.CountIntents(ctx, d)
+			if err != nil {
+				return c, err
+			}
+			if counts[store.IntentPending] == 0 {
+				break
+			}
+			// Pending intents are leased by another poster or waiting for a
+			// retry: wait for them, with a bound so a stuck peer cannot
+			// hold this job forever (its lease will lapse and we take over).
+			idle++
+			if idle > int(p.opts.Lease/(200*time.Millisecond))+50 {
+				return c, fmt.Errorf("post %s: %d intents still pending", d, counts[store.IntentPending])
+			}
+			if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+				return c, err
+			}
+			continue
+		}
+		idle = 0
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(p.opts.Concurrency)
+		for _, in := range intents {
+			g.Go(func() error {
+				outcome, err := p.postOne(gctx, in)
+				switch outcome {
+				case store.IntentPosted:
+					posted.Add(1)
+				case store.IntentAdopted:
+					adopted.Add(1)
+				case store.IntentFailed:
+					failed.Add(1)
+				case store.IntentConflict:
+					conflicts.Add(1)
+				case store.IntentPending:
+					retried.Add(1)
+				}
+				prog.add(1)
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return c, err
+		}
+	}
+	c["posted"], c["adopted"], c["failed"], c["conflicts"], c["retries"] = posted.Load(), adopted.Load(), failed.Load(), conflicts.Load(), retried.Load()
+	if failed.Load() > 0 || conflicts.Load() > 0 {
+		p.log.Warn("intents need attention", "business_date", d.String(), "failed", failed.Load(), "conflicts", conflicts.Load())
+	}
+	return c, nil
+}
+
+// postOne posts one claimed intent and records the outcome. The error is
+// only for store failures and a cancelled context; PortOne's answers are
+// outcomes. On a cancelled context the claim is released for others.
+func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentStatus, error) {
+	owner := p.opts.Owner
+	bg := context.WithoutCancel(ctx)
+	if in.Kind == settlement.KindOrderCancel {
+		order, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrder, "")
+		switch {
+		case err != nil:
+			return store.IntentFailed, p.st.FailIntent(bg, in.IntentID, owner, "order intent: "+err.Error())
+		case order.Status == store.IntentFailed || order.Status == store.IntentConflict:
+			return store.IntentFailed, p.st.FailIntent(bg, in.IntentID, owner, "its order transfer "+order.IntentID+" is "+string(order.Status))
+		case order.Status == store.IntentPending:
+			return store.IntentPending, p.st.RetryIntent(bg, in.IntentID, owner, "waiting for order transfer "+order.IntentID, p.opts.Now().Add(300*time.Millisecond))
+		}
+	}
+	var res transfer.CreateResult
+	var err error
+	switch in.Kind {
+	case settlement.KindOrder:
+		var b transfer.CreateOrderTransferBody
+		if err = json.Unmarshal(in.Request, &b); err == nil {
+			res, err = p.api.CreateOrderTransfer(ctx, b)
+		}
+	case settlement.KindOrderCancel:
+		var b transfer.CreateOrderCancelTransferBody
+		if err = json.Unmarshal(in.Request, &b); err == nil {
+			res, err = p.api.CreateOrderCancelTransfer(ctx, b)
+		}
+	default:
+		err = fmt.Errorf("intent %s: unknown kind %q", in.IntentID, in.Kind)
+	}
+	if err == nil {
+		status := store.IntentPosted
+		if res.Adopted {
+			status = store.IntentAdopted
+		}
+		return status, p.st.CompleteIntent(bg, in.IntentID, owner, status, portOneAnswer(res.Transfer, in.IntentID, p.opts.Now()))
+	}
+	if ctx.Err() != nil {
+		// Interrupted (SIGTERM): let another run take it; the id makes a
+		// POST that did reach PortOne harmless.
+		_ = p.st.ReleaseIntent(bg, in.IntentID, owner)
+		return "", ctx.Err()
+	}
+	var conflict *transfer.ConflictError
+	var apiErr *transfer.APIError
+	switch {
+	case errors.As(err, &conflict):
+		return store.IntentConflict, p.st.ConflictIntent(bg, in.IntentID, owner, conflict.Error())
+	case errors.As(err, &apiErr) && !apiErr.Retryable():
+		return store.IntentFailed, p.st.FailIntent(bg, in.IntentID, owner, fmt.Sprintf("%s (%d): %s", apiErr.Type, apiErr.StatusCode, apiErr.Message))
+	case in.Attempts >= p.opts.MaxAttempts:
+		return store.IntentFailed, p.st.FailIntent(bg, in.IntentID, owner, fmt.Sprintf("gave up after %d claims: %v", in.Attempts, err))
+	}
+	backoff := time.Duration(in.Attempts) * time.Second
+	return store.IntentPending, p.st.RetryIntent(bg, in.IntentID, owner, err.Error(), p.opts.Now().Add(backoff))
+}
+
+// portOneAnswer maps PortOne's transfer to what the store keeps of it.
+func portOneAnswer(w transfer.Transfer, intentID string, now time.Time) store.PortOneTransfer {
+	t, status := transfer.TransferFromWire(w)
+	raw, _ := json.Marshal(w)
+	pt := store.PortOneTransfer{
+		TransferID: w.ID, IntentID: intentID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
+		Status: status, SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate,
+		Amounts: t.Amounts, Raw: raw, ObservedAt: now,
+	}
+	if len(w.Partner) > 0 {
+		var partner struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(w.Partner, &partner)
+		pt.PartnerID = partner.ID
+	}
+	for _, l := range t.Lines {
+		pt.Lines = append(pt.Lines, store.PortOneLine{ProductID: l.Product.ID, Quantity: l.Quantity, Amounts: l.Amounts})
+	}
+	return pt
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,132 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// stuckGraceDays is how long a status may lag its dates before it is
+// reported: PortOne moves statuses in batches, not at midnight.
+const stuckGraceDays = 1
+
+// Reconcile compares, for every transfer of d that PortOne answered, our
+// block with PortOne's field by field, for the order and for each line,
+// with zero tolerance; it reports intents PortOne never confirmed,
+// transfers PortOne lists for d that we never intended, statuses stuck
+// behind their dates and records rejected since d began. The result
+// replaces d's mismatches in the store. It returns ErrMismatches when there
+// are any.
+func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
+	c := Counts{}
+	today := p.Today()
+	var ms []store.Mismatch
+	add := func(m store.Mismatch) {
+		m.BusinessDate = d
+		ms = append(ms, m)
+		c["mismatches"]++
+	}
+	err := p.st.ReconcileItems(ctx, d, func(it *store.ReconcileItem) error {
+		c["compared"]++
+		ours := it.Settlement.Transfer
+		base := store.Mismatch{PartnerID: ours.PartnerID, PaymentID: ours.PaymentID, IntentID: it.Intent.IntentID, TransferID: it.Intent.PortOneTransferID}
+		if it.PortOne == nil {
+			m := base
+			m.Reason, m.Field = string(settlement.MissingAtPortOne), "transfer"
+			m.LocalText, m.PortOneText = string(it.Intent.Status), "no answer recorded"
+			add(m)
+			return nil
+		}
+		theirs := fromStored(it.PortOne)
+		settlement.NormalizeCancel(&theirs)
+		for _, sm := range settlement.Compare(&ours, &theirs) {
+			m := base
+			m.ProductID, m.Reason, m.Field = sm.ProductID, string(sm.Reason), sm.Field
+			m.Local, m.PortOne, m.Diff = sm.Local, sm.PortOne, sm.Diff
+			if sm.Reason == settlement.DateDiffers {
+				if sm.Field == "settlementDate" {
+					m.LocalText, m.PortOneText = ours.SettlementDate.String(), theirs.SettlementDate.String()
+				} else {
+					m.LocalText, m.PortOneText = ours.SettlementStartDate.String(), theirs.SettlementStartDate.String()
+				}
+			}
+			add(m)
+		}
+		if st := it.PortOne.Status; settlement.IsStuck(st, theirs.SettlementStartDate, theirs.SettlementDate, today, stuckGraceDays) {
+			m := base
+			m.Reason, m.Field = string(settlement.StatusStuck), "status"
+			m.LocalText = string(settlement.ExpectedStatus(theirs.SettlementStartDate, theirs.SettlementDate, today))
+			m.PortOneText = string(st)
+			add(m)
+		}
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	// Intents PortOne never confirmed.
+	err = p.st.IntentsOn(ctx, d, func(in *store.Intent) error {
+		if in.Status == store.IntentPosted || in.Status == store.IntentAdopted {
+			return nil
+		}
+		add(store.Mismatch{PartnerID: in.PartnerID, PaymentID: in.PaymentID, IntentID: in.IntentID,
+			Reason: string(settlement.MissingAtPortOne), Field: "transfer", LocalText: string(in.Status), PortOneText: in.LastError})
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	// Transfers PortOne lists for d that we never intended.
+	f := &transfer.TransferFilter{SettlementStartDateRange: &transfer.DateRange{From: d.String(), Until: d.String()}}
+	for s, err := range p.api.Transfers(ctx, f) {
+		if err != nil {
+			return c, fmt.Errorf("reconcile: list PortOne's transfers of %s: %w", d, err)
+		}
+		c["listed"]++
+		if _, err := p.st.PortOneTransferByID(ctx, s.ID); err == nil {
+			continue
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return c, err
+		}
+		m := store.Mismatch{PartnerID: s.Partner.ID, TransferID: s.ID, Reason: string(settlement.UnknownAtPortOne), Field: "transfer", PortOneText: s.Type + " " + s.Status}
+		if s.Payment != nil {
+			m.PaymentID = s.Payment.ID
+		}
+		if s.Amount != nil {
+			m.PortOne, m.Diff = settlement.Won(s.Amount.Settlement), settlement.Won(s.Amount.Settlement)
+		} else if s.SettlementAmount != nil {
+			m.PortOne, m.Diff = settlement.Won(*s.SettlementAmount), settlement.Won(*s.SettlementAmount)
+		}
+		add(m)
+	}
+	// Records rejected since d began: not settled, so a partner may be owed
+	// money we have not computed.
+	err = p.st.RejectedRecords(ctx, store.RejectedQuery{Since: d.Time(p.opts.Loc), Until: p.opts.Now()}, func(r *store.Rejected) error {
+		add(store.Mismatch{PartnerID: r.PartnerID, PaymentID: r.RecordKey, Reason: string(settlement.RejectedRecord), Field: r.Field, LocalText: r.ErrorType, PortOneText: r.Reason})
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	if err := p.st.ReplaceMismatches(ctx, d, ms); err != nil {
+		return c, err
+	}
+	if len(ms) > 0 {
+		return c, fmt.Errorf("%s: %d: %w", d, len(ms), ErrMismatches)
+	}
+	return c, nil
+}
+
+// fromStored rebuilds PortOne's transfer from what the store keeps of it.
+func fromStored(pt *store.PortOneTransfer) settlement.Transfer {
+	t := settlement.Transfer{Kind: pt.Kind, PartnerID: pt.PartnerID, PaymentID: pt.PaymentID, CancellationID: pt.CancellationID,
+		SettlementStartDate: pt.SettlementStartDate, SettlementDate: pt.SettlementDate, Amounts: pt.Amounts}
+	for _, l := range pt.Lines {
+		t.Lines = append(t.Lines, settlement.LineResult{Product: settlement.Product{ID: l.ProductID}, Quantity: l.Quantity, Amounts: l.Amounts})
+	}
+	return t
+}

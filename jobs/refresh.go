@@ -1,0 +1,73 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// Refresh pulls partners, contracts and policies from PortOne and keeps
+// them in the store; a contract or policy whose terms changed gets a new
+// version, so every settlement records the version it applied. Partner
+// account numbers are masked before anything is stored.
+func (p *Pipeline) Refresh(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
+	c := Counts{}
+	for w, err := range p.api.Contracts(ctx, &transfer.ContractFilter{}) {
+		if err != nil {
+			return c, fmt.Errorf("refresh: list contracts: %w", err)
+		}
+		raw, _ := json.Marshal(w)
+		_, created, err := p.st.SaveContract(ctx, transfer.ContractFromWire(w), w.AppliedAt, raw)
+		if err != nil {
+			return c, err
+		}
+		c["contracts"]++
+		if created {
+			c["new_versions"]++
+		}
+	}
+	for w, err := range p.api.DiscountSharePolicies(ctx, &transfer.DiscountSharePolicyFilter{}) {
+		if err != nil {
+			return c, fmt.Errorf("refresh: list discount share policies: %w", err)
+		}
+		raw, _ := json.Marshal(w)
+		_, created, err := p.st.SaveDiscountSharePolicy(ctx, transfer.DiscountSharePolicyFromWire(w), w.AppliedAt, raw)
+		if err != nil {
+			return c, err
+		}
+		c["discount_share_policies"]++
+		if created {
+			c["new_versions"]++
+		}
+	}
+	for w, err := range p.api.AdditionalFeePolicies(ctx, &transfer.AdditionalFeePolicyFilter{}) {
+		if err != nil {
+			return c, fmt.Errorf("refresh: list additional fee policies: %w", err)
+		}
+		raw, _ := json.Marshal(w)
+		_, created, err := p.st.SaveAdditionalFeePolicy(ctx, transfer.AdditionalFeePolicyFromWire(w), w.AppliedAt, raw)
+		if err != nil {
+			return c, err
+		}
+		c["additional_fee_policies"]++
+		if created {
+			c["new_versions"]++
+		}
+	}
+	for w, err := range p.api.Partners(ctx, &transfer.PartnerFilter{}) {
+		if err != nil {
+			return c, fmt.Errorf("refresh: list partners: %w", err)
+		}
+		w.Account.Number = transfer.MaskAccountNumber(w.Account.Number)
+		raw, _ := json.Marshal(w)
+		if err := p.st.SavePartner(ctx, store.Partner{ID: w.ID, Name: w.Name, DefaultContractID: w.DefaultContractID, Raw: raw}); err != nil {
+			return c, err
+		}
+		c["partners"]++
+	}
+	return c, nil
+}

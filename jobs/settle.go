@@ -1,0 +1,285 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// termsCache loads contract and policy versions once per run.
+type termsCache struct {
+	st        *store.Store
+	contracts map[string]store.Versioned[settlement.Contract] // "id@version"
+	discount  map[string]store.Versioned[settlement.DiscountSharePolicy]
+	fee       map[string]store.Versioned[settlement.AdditionalFeePolicy]
+	partners  map[string]store.Partner
+}
+
+func (p *Pipeline) newTermsCache(ctx context.Context) (*termsCache, error) {
+	tc := &termsCache{st: p.st, contracts: map[string]store.Versioned[settlement.Contract]{}, partners: map[string]store.Partner{}}
+	var err error
+	if tc.discount, err = p.st.AllDiscountSharePolicies(ctx); err != nil {
+		return nil, err
+	}
+	if tc.fee, err = p.st.AllAdditionalFeePolicies(ctx); err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
+func (tc *termsCache) contract(ctx context.Context, id string, version int) (store.Versioned[settlement.Contract], error) {
+	key := fmt.Sprintf("%s@%d", id, version)
+	if c, ok := tc.contracts[key]; ok {
+		return c, nil
+	}
+	c, err := tc.st.Contract(ctx, id, version)
+	if err != nil {
+		return c, err
+	}
+	tc.contracts[key] = c
+	return c, nil
+}
+
+func (tc *termsCache) partner(ctx context.Context, id string) (store.Partner, error) {
+	if pt, ok := tc.partners[id]; ok {
+		return pt, nil
+	}
+	pt, err := tc.st.Partner(ctx, id)
+	if err != nil {
+		return pt, err
+	}
+	tc.partners[id] = pt
+	return pt, nil
+}
+
+// terms builds the settlement terms of a contract version with the policies
+// in force, and records the policy versions that apply.
+func (p *Pipeline) terms(tc *termsCache, c store.Versioned[settlement.Contract]) (settlement.Terms, map[string]int) {
+	t := settlement.Terms{
+		Contract:              c.Value,
+		DiscountSharePolicies: make(map[string]settlement.DiscountSharePolicy, len(tc.discount)),
+		AdditionalFeePolicies: make(map[string]settlement.AdditionalFeePolicy, len(tc.fee)),
+		Rounding:              p.opts.Rounding,
+		Calendar:              p.opts.Calendar,
+	}
+	versions := map[string]int{}
+	for id, v := range tc.discount {
+		t.DiscountSharePolicies[id] = v.Value
+		versions[id] = v.Version
+	}
+	for id, v := range tc.fee {
+		t.AdditionalFeePolicies[id] = v.Value
+		versions[id] = v.Version
+	}
+	return t, versions
+}
+
+// usedPolicies keeps only the versions of the policies an order names.
+func usedPolicies(o settlement.Order, all map[string]int) map[string]int {
+	used := map[string]int{}
+	add := func(id string) {
+		if v, ok := all[id]; ok {
+			used[id] = v
+		}
+	}
+	for _, d := range o.Discounts {
+		add(d.SharePolicyID)
+	}
+	for _, f := range o.AdditionalFees {
+		add(f)
+	}
+	for _, l := range o.Lines {
+		for _, d := range l.Discounts {
+			add(d.SharePolicyID)
+		}
+		for _, f := range l.AdditionalFees {
+			add(f)
+		}
+	}
+	return used
+}
+
+// Settle computes the blocks and settlement dates of d's orders and
+// cancellations that have none yet and creates one transfer intent each,
+// with its client transfer id, in the same transaction. It resumes by
+// construction: what is settled is not settled again. An input the rules
+// reject is kept in rejected records with its reason and field.
+func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
+	c := Counts{}
+	tc, err := p.newTermsCache(ctx)
+	if err != nil {
+		return c, err
+	}
+	var batch []store.SettlementRecord
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		outs, err := p.st.SaveSettlements(ctx, batch)
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			c[string(o.Kind)]++
+		}
+		batch = batch[:0]
+		return nil
+	}
+	err = p.st.UnsettledOrders(ctx, d, func(rec *store.OrderRecord) error {
+		sr, rej := p.settleOrder(ctx, tc, d, rec)
+		if rej != nil {
+			c["rejected"]++
+			return p.reject(ctx, rec.Source, rec.File, rec.Line, rec.Order.PartnerID, rec.Order.PaymentID, rec.Request, rej)
+		}
+		c["orders"]++
+		batch = append(batch, sr)
+		if len(batch) >= 200 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return c, fmt.Errorf("settle %s: orders: %w", d, err)
+	}
+	// Cancellations one at a time: each one's book depends on the ones
+	// before it, which must be stored first.
+	err = p.st.UnsettledCancellations(ctx, d, func(rec *store.CancellationRecord) error {
+		sr, rej := p.settleCancel(ctx, tc, d, rec)
+		if rej != nil {
+			c["rejected"]++
+			return p.reject(ctx, rec.Source, rec.File, rec.Line, rec.PartnerID, rec.Cancellation.CancellationID, rec.Request, rej)
+		}
+		if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
+			return err
+		}
+		c["cancellations"]++
+		return nil
+	})
+	if err != nil {
+		return c, fmt.Errorf("settle %s: cancellations: %w", d, err)
+	}
+	return c, nil
+}
+
+func (p *Pipeline) reject(ctx context.Context, src store.Source, file string, line int, partnerID, key string, raw []byte, rej error) error {
+	r := store.Rejected{Source: src, File: file, Line: line, PartnerID: partnerID, RecordKey: key, Payload: raw, Reason: rej.Error()}
+	if se, ok := settlement.AsError(rej); ok {
+		r.Field, r.ErrorType = se.Field, string(se.Type)
+	}
+	_, err := p.st.SaveRejected(ctx, r)
+	return err
+}
+
+func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement.Date, rec *store.OrderRecord) (store.SettlementRecord, error) {
+	o := rec.Order
+	contractID := o.ContractID
+	if contractID == "" {
+		pt, err := tc.partner(ctx, o.PartnerID)
+		if err != nil {
+			return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_PARTNER_NOT_FOUND", Field: "partnerId", Message: fmt.Sprintf("partner %q is not known (run refresh): %v", o.PartnerID, err)}
+		}
+		contractID = pt.DefaultContractID
+	}
+	c, err := tc.contract(ctx, contractID, 0)
+	if err != nil {
+		return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_CONTRACT_NOT_FOUND", Field: "contractId", Message: fmt.Sprintf("contract %q is not known: %v", contractID, err)}
+	}
+	terms, versions := p.terms(tc, c)
+	t, err := settlement.SettleOrder(o, terms)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	var body transfer.CreateOrderTransferBody
+	if err := json.Unmarshal(rec.Request, &body); err != nil {
+		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "stored request: " + err.Error()}
+	}
+	body.ID = store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, "")
+	body.ContractID = contractID
+	body.SettlementStartDate = o.SettlementStartDate.String() // always explicit (DESIGN.md §3)
+	req, err := json.Marshal(body)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions), IntentRequest: req}, nil
+}
+
+// errOrderNotSettled: a cancellation whose order has no settlement yet.
+var errOrderNotSettled = errors.New("the order of this cancellation is not registered or not settled")
+
+func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlement.Date, rec *store.CancellationRecord) (store.SettlementRecord, error) {
+	orderRec, err := p.st.Order(ctx, rec.PartnerID, rec.PaymentID)
+	if err != nil {
+		return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_TRANSFER_NOT_FOUND", Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
+	}
+	settled, err := p.st.SettlementsOfPayment(ctx, rec.PartnerID, rec.PaymentID)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	var orderSettlement *store.SettlementRecord
+	done := map[string]int64{} // cancellation id → settlement id
+	for i := range settled {
+		s := &settled[i]
+		switch s.Transfer.Kind {
+		case settlement.KindOrder:
+			orderSettlement = s
+		case settlement.KindOrderCancel:
+			done[s.Transfer.CancellationID] = s.ID
+		}
+	}
+	if orderSettlement == nil {
+		return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_TRANSFER_NOT_FOUND", Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
+	}
+	// The cancel uses the contract version its order was settled with.
+	c, err := tc.contract(ctx, orderSettlement.Transfer.ContractID, orderSettlement.ContractVersion)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	terms, versions := p.terms(tc, c)
+	book, err := settlement.NewBook(orderRec.Order, terms)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	prior, err := p.st.CancellationsOfOrder(ctx, rec.PartnerID, rec.PaymentID)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	sort.SliceStable(prior, func(i, j int) bool {
+		return done[prior[i].Cancellation.CancellationID] < done[prior[j].Cancellation.CancellationID]
+	})
+	for _, pc := range prior {
+		if _, ok := done[pc.Cancellation.CancellationID]; !ok || pc.Cancellation.CancellationID == rec.Cancellation.CancellationID {
+			continue
+		}
+		if _, err := book.Cancel(pc.Cancellation); err != nil {
+			return store.SettlementRecord{}, fmt.Errorf("replaying cancellation %s: %w", pc.Cancellation.CancellationID, err)
+		}
+	}
+	t, err := book.Cancel(rec.Cancellation)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	var body transfer.CreateOrderCancelTransferBody
+	if err := json.Unmarshal(rec.Request, &body); err != nil {
+		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "stored request: " + err.Error()}
+	}
+	body.ID = store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID)
+	// Name the order transfer by the id we gave it: PortOne requires
+	// transferId when a payment has several transfers, and it is never wrong.
+	body.TransferID = store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, "")
+	body.PartnerID, body.PaymentID = "", ""
+	body.SettlementStartDate = rec.Cancellation.SettlementStartDate.String()
+	req, err := json.Marshal(body)
+	if err != nil {
+		return store.SettlementRecord{}, err
+	}
+	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(orderRec.Order, versions), IntentRequest: req}, nil
+}
