@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -863,6 +864,9 @@ func (c *csvReader) next() (fields []string, raw []byte, line int, perr *settlem
 		return nil, nil, start, invalid("", "record longer than %d bytes", c.lr.max), nil
 	}
 	raw = bytes.Clone(c.buf)
+	if !utf8.Valid(raw) {
+		return nil, raw, start, invalid("", "not UTF-8 text (from Excel, save as \"CSV UTF-8\")"), nil
+	}
 	fields, ferr := splitCSVRecord(c.buf)
 	if ferr != nil {
 		return nil, raw, start, ferr, nil

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/transfer"
@@ -284,6 +285,9 @@ func decodeCancel(data []byte, obj map[string]any, loc *time.Location) (*CancelR
 
 // decodeObject parses data as exactly one JSON object, numbers kept as text.
 func decodeObject(data []byte) (map[string]any, error) {
+	if !utf8.Valid(data) {
+		return nil, invalid("", "not UTF-8 text")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
