@@ -114,7 +114,7 @@ func (s *Store) saveCancellationsTx(tx *gorm.DB, recs []CancellationRecord, prep
 		}
 		var rows []ex
 		if err := tx.Model(&cancellationRow{}).Select("id, partner_id, cancellation_id, request_hash").
-			Where("(partner_id, cancellation_id) IN ?", keys).Find(&rows).Error; err != nil {
+			Scopes(keysIn([]string{"partner_id", "cancellation_id"}, keys)).Find(&rows).Error; err != nil {
 			return err
 		}
 		for _, e := range rows {
@@ -167,7 +167,7 @@ func (s *Store) saveCancellationsTx(tx *gorm.DB, recs []CancellationRecord, prep
 			}
 			var rows []existing
 			if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id").
-				Where("(partner_id, payment_id) IN ?", keys).Find(&rows).Error; err != nil {
+				Scopes(keysIn([]string{"partner_id", "payment_id"}, keys)).Find(&rows).Error; err != nil {
 				return err
 			}
 			for _, e := range rows {

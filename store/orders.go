@@ -161,7 +161,7 @@ func (s *Store) saveOrdersTx(tx *gorm.DB, recs []OrderRecord, preps []prepared, 
 		}
 		var rows []existing
 		if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id, request_hash").
-			Where("(partner_id, payment_id) IN ?", keys).Find(&rows).Error; err != nil {
+			Scopes(keysIn([]string{"partner_id", "payment_id"}, keys)).Find(&rows).Error; err != nil {
 			return err
 		}
 		for _, e := range rows {

@@ -146,6 +146,11 @@ func TestUpgradeFromV1(t *testing.T) {
 	if err != nil || st.Transfer.Amounts != sampleSettlement("partner-1", "pay-1", 2).Transfer.Amounts {
 		t.Errorf("settlement from v1 = %+v, %v", st.Transfer.Amounts, err)
 	}
+	again := sampleSettlement("partner-1", "pay-1", 2)
+	again.IntentRequest = nil
+	if out, err := s.SaveSettlement(ctx, again); err != nil || out.Kind != Duplicate {
+		t.Errorf("SaveSettlement of the v1 settlement = %+v, %v; want Duplicate (hashes are stable across versions)", out, err)
+	}
 	in, err := s.IntentByKey(ctx, "partner-1", "pay-1", settlement.KindOrder, "")
 	if err != nil || in.Status != IntentPending || !in.NotBefore.IsZero() {
 		t.Fatalf("intent from v1 = %+v, %v; want pending with no retry time (migration 2 default)", in, err)

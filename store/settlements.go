@@ -2,9 +2,15 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -108,36 +114,85 @@ func amountsJSON(a *settlement.Amounts) map[string]int64 {
 	return m
 }
 
-// settlementCanon is the payload of a settlement for Duplicate vs Conflict:
-// everything computed, in PortOne's names, so a conflict names the field.
-func settlementCanon(r *SettlementRecord) []byte {
+// settlementPayload is the payload of a settlement for Duplicate vs
+// Conflict: every computed value as a `path=value` line, paths in PortOne's
+// names, so that a conflict names the field. It is built by appending (no
+// JSON, no reflection): it is hashed for every settlement line written.
+// Its layout is frozen: stored hashes depend on it.
+func settlementPayload(r *SettlementRecord, b []byte) []byte {
 	t := &r.Transfer
-	type line struct {
-		ProductID string           `json:"productId"`
-		Name      string           `json:"productName"`
-		Quantity  int64            `json:"quantity"`
-		Amount    map[string]int64 `json:"amount"`
-		Detail    string           `json:"detail,omitempty"`
+	str := func(path, v string) {
+		b = append(b, path...)
+		b = append(b, '=')
+		b = strconv.AppendQuote(b, v)
+		b = append(b, '\n')
 	}
-	v := struct {
-		ContractID          string           `json:"contractId"`
-		ContractVersion     int              `json:"contractVersion"`
-		PolicyVersions      map[string]int   `json:"policyVersions,omitempty"`
-		BusinessDate        string           `json:"businessDate"`
-		SettlementStartDate string           `json:"settlementStartDate"`
-		SettlementDate      string           `json:"settlementDate"`
-		Amount              map[string]int64 `json:"amount"`
-		Detail              string           `json:"detail,omitempty"`
-		Lines               []line           `json:"orderLines"`
-	}{t.ContractID, r.ContractVersion, r.PolicyVersions, r.BusinessDate.String(), t.SettlementStartDate.String(),
-		t.SettlementDate.String(), amountsJSON(&t.Amounts), encodeDetail(t.Discounts, t.AdditionalFees), make([]line, 0, len(t.Lines))}
+	num := func(prefix, path string, v int64) {
+		b = append(b, prefix...)
+		b = append(b, path...)
+		b = append(b, '=')
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, '\n')
+	}
+	block := func(prefix string, a *settlement.Amounts) {
+		for _, f := range settlement.AmountFields {
+			num(prefix, f.Name, int64(*f.Get(a)))
+		}
+	}
+	str("contractId", t.ContractID)
+	num("", "contractVersion", int64(r.ContractVersion))
+	str("policyVersions", encodePolicyVersions(r.PolicyVersions))
+	str("businessDate", r.BusinessDate.String())
+	str("settlementStartDate", t.SettlementStartDate.String())
+	str("settlementDate", t.SettlementDate.String())
+	block("amount.", &t.Amounts)
+	str("detail", encodeDetail(t.Discounts, t.AdditionalFees))
+	num("", "orderLines", int64(len(t.Lines)))
 	for i := range t.Lines {
 		l := &t.Lines[i]
-		v.Lines = append(v.Lines, line{l.Product.ID, l.Product.Name, l.Quantity, amountsJSON(&l.Amounts), encodeDetail(l.Discounts, l.AdditionalFees)})
+		p := "orderLines[" + strconv.Itoa(i) + "]."
+		str(p+"productId", l.Product.ID)
+		str(p+"productName", l.Product.Name)
+		num(p, "quantity", l.Quantity)
+		block(p+"amount.", &l.Amounts)
+		if d := encodeDetail(l.Discounts, l.AdditionalFees); d != "" {
+			str(p+"detail", d)
+		}
 	}
-	b, _ := json.Marshal(v)
-	c, _, _ := canonical(b)
-	return c
+	return b
+}
+
+// payloadConflict diffs two settlement payloads.
+func payloadConflict(record, key string, stored, got []byte) *ConflictError {
+	parse := func(b []byte) map[string]string {
+		m := map[string]string{}
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	a, g := parse(stored), parse(got)
+	var d []FieldDiff
+	for k, v := range a {
+		if w := g[k]; w != v {
+			d = append(d, FieldDiff{Path: k, Stored: v, Got: w})
+		}
+	}
+	for k, w := range g {
+		if _, ok := a[k]; !ok {
+			d = append(d, FieldDiff{Path: k, Got: w})
+		}
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i].Path < d[j].Path })
+	e := &ConflictError{Record: record, Key: key}
+	if len(d) > maxDiffs {
+		e.Diffs, e.More = d[:maxDiffs], len(d)-maxDiffs
+	} else {
+		e.Diffs = d
+	}
+	return e
 }
 
 func encodePolicyVersions(m map[string]int) string {
@@ -168,7 +223,8 @@ func (s *Store) SaveSettlement(ctx context.Context, rec SettlementRecord) (Outco
 // SaveSettlements is SaveSettlement for a batch, in one transaction, with
 // batched inserts of the blocks and line blocks.
 func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([]Outcome, error) {
-	canons := make([][]byte, len(recs))
+	hashes := make([]string, len(recs))
+	var buf []byte
 	intents := make([]prepared, len(recs))
 	for i := range recs {
 		t := &recs[i].Transfer
@@ -178,7 +234,9 @@ func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([
 		if (t.Kind == settlement.KindOrderCancel) != (t.CancellationID != "") {
 			return nil, &InvalidError{Record: "settlement " + recs[i].Key(), Field: "cancellationId", Err: errors.New("required for ORDER_CANCEL only")}
 		}
-		canons[i] = settlementCanon(&recs[i])
+		buf = settlementPayload(&recs[i], buf[:0])
+		sum := sha256.Sum256(buf)
+		hashes[i] = hex.EncodeToString(sum[:])
 		if recs[i].IntentRequest != nil {
 			p, err := prepareRequest("transfer intent", recs[i].Key(), recs[i].IntentRequest)
 			if err != nil {
@@ -190,7 +248,7 @@ func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([
 	var outs []Outcome
 	err := retryOnDuplicate(func() error {
 		outs = make([]Outcome, len(recs))
-		return s.tx(ctx, func(tx *gorm.DB) error { return s.saveSettlementsTx(tx, recs, canons, intents, outs) })
+		return s.tx(ctx, func(tx *gorm.DB) error { return s.saveSettlementsTx(tx, recs, hashes, intents, outs) })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: save settlements: %w", err)
@@ -204,7 +262,7 @@ type tkey struct {
 	c    string
 }
 
-func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, canons [][]byte, intents []prepared, outs []Outcome) error {
+func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, hashes []string, intents []prepared, outs []Outcome) error {
 	now := s.nowUTC()
 	type ex struct {
 		ID             int64
@@ -224,7 +282,7 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, canons [
 		}
 		var rows []ex
 		if err := tx.Model(&settlementRow{}).Select("id, partner_id, payment_id, kind, cancellation_id, hash").
-			Where("(partner_id, payment_id, kind, cancellation_id) IN ?", keys).Find(&rows).Error; err != nil {
+			Scopes(keysIn([]string{"partner_id", "payment_id", "kind", "cancellation_id"}, keys)).Find(&rows).Error; err != nil {
 			return err
 		}
 		for _, e := range rows {
@@ -242,7 +300,7 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, canons [
 	for i := range recs {
 		t := &recs[i].Transfer
 		k := tkey{t.PartnerID, t.PaymentID, t.Kind, t.CancellationID}
-		hash := sha(string(canons[i]))
+		hash := hashes[i]
 		if e, ok := found[k]; ok {
 			if e.Hash == hash {
 				outs[i] = Outcome{Kind: Duplicate, ID: e.ID}
@@ -252,14 +310,14 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, canons [
 			if err != nil {
 				return err
 			}
-			outs[i] = Outcome{Kind: Conflict, ID: e.ID, Conflict: conflictOf("settlement", recs[i].Key(), settlementCanon(&stored[0]), canons[i])}
+			outs[i] = Outcome{Kind: Conflict, ID: e.ID, Conflict: payloadConflict("settlement", recs[i].Key(), settlementPayload(&stored[0], nil), settlementPayload(&recs[i], nil))}
 			continue
 		}
 		if j, ok := first[k]; ok {
-			if string(canons[j]) == string(canons[i]) {
+			if hashes[j] == hash {
 				outs[i] = Outcome{Kind: Duplicate, ID: -1 - int64(j)}
 			} else {
-				outs[i] = Outcome{Kind: Conflict, ID: -1 - int64(j), Conflict: conflictOf("settlement", recs[i].Key(), canons[j], canons[i])}
+				outs[i] = Outcome{Kind: Conflict, ID: -1 - int64(j), Conflict: payloadConflict("settlement", recs[i].Key(), settlementPayload(&recs[j], nil), settlementPayload(&recs[i], nil))}
 			}
 			continue
 		}
@@ -276,7 +334,7 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, canons [
 		})
 	}
 	if len(newRows) > 0 {
-		if err := tx.CreateInBatches(&newRows, 300).Error; err != nil {
+		if err := s.insertSettlements(tx, newRows); err != nil {
 			return err
 		}
 		n := 0
@@ -336,13 +394,156 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, canons [
 	return nil
 }
 
-// insertSettlementLines writes line blocks with GORM's batched insert. The
-// batch size keeps a statement under SQLite's 32766 bound parameters.
+// settlementCols are settlements' columns as insertSettlements writes them.
+var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancellation_id", "order_ref", "cancellation_ref",
+	"contract_id", "contract_version", "policy_versions", "business_date", "settlement_start_date", "settlement_date",
+	"detail_json", "hash", "computed_at"}, amountCols...)
+
+// insertSettlements inserts settlement rows with multi-row INSERT …
+// RETURNING and sets their IDs, matched by key (RETURNING's row order is
+// not promised).
+func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
+	ctx := tx.Statement.Context
+	const batch = 200
+	byKey := make(map[tkey]*settlementRow, len(rows))
+	args := make([]any, 0, batch*len(settlementCols))
+	for i := 0; i < len(rows); i += batch {
+		chunk := rows[i:min(i+batch, len(rows))]
+		args = args[:0]
+		for j := range chunk {
+			r := &chunk[j]
+			byKey[tkey{r.PartnerID, r.PaymentID, settlement.Kind(r.Kind), r.CancellationID}] = r
+			computed, _ := r.ComputedAt.Value()
+			args = append(args, r.PartnerID, r.PaymentID, r.Kind, r.CancellationID, r.OrderRef, r.CancellationRef, r.ContractID,
+				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(r.SettlementStartDate).String(),
+				settlement.Date(r.SettlementDate).String(), r.DetailJSON, r.Hash, computed)
+			args = amountValues(args, &r.Amounts)
+		}
+		q := s.insertSQL("settlements", settlementCols, len(chunk)) + " RETURNING id, partner_id, payment_id, kind, cancellation_id"
+		res, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+		if err != nil {
+			return translateErr(tx, err)
+		}
+		for res.Next() {
+			var id int64
+			var k tkey
+			var kind string
+			if err := res.Scan(&id, &k.p, &k.q, &kind, &k.c); err != nil {
+				res.Close()
+				return err
+			}
+			k.k = settlement.Kind(kind)
+			if r := byKey[k]; r != nil {
+				r.ID = id
+			}
+		}
+		if err := res.Close(); err != nil {
+			return translateErr(tx, err)
+		}
+		if err := res.Err(); err != nil {
+			return translateErr(tx, err)
+		}
+	}
+	for i := range rows {
+		if rows[i].ID == 0 {
+			return fmt.Errorf("settlement %s: no id returned", transferKey(rows[i].PartnerID, rows[i].PaymentID, settlement.Kind(rows[i].Kind), rows[i].CancellationID))
+		}
+	}
+	return nil
+}
+
+func translateErr(tx *gorm.DB, err error) error {
+	if tr, ok := tx.Dialector.(gorm.ErrorTranslator); ok {
+		return tr.Translate(err)
+	}
+	return err
+}
+
+// lineCols are settlement_lines' columns as insertSettlementLines writes
+// them; the amount columns come from settlement.AmountFields.
+var lineCols = append([]string{"settlement_ref", "line_no", "product_id", "product_name", "quantity",
+	"settlement_start_date", "settlement_date", "detail_json"}, amountCols...)
+
+// lineBatch is the rows per INSERT statement. The statement is prepared
+// once per call and reused: SQLite spends more time parsing a statement of
+// thousands of parameters than running it, so a moderate batch on a
+// prepared statement beats one huge statement.
+const lineBatch = 64
+
+// insertSettlementLines writes line blocks with prepared multi-row INSERTs
+// straight on the transaction's connection: this is the hot path of a
+// nightly settle (hundreds of thousands of lines), where GORM's per-field
+// reflection costs more than the database does.
 func (s *Store) insertSettlementLines(tx *gorm.DB, lines []settlementLineRow) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	return tx.CreateInBatches(&lines, 1000).Error
+	ctx := tx.Statement.Context
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, lineBatch*len(lineCols))
+	for i := 0; i < len(lines); i += lineBatch {
+		chunk := lines[i:min(i+lineBatch, len(lines))]
+		args = args[:0]
+		for j := range chunk {
+			l := &chunk[j]
+			args = append(args, l.SettlementRef, l.LineNo, l.ProductID, l.ProductName, l.Quantity,
+				settlement.Date(l.SettlementStartDate).String(), settlement.Date(l.SettlementDate).String(), l.DetailJSON)
+			args = amountValues(args, &l.Amounts)
+		}
+		var err error
+		if len(chunk) == lineBatch {
+			if full == nil {
+				if full, err = tx.Statement.ConnPool.PrepareContext(ctx, s.insertSQL("settlement_lines", lineCols, lineBatch)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.Statement.ConnPool.ExecContext(ctx, s.insertSQL("settlement_lines", lineCols, len(chunk)), args...)
+		}
+		if err != nil {
+			return translateErr(tx, err)
+		}
+	}
+	return nil
+}
+
+// insertSQL is `INSERT INTO table (cols) VALUES (…), …` for rows rows with
+// the dialect's placeholders.
+func (s *Store) insertSQL(table string, cols []string, rows int) string {
+	var b strings.Builder
+	b.Grow(len(table) + 20 + len(cols)*16 + rows*len(cols)*7)
+	b.WriteString("INSERT INTO ")
+	b.WriteString(table)
+	b.WriteString(" (")
+	b.WriteString(strings.Join(cols, ", "))
+	b.WriteString(") VALUES ")
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			if s.dialect == Postgres {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }
 
 type refs struct{ order, cancel *int64 }
@@ -362,7 +563,7 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord) (map[tkey]refs,
 	const chunk = 300
 	for i := 0; i < len(okeys); i += chunk {
 		var rows []existing
-		if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id").Where("(partner_id, payment_id) IN ?", okeys[i:min(i+chunk, len(okeys))]).Find(&rows).Error; err != nil {
+		if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id").Scopes(keysIn([]string{"partner_id", "payment_id"}, okeys[i:min(i+chunk, len(okeys))])).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		for _, e := range rows {
@@ -375,7 +576,7 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord) (map[tkey]refs,
 			PartnerID      string
 			CancellationID string
 		}
-		if err := tx.Model(&cancellationRow{}).Select("id, partner_id, cancellation_id").Where("(partner_id, cancellation_id) IN ?", ckeys[i:min(i+chunk, len(ckeys))]).Find(&rows).Error; err != nil {
+		if err := tx.Model(&cancellationRow{}).Select("id, partner_id, cancellation_id").Scopes(keysIn([]string{"partner_id", "cancellation_id"}, ckeys[i:min(i+chunk, len(ckeys))])).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		for _, e := range rows {

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
+	"gorm.io/gorm"
 	"strings"
 	"time"
 
@@ -178,4 +179,25 @@ func int64Ptr(p *settlement.Won) *int64 {
 	}
 	v := int64(*p)
 	return &v
+}
+
+// keysIn selects rows whose composite key is among keys, as
+// `a IN (…) AND b IN (…)`: a superset (the cross product) that both
+// databases answer from the unique index, where a row-value IN would make
+// SQLite scan the whole index. Callers match the rows to their keys.
+func keysIn(cols []string, keys [][]any) func(*gorm.DB) *gorm.DB {
+	return func(db *gorm.DB) *gorm.DB {
+		for c, col := range cols {
+			seen := map[any]bool{}
+			var vals []any
+			for _, k := range keys {
+				if !seen[k[c]] {
+					seen[k[c]] = true
+					vals = append(vals, k[c])
+				}
+			}
+			db = db.Where(col+" IN ?", vals)
+		}
+		return db
+	}
 }
