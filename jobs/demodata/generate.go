@@ -448,7 +448,9 @@ func (g *gen) genCancels() ([]cancelRec, error) {
 			switch p.kind {
 			case "full":
 				recs = []cancelRec{g.cancelAll(o, g.at(o.paidAt.Add(minCancelDelay), latest))}
-				ok = g.apply(o, recs[0])
+				if ok = g.apply(o, recs[0]); !ok {
+					o.cancels--
+				}
 			case "once":
 				var r cancelRec
 				r, ok = g.partial(o, g.at(o.paidAt.Add(minCancelDelay), latest))
