@@ -33,8 +33,9 @@ var NightlyJobs = []string{JobRefresh, JobSettle, JobPost, JobSync, JobReconcile
 // ErrUnknownJob is returned for a job name that is not one of the above.
 var ErrUnknownJob = errors.New("unknown job")
 
-// portone is what the pipeline needs of PortOne; *transfer.Client has it.
-type portone interface {
+// PortOne is what the pipeline needs of PortOne's API; *transfer.Client has it.
+// Commands that never call PortOne (import, export) pass nil.
+type PortOne interface {
 	CreateOrderTransfer(ctx context.Context, b transfer.CreateOrderTransferBody) (transfer.CreateResult, error)
 	CreateOrderCancelTransfer(ctx context.Context, b transfer.CreateOrderCancelTransferBody) (transfer.CreateResult, error)
 	GetTransfer(ctx context.Context, id string) (transfer.Transfer, error)
@@ -67,13 +68,13 @@ type Options struct {
 // are shared through leased claims.
 type Pipeline struct {
 	st   *store.Store
-	api  portone
+	api  PortOne
 	opts Options
 	log  *slog.Logger
 }
 
 // NewPipeline returns a pipeline over st and api with opts' defaults filled.
-func NewPipeline(st *store.Store, api portone, opts Options) *Pipeline {
+func NewPipeline(st *store.Store, api PortOne, opts Options) *Pipeline {
 	if opts.Loc == nil {
 		opts.Loc = seoulLocation()
 	}

@@ -19,8 +19,8 @@ const stuckGraceDays = 1
 // with zero tolerance; it reports intents PortOne never confirmed,
 // transfers PortOne lists for d that we never intended, statuses stuck
 // behind their dates and records rejected since d began. The result
-// replaces d's mismatches in the store. It returns ErrMismatches when there
-// are any.
+// replaces d's mismatches in the store. It returns ErrMismatches when our
+// numbers and PortOne's differ (rejected records are listed, not counted).
 func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
 	c := Counts{}
 	today := p.Today()
@@ -28,7 +28,11 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, _ RunOption
 	add := func(m store.Mismatch) {
 		m.BusinessDate = d
 		ms = append(ms, m)
-		c["mismatches"]++
+		if m.Reason == string(settlement.RejectedRecord) {
+			c["rejected"]++
+		} else {
+			c["mismatches"]++
+		}
 	}
 	err := p.st.ReconcileItems(ctx, d, func(it *store.ReconcileItem) error {
 		c["compared"]++
@@ -103,10 +107,25 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, _ RunOption
 		}
 		add(m)
 	}
-	// Records rejected since d began: not settled, so a partner may be owed
-	// money we have not computed.
-	err = p.st.RejectedRecords(ctx, store.RejectedQuery{Since: d.Time(p.opts.Loc), Until: p.opts.Now()}, func(r *store.Rejected) error {
+	// Records rejected on d: at intake during the day, or at settle time for
+	// a record of d. Not settled, so a partner may be owed money we have not
+	// computed.
+	addRejected := func(r *store.Rejected) {
 		add(store.Mismatch{PartnerID: r.PartnerID, PaymentID: r.RecordKey, Reason: string(settlement.RejectedRecord), Field: r.Field, LocalText: r.ErrorType, PortOneText: r.Reason})
+	}
+	err = p.st.RejectedRecords(ctx, store.RejectedQuery{Since: d.Time(p.opts.Loc), Until: d.AddDays(1).Time(p.opts.Loc)}, func(r *store.Rejected) error {
+		if r.Source != store.SourcePipeline {
+			addRejected(r)
+		}
+		return nil
+	})
+	if err != nil {
+		return c, err
+	}
+	err = p.st.RejectedRecords(ctx, store.RejectedQuery{Source: store.SourcePipeline}, func(r *store.Rejected) error {
+		if p.businessDateOf(ctx, r) == d {
+			addRejected(r)
+		}
 		return nil
 	})
 	if err != nil {
@@ -115,8 +134,10 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, _ RunOption
 	if err := p.st.ReplaceMismatches(ctx, d, ms); err != nil {
 		return c, err
 	}
-	if len(ms) > 0 {
-		return c, fmt.Errorf("%s: %d: %w", d, len(ms), ErrMismatches)
+	// Rejected records are listed for finance but are not differences
+	// between our numbers and PortOne's: they do not fail the run.
+	if n := c["mismatches"]; n > 0 {
+		return c, fmt.Errorf("%s: %d: %w", d, n, ErrMismatches)
 	}
 	return c, nil
 }
@@ -129,4 +150,16 @@ func fromStored(pt *store.PortOneTransfer) settlement.Transfer {
 		t.Lines = append(t.Lines, settlement.LineResult{Product: settlement.Product{ID: l.ProductID}, Quantity: l.Quantity, Amounts: l.Amounts})
 	}
 	return t
+}
+
+// businessDateOf is the business date of the order or cancellation a
+// settle-time rejection is about (zero when it cannot be told).
+func (p *Pipeline) businessDateOf(ctx context.Context, r *store.Rejected) settlement.Date {
+	if o, err := p.st.Order(ctx, r.PartnerID, r.RecordKey); err == nil {
+		return o.BusinessDate
+	}
+	if c, err := p.st.Cancellation(ctx, r.PartnerID, r.RecordKey); err == nil {
+		return c.BusinessDate
+	}
+	return settlement.Date{}
 }

@@ -135,7 +135,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		sr, rej := p.settleOrder(ctx, tc, d, rec)
 		if rej != nil {
 			c["rejected"]++
-			return p.reject(ctx, rec.Source, rec.File, rec.Line, rec.Order.PartnerID, rec.Order.PaymentID, rec.Request, rej)
+			return p.reject(ctx, rec.File, rec.Line, rec.Order.PartnerID, rec.Order.PaymentID, rec.Request, rej)
 		}
 		c["orders"]++
 		batch = append(batch, sr)
@@ -156,7 +156,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		sr, rej := p.settleCancel(ctx, tc, d, rec)
 		if rej != nil {
 			c["rejected"]++
-			return p.reject(ctx, rec.Source, rec.File, rec.Line, rec.PartnerID, rec.Cancellation.CancellationID, rec.Request, rej)
+			return p.reject(ctx, rec.File, rec.Line, rec.PartnerID, rec.Cancellation.CancellationID, rec.Request, rej)
 		}
 		if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
 			return err
@@ -170,8 +170,10 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 	return c, nil
 }
 
-func (p *Pipeline) reject(ctx context.Context, src store.Source, file string, line int, partnerID, key string, raw []byte, rej error) error {
-	r := store.Rejected{Source: src, File: file, Line: line, PartnerID: partnerID, RecordKey: key, Payload: raw, Reason: rej.Error()}
+// reject keeps a record the settlement rules refused at settle time, with
+// source "pipeline" and the file and line it came from, if any.
+func (p *Pipeline) reject(ctx context.Context, file string, line int, partnerID, key string, raw []byte, rej error) error {
+	r := store.Rejected{Source: store.SourcePipeline, File: file, Line: line, PartnerID: partnerID, RecordKey: key, Payload: raw, Reason: rej.Error()}
 	if se, ok := settlement.AsError(rej); ok {
 		r.Field, r.ErrorType = se.Field, string(se.Type)
 	}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/settle-dev/settle/jobs"
+	"github.com/settle-dev/settle/jobs/ingest"
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// wiring holds what the pipeline commands share.
+type wiring struct {
+	st *store.Store
+	p  *jobs.Pipeline
+}
+
+func (w *wiring) Close() {
+	if w.st != nil {
+		w.st.Close()
+	}
+}
+
+// terminal returns w when it is a terminal (progress is shown there), else nil.
+func terminal(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return w
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// wire opens the store and, when needPortOne, the PortOne client, and
+// builds the pipeline.
+func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring, error) {
+	cal, err := e.cfg.Calendar()
+	if err != nil {
+		return nil, usageError{err}
+	}
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("SETTLE_DB: %w", err)
+	}
+	w := &wiring{st: st}
+	var api *transfer.Client
+	if needPortOne {
+		if e.cfg.APISecret == "" {
+			w.Close()
+			return nil, usagef("PORTONE_API_SECRET is not set")
+		}
+		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode})
+		if err != nil {
+			w.Close()
+			return nil, usageError{err}
+		}
+	}
+	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
+		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, OutDir: outDir, Version: e.cfg.Version,
+		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
+	})
+	return w, nil
+}
+
+func parseDateFlag(name, v string) (settlement.Date, error) {
+	if v == "" {
+		return settlement.Date{}, usagef("--%s is required (YYYY-MM-DD)", name)
+	}
+	d, err := settlement.ParseDate(v)
+	if err != nil {
+		return d, usagef("--%s: %v", name, err)
+	}
+	return d, nil
+}
+
+// splitArgs moves positional arguments after the flags, so that
+// `settle run post --date …` and `settle run --date … post` both parse.
+func splitArgs(args []string, valued map[string]bool) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(positional, args[i+1:]...)
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && valued[name] && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+			continue
+		}
+		positional = append(positional, a)
+	}
+	return flags, positional
+}
+
+func runJob(ctx context.Context, e *env) error {
+	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run] [--force] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
+	date := fs.String("date", "", "business date (YYYY-MM-DD)")
+	dry := fs.Bool("dry-run", false, "compute, reconcile and export, but post nothing")
+	force := fs.Bool("force", false, "redo the job even if it is done for the date")
+	out := fs.String("out", ".", "directory for the workbook of the export job")
+	flags, pos := splitArgs(e.args, map[string]bool{"date": true, "out": true})
+	if err := parseFlags(fs, flags); err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("want exactly one JOB, got %d", len(pos))
+	}
+	d, err := parseDateFlag("date", *date)
+	if err != nil {
+		return err
+	}
+	w, err := wire(ctx, e, true, *out)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	res, err := w.p.RunJob(ctx, pos[0], d, jobs.RunOptions{DryRun: *dry, Force: *force})
+	if errors.Is(err, jobs.ErrUnknownJob) {
+		return usageError{err}
+	}
+	if res.Skipped != "" {
+		fmt.Fprintf(e.stdout, "%s %s: skipped (%s); --force to redo\n", res.Job, d, res.Skipped)
+	}
+	return err
+}
+
+func runBackfill(ctx context.Context, e *env) error {
+	fs := newFlags(e, "backfill", "--from DATE --to DATE [--dry-run] [--out DIR]")
+	from := fs.String("from", "", "first business date")
+	to := fs.String("to", "", "last business date")
+	dry := fs.Bool("dry-run", false, "compute, reconcile and export, but post nothing")
+	out := fs.String("out", ".", "directory for the workbooks")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	f, err := parseDateFlag("from", *from)
+	if err != nil {
+		return err
+	}
+	t, err := parseDateFlag("to", *to)
+	if err != nil {
+		return err
+	}
+	if t.Before(f) {
+		return usagef("--to %s is before --from %s", t, f)
+	}
+	w, err := wire(ctx, e, true, *out)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	return w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
+		var parts []string
+		for _, r := range rs {
+			s := r.Job
+			if r.Skipped != "" {
+				s += " (skipped: " + r.Skipped + ")"
+			}
+			parts = append(parts, s)
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", d, strings.Join(parts, ", "))
+	})
+}
+
+func runImport(ctx context.Context, e *env) error {
+	fs := newFlags(e, "import", "FILE...  (.jsonl/.ndjson or .csv; see README for the CSV columns)")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("no FILE given")
+	}
+	w, err := wire(ctx, e, false, ".")
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	rep, err := ingest.ImportFiles(ctx, w.st, fs.Args(), ingest.Options{Location: e.cfg.TZ, Terms: w.p.TermsFor})
+	if err != nil {
+		return err
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(e.stderr, p.Error())
+	}
+	if rep.MoreProblems > 0 {
+		fmt.Fprintf(e.stderr, "… and %d more (all kept in rejected records)\n", rep.MoreProblems)
+	}
+	fmt.Fprintf(e.stdout, "%+v\n", rep.Counts)
+	if !rep.OK() {
+		return usagef("some records were rejected or conflict with stored ones (kept in rejected records)")
+	}
+	return nil
+}
+
+func runExport(ctx context.Context, e *env) error {
+	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en]  (.xlsx workbook; .csv flat order-line detail)")
+	from := fs.String("from", "", "first business date")
+	to := fs.String("to", "", "last business date")
+	out := fs.String("out", "", "output file: .xlsx or .csv")
+	lang := fs.String("lang", "ko", "header language: ko or en")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	f, err := parseDateFlag("from", *from)
+	if err != nil {
+		return err
+	}
+	t, err := parseDateFlag("to", *to)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	if ext := strings.ToLower(*out); !strings.HasSuffix(ext, ".xlsx") && !strings.HasSuffix(ext, ".csv") {
+		return usagef("--out %s: want a .xlsx or .csv file", *out)
+	}
+	if *lang != "ko" && *lang != "en" {
+		return usagef("--lang %q: want ko or en", *lang)
+	}
+	w, err := wire(ctx, e, false, ".")
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if err := w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang}); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, *out)
+	return nil
+}
+
+func runServe(ctx context.Context, e *env) error {
+	fs := newFlags(e, "serve", "[--out DIR]  (cron schedule SETTLE_CRON, HTTP API on SETTLE_HTTP_ADDR)")
+	out := fs.String("out", ".", "directory for the nightly workbooks")
+	if err := parseFlags(fs, e.args); err != nil {
+		return err
+	}
+	if e.cfg.APIToken == "" {
+		return usagef("SETTLE_API_TOKEN is not set: the HTTP API does not start without a token")
+	}
+	w, err := wire(ctx, e, true, *out)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	logger := newLogger(e.stderr, slog.LevelInfo)
+	api, err := ingest.NewServer(ingest.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
+		Location: e.cfg.TZ, Terms: w.p.TermsFor}, w.st, logger)
+	if err != nil {
+		return usageError{err}
+	}
+	return w.p.Serve(ctx, jobs.ServeOptions{Cron: e.cfg.Cron, API: api, Addr: e.cfg.HTTPAddr, Server: ingest.NewHTTPServer})
+}
+
+// clientOrNil keeps a nil *transfer.Client from becoming a non-nil
+// interface inside the pipeline.
+func clientOrNil(c *transfer.Client) jobs.PortOne {
+	if c == nil {
+		return nil
+	}
+	return c
+}
