@@ -33,12 +33,12 @@ func newRejectedRow(r Rejected) rejectedRow {
 	return rejectedRow{
 		Source: string(r.Source), File: r.File, Line: int64(r.Line), PartnerID: r.PartnerID, RecordKey: r.RecordKey,
 		Payload: string(r.Payload), Reason: r.Reason, Field: r.Field, ErrorType: r.ErrorType, ReceivedAt: at(r.ReceivedAt),
-		DedupHash: sha(string(r.Source), r.File, strconv.Itoa(r.Line), string(r.Payload), r.Reason, r.Field, r.ErrorType),
+		DedupHash: sha(string(r.Source), r.File, strconv.Itoa(r.Line), r.PartnerID, r.RecordKey, string(r.Payload), r.Reason, r.Field, r.ErrorType),
 	}
 }
 
 // SaveRejected keeps a rejected record. The same rejection (source, file,
-// line, payload, reason, field) kept again is a Duplicate no-op, so
+// line, partner, key, payload, reason, field) kept again is a Duplicate no-op, so
 // importing a bad file twice does not double its rejections. ReceivedAt
 // defaults to now.
 func (s *Store) SaveRejected(ctx context.Context, r Rejected) (Outcome, error) {

@@ -1,0 +1,50 @@
+// Package store is settle's durable state: everything it knows survives a
+// crash, a rerun and an upgrade, and a second copy of the same input changes
+// nothing. It runs on SQLite (the embedded default: WAL, a busy timeout,
+// foreign keys on, one writer connection and a separate pool of readers)
+// and on PostgreSQL (SETTLE_DB=postgres://…) for several `settle serve`
+// instances on one database.
+//
+// store may import settlement (its vocabulary) and nothing else of ours:
+// PortOne's JSON is kept as bytes. GORM stays inside this package; callers
+// see settlement types and the record and read-model types declared here.
+//
+// # Invariants
+//
+//   - Unique keys define idempotency. An order is keyed by (partner,
+//     payment), a cancellation by (partner, cancellation id), a settlement
+//     and its transfer intent by (partner, payment, kind, cancellation id,
+//     "" for orders), a webhook by its webhook-id, a job run by (job,
+//     business date). Saving a record whose key exists with the same payload
+//     (compared by hash of its canonical form: JSON keys sorted, whitespace
+//     dropped) is a Duplicate no-op.
+//   - Nothing is overwritten on conflict. The same key with a different
+//     payload is a Conflict: the stored record stays as it was, the call
+//     returns a *ConflictError naming the fields that differ, and an input
+//     record (order, cancellation) is kept in rejected records with that
+//     reason. Nothing accepted is lost.
+//   - Money is integer won in INTEGER/BIGINT columns; rates are integer
+//     milli-percent; instants are fixed-width UTC text (SQLite) or
+//     timestamptz. No column can hold a float (TestNoFloatColumns).
+//   - Amount blocks have one column per field of settlement.Amounts, named
+//     a_<field>; reads and writes walk settlement.AmountFields, and
+//     TestSchemaHasEveryAmountField demands a migration for a new field.
+//   - A transfer intent's client id, IntentID(partner, payment, kind,
+//     cancellation), is deterministic and stored with the request and its
+//     hash before the first POST; every retry and rerun posts the same id
+//     and body.
+//   - Work is shared by leases. ClaimIntents hands out disjoint batches
+//     (FOR UPDATE SKIP LOCKED on PostgreSQL, the single writer on SQLite);
+//     an expired lease is claimable again. AcquireRun lets one instance run
+//     a job for a date; a dead owner's run is taken over at its checkpoint.
+//   - The schema changes only through numbered migrations (schema_migrations),
+//     each applied in one transaction; a database written by an earlier
+//     version upgrades in place when opened (testdata/store/v1.db).
+//
+// Read models (PartnerDayTotals, SettlementRows, OrderLineRows, Mismatches,
+// RejectedRecords, StatusHistory) stream rows to a callback and never load a
+// table; walks that feed the pipeline (OrdersByBusinessDate, …) load a page
+// at a time. Errors: ErrNotFound, ErrDuplicate, ErrConflict, ErrLeaseLost,
+// ErrInvalid and ErrSchemaTooNew for branching, wrapped by typed errors that
+// name the record and field.
+package store

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+func TestUnsettledWalks(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		for _, p := range []string{"pay-1", "pay-2", "pay-3"} {
+			if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", p, 2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []string{"cx-1", "cx-2"} {
+			if _, err := s.SaveCancellation(ctx, sampleCancel("partner-1", "pay-1", c, 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d1, d2 := settlement.MustDate("2025-10-01"), settlement.MustDate("2025-10-02")
+		rec := sampleSettlement("partner-1", "pay-2", 1)
+		cancel := sampleSettlement("partner-1", "pay-1", 1)
+		cancel.Transfer.Kind, cancel.Transfer.CancellationID, cancel.IntentRequest = settlement.KindOrderCancel, "cx-2", nil
+		if _, err := s.SaveSettlements(ctx, []SettlementRecord{rec, cancel}); err != nil {
+			t.Fatal(err)
+		}
+		var orders, cancels []string
+		// The callbacks write to the store while the walk is under way.
+		if err := s.UnsettledOrders(ctx, d1, func(o *OrderRecord) error {
+			orders = append(orders, o.Order.PaymentID)
+			return s.SetOrderContractVersion(ctx, o.ID, "c1", 3)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UnsettledCancellations(ctx, d2, func(c *CancellationRecord) error {
+			cancels = append(cancels, c.Cancellation.CancellationID)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(orders, ",") != "pay-1,pay-3" || strings.Join(cancels, ",") != "cx-1" {
+			t.Errorf("unsettled orders %v, cancellations %v; want [pay-1 pay-3] and [cx-1]", orders, cancels)
+		}
+		o, _ := s.Order(ctx, "partner-1", "pay-3")
+		if o.ContractVersion != 3 {
+			t.Errorf("contract version = %d, want 3", o.ContractVersion)
+		}
+		n := 0
+		if err := s.CancellationsByBusinessDate(ctx, d2, func(*CancellationRecord) error { n++; return nil }); err != nil || n != 2 {
+			t.Errorf("CancellationsByBusinessDate = %d, %v; want 2", n, err)
+		}
+	})
+}
+
+// TestWriteInsideStream: a read model's callback may write (SQLite reads
+// come from the reader pool, so the single writer is free).
+func TestWriteInsideStream(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		var recs []SettlementRecord
+		for _, p := range []string{"pay-1", "pay-2", "pay-3"} {
+			r := sampleSettlement("partner-1", p, 2)
+			r.IntentRequest = nil
+			recs = append(recs, r)
+		}
+		if _, err := s.SaveSettlements(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		err := s.OrderLineRows(ctx, Query{}, func(r *OrderLineRow) error {
+			n++
+			_, err := s.SaveRejected(ctx, Rejected{Source: SourcePipeline, RecordKey: r.PaymentID, Reason: "test " + r.ProductID})
+			return err
+		})
+		if err != nil || n != 6 {
+			t.Fatalf("OrderLineRows with writes = %d rows, %v", n, err)
+		}
+		if c := count(t, s, "rejected_records"); c != 6 {
+			t.Errorf("rejected records = %d, want 6", c)
+		}
+	})
+}
+
+// TestImportRule: store imports settlement and no other package of ours
+// (house rule 1).
+func TestImportRule(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "github.com/settle-dev/settle/") && p != "github.com/settle-dev/settle/settlement" && p != "github.com/settle-dev/settle/store" {
+			t.Errorf("store depends on %s; it may import only settlement", p)
+		}
+	}
+}
