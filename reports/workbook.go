@@ -107,6 +107,7 @@ type builder struct {
 	orders, cancels     *streamSheet[OrderRow]
 	lines               *streamSheet[OrderLineRow]
 	mismatches          *streamSheet[MismatchRow]
+	differences         int // mismatches other than rejected records
 	transfers           *streamSheet[TransferRow]
 	rejected            *streamSheet[RejectedRow]
 	ties, portOneAgrees bool
@@ -194,7 +195,14 @@ func (b *builder) build(ctx context.Context) error {
 	}
 
 	b.mismatches = newStreamSheet(f, SheetMismatches, mismatchColumns(), st, o, false)
-	if err := b.src.Mismatches(ctx, func(r MismatchRow) error { return b.mismatches.write(ctx, &r) }); err != nil {
+	if err := b.src.Mismatches(ctx, func(r MismatchRow) error {
+		// A rejected input record is listed here for finance, but it is not
+		// a difference between our numbers and PortOne's.
+		if r.Reason != string(settlement.RejectedRecord) {
+			b.differences++
+		}
+		return b.mismatches.write(ctx, &r)
+	}); err != nil {
 		return err
 	}
 	if err := b.mismatches.finish(); err != nil {
@@ -534,7 +542,7 @@ func (b *builder) writeRun() error {
 			totalPortOne += int64(*s.PortOneSettlement)
 		}
 	}
-	reconciles := b.ties && b.portOneAgrees && b.mismatches.count == 0
+	reconciles := b.ties && b.portOneAgrees && b.differences == 0
 	type kv struct {
 		ko, en string
 		v      value
