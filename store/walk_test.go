@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/settle-dev/settle/settlement"
@@ -97,5 +98,55 @@ func TestImportRule(t *testing.T) {
 		if strings.HasPrefix(p, "github.com/settle-dev/settle/") && p != "github.com/settle-dev/settle/settlement" && p != "github.com/settle-dev/settle/store" {
 			t.Errorf("store depends on %s; it may import only settlement", p)
 		}
+	}
+}
+
+func TestIntentsOn(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		makeIntents(t, s, 3)
+		n := 0
+		if err := s.IntentsOn(context.Background(), settlement.MustDate("2025-10-01"), func(in *Intent) error { n++; return nil }); err != nil || n != 3 {
+			t.Errorf("IntentsOn = %d, %v; want 3", n, err)
+		}
+	})
+}
+
+// TestConcurrentSameOrder: instances racing to save the same order end with
+// one Created and the rest Duplicate (the loser of the unique-key race
+// reruns its transaction and sees the winner's row).
+func TestConcurrentSameOrder(t *testing.T) {
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			const n = 6
+			stores := make([]*Store, n)
+			for i := range stores {
+				stores[i] = openT(t, db.dsn)
+			}
+			kinds := make([]OutcomeKind, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i, s := range stores {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var o Outcome
+					o, errs[i] = s.SaveOrder(context.Background(), sampleOrder("partner-1", "pay-race", 1))
+					kinds[i] = o.Kind
+				}()
+			}
+			wg.Wait()
+			created := 0
+			for i := range kinds {
+				if errs[i] != nil {
+					t.Errorf("instance %d: %v", i, errs[i])
+				}
+				if kinds[i] == Created {
+					created++
+				}
+			}
+			if created != 1 || count(t, stores[0], "orders") != 1 || count(t, stores[0], "order_lines") != 2 {
+				t.Errorf("outcomes %v: want exactly one Created and one order with 2 lines", kinds)
+			}
+		})
 	}
 }
