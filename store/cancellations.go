@@ -76,6 +76,9 @@ func (s *Store) SaveCancellations(ctx context.Context, recs []CancellationRecord
 		if r.PartnerID == "" || r.Cancellation.CancellationID == "" || r.PaymentID == "" {
 			return nil, &InvalidError{Record: "cancellation " + r.Key(), Field: "partnerId/paymentId/cancellationId", Err: errors.New("missing")}
 		}
+		if r.CancelledAt.IsZero() || r.BusinessDate.IsZero() {
+			return nil, &InvalidError{Record: "cancellation " + r.Key(), Field: "cancelledAt", Err: errors.New("cancelledAt and its business date are required")}
+		}
 		if _, ok := formNames[r.Cancellation.Form]; !ok {
 			return nil, &InvalidError{Record: "cancellation " + r.Key(), Field: "orderDetail", Err: fmt.Errorf("unknown form %d", r.Cancellation.Form)}
 		}

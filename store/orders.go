@@ -112,6 +112,9 @@ func (s *Store) SaveOrders(ctx context.Context, recs []OrderRecord) ([]Outcome, 
 		if r.Order.PartnerID == "" || r.Order.PaymentID == "" {
 			return nil, &InvalidError{Record: "order " + r.Key(), Field: "partnerId/paymentId", Err: errors.New("missing")}
 		}
+		if r.PaidAt.IsZero() || r.BusinessDate.IsZero() {
+			return nil, &InvalidError{Record: "order " + r.Key(), Field: "paidAt", Err: errors.New("paidAt and its business date are required")}
+		}
 		p, err := prepareRequest("order", r.Key(), r.Request)
 		if err != nil {
 			return nil, err

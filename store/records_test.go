@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -309,4 +310,24 @@ func TestContractVersions(t *testing.T) {
 			t.Errorf("Contract(zzz) err = %v, want ErrNotFound", err)
 		}
 	})
+}
+
+func TestInvalidRecords(t *testing.T) {
+	s := openT(t, filepath.Join(t.TempDir(), "x.db"))
+	ctx := context.Background()
+	noPaidAt := sampleOrder("p", "pay", 1)
+	noPaidAt.PaidAt = time.Time{}
+	badJSON := sampleOrder("p", "pay", 1)
+	badJSON.Request = []byte(`{"partnerId":`)
+	noKey := sampleOrder("", "pay", 1)
+	for name, rec := range map[string]OrderRecord{"no paidAt": noPaidAt, "bad JSON": badJSON, "no partner": noKey} {
+		_, err := s.SaveOrder(ctx, rec)
+		var ie *InvalidError
+		if !errors.Is(err, ErrInvalid) || !errors.As(err, &ie) || ie.Field == "" {
+			t.Errorf("SaveOrder(%s) err = %v, want *InvalidError naming the field", name, err)
+		}
+	}
+	if n := count(t, s, "orders"); n != 0 {
+		t.Errorf("orders = %d, want 0", n)
+	}
 }
