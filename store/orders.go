@@ -142,7 +142,7 @@ func retryOnDuplicate(f func() error) error {
 			return err
 		}
 	}
-	return err
+	return dup(err, "unique key still taken after retries")
 }
 
 type existing struct {

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -149,4 +151,36 @@ func TestConcurrentSameOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWalksPage: walks cross page boundaries without skipping or repeating.
+func TestWalksPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		const n = 2*pageSize + 7
+		var cs []CancellationRecord
+		for i := range n {
+			c := sampleCancel("partner-1", "pay-1", "cx-"+strconv.Itoa(i), 1)
+			c.CancelledAt = c.CancelledAt.Add(time.Duration(i%3) * time.Microsecond) // ties in cancelledAt
+			cs = append(cs, c)
+		}
+		if _, err := s.SaveCancellations(ctx, cs); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		if err := s.CancellationsByBusinessDate(ctx, settlement.MustDate("2025-10-02"), func(c *CancellationRecord) error {
+			seen[c.Cancellation.CancellationID]++
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != n {
+			t.Errorf("walked %d distinct cancellations, want %d", len(seen), n)
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Errorf("%s walked %d times", id, k)
+			}
+		}
+	})
 }
