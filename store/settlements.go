@@ -341,18 +341,14 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, hashes [
 		for _, r := range recs {
 			n += len(r.Transfer.Lines)
 		}
-		lines := make([]settlementLineRow, 0, n)
+		lines := make([]lineRef, 0, n)
 		for n, i := range newIdx {
 			id := newRows[n].ID
 			outs[i] = Outcome{Kind: Created, ID: id}
 			t := &recs[i].Transfer
+			start, date := t.SettlementStartDate.String(), t.SettlementDate.String()
 			for j := range t.Lines {
-				l := &t.Lines[j]
-				lines = append(lines, settlementLineRow{
-					SettlementRef: id, LineNo: int64(j + 1), ProductID: l.Product.ID, ProductName: l.Product.Name, Quantity: l.Quantity,
-					SettlementStartDate: day(t.SettlementStartDate), SettlementDate: day(t.SettlementDate), Amounts: l.Amounts,
-					DetailJSON: encodeDetail(l.Discounts, l.AdditionalFees),
-				})
+				lines = append(lines, lineRef{ref: id, no: int64(j + 1), start: start, date: date, l: &t.Lines[j]})
 			}
 		}
 		if err := s.insertSettlementLines(tx, lines); err != nil {
@@ -459,6 +455,14 @@ func translateErr(tx *gorm.DB, err error) error {
 	return err
 }
 
+// lineRef is one line block to insert: the line of a transfer and the
+// settlement row it belongs to (no copy of the block).
+type lineRef struct {
+	ref, no     int64
+	start, date string
+	l           *settlement.LineResult
+}
+
 // lineCols are settlement_lines' columns as insertSettlementLines writes
 // them; the amount columns come from settlement.AmountFields.
 var lineCols = append([]string{"settlement_ref", "line_no", "product_id", "product_name", "quantity",
@@ -474,7 +478,7 @@ const lineBatch = 64
 // straight on the transaction's connection: this is the hot path of a
 // nightly settle (hundreds of thousands of lines), where GORM's per-field
 // reflection costs more than the database does.
-func (s *Store) insertSettlementLines(tx *gorm.DB, lines []settlementLineRow) error {
+func (s *Store) insertSettlementLines(tx *gorm.DB, lines []lineRef) error {
 	if len(lines) == 0 {
 		return nil
 	}
@@ -490,9 +494,10 @@ func (s *Store) insertSettlementLines(tx *gorm.DB, lines []settlementLineRow) er
 		chunk := lines[i:min(i+lineBatch, len(lines))]
 		args = args[:0]
 		for j := range chunk {
-			l := &chunk[j]
-			args = append(args, l.SettlementRef, l.LineNo, l.ProductID, l.ProductName, l.Quantity,
-				settlement.Date(l.SettlementStartDate).String(), settlement.Date(l.SettlementDate).String(), l.DetailJSON)
+			r := &chunk[j]
+			l := r.l
+			args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
+				encodeDetail(l.Discounts, l.AdditionalFees))
 			args = amountValues(args, &l.Amounts)
 		}
 		var err error

@@ -106,7 +106,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		}
 		base := "file:" + uriPath(path) +
 			fmt.Sprintf("?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL", o.busy.Milliseconds())
-		w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg())
+		w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate&_cache_size=-32000"), cfg())
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
 		}
