@@ -36,10 +36,21 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 		upTo = LatestVersion()
 	}
 	db := s.w(ctx)
-	if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Several instances may start at once on a new database: PostgreSQL's
+	// CREATE TABLE IF NOT EXISTS is not safe against itself, so it runs
+	// under the migration lock too.
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", pgMigrationLock).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
-		applied_at TEXT NOT NULL)`).Error; err != nil {
+		applied_at TEXT NOT NULL)`).Error
+	})
+	if err != nil {
 		return &MigrationError{Name: "schema_migrations", Err: err}
 	}
 	cur, err := currentVersion(ctx, db)

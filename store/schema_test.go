@@ -239,3 +239,36 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestConcurrentOpen: instances starting together on a new database
+// migrate it once, without errors.
+func TestConcurrentOpen(t *testing.T) {
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			const n = 5
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s, err := Open(context.Background(), db.dsn)
+					if err == nil {
+						s.Close()
+					}
+					errs[i] = err
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("Open %d: %v", i, err)
+				}
+			}
+			s := openT(t, db.dsn)
+			if n := count(t, s, "schema_migrations"); n != int64(LatestVersion()) {
+				t.Errorf("schema_migrations rows = %d, want %d", n, LatestVersion())
+			}
+		})
+	}
+}
