@@ -71,7 +71,7 @@ func Demo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	clock := portonetest.NewClock(time.Date(from.Year, from.Month, from.Day, 9, 0, 0, 0, loc))
+	clock := NewSimClock(time.Date(from.Year, from.Month, from.Day, 9, 0, 0, 0, loc))
 	emu := portonetest.New(portonetest.Options{Secret: demoSecret, Now: clock.Now, Location: loc, Logger: o.Logger})
 	if err := emu.Seed(bytes.NewReader(demodata.Marketplace())); err != nil {
 		return res, err

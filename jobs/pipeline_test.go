@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ const testSecret = "test-api-secret-123"
 type harness struct {
 	st     *store.Store
 	emu    *portonetest.Server
-	clock  *portonetest.Clock
+	clock  *SimClock
 	client *transfer.Client
 	p      *Pipeline
 	loc    *time.Location
@@ -36,7 +37,7 @@ func newHarness(t testing.TB, dsn, seedFile string) *harness {
 	t.Helper()
 	ctx := context.Background()
 	loc := seoul(t)
-	h := &harness{loc: loc, clock: portonetest.NewClock(time.Date(2025, 9, 29, 9, 0, 0, 0, loc))}
+	h := &harness{loc: loc, clock: NewSimClock(time.Date(2025, 9, 29, 9, 0, 0, 0, loc))}
 	h.emu = portonetest.New(portonetest.Options{Secret: testSecret, Now: h.clock.Now, Location: loc})
 	f, err := os.Open(seedFile)
 	if err != nil {
@@ -217,4 +218,43 @@ func TestReconcileFindsTamperedAnswers(t *testing.T) {
 	if len(got) != 1 || got[0].PaymentID != "pay-4" || got[0].Field != "settlementDate" || got[0].PortOneText != "2025-12-31" {
 		t.Errorf("mismatches of %s: %+v, want pay-4's settlement date only", d2, got)
 	}
+}
+
+// TestCancelsOfOnePaymentPostInOrder: partial cancels are computed on what
+// remains, so PortOne must receive a payment's cancels in the order we
+// settled them. The emulator delays the first cancel's POST; the second
+// must still arrive after it, and PortOne's amounts must equal ours.
+func TestCancelsOfOnePaymentPostInOrder(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	recs := `{"partnerId":"p1","paymentId":"pay-x","paidAt":"2025-09-29T10:00:00+09:00","orderDetail":{"orderLines":[{"product":{"id":"A","name":"A","amount":3333},"quantity":1,"discounts":[],"additionalFees":[]},{"product":{"id":"B","name":"B","amount":7777},"quantity":1,"discounts":[],"additionalFees":[]}]},"discounts":[{"sharePolicyId":"share50","amount":1111}],"additionalFees":[{"policyId":"pg"}]}
+{"partnerId":"p1","paymentId":"pay-x","cancellationId":"first","cancelledAt":"2025-09-29T11:00:00+09:00","orderDetail":{"orderLines":[{"productId":"A","quantity":1,"discounts":[]}]},"discounts":[]}
+{"partnerId":"p1","paymentId":"pay-x","cancellationId":"second","cancelledAt":"2025-09-29T12:00:00+09:00","orderDetail":{"orderLines":[{"productId":"B","quantity":1,"discounts":[]}]},"discounts":[]}
+`
+	file := filepath.Join(t.TempDir(), "cancels.jsonl")
+	if err := os.WriteFile(file, []byte(recs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.importFiles(t, file); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	h.emu.Script(portonetest.Match{Method: "POST", Path: "/platform/transfers/order-cancel"}, 1,
+		portonetest.Fault{Kind: portonetest.FaultLatency, Latency: 400 * time.Millisecond})
+	d := settlement.MustDate("2025-09-29")
+	if _, err := h.nightlyAt(t, d); err != nil {
+		t.Fatalf("nightly: %v", err)
+	}
+	var cancels []portonetest.Request
+	for _, r := range h.emu.Requests() {
+		if r.Path == "/platform/transfers/order-cancel" && r.Status == 200 {
+			cancels = append(cancels, r)
+		}
+	}
+	if len(cancels) != 2 || !strings.Contains(string(cancels[0].Body), `"first"`) || !strings.Contains(string(cancels[1].Body), `"second"`) {
+		t.Fatalf("cancels reached PortOne in this order: %+v", cancels)
+	}
+	// The second was sent only once the first was answered (after its delay).
+	if gap := cancels[1].Time.Sub(cancels[0].Time); gap < 400*time.Millisecond {
+		t.Errorf("second cancel arrived %v after the first, before the first was answered", gap)
+	}
+	checkOnePerIntent(t, h, d)
 }

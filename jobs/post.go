@@ -104,14 +104,12 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentSt
 	owner := p.opts.Owner
 	bg := context.WithoutCancel(ctx)
 	if in.Kind == settlement.KindOrderCancel {
-		order, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrder, "")
-		switch {
-		case err != nil:
-			return store.IntentFailed, p.st.FailIntent(bg, in.IntentID, owner, "order intent: "+err.Error())
-		case order.Status == store.IntentFailed || order.Status == store.IntentConflict:
-			return store.IntentFailed, p.st.FailIntent(bg, in.IntentID, owner, "its order transfer "+order.IntentID+" is "+string(order.Status))
-		case order.Status == store.IntentPending:
-			return store.IntentPending, p.st.RetryIntent(bg, in.IntentID, owner, "waiting for order transfer "+order.IntentID, p.opts.Now().Add(300*time.Millisecond))
+		if status, reason, err := p.cancelReady(ctx, in); err != nil {
+			return "", err
+		} else if status == store.IntentFailed {
+			return status, p.st.FailIntent(bg, in.IntentID, owner, reason)
+		} else if status == store.IntentPending {
+			return status, p.st.RetryIntent(bg, in.IntentID, owner, reason, p.opts.Now().Add(300*time.Millisecond))
 		}
 	}
 	var res transfer.CreateResult
@@ -188,4 +186,44 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// cancelReady says whether a cancel intent may be posted now. Its order
+// transfer must exist at PortOne, and every cancel of the same payment that
+// we settled before it must have reached PortOne first: partial cancels are
+// computed on what remains, so PortOne must see them in our order or its
+// amounts differ from ours. It answers IntentPosted (go), IntentPending
+// (wait, with the reason) or IntentFailed (an earlier one failed: posting
+// out of order would be wrong).
+func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.IntentStatus, string, error) {
+	order, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrder, "")
+	if err != nil {
+		return store.IntentFailed, "order intent: " + err.Error(), nil
+	}
+	switch order.Status {
+	case store.IntentFailed, store.IntentConflict:
+		return store.IntentFailed, "its order transfer " + order.IntentID + " is " + string(order.Status), nil
+	case store.IntentPending:
+		return store.IntentPending, "waiting for order transfer " + order.IntentID, nil
+	}
+	settled, err := p.st.SettlementsOfPayment(ctx, in.PartnerID, in.PaymentID)
+	if err != nil {
+		return "", "", err
+	}
+	for _, s := range settled {
+		if s.Transfer.Kind != settlement.KindOrderCancel || s.ID >= in.SettlementID {
+			continue
+		}
+		prev, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrderCancel, s.Transfer.CancellationID)
+		if err != nil {
+			return store.IntentFailed, "earlier cancel " + s.Transfer.CancellationID + ": " + err.Error(), nil
+		}
+		switch prev.Status {
+		case store.IntentFailed, store.IntentConflict:
+			return store.IntentFailed, "earlier cancel " + prev.IntentID + " of the same payment is " + string(prev.Status), nil
+		case store.IntentPending:
+			return store.IntentPending, "waiting for earlier cancel " + prev.IntentID, nil
+		}
+	}
+	return store.IntentPosted, "", nil
 }
