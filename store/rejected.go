@@ -124,9 +124,37 @@ func (s *Store) WebhookEventByID(ctx context.Context, webhookID string) (Webhook
 	if err := s.w(ctx).Where("webhook_id = ?", webhookID).Take(&r).Error; err != nil {
 		return WebhookEvent{}, notFound(err, fmt.Sprintf("webhook %q", webhookID))
 	}
+	return r.event(), nil
+}
+
+func (r *webhookRow) event() WebhookEvent {
 	return WebhookEvent{WebhookID: r.WebhookID, EventType: r.EventType, PaymentID: r.PaymentID, CancellationID: r.CancellationID,
 		SentAt: r.SentAt.Time, Raw: []byte(r.RawJSON), ReceivedAt: r.ReceivedAt.Time, ID: r.ID,
-		ProcessedAt: r.ProcessedAt.Time, ProcessError: r.ProcessError}, nil
+		ProcessedAt: r.ProcessedAt.Time, ProcessError: r.ProcessError}
+}
+
+// LinkCancellationWebhook records webhookID on the stored cancellations of
+// (paymentID, cancellationID) that no webhook reported yet, and returns how
+// many it linked (0 while the cancellation has not arrived).
+func (s *Store) LinkCancellationWebhook(ctx context.Context, paymentID, cancellationID, webhookID string) (int, error) {
+	res := s.w(ctx).Model(&cancellationRow{}).
+		Where("payment_id = ? AND cancellation_id = ? AND webhook_id = ?", paymentID, cancellationID, "").
+		Update("webhook_id", webhookID)
+	if res.Error != nil {
+		return 0, fmt.Errorf("store: link webhook %q to cancellation %q of payment %q: %w", webhookID, cancellationID, paymentID, res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
+// WebhookForCancellation returns the first webhook event that reported the
+// cancellation (paymentID, cancellationID), or a *NotFoundError.
+func (s *Store) WebhookForCancellation(ctx context.Context, paymentID, cancellationID string) (WebhookEvent, error) {
+	var r webhookRow
+	err := s.w(ctx).Where("payment_id = ? AND cancellation_id = ?", paymentID, cancellationID).Order("id").Take(&r).Error
+	if err != nil {
+		return WebhookEvent{}, notFound(err, fmt.Sprintf("webhook of cancellation %q of payment %q", cancellationID, paymentID))
+	}
+	return r.event(), nil
 }
 
 // dup translates a unique violation into ErrDuplicate naming what.

@@ -17,18 +17,6 @@ import (
 // cancellation may be split across several partners' cancellations, so a
 // webhook may link several.
 
-// webhookLinker links a webhook event to the stored cancellations with
-// its (paymentId, cancellationId) that have no webhook yet, returning how
-// many it linked.
-type webhookLinker interface {
-	LinkCancellationWebhook(ctx context.Context, paymentID, cancellationID, webhookID string) (int, error)
-}
-
-// pendingWebhookFinder finds the webhook event that reported a cancellation.
-type pendingWebhookFinder interface {
-	WebhookForCancellation(ctx context.Context, paymentID, cancellationID string) (store.WebhookEvent, error)
-}
-
 // Webhook states answered in the body of a 200.
 const (
 	webhookLinked   = "linked"   // a cancellation event, linked to its cancellation(s)
@@ -44,11 +32,7 @@ func (s *server) process(ctx context.Context, ev store.WebhookEvent) (string, er
 		if ev.CancellationID == "" {
 			return webhookRecorded, s.st.MarkWebhookProcessed(ctx, ev.WebhookID, "no cancellationId: nothing to link")
 		}
-		linker, ok := any(s.st).(webhookLinker)
-		if !ok {
-			return webhookPending, nil
-		}
-		n, err := linker.LinkCancellationWebhook(ctx, ev.PaymentID, ev.CancellationID, ev.WebhookID)
+		n, err := s.st.LinkCancellationWebhook(ctx, ev.PaymentID, ev.CancellationID, ev.WebhookID)
 		if err != nil {
 			return "", fmt.Errorf("ingest: link webhook %s: %w", ev.WebhookID, err)
 		}
@@ -65,11 +49,7 @@ func (s *server) process(ctx context.Context, ev store.WebhookEvent) (string, er
 // pendingWebhook returns the id of a pending webhook that reported rec's
 // cancellation, or "".
 func (in *ingester) pendingWebhook(ctx context.Context, c *CancelRecord) (string, error) {
-	finder, ok := any(in.st).(pendingWebhookFinder)
-	if !ok {
-		return "", nil
-	}
-	ev, err := finder.WebhookForCancellation(ctx, c.Body.PaymentID, c.Body.CancellationID)
+	ev, err := in.st.WebhookForCancellation(ctx, c.Body.PaymentID, c.Body.CancellationID)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}

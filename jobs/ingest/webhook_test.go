@@ -144,3 +144,52 @@ func TestWebhookOff(t *testing.T) {
 		t.Errorf("webhook without a configured secret = %d %s, want 404", got.status, got.body)
 	}
 }
+
+// TestWebhookLinksCancellations: a cancellation webhook meets its
+// cancellation on (paymentId, cancellationId) in either order of arrival.
+func TestWebhookLinksCancellations(t *testing.T) {
+	a := newTestAPI(t, nil)
+	ctx := context.Background()
+	if got := a.post(t, "/v1/orders", order1); got.status != http.StatusCreated {
+		t.Fatalf("POST /v1/orders = %d %s", got.status, got.body)
+	}
+	cancel := func(id string) string {
+		return `{"partnerId":"partner-1","paymentId":"pay-1","cancellationId":"` + id + `","cancelledAt":"2025-10-02T10:00:00+09:00",
+			"orderDetail":{"orderLines":[{"productId":"sku-1","quantity":1,"discounts":[]}]},"discounts":[]}`
+	}
+	send := func(id, cancellation string) answer {
+		body := cancelledEvent("pay-1", cancellation)
+		return a.deliver(t, id, a.now, specSignature(keyA, id, a.now.Unix(), body), body)
+	}
+
+	// The cancellation first: the webhook links at once.
+	if got := a.post(t, "/v1/cancellations", cancel("c-1")); got.status != http.StatusCreated {
+		t.Fatalf("POST /v1/cancellations = %d %s", got.status, got.body)
+	}
+	if got := send("wh-after", "c-1"); got.status != 200 || !strings.Contains(string(got.body), webhookLinked) {
+		t.Errorf("webhook after its cancellation = %d %s, want %s", got.status, got.body, webhookLinked)
+	}
+	if c, err := a.st.Cancellation(ctx, "partner-1", "c-1"); err != nil || c.WebhookID != "wh-after" {
+		t.Errorf("cancellation c-1 webhook = %q (%v), want wh-after", c.WebhookID, err)
+	}
+	if ev, err := a.st.WebhookEventByID(ctx, "wh-after"); err != nil || ev.ProcessedAt.IsZero() {
+		t.Errorf("webhook wh-after processed at %v (%v), want set", ev.ProcessedAt, err)
+	}
+
+	// The webhook first: pending until its cancellation arrives.
+	if got := send("wh-before", "c-2"); got.status != 200 || !strings.Contains(string(got.body), webhookPending) {
+		t.Errorf("webhook before its cancellation = %d %s, want %s", got.status, got.body, webhookPending)
+	}
+	if ev, err := a.st.WebhookEventByID(ctx, "wh-before"); err != nil || !ev.ProcessedAt.IsZero() {
+		t.Errorf("pending webhook processed at %v (%v), want unset", ev.ProcessedAt, err)
+	}
+	if got := a.post(t, "/v1/cancellations", cancel("c-2")); got.status != http.StatusCreated {
+		t.Fatalf("POST /v1/cancellations c-2 = %d %s", got.status, got.body)
+	}
+	if c, err := a.st.Cancellation(ctx, "partner-1", "c-2"); err != nil || c.WebhookID != "wh-before" {
+		t.Errorf("cancellation c-2 webhook = %q (%v), want wh-before", c.WebhookID, err)
+	}
+	if ev, err := a.st.WebhookEventByID(ctx, "wh-before"); err != nil || ev.ProcessedAt.IsZero() {
+		t.Errorf("webhook wh-before processed at %v (%v) after its cancellation arrived, want set", ev.ProcessedAt, err)
+	}
+}
