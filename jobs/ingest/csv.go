@@ -15,7 +15,7 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// CSV layout: one row per order line (README-csv.md is the user's
+// CSV layout: one row per order line (the README is the user's
 // reference). Consecutive rows with the same (partnerId, paymentId) — and
 // cancellationId, for cancellations — are one record. Columns are matched
 // by name, case-insensitively, in any order; only partnerId and paymentId

@@ -39,7 +39,7 @@
 //
 // # Files
 //
-// Import streams .jsonl/.ndjson and .csv files (README-csv.md documents the
+// Import streams .jsonl/.ndjson and .csv files (the README documents the
 // CSV columns: one row per order line, consecutive rows of one record),
 // never holding more than one record, and caps a line at 1 MiB. Every bad
 // record is reported as `orders.csv line 17: quantity: must be > 0, got -2`.

@@ -20,7 +20,7 @@ type Format string
 // The formats Import reads.
 const (
 	FormatJSONL Format = "jsonl" // JSON Lines: one record object per line (.jsonl, .ndjson)
-	FormatCSV   Format = "csv"   // one row per order line (.csv); see README-csv.md
+	FormatCSV   Format = "csv"   // one row per order line (.csv); see the README
 )
 
 // FormatOf picks the format from a file name's extension.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -141,9 +142,9 @@ func TestReadCSVShapes(t *testing.T) {
 	}
 }
 
-// TestREADMEExample imports the example of README-csv.md.
+// TestREADMEExample imports the CSV example of the README.
 func TestREADMEExample(t *testing.T) {
-	b, err := os.ReadFile("README-csv.md")
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestREADMEExample(t *testing.T) {
 	start := strings.Index(s, "```csv\n")
 	end := strings.Index(s[start+7:], "```")
 	if start < 0 || end < 0 {
-		t.Fatal("README-csv.md has no ```csv example")
+		t.Fatal("README.md has no ```csv example")
 	}
 	st := openStore(t)
 	rep, err := Import(context.Background(), st, []Input{{Name: "example.csv", R: strings.NewReader(s[start+7 : start+7+end])}}, Options{Location: seoul})
