@@ -51,13 +51,13 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "[--dir DIR]", "the whole pipeline on sample data, embedded SQLite, the PortOne emulator in-process", runDemo},
-		{"preview", "[FILE]", "shadow calculation: PortOne's request shapes in (file or stdin), PortOne's response shapes out", runPreview},
-		{"serve", "", "cron schedule + HTTP API (+ webhook receiver)", runServe},
-		{"run", "JOB --date YYYY-MM-DD [--dry-run]", "one job (settle|post|reconcile|sync|export|nightly)", runJob},
+		{"demo", "[--dir DIR] [--lang ko|en]", "the whole pipeline on sample data, embedded SQLite, the PortOne emulator in-process", runDemo},
+		{"preview", "[FILE]", "shadow calculation: PortOne's request shapes in (file or stdin), response shapes out", runPreview},
+		{"serve", "[--out DIR]", "cron schedule + HTTP API (+ PortOne webhook receiver)", runServe},
+		{"run", "JOB --date YYYY-MM-DD [--dry-run] [--force]", "one job: refresh|settle|post|sync|reconcile|export|nightly", runJob},
 		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
-		{"import", "FILE...", "orders / cancellations from CSV or JSON Lines", runImport},
-		{"export", "--from DATE --to DATE --out FILE [--lang ko|en]", "workbook for a range (.xlsx; .csv for flat detail)", runExport},
+		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
+		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
 		{"emulator", "[--addr 127.0.0.1:9090] [--seed FILE]", "the PortOne platform emulator as a server", runEmulator},
 		{"version", "", "print the version", func(_ context.Context, e *env) error {
 			fmt.Fprintln(e.stdout, "settle", version)
@@ -128,7 +128,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: settle COMMAND [flags]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %-44s %s\n", c.name, c.args, c.summary)
+		fmt.Fprintf(w, "  %-9s %-45s %s\n", c.name, c.args, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Configuration comes from the environment (SETTLE_DB, PORTONE_API_SECRET, PORTONE_API_BASE,")
