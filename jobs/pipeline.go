@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
@@ -173,7 +174,7 @@ func (p *Pipeline) RunJob(ctx context.Context, job string, d settlement.Date, op
 		if run.Status == store.RunDone {
 			res.Skipped = "done"
 		} else {
-			res.Skipped = "running elsewhere (" + run.Owner + ")"
+			res.Skipped = skippedElsewhere + " (" + run.Owner + ")"
 		}
 		return res, nil
 	}
@@ -226,6 +227,9 @@ func (p *Pipeline) RunJob(ctx context.Context, job string, d settlement.Date, op
 	return res, ferr
 }
 
+// skippedElsewhere starts JobResult.Skipped when another instance holds the job.
+const skippedElsewhere = "running elsewhere"
+
 type jobFunc func(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error)
 
 func (p *Pipeline) jobFunc(job string) (jobFunc, error) {
@@ -247,16 +251,17 @@ func (p *Pipeline) jobFunc(job string) (jobFunc, error) {
 }
 
 // Nightly runs every job of NightlyJobs for d in order, through the ledger.
-// It stops at the first failure. A reconciliation that finds mismatches
-// does not stop the export; Nightly then returns ErrMismatches.
+// A job never starts before the one before it is done: when another
+// instance is running a job, Nightly waits for it (and takes it over if
+// that instance's lease lapses); while it waits on post it helps post,
+// since intents are claimed one by one. It stops at the first failure. A
+// reconciliation that finds mismatches does not stop the export; Nightly
+// then returns ErrMismatches.
 func (p *Pipeline) Nightly(ctx context.Context, d settlement.Date, opts RunOptions) ([]JobResult, error) {
 	var results []JobResult
 	var mismatch error
 	for _, job := range NightlyJobs {
-		if err := ctx.Err(); err != nil {
-			return results, err
-		}
-		r, err := p.RunJob(ctx, job, d, opts)
+		r, err := p.runInTurn(ctx, job, d, opts)
 		results = append(results, r)
 		if errors.Is(err, ErrMismatches) {
 			mismatch = err
@@ -270,6 +275,31 @@ func (p *Pipeline) Nightly(ctx context.Context, d settlement.Date, opts RunOptio
 		}
 	}
 	return results, mismatch
+}
+
+// runInTurn runs job for d, waiting while another instance runs it.
+func (p *Pipeline) runInTurn(ctx context.Context, job string, d settlement.Date, opts RunOptions) (JobResult, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return JobResult{Job: job, Date: d}, err
+		}
+		r, err := p.RunJob(ctx, job, d, opts)
+		if err != nil || !strings.HasPrefix(r.Skipped, skippedElsewhere) {
+			return r, err
+		}
+		if job == JobPost {
+			// Share the posting: claims make it safe. The owner's run
+			// records the job; these counts are only logged.
+			if c, err := p.Post(ctx, d, opts); err != nil {
+				p.log.Warn("helping post failed", "business_date", d.String(), "err", err)
+			} else {
+				p.log.Info("helped post", "business_date", d.String(), "posted", c["posted"], "adopted", c["adopted"])
+			}
+		}
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return r, err
+		}
+	}
 }
 
 // Backfill runs Nightly for every date from..to in order; dates whose jobs

@@ -258,3 +258,51 @@ func TestCancelsOfOnePaymentPostInOrder(t *testing.T) {
 	}
 	checkOnePerIntent(t, h, d)
 }
+
+// TestNightlyWaitsForAJobRunningElsewhere: while another instance holds the
+// settle job of a date, this instance's nightly must not move on to post
+// (it would post a part of the day and mark post done); it waits, then
+// finishes the night once the other instance is done.
+func TestNightlyWaitsForAJobRunningElsewhere(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+	ctx := context.Background()
+	d := settlement.MustDate("2025-09-29")
+	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	other := NewPipeline(h.st, h.client, Options{Loc: h.loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "other"})
+	if _, err := other.Refresh(ctx, d, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	run, acquired, err := h.st.AcquireRun(ctx, JobSettle, d, "other", time.Minute)
+	if err != nil || !acquired {
+		t.Fatalf("AcquireRun as the other instance: %v %v", acquired, err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.p.Nightly(ctx, d, RunOptions{})
+		done <- err
+	}()
+	time.Sleep(1500 * time.Millisecond)
+	if _, err := h.st.RunOf(ctx, JobPost, d); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("post started while settle ran elsewhere (%v)", err)
+	}
+	if n := len(h.emu.Transfers(false)); n != 0 {
+		t.Errorf("%d transfers posted while settle ran elsewhere", n)
+	}
+	counts, err := other.Settle(ctx, d, RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.FinishRun(ctx, run, counts, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("nightly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("nightly did not finish after the other instance's settle")
+	}
+	checkOnePerIntent(t, h, d)
+}
