@@ -53,6 +53,11 @@ func (p *Pipeline) ExportFile(ctx context.Context, from, to settlement.Date, nam
 		f.Close()
 		return err
 	}
+	// CreateTemp makes the file private (0600); the report is an ordinary file.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
 	if err := f.Close(); err != nil {
 		return err
 	}

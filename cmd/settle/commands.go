@@ -67,7 +67,7 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 		}
 	}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
-		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, OutDir: outDir, Version: e.cfg.Version,
+		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
 		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
 	})
 	return w, nil
@@ -128,12 +128,22 @@ func runJob(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	res, err := w.p.RunJob(ctx, pos[0], d, jobs.RunOptions{DryRun: *dry, Force: *force})
+	opts := jobs.RunOptions{DryRun: *dry, Force: *force}
+	var results []jobs.JobResult
+	if pos[0] == jobs.JobNightly {
+		results, err = w.p.Nightly(ctx, d, opts)
+	} else {
+		var r jobs.JobResult
+		r, err = w.p.RunJob(ctx, pos[0], d, opts)
+		results = []jobs.JobResult{r}
+	}
 	if errors.Is(err, jobs.ErrUnknownJob) {
 		return usageError{err}
 	}
-	if res.Skipped != "" {
-		fmt.Fprintf(e.stdout, "%s %s: skipped (%s); --force to redo\n", res.Job, d, res.Skipped)
+	for _, r := range results {
+		if r.Skipped != "" {
+			fmt.Fprintf(e.stdout, "%s %s: skipped (%s); --force to redo\n", r.Job, d, r.Skipped)
+		}
 	}
 	return err
 }
