@@ -28,6 +28,7 @@ type Config struct {
 	WebhookSecret transfer.Secret
 	HolidaysFile  string
 	Rounding      settlement.Rounding
+	Lease         time.Duration // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
 	Version       string
 }
 
@@ -56,6 +57,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("PORTONE_TEST_MODE: want true or false, got %q", v))
 		}
 		c.TestMode = b
+	}
+	if v := getenv("SETTLE_LEASE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("SETTLE_LEASE: want a positive duration such as 2m, got %q", v))
+		}
+		c.Lease = d
 	}
 	tz, err := time.LoadLocation(get("SETTLE_TZ", "Asia/Seoul"))
 	if err != nil {
