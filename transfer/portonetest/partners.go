@@ -171,7 +171,7 @@ func (s *Server) newPartner(e *env, in partnerInput) (*partnerOut, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := e.contracts[*in.DefaultContractID]; !ok {
+	if _, ok := e.contracts.byID[*in.DefaultContractID]; !ok {
 		return nil, notFound("PLATFORM_CONTRACT_NOT_FOUND", "contract not found: "+*in.DefaultContractID)
 	}
 	id := in.ID
@@ -200,13 +200,8 @@ func (e *env) addPartner(p *partnerOut) {
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in partnerInput
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
+	test, ok := readBody(w, r, body, &in)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -257,7 +252,7 @@ func (s *Server) createPartners(w http.ResponseWriter, r *http.Request, body []b
 				exists = append(exists, p.ID)
 			}
 		}
-		if p.DefaultContractID != nil && *p.DefaultContractID != "" && e.contracts[*p.DefaultContractID] == nil && !contains(missing, *p.DefaultContractID) {
+		if p.DefaultContractID != nil && *p.DefaultContractID != "" && e.contracts.byID[*p.DefaultContractID] == nil && !contains(missing, *p.DefaultContractID) {
 			missing = append(missing, *p.DefaultContractID)
 		}
 	}
@@ -290,6 +285,15 @@ func (s *Server) createPartners(w http.ResponseWriter, r *http.Request, body []b
 	writeJSON(w, http.StatusOK, map[string]any{"partners": out})
 }
 
+// partnerAt returns the partner the path names, or answers 404 and returns nil.
+func partnerAt(w http.ResponseWriter, r *http.Request, e *env) *partnerOut {
+	p := e.partners[pathID(r)]
+	if p == nil {
+		writeErr(w, notFound("PLATFORM_PARTNER_NOT_FOUND", "partner not found"))
+	}
+	return p
+}
+
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, body []byte) {
 	test, aerr := testMode(r, nil)
 	if aerr != nil {
@@ -298,12 +302,9 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.env(test).partners[pathID(r)]
-	if p == nil {
-		writeErr(w, notFound("PLATFORM_PARTNER_NOT_FOUND", "partner not found"))
-		return
+	if p := partnerAt(w, r, s.env(test)); p != nil {
+		writeJSON(w, http.StatusOK, p)
 	}
-	writeJSON(w, http.StatusOK, p)
 }
 
 type partnerFilter struct {
@@ -371,50 +372,28 @@ func (f *partnerFilter) match(p *partnerOut) bool {
 
 func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, body []byte) {
 	var f partnerFilter
-	lr, aerr := parseList(r, body, &f)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	test, aerr := testMode(r, listBody(r, body))
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(test)
-	var items []*partnerOut
-	for _, id := range e.partnerIDs {
-		if p := e.partners[id]; f.match(p) {
-			items = append(items, p)
+	serveList(s, w, r, body, &f, func(e *env, _ bool) []*partnerOut {
+		var items []*partnerOut
+		for _, id := range e.partnerIDs {
+			if p := e.partners[id]; f.match(p) {
+				items = append(items, p)
+			}
 		}
-	}
-	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, listResponse[*partnerOut]{Items: page, Page: info})
+		return items
+	})
 }
 
 func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in partnerInput
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
+	test, ok := readBody(w, r, body, &in)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.env(test)
-	p := e.partners[pathID(r)]
+	p := partnerAt(w, r, e)
 	if p == nil {
-		writeErr(w, notFound("PLATFORM_PARTNER_NOT_FOUND", "partner not found"))
 		return
 	}
 	if p.IsArchived {
@@ -445,7 +424,7 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, body []by
 		n.Account = a
 	}
 	if in.DefaultContractID != nil {
-		if e.contracts[*in.DefaultContractID] == nil {
+		if e.contracts.byID[*in.DefaultContractID] == nil {
 			writeErr(w, notFound("PLATFORM_CONTRACT_NOT_FOUND", "contract not found: "+*in.DefaultContractID))
 			return
 		}
@@ -485,12 +464,9 @@ func (s *Server) archivePartner(archive bool) func(http.ResponseWriter, *http.Re
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		p := s.env(test).partners[pathID(r)]
-		if p == nil {
-			writeErr(w, notFound("PLATFORM_PARTNER_NOT_FOUND", "partner not found"))
-			return
+		if p := partnerAt(w, r, s.env(test)); p != nil {
+			p.IsArchived = archive
+			writeJSON(w, http.StatusOK, map[string]any{"partner": p})
 		}
-		p.IsArchived = archive
-		writeJSON(w, http.StatusOK, map[string]any{"partner": p})
 	}
 }

@@ -2,67 +2,92 @@ package portonetest
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/transfer"
 )
 
+// Contracts and policies are kinds (resources.go); what is theirs alone is
+// here: names and error types, the create mapping, the update and filter
+// bodies, the wire form.
+
+type (
+	contractRec = record[settlement.Contract]
+	dspRec      = record[settlement.DiscountSharePolicy]
+	afpRec      = record[settlement.AdditionalFeePolicy]
+)
+
 // ---- contracts ----
 
-func (s *Server) addContract(e *env, in transfer.CreateContractBody) (*contractRec, *apiError) {
-	if in.ID != "" && e.contracts[in.ID] != nil {
-		return nil, newAPIError(http.StatusConflict, "PLATFORM_CONTRACT_ALREADY_EXISTS", "contract id already exists: "+in.ID)
-	}
-	c, err := transfer.ContractFromInput(in)
-	if err != nil {
-		return nil, fromSettlement(err)
-	}
-	if c.ID == "" {
-		c.ID = s.nextID("contract")
-	}
-	rec := &contractRec{c: c, memo: in.Memo, appliedAt: s.stamp()}
-	e.contracts[c.ID] = rec
-	e.contractIDs = append(e.contractIDs, c.ID)
-	return rec, nil
+var contractKind = &kind[settlement.Contract, transfer.CreateContractBody, transfer.Contract]{
+	key: "contract", noun: "contract", idPrefix: "contract",
+	notFound: "PLATFORM_CONTRACT_NOT_FOUND", exists: "PLATFORM_CONTRACT_ALREADY_EXISTS", archived: "PLATFORM_ARCHIVED_CONTRACT",
+
+	table:   func(e *env) *table[settlement.Contract] { return &e.contracts },
+	id:      func(c *settlement.Contract) *string { return &c.ID },
+	inputID: func(in transfer.CreateContractBody) string { return in.ID },
+	build: func(in transfer.CreateContractBody) (settlement.Contract, string, error) {
+		c, err := transfer.ContractFromInput(in)
+		return c, in.Memo, err
+	},
+	input: func(c *contractRec) transfer.CreateContractBody {
+		in := transfer.ContractToInput(c.v)
+		in.Memo = c.memo
+		return in
+	},
+	wire: wireContract,
+	filter: func() (any, func(*contractRec) bool) {
+		var f contractFilter
+		return &f, func(c *contractRec) bool {
+			return isArchivedMatch(f.IsArchived, c.archived) &&
+				oneOf(f.PlatformFeePayers, string(c.v.PlatformFeeVatPayer)) &&
+				oneOf(f.CycleTypes, string(c.v.Cycle.Method)) &&
+				oneOf(f.DatePolicies, string(c.v.Cycle.DatePolicy)) &&
+				(f.Keyword == nil || has(c.v.ID, f.Keyword.ID) && has(c.v.Name, f.Keyword.Name))
+		}
+	},
+	patch: func() (any, func(*transfer.CreateContractBody)) {
+		var u contractUpdate
+		return &u, func(in *transfer.CreateContractBody) {
+			set(&in.Name, u.Name)
+			set(&in.Memo, u.Memo)
+			set(&in.PlatformFee, u.PlatformFee)
+			set(&in.SettlementCycle, u.SettlementCycle)
+			set(&in.PlatformFeeVatPayer, u.PlatformFeeVatPayer)
+			set(&in.SubtractPaymentVatAmount, u.SubtractPaymentVatAmount)
+		}
+	},
 }
 
-func (s *Server) createContract(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in transfer.CreateContractBody
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
+func wireContract(c *contractRec, test bool) transfer.Contract {
+	w := transfer.Contract{
+		ID: c.v.ID, GraphqlID: graphqlID("PlatformContract", c.v.ID), Name: c.v.Name, Memo: c.memo,
+		PlatformFee: transfer.FeeToWire(c.v.PlatformFee), SettlementCycle: transfer.CycleToWire(c.v.Cycle),
+		PlatformFeeVatPayer:      string(c.v.PlatformFeeVatPayer),
+		SubtractPaymentVatAmount: c.v.SubtractPaymentVatAmount,
+		IsArchived:               c.archived, AppliedAt: c.appliedAt, IsForTest: test,
 	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
+	m := &w.SettlementCycle.Method
+	switch c.v.Cycle.Method {
+	case settlement.CycleWeekly:
+		if m.DaysOfWeek == nil {
+			m.DaysOfWeek = []string{}
+		}
+	case settlement.CycleMonthly:
+		if m.DaysOfMonth == nil {
+			m.DaysOfMonth = []int{}
+		}
+	case settlement.CycleManualDates:
+		if m.Dates == nil {
+			m.Dates = []transfer.MonthDay{}
+		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, aerr := s.addContract(s.env(test), in)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"contract": rec.wire(test)})
+	return w
 }
 
-func (s *Server) getContract(w http.ResponseWriter, r *http.Request, _ []byte) {
-	test, aerr := testMode(r, nil)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.env(test).contracts[pathID(r)]
-	if c == nil {
-		writeErr(w, notFound("PLATFORM_CONTRACT_NOT_FOUND", "contract not found"))
-		return
-	}
-	writeJSON(w, http.StatusOK, c.wire(test))
-}
+// contractFilter and contractUpdate keep their names, as the policies'
+// filter and update bodies stay unnamed: JSON type errors name them in
+// INVALID_REQUEST messages.
 
 type contractFilter struct {
 	PlatformFeePayers []string `json:"platformFeePayers"`
@@ -75,43 +100,6 @@ type contractFilter struct {
 	} `json:"keyword"`
 }
 
-func (s *Server) listContracts(w http.ResponseWriter, r *http.Request, body []byte) {
-	var f contractFilter
-	lr, aerr := parseList(r, body, &f)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	test, aerr := testMode(r, listBody(r, body))
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(test)
-	var items []transfer.Contract
-	for _, id := range e.contractIDs {
-		c := e.contracts[id]
-		switch {
-		case !isArchivedMatch(f.IsArchived, c.archived),
-			len(f.PlatformFeePayers) > 0 && !contains(f.PlatformFeePayers, string(c.c.PlatformFeeVatPayer)),
-			len(f.CycleTypes) > 0 && !contains(f.CycleTypes, string(c.c.Cycle.Method)),
-			len(f.DatePolicies) > 0 && !contains(f.DatePolicies, string(c.c.Cycle.DatePolicy)),
-			f.Keyword != nil && f.Keyword.ID != "" && !strings.Contains(c.c.ID, f.Keyword.ID),
-			f.Keyword != nil && f.Keyword.Name != "" && !strings.Contains(c.c.Name, f.Keyword.Name):
-			continue
-		}
-		items = append(items, c.wire(test))
-	}
-	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, listResponse[transfer.Contract]{Items: page, Page: info})
-}
-
 type contractUpdate struct {
 	Name                     *string              `json:"name"`
 	Memo                     *string              `json:"memo"`
@@ -121,404 +109,116 @@ type contractUpdate struct {
 	SubtractPaymentVatAmount *bool                `json:"subtractPaymentVatAmount"`
 }
 
-func (s *Server) updateContract(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in contractUpdate
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.env(test).contracts[pathID(r)]
-	if c == nil {
-		writeErr(w, notFound("PLATFORM_CONTRACT_NOT_FOUND", "contract not found"))
-		return
-	}
-	if c.archived {
-		writeErr(w, newAPIError(http.StatusConflict, "PLATFORM_ARCHIVED_CONTRACT", "contract is archived"))
-		return
-	}
-	// Re-validate the whole contract through the create mapping.
-	cur := transfer.ContractToInput(c.c)
-	cur.Memo = c.memo
-	if in.Name != nil {
-		cur.Name = *in.Name
-	}
-	if in.Memo != nil {
-		cur.Memo = *in.Memo
-	}
-	if in.PlatformFee != nil {
-		cur.PlatformFee = *in.PlatformFee
-	}
-	if in.SettlementCycle != nil {
-		cur.SettlementCycle = *in.SettlementCycle
-	}
-	if in.PlatformFeeVatPayer != nil {
-		cur.PlatformFeeVatPayer = *in.PlatformFeeVatPayer
-	}
-	if in.SubtractPaymentVatAmount != nil {
-		cur.SubtractPaymentVatAmount = *in.SubtractPaymentVatAmount
-	}
-	nc, err := transfer.ContractFromInput(cur)
-	if err != nil {
-		writeErr(w, fromSettlement(err))
-		return
-	}
-	nc.ID = c.c.ID
-	c.c, c.memo, c.appliedAt = nc, cur.Memo, s.stamp()
-	writeJSON(w, http.StatusOK, map[string]any{"contract": c.wire(test)})
-}
-
-func (s *Server) archiveContract(archive bool) func(http.ResponseWriter, *http.Request, []byte) {
-	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		test, aerr := testMode(r, nil)
-		if aerr != nil {
-			writeErr(w, aerr)
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		c := s.env(test).contracts[pathID(r)]
-		if c == nil {
-			writeErr(w, notFound("PLATFORM_CONTRACT_NOT_FOUND", "contract not found"))
-			return
-		}
-		c.archived = archive
-		writeJSON(w, http.StatusOK, map[string]any{"contract": c.wire(test)})
-	}
-}
-
 // ---- discount share policies ----
 
-func (s *Server) addDSP(e *env, in transfer.CreateDiscountSharePolicyBody) (*dspRec, *apiError) {
-	if in.ID != "" && e.dsps[in.ID] != nil {
-		return nil, newAPIError(http.StatusConflict, "PLATFORM_DISCOUNT_SHARE_POLICY_ALREADY_EXISTS", "discount share policy id already exists: "+in.ID)
-	}
-	p, err := transfer.DiscountSharePolicyFromInput(in)
-	if err != nil {
-		return nil, fromSettlement(err)
-	}
-	if p.ID == "" {
-		p.ID = s.nextID("discount-share-policy")
-	}
-	rec := &dspRec{p: p, memo: in.Memo, appliedAt: s.stamp()}
-	e.dsps[p.ID] = rec
-	e.dspIDs = append(e.dspIDs, p.ID)
-	return rec, nil
-}
+var dspKind = &kind[settlement.DiscountSharePolicy, transfer.CreateDiscountSharePolicyBody, transfer.DiscountSharePolicy]{
+	key: "discountSharePolicy", noun: "discount share policy", idPrefix: "discount-share-policy",
+	notFound: "PLATFORM_DISCOUNT_SHARE_POLICY_NOT_FOUND", exists: "PLATFORM_DISCOUNT_SHARE_POLICY_ALREADY_EXISTS",
+	archived: "PLATFORM_ARCHIVED_DISCOUNT_SHARE_POLICY",
 
-func (s *Server) createDSP(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in transfer.CreateDiscountSharePolicyBody
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, aerr := s.addDSP(s.env(test), in)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"discountSharePolicy": rec.wire(test)})
-}
-
-func (s *Server) getDSP(w http.ResponseWriter, r *http.Request, _ []byte) {
-	test, aerr := testMode(r, nil)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.env(test).dsps[pathID(r)]
-	if p == nil {
-		writeErr(w, notFound("PLATFORM_DISCOUNT_SHARE_POLICY_NOT_FOUND", "discount share policy not found"))
-		return
-	}
-	writeJSON(w, http.StatusOK, p.wire(test))
-}
-
-func (s *Server) listDSPs(w http.ResponseWriter, r *http.Request, body []byte) {
-	var f struct {
-		IsArchived        *bool   `json:"isArchived"`
-		PartnerShareRates []int64 `json:"partnerShareRates"`
-		Keyword           *struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"keyword"`
-	}
-	lr, aerr := parseList(r, body, &f)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	test, aerr := testMode(r, listBody(r, body))
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(test)
-	var items []transfer.DiscountSharePolicy
-	for _, id := range e.dspIDs {
-		p := e.dsps[id]
-		switch {
-		case !isArchivedMatch(f.IsArchived, p.archived),
-			len(f.PartnerShareRates) > 0 && !contains(f.PartnerShareRates, int64(p.p.PartnerShareRate)),
-			f.Keyword != nil && f.Keyword.ID != "" && !strings.Contains(p.p.ID, f.Keyword.ID),
-			f.Keyword != nil && f.Keyword.Name != "" && !strings.Contains(p.p.Name, f.Keyword.Name):
-			continue
+	table:   func(e *env) *table[settlement.DiscountSharePolicy] { return &e.dsps },
+	id:      func(p *settlement.DiscountSharePolicy) *string { return &p.ID },
+	inputID: func(in transfer.CreateDiscountSharePolicyBody) string { return in.ID },
+	build: func(in transfer.CreateDiscountSharePolicyBody) (settlement.DiscountSharePolicy, string, error) {
+		p, err := transfer.DiscountSharePolicyFromInput(in)
+		return p, in.Memo, err
+	},
+	input: func(p *dspRec) transfer.CreateDiscountSharePolicyBody {
+		return transfer.CreateDiscountSharePolicyBody{ID: p.v.ID, Name: p.v.Name, PartnerShareRate: int64(p.v.PartnerShareRate), Memo: p.memo}
+	},
+	wire: wireDSP,
+	filter: func() (any, func(*dspRec) bool) {
+		var f struct {
+			IsArchived        *bool   `json:"isArchived"`
+			PartnerShareRates []int64 `json:"partnerShareRates"`
+			Keyword           *struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"keyword"`
 		}
-		items = append(items, p.wire(test))
-	}
-	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, listResponse[transfer.DiscountSharePolicy]{Items: page, Page: info})
+		return &f, func(p *dspRec) bool {
+			return isArchivedMatch(f.IsArchived, p.archived) &&
+				oneOf(f.PartnerShareRates, int64(p.v.PartnerShareRate)) &&
+				(f.Keyword == nil || has(p.v.ID, f.Keyword.ID) && has(p.v.Name, f.Keyword.Name))
+		}
+	},
+	patch: func() (any, func(*transfer.CreateDiscountSharePolicyBody)) {
+		var u struct {
+			Name             *string `json:"name"`
+			PartnerShareRate *int64  `json:"partnerShareRate"`
+			Memo             *string `json:"memo"`
+		}
+		return &u, func(in *transfer.CreateDiscountSharePolicyBody) {
+			set(&in.Name, u.Name)
+			set(&in.PartnerShareRate, u.PartnerShareRate)
+			set(&in.Memo, u.Memo)
+		}
+	},
 }
 
-func (s *Server) updateDSP(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in struct {
-		Name             *string `json:"name"`
-		PartnerShareRate *int64  `json:"partnerShareRate"`
-		Memo             *string `json:"memo"`
-	}
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.env(test).dsps[pathID(r)]
-	if p == nil {
-		writeErr(w, notFound("PLATFORM_DISCOUNT_SHARE_POLICY_NOT_FOUND", "discount share policy not found"))
-		return
-	}
-	if p.archived {
-		writeErr(w, newAPIError(http.StatusConflict, "PLATFORM_ARCHIVED_DISCOUNT_SHARE_POLICY", "discount share policy is archived"))
-		return
-	}
-	cur := transfer.CreateDiscountSharePolicyBody{ID: p.p.ID, Name: p.p.Name, PartnerShareRate: int64(p.p.PartnerShareRate), Memo: p.memo}
-	if in.Name != nil {
-		cur.Name = *in.Name
-	}
-	if in.PartnerShareRate != nil {
-		cur.PartnerShareRate = *in.PartnerShareRate
-	}
-	if in.Memo != nil {
-		cur.Memo = *in.Memo
-	}
-	np, err := transfer.DiscountSharePolicyFromInput(cur)
-	if err != nil {
-		writeErr(w, fromSettlement(err))
-		return
-	}
-	p.p, p.memo, p.appliedAt = np, cur.Memo, s.stamp()
-	writeJSON(w, http.StatusOK, map[string]any{"discountSharePolicy": p.wire(test)})
-}
-
-func (s *Server) archiveDSP(archive bool) func(http.ResponseWriter, *http.Request, []byte) {
-	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		test, aerr := testMode(r, nil)
-		if aerr != nil {
-			writeErr(w, aerr)
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		p := s.env(test).dsps[pathID(r)]
-		if p == nil {
-			writeErr(w, notFound("PLATFORM_DISCOUNT_SHARE_POLICY_NOT_FOUND", "discount share policy not found"))
-			return
-		}
-		p.archived = archive
-		writeJSON(w, http.StatusOK, map[string]any{"discountSharePolicy": p.wire(test)})
+func wireDSP(p *dspRec, test bool) transfer.DiscountSharePolicy {
+	return transfer.DiscountSharePolicy{
+		ID: p.v.ID, GraphqlID: graphqlID("PlatformDiscountSharePolicy", p.v.ID), Name: p.v.Name,
+		PartnerShareRate: int64(p.v.PartnerShareRate), Memo: p.memo,
+		IsArchived: p.archived, AppliedAt: p.appliedAt, IsForTest: test,
 	}
 }
 
 // ---- additional fee policies ----
 
-func (s *Server) addAFP(e *env, in transfer.CreateAdditionalFeePolicyBody) (*afpRec, *apiError) {
-	if in.ID != "" && e.afps[in.ID] != nil {
-		return nil, newAPIError(http.StatusConflict, "PLATFORM_ADDITIONAL_FEE_POLICY_ALREADY_EXISTS", "additional fee policy id already exists: "+in.ID)
-	}
-	p, err := transfer.AdditionalFeePolicyFromInput(in)
-	if err != nil {
-		return nil, fromSettlement(err)
-	}
-	if p.ID == "" {
-		p.ID = s.nextID("additional-fee-policy")
-	}
-	rec := &afpRec{p: p, memo: in.Memo, appliedAt: s.stamp()}
-	e.afps[p.ID] = rec
-	e.afpIDs = append(e.afpIDs, p.ID)
-	return rec, nil
-}
+var afpKind = &kind[settlement.AdditionalFeePolicy, transfer.CreateAdditionalFeePolicyBody, transfer.AdditionalFeePolicy]{
+	key: "additionalFeePolicy", noun: "additional fee policy", idPrefix: "additional-fee-policy",
+	notFound: "PLATFORM_ADDITIONAL_FEE_POLICY_NOT_FOUND", exists: "PLATFORM_ADDITIONAL_FEE_POLICY_ALREADY_EXISTS",
+	archived: "PLATFORM_ARCHIVED_ADDITIONAL_FEE_POLICY",
 
-func (s *Server) createAFP(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in transfer.CreateAdditionalFeePolicyBody
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, aerr := s.addAFP(s.env(test), in)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"additionalFeePolicy": rec.wire(test)})
-}
-
-func (s *Server) getAFP(w http.ResponseWriter, r *http.Request, _ []byte) {
-	test, aerr := testMode(r, nil)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.env(test).afps[pathID(r)]
-	if p == nil {
-		writeErr(w, notFound("PLATFORM_ADDITIONAL_FEE_POLICY_NOT_FOUND", "additional fee policy not found"))
-		return
-	}
-	writeJSON(w, http.StatusOK, p.wire(test))
-}
-
-func (s *Server) listAFPs(w http.ResponseWriter, r *http.Request, body []byte) {
-	var f struct {
-		IsArchived *bool    `json:"isArchived"`
-		VatPayers  []string `json:"vatPayers"`
-		Keyword    *struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-			Fee  string `json:"fee"`
-		} `json:"keyword"`
-	}
-	lr, aerr := parseList(r, body, &f)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	test, aerr := testMode(r, listBody(r, body))
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.env(test)
-	var items []transfer.AdditionalFeePolicy
-	for _, id := range e.afpIDs {
-		p := e.afps[id]
-		switch {
-		case !isArchivedMatch(f.IsArchived, p.archived),
-			len(f.VatPayers) > 0 && !contains(f.VatPayers, string(p.p.VatPayer)),
-			f.Keyword != nil && f.Keyword.ID != "" && !strings.Contains(p.p.ID, f.Keyword.ID),
-			f.Keyword != nil && f.Keyword.Name != "" && !strings.Contains(p.p.Name, f.Keyword.Name):
-			continue
+	table:   func(e *env) *table[settlement.AdditionalFeePolicy] { return &e.afps },
+	id:      func(p *settlement.AdditionalFeePolicy) *string { return &p.ID },
+	inputID: func(in transfer.CreateAdditionalFeePolicyBody) string { return in.ID },
+	build: func(in transfer.CreateAdditionalFeePolicyBody) (settlement.AdditionalFeePolicy, string, error) {
+		p, err := transfer.AdditionalFeePolicyFromInput(in)
+		return p, in.Memo, err
+	},
+	input: func(p *afpRec) transfer.CreateAdditionalFeePolicyBody {
+		return transfer.CreateAdditionalFeePolicyBody{ID: p.v.ID, Name: p.v.Name, Fee: transfer.FeeToInput(p.v.Fee), Memo: p.memo, VatPayer: string(p.v.VatPayer)}
+	},
+	wire: wireAFP,
+	filter: func() (any, func(*afpRec) bool) {
+		var f struct {
+			IsArchived *bool    `json:"isArchived"`
+			VatPayers  []string `json:"vatPayers"`
+			Keyword    *struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+				Fee  string `json:"fee"`
+			} `json:"keyword"`
 		}
-		items = append(items, p.wire(test))
-	}
-	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, listResponse[transfer.AdditionalFeePolicy]{Items: page, Page: info})
+		return &f, func(p *afpRec) bool {
+			return isArchivedMatch(f.IsArchived, p.archived) &&
+				oneOf(f.VatPayers, string(p.v.VatPayer)) &&
+				(f.Keyword == nil || has(p.v.ID, f.Keyword.ID) && has(p.v.Name, f.Keyword.Name))
+		}
+	},
+	patch: func() (any, func(*transfer.CreateAdditionalFeePolicyBody)) {
+		var u struct {
+			Fee      *transfer.FeeInput `json:"fee"`
+			Name     *string            `json:"name"`
+			Memo     *string            `json:"memo"`
+			VatPayer *string            `json:"vatPayer"`
+		}
+		return &u, func(in *transfer.CreateAdditionalFeePolicyBody) {
+			set(&in.Fee, u.Fee)
+			set(&in.Name, u.Name)
+			set(&in.Memo, u.Memo)
+			set(&in.VatPayer, u.VatPayer)
+		}
+	},
 }
 
-func (s *Server) updateAFP(w http.ResponseWriter, r *http.Request, body []byte) {
-	var in struct {
-		Fee      *transfer.FeeInput `json:"fee"`
-		Name     *string            `json:"name"`
-		Memo     *string            `json:"memo"`
-		VatPayer *string            `json:"vatPayer"`
-	}
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.env(test).afps[pathID(r)]
-	if p == nil {
-		writeErr(w, notFound("PLATFORM_ADDITIONAL_FEE_POLICY_NOT_FOUND", "additional fee policy not found"))
-		return
-	}
-	if p.archived {
-		writeErr(w, newAPIError(http.StatusConflict, "PLATFORM_ARCHIVED_ADDITIONAL_FEE_POLICY", "additional fee policy is archived"))
-		return
-	}
-	cur := transfer.CreateAdditionalFeePolicyBody{ID: p.p.ID, Name: p.p.Name, Fee: transfer.FeeToInput(p.p.Fee), Memo: p.memo, VatPayer: string(p.p.VatPayer)}
-	if in.Fee != nil {
-		cur.Fee = *in.Fee
-	}
-	if in.Name != nil {
-		cur.Name = *in.Name
-	}
-	if in.Memo != nil {
-		cur.Memo = *in.Memo
-	}
-	if in.VatPayer != nil {
-		cur.VatPayer = *in.VatPayer
-	}
-	np, err := transfer.AdditionalFeePolicyFromInput(cur)
-	if err != nil {
-		writeErr(w, fromSettlement(err))
-		return
-	}
-	p.p, p.memo, p.appliedAt = np, cur.Memo, s.stamp()
-	writeJSON(w, http.StatusOK, map[string]any{"additionalFeePolicy": p.wire(test)})
-}
-
-func (s *Server) archiveAFP(archive bool) func(http.ResponseWriter, *http.Request, []byte) {
-	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		test, aerr := testMode(r, nil)
-		if aerr != nil {
-			writeErr(w, aerr)
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		p := s.env(test).afps[pathID(r)]
-		if p == nil {
-			writeErr(w, notFound("PLATFORM_ADDITIONAL_FEE_POLICY_NOT_FOUND", "additional fee policy not found"))
-			return
-		}
-		p.archived = archive
-		writeJSON(w, http.StatusOK, map[string]any{"additionalFeePolicy": p.wire(test)})
+func wireAFP(p *afpRec, test bool) transfer.AdditionalFeePolicy {
+	return transfer.AdditionalFeePolicy{
+		ID: p.v.ID, GraphqlID: graphqlID("PlatformAdditionalFeePolicy", p.v.ID), Name: p.v.Name,
+		Fee: transfer.FeeToWire(p.v.Fee), Memo: p.memo, VatPayer: string(p.v.VatPayer),
+		IsArchived: p.archived, AppliedAt: p.appliedAt, IsForTest: test,
 	}
 }
 
@@ -537,13 +237,8 @@ func (s *Server) getSetting(w http.ResponseWriter, r *http.Request, _ []byte) {
 
 func (s *Server) updateSetting(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in settingUpdate
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
+	test, ok := readBody(w, r, body, &in)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -562,17 +257,17 @@ func (s *Server) updateSetting(w http.ResponseWriter, r *http.Request, body []by
 func (s *Server) terms(e *env, c settlement.Contract) settlement.Terms {
 	t := settlement.Terms{
 		Contract:               c,
-		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(e.dsps)),
-		AdditionalFeePolicies:  make(map[string]settlement.AdditionalFeePolicy, len(e.afps)),
+		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(e.dsps.byID)),
+		AdditionalFeePolicies:  make(map[string]settlement.AdditionalFeePolicy, len(e.afps.byID)),
 		Rounding:               s.opts.Rounding,
 		Calendar:               s.cal,
 		AdjustEarlierToNextDay: e.setting.AdjustSettlementDateAfterHolidayIfEarlier,
 	}
-	for id, p := range e.dsps {
-		t.DiscountSharePolicies[id] = p.p
+	for id, p := range e.dsps.byID {
+		t.DiscountSharePolicies[id] = p.v
 	}
-	for id, p := range e.afps {
-		t.AdditionalFeePolicies[id] = p.p
+	for id, p := range e.afps.byID {
+		t.AdditionalFeePolicies[id] = p.v
 	}
 	return t
 }

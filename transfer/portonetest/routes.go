@@ -37,26 +37,26 @@ func (s *Server) routes() {
 	h("POST /platform/partners/{id}/recover", s.archivePartner(false))
 
 	// Contracts and policies.
-	h("POST /platform/contracts", s.createContract)
-	h("GET /platform/contracts", s.listContracts)
-	h("GET /platform/contracts/{id}", s.getContract)
-	h("PATCH /platform/contracts/{id}", s.updateContract)
-	h("POST /platform/contracts/{id}/archive", s.archiveContract(true))
-	h("POST /platform/contracts/{id}/recover", s.archiveContract(false))
+	h("POST /platform/contracts", contractKind.create(s))
+	h("GET /platform/contracts", contractKind.list(s))
+	h("GET /platform/contracts/{id}", contractKind.get(s))
+	h("PATCH /platform/contracts/{id}", contractKind.update(s))
+	h("POST /platform/contracts/{id}/archive", contractKind.archive(s, true))
+	h("POST /platform/contracts/{id}/recover", contractKind.archive(s, false))
 
-	h("POST /platform/discount-share-policies", s.createDSP)
-	h("GET /platform/discount-share-policies", s.listDSPs)
-	h("GET /platform/discount-share-policies/{id}", s.getDSP)
-	h("PATCH /platform/discount-share-policies/{id}", s.updateDSP)
-	h("POST /platform/discount-share-policies/{id}/archive", s.archiveDSP(true))
-	h("POST /platform/discount-share-policies/{id}/recover", s.archiveDSP(false))
+	h("POST /platform/discount-share-policies", dspKind.create(s))
+	h("GET /platform/discount-share-policies", dspKind.list(s))
+	h("GET /platform/discount-share-policies/{id}", dspKind.get(s))
+	h("PATCH /platform/discount-share-policies/{id}", dspKind.update(s))
+	h("POST /platform/discount-share-policies/{id}/archive", dspKind.archive(s, true))
+	h("POST /platform/discount-share-policies/{id}/recover", dspKind.archive(s, false))
 
-	h("POST /platform/additional-fee-policies", s.createAFP)
-	h("GET /platform/additional-fee-policies", s.listAFPs)
-	h("GET /platform/additional-fee-policies/{id}", s.getAFP)
-	h("PATCH /platform/additional-fee-policies/{id}", s.updateAFP)
-	h("POST /platform/additional-fee-policies/{id}/archive", s.archiveAFP(true))
-	h("POST /platform/additional-fee-policies/{id}/recover", s.archiveAFP(false))
+	h("POST /platform/additional-fee-policies", afpKind.create(s))
+	h("GET /platform/additional-fee-policies", afpKind.list(s))
+	h("GET /platform/additional-fee-policies/{id}", afpKind.get(s))
+	h("PATCH /platform/additional-fee-policies/{id}", afpKind.update(s))
+	h("POST /platform/additional-fee-policies/{id}/archive", afpKind.archive(s, true))
+	h("POST /platform/additional-fee-policies/{id}/recover", afpKind.archive(s, false))
 
 	// Platform setting.
 	h("GET /platform/setting", s.getSetting)
@@ -123,17 +123,17 @@ func (s *Server) SeedWith(d SeedData) error {
 	defer s.mu.Unlock()
 	for _, e := range s.envs {
 		for i, c := range d.Contracts {
-			if _, aerr := s.addContract(e, c); aerr != nil {
+			if _, aerr := contractKind.add(s, e, c); aerr != nil {
 				return fmt.Errorf("portonetest: seed: contracts[%d]: %s", i, aerr.body)
 			}
 		}
 		for i, p := range d.DiscountSharePolicies {
-			if _, aerr := s.addDSP(e, p); aerr != nil {
+			if _, aerr := dspKind.add(s, e, p); aerr != nil {
 				return fmt.Errorf("portonetest: seed: discountSharePolicies[%d]: %s", i, aerr.body)
 			}
 		}
 		for i, p := range d.AdditionalFeePolicies {
-			if _, aerr := s.addAFP(e, p); aerr != nil {
+			if _, aerr := afpKind.add(s, e, p); aerr != nil {
 				return fmt.Errorf("portonetest: seed: additionalFeePolicies[%d]: %s", i, aerr.body)
 			}
 		}

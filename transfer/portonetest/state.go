@@ -19,14 +19,9 @@ type env struct {
 	partners   map[string]*partnerOut
 	partnerIDs []string
 
-	contracts   map[string]*contractRec
-	contractIDs []string
-
-	dsps   map[string]*dspRec
-	dspIDs []string
-
-	afps   map[string]*afpRec
-	afpIDs []string
+	contracts table[settlement.Contract]
+	dsps      table[settlement.DiscountSharePolicy]
+	afps      table[settlement.AdditionalFeePolicy]
 
 	setting settingWire
 
@@ -39,9 +34,6 @@ func newEnv(test bool) *env {
 	return &env{
 		test:      test,
 		partners:  map[string]*partnerOut{},
-		contracts: map[string]*contractRec{},
-		dsps:      map[string]*dspRec{},
-		afps:      map[string]*afpRec{},
 		transfers: map[string]*transferRec{},
 		usedIDs:   map[string]bool{},
 		setting:   settingWire{SettlementAmountType: "GROSS", IsForTest: test},
@@ -62,71 +54,6 @@ func (s *Server) nextID(prefix string) string {
 }
 
 func (s *Server) stamp() string { return s.now().UTC().Format(time.RFC3339Nano) }
-
-// ---- contracts and policies ----
-
-type contractRec struct {
-	c         settlement.Contract
-	memo      string
-	archived  bool
-	appliedAt string
-}
-
-func (c *contractRec) wire(test bool) transfer.Contract {
-	w := transfer.Contract{
-		ID: c.c.ID, GraphqlID: graphqlID("PlatformContract", c.c.ID), Name: c.c.Name, Memo: c.memo,
-		PlatformFee: transfer.FeeToWire(c.c.PlatformFee), SettlementCycle: transfer.CycleToWire(c.c.Cycle),
-		PlatformFeeVatPayer:      string(c.c.PlatformFeeVatPayer),
-		SubtractPaymentVatAmount: c.c.SubtractPaymentVatAmount,
-		IsArchived:               c.archived, AppliedAt: c.appliedAt, IsForTest: test,
-	}
-	m := &w.SettlementCycle.Method
-	switch c.c.Cycle.Method {
-	case settlement.CycleWeekly:
-		if m.DaysOfWeek == nil {
-			m.DaysOfWeek = []string{}
-		}
-	case settlement.CycleMonthly:
-		if m.DaysOfMonth == nil {
-			m.DaysOfMonth = []int{}
-		}
-	case settlement.CycleManualDates:
-		if m.Dates == nil {
-			m.Dates = []transfer.MonthDay{}
-		}
-	}
-	return w
-}
-
-type dspRec struct {
-	p         settlement.DiscountSharePolicy
-	memo      string
-	archived  bool
-	appliedAt string
-}
-
-func (p *dspRec) wire(test bool) transfer.DiscountSharePolicy {
-	return transfer.DiscountSharePolicy{
-		ID: p.p.ID, GraphqlID: graphqlID("PlatformDiscountSharePolicy", p.p.ID), Name: p.p.Name,
-		PartnerShareRate: int64(p.p.PartnerShareRate), Memo: p.memo,
-		IsArchived: p.archived, AppliedAt: p.appliedAt, IsForTest: test,
-	}
-}
-
-type afpRec struct {
-	p         settlement.AdditionalFeePolicy
-	memo      string
-	archived  bool
-	appliedAt string
-}
-
-func (p *afpRec) wire(test bool) transfer.AdditionalFeePolicy {
-	return transfer.AdditionalFeePolicy{
-		ID: p.p.ID, GraphqlID: graphqlID("PlatformAdditionalFeePolicy", p.p.ID), Name: p.p.Name,
-		Fee: transfer.FeeToWire(p.p.Fee), Memo: p.memo, VatPayer: string(p.p.VatPayer),
-		IsArchived: p.archived, AppliedAt: p.appliedAt, IsForTest: test,
-	}
-}
 
 // ---- platform setting ----
 
@@ -160,22 +87,17 @@ func (u settingUpdate) apply(w *settingWire) *apiError {
 			return invalidRequest("settlementAmountType: must be NET or GROSS")
 		}
 	}
-	setStr(&w.DefaultWithdrawalMemo, u.DefaultWithdrawalMemo)
-	setStr(&w.DefaultDepositMemo, u.DefaultDepositMemo)
-	setBool(&w.SupportsMultipleOrderTransfersPerPartner, u.SupportsMultipleOrderTransfersPerPartner)
-	setBool(&w.AdjustSettlementDateAfterHolidayIfEarlier, u.AdjustSettlementDateAfterHolidayIfEarlier)
-	setBool(&w.DeductWht, u.DeductWht)
-	setBool(&w.ManualSettlementPerTransfer, u.ManualSettlementPerTransfer)
+	set(&w.DefaultWithdrawalMemo, u.DefaultWithdrawalMemo)
+	set(&w.DefaultDepositMemo, u.DefaultDepositMemo)
+	set(&w.SupportsMultipleOrderTransfersPerPartner, u.SupportsMultipleOrderTransfersPerPartner)
+	set(&w.AdjustSettlementDateAfterHolidayIfEarlier, u.AdjustSettlementDateAfterHolidayIfEarlier)
+	set(&w.DeductWht, u.DeductWht)
+	set(&w.ManualSettlementPerTransfer, u.ManualSettlementPerTransfer)
 	return nil
 }
 
-func setStr(dst *string, src *string) {
-	if src != nil {
-		*dst = *src
-	}
-}
-
-func setBool(dst *bool, src *bool) {
+// set applies an optional field of an update body.
+func set[T any](dst *T, src *T) {
 	if src != nil {
 		*dst = *src
 	}
@@ -231,6 +153,21 @@ func decode(body []byte, v any) *apiError {
 		return invalidRequest("malformed JSON: " + err.Error())
 	}
 	return nil
+}
+
+// readBody decodes the body of a create or update into in and tells which
+// environment it is for; ok is false when it has answered an error.
+func readBody(w http.ResponseWriter, r *http.Request, body []byte, in any) (test, ok bool) {
+	if aerr := decode(body, in); aerr != nil {
+		writeErr(w, aerr)
+		return false, false
+	}
+	test, aerr := testMode(r, body)
+	if aerr != nil {
+		writeErr(w, aerr)
+		return false, false
+	}
+	return test, true
 }
 
 type listRequest struct {
@@ -289,6 +226,16 @@ func contains[T comparable](xs []T, x T) bool {
 		}
 	}
 	return false
+}
+
+// oneOf reports whether a list filter's want (empty: any) admits have.
+func oneOf[T comparable](want []T, have T) bool {
+	return len(want) == 0 || contains(want, have)
+}
+
+// has reports whether a keyword filter's want (empty: any) is in have.
+func has(have, want string) bool {
+	return want == "" || strings.Contains(have, want)
 }
 
 func isArchivedMatch(want *bool, archived bool) bool {

@@ -175,13 +175,8 @@ func (s *Server) respondTransfer(w http.ResponseWriter, wt transfer.Transfer, ta
 
 func (s *Server) createOrder(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in transfer.CreateOrderTransferBody
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
+	test, ok := readBody(w, r, body, &in)
+	if !ok {
 		return
 	}
 	wt, tampers, aerr := s.commitOrder(test, in)
@@ -216,7 +211,7 @@ func (s *Server) commitOrder(test bool, in transfer.CreateOrderTransferBody) (tr
 	if contractID == "" {
 		contractID = partner.DefaultContractID
 	}
-	contract := e.contracts[contractID]
+	contract := e.contracts.byID[contractID]
 	if contract == nil {
 		return transfer.Transfer{}, nil, notFound("PLATFORM_CONTRACT_NOT_FOUND", "contract not found: "+contractID)
 	}
@@ -235,7 +230,7 @@ func (s *Server) commitOrder(test bool, in transfer.CreateOrderTransferBody) (tr
 			}
 		}
 	}
-	terms := s.terms(e, contract.c)
+	terms := s.terms(e, contract.v)
 	book, err := settlement.NewBook(order, terms)
 	if err != nil {
 		return transfer.Transfer{}, nil, fromSettlement(err)
@@ -246,7 +241,7 @@ func (s *Server) commitOrder(test bool, in transfer.CreateOrderTransferBody) (tr
 	}
 	rec := &transferRec{
 		kind: settlement.KindOrder, id: id, partnerID: in.PartnerID, paymentID: in.PaymentID,
-		contract: contract.wire(test), payment: s.paymentOf(in, now), policies: pols,
+		contract: wireContract(contract, test), payment: s.paymentOf(in, now), policies: pols,
 		computed: book.Order(), memo: in.Memo, udp: in.UserDefinedProperties, params: in.Parameters,
 		order: order, terms: terms, book: book,
 	}
@@ -267,8 +262,8 @@ func (s *Server) referencedPolicies(e *env, o settlement.Order) (transfer.Polici
 	var missingD, missingF []string
 	addD := func(ds []settlement.Discount) {
 		for _, d := range ds {
-			if p := e.dsps[d.SharePolicyID]; p != nil {
-				pols.Discount[d.SharePolicyID] = p.wire(e.test)
+			if p := e.dsps.byID[d.SharePolicyID]; p != nil {
+				pols.Discount[d.SharePolicyID] = wireDSP(p, e.test)
 			} else if !contains(missingD, d.SharePolicyID) {
 				missingD = append(missingD, d.SharePolicyID)
 			}
@@ -276,8 +271,8 @@ func (s *Server) referencedPolicies(e *env, o settlement.Order) (transfer.Polici
 	}
 	addF := func(ids []string) {
 		for _, id := range ids {
-			if p := e.afps[id]; p != nil {
-				pols.Fee[id] = p.wire(e.test)
+			if p := e.afps.byID[id]; p != nil {
+				pols.Fee[id] = wireAFP(p, e.test)
 			} else if !contains(missingF, id) {
 				missingF = append(missingF, id)
 			}
@@ -339,13 +334,8 @@ func (s *Server) paymentOf(in transfer.CreateOrderTransferBody, now time.Time) t
 
 func (s *Server) createCancel(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in transfer.CreateOrderCancelTransferBody
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
+	test, ok := readBody(w, r, body, &in)
+	if !ok {
 		return
 	}
 	wt, tampers, aerr := s.commitCancel(test, in)
@@ -444,13 +434,8 @@ func (e *env) originalOrder(in transfer.CreateOrderCancelTransferBody) (*transfe
 
 func (s *Server) createManual(w http.ResponseWriter, r *http.Request, body []byte) {
 	var in transfer.CreateManualTransferBody
-	if err := decode(body, &in); err != nil {
-		writeErr(w, err)
-		return
-	}
-	test, aerr := testMode(r, body)
-	if aerr != nil {
-		writeErr(w, aerr)
+	test, ok := readBody(w, r, body, &in)
+	if !ok {
 		return
 	}
 	wt, tampers, aerr := s.commitManual(test, in)
