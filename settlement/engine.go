@@ -189,6 +189,8 @@ func NewBook(o Order, t Terms) (*Book, error) {
 	}
 	var total Won
 	if o.HasLines {
+		b.lines = make([]remainder, 0, len(o.Lines))
+		tr.Lines = make([]LineResult, 0, len(o.Lines))
 		var linesTaxFree Won
 		for _, l := range o.Lines {
 			order, tf := l.Product.Amount*Won(l.Quantity), l.Product.TaxFree*Won(l.Quantity)
