@@ -306,3 +306,33 @@ func TestNightlyWaitsForAJobRunningElsewhere(t *testing.T) {
 	}
 	checkOnePerIntent(t, h, d)
 }
+
+// TestFullCancelAdoptedAfterLostAnswer: a full cancel takes every remaining
+// discount, so PortOne's answer lists discounts the request did not name.
+// When the answer to its POST is lost, the retry's 409 must adopt the
+// transfer, not call it a conflict.
+func TestFullCancelAdoptedAfterLostAnswer(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	recs := `{"partnerId":"p1","paymentId":"pay-d","paidAt":"2025-09-29T10:00:00+09:00","orderDetail":{"orderAmount":50000},"discounts":[{"sharePolicyId":"share50","amount":7820}],"additionalFees":[]}
+{"partnerId":"p1","paymentId":"pay-d","cancellationId":"all","cancelledAt":"2025-09-29T11:00:00+09:00","orderDetail":{"all":{}},"discounts":[]}
+`
+	file := filepath.Join(t.TempDir(), "full.jsonl")
+	if err := os.WriteFile(file, []byte(recs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.importFiles(t, file); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	h.emu.Script(portonetest.Match{Method: "POST", Path: "/platform/transfers/order-cancel"}, 1, portonetest.Fault{Kind: portonetest.FaultDrop})
+	d := settlement.MustDate("2025-09-29")
+	res, err := h.nightlyAt(t, d)
+	if err != nil {
+		t.Fatalf("nightly: %v", err)
+	}
+	for _, r := range res {
+		if r.Job == JobPost && (r.Counts["adopted"] != 1 || r.Counts["conflicts"] != 0) {
+			t.Errorf("post counts %v, want the cancel adopted and no conflict", r.Counts)
+		}
+	}
+	checkOnePerIntent(t, h, d)
+}

@@ -105,6 +105,7 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentSt
 	bg := context.WithoutCancel(ctx)
 	if in.Kind == settlement.KindOrderCancel {
 		if status, reason, err := p.cancelReady(ctx, in); err != nil {
+			_ = p.st.ReleaseIntent(bg, in.IntentID, owner)
 			return "", err
 		} else if status == store.IntentFailed {
 			return status, p.st.FailIntent(bg, in.IntentID, owner, reason)
@@ -197,8 +198,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // out of order would be wrong).
 func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.IntentStatus, string, error) {
 	order, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrder, "")
+	if errors.Is(err, store.ErrNotFound) {
+		return store.IntentFailed, "no order intent: " + err.Error(), nil
+	}
 	if err != nil {
-		return store.IntentFailed, "order intent: " + err.Error(), nil
+		return "", "", err // the store or ctx, not the intent: leave the claim to lapse
 	}
 	switch order.Status {
 	case store.IntentFailed, store.IntentConflict:
@@ -215,8 +219,11 @@ func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.Inte
 			continue
 		}
 		prev, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrderCancel, s.Transfer.CancellationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.IntentFailed, "no intent for earlier cancel " + s.Transfer.CancellationID, nil
+		}
 		if err != nil {
-			return store.IntentFailed, "earlier cancel " + s.Transfer.CancellationID + ": " + err.Error(), nil
+			return "", "", err
 		}
 		switch prev.Status {
 		case store.IntentFailed, store.IntentConflict:
