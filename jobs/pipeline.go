@@ -45,6 +45,7 @@ type PortOne interface {
 	Contracts(ctx context.Context, f *transfer.ContractFilter) iter.Seq2[transfer.Contract, error]
 	DiscountSharePolicies(ctx context.Context, f *transfer.DiscountSharePolicyFilter) iter.Seq2[transfer.DiscountSharePolicy, error]
 	AdditionalFeePolicies(ctx context.Context, f *transfer.AdditionalFeePolicyFilter) iter.Seq2[transfer.AdditionalFeePolicy, error]
+	GetSetting(ctx context.Context) (transfer.Setting, error)
 }
 
 // Options configures a Pipeline.

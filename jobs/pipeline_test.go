@@ -336,3 +336,39 @@ func TestFullCancelAdoptedAfterLostAnswer(t *testing.T) {
 	}
 	checkOnePerIntent(t, h, d)
 }
+
+// TestPlatformSettingAdjustsDates: with PortOne's setting
+// adjustSettlementDateAfterHolidayIfEarlier on, a settlement date that
+// would fall on or before the start date moves to the next business day.
+// Refresh pulls the setting, so our dates agree with PortOne's.
+func TestPlatformSettingAdjustsDates(t *testing.T) {
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed.json")
+	err := os.WriteFile(seed, []byte(`{
+ "contracts":[{"id":"c-lag1","name":"lag 1, holiday before","platformFee":{"fixedRate":10000},"settlementCycle":{"lagDays":1,"datePolicy":"HOLIDAY_BEFORE","method":{"daily":{}}},"platformFeeVatPayer":"PARTNER","subtractPaymentVatAmount":false}],
+ "discountSharePolicies":[],"additionalFeePolicies":[],
+ "partners":[{"id":"p1","name":"p1","contact":{"name":"a","email":"a@example.com"},"account":{"bank":"KOOKMIN","currency":"KRW","number":"000111222333","holder":"a"},"defaultContractId":"c-lag1","tags":[],"type":{"nonWhtPayer":{}}}],
+ "setting":{"adjustSettlementDateAfterHolidayIfEarlier":true}}`), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, storetest.SQLiteDSN(t), seed)
+	file := filepath.Join(dir, "o.jsonl")
+	// Friday 2025-09-26: +1 day is Saturday, back to Friday = the start date.
+	if err := os.WriteFile(file, []byte(`{"partnerId":"p1","paymentId":"pay-fri","paidAt":"2025-09-26T10:00:00+09:00","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h.importFiles(t, file)
+	d := settlement.MustDate("2025-09-26")
+	if _, err := h.nightlyAt(t, d); err != nil {
+		t.Fatalf("nightly: %v", err)
+	}
+	s, err := h.st.Settlement(context.Background(), "p1", "pay-fri", settlement.KindOrder, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Transfer.SettlementDate, settlement.MustDate("2025-09-29"); got != want {
+		t.Errorf("settlement date %s, want %s (the next business day)", got, want)
+	}
+	checkOnePerIntent(t, h, d)
+}

@@ -10,12 +10,24 @@ import (
 	"github.com/settle-dev/settle/transfer"
 )
 
-// Refresh pulls partners, contracts and policies from PortOne and keeps
-// them in the store; a contract or policy whose terms changed gets a new
+// Refresh pulls the platform setting, partners, contracts and policies from
+// PortOne and keeps them in the store; a contract or policy whose terms changed gets a new
 // version, so every settlement records the version it applied. Partner
 // account numbers are masked before anything is stored.
 func (p *Pipeline) Refresh(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
 	c := Counts{}
+	setting, err := p.api.GetSetting(ctx)
+	if err != nil {
+		return c, fmt.Errorf("refresh: platform setting: %w", err)
+	}
+	raw, _ := json.Marshal(setting)
+	if err := p.st.SavePlatformSetting(ctx, store.PlatformSetting{
+		AdjustSettlementDateAfterHolidayIfEarlier: setting.AdjustSettlementDateAfterHolidayIfEarlier,
+		SupportsMultipleOrderTransfersPerPartner:  setting.SupportsMultipleOrderTransfersPerPartner,
+		Raw:                                       raw,
+	}); err != nil {
+		return c, err
+	}
 	for w, err := range p.api.Contracts(ctx, &transfer.ContractFilter{}) {
 		if err != nil {
 			return c, fmt.Errorf("refresh: list contracts: %w", err)

@@ -19,6 +19,7 @@ type termsCache struct {
 	discount  map[string]store.Versioned[settlement.DiscountSharePolicy]
 	fee       map[string]store.Versioned[settlement.AdditionalFeePolicy]
 	partners  map[string]store.Partner
+	setting   store.PlatformSetting
 }
 
 func (p *Pipeline) newTermsCache(ctx context.Context) (*termsCache, error) {
@@ -28,6 +29,10 @@ func (p *Pipeline) newTermsCache(ctx context.Context) (*termsCache, error) {
 		return nil, err
 	}
 	if tc.fee, err = p.st.AllAdditionalFeePolicies(ctx); err != nil {
+		return nil, err
+	}
+	// Before the first refresh PortOne's defaults apply (the setting is off).
+	if tc.setting, err = p.st.PlatformSetting(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	return tc, nil
@@ -62,11 +67,12 @@ func (tc *termsCache) partner(ctx context.Context, id string) (store.Partner, er
 // in force, and records the policy versions that apply.
 func (p *Pipeline) terms(tc *termsCache, c store.Versioned[settlement.Contract]) (settlement.Terms, map[string]int) {
 	t := settlement.Terms{
-		Contract:              c.Value,
-		DiscountSharePolicies: make(map[string]settlement.DiscountSharePolicy, len(tc.discount)),
-		AdditionalFeePolicies: make(map[string]settlement.AdditionalFeePolicy, len(tc.fee)),
-		Rounding:              p.opts.Rounding,
-		Calendar:              p.opts.Calendar,
+		Contract:               c.Value,
+		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(tc.discount)),
+		AdditionalFeePolicies:  make(map[string]settlement.AdditionalFeePolicy, len(tc.fee)),
+		Rounding:               p.opts.Rounding,
+		Calendar:               p.opts.Calendar,
+		AdjustEarlierToNextDay: tc.setting.AdjustSettlementDateAfterHolidayIfEarlier,
 	}
 	versions := map[string]int{}
 	for id, v := range tc.discount {

@@ -22,6 +22,7 @@ type migration struct {
 var migrations = []migration{
 	{1, "initial schema", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV1) }},
 	{2, "intent retry backoff: transfer_intents.not_before_ms", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV2) }},
+	{3, "platform setting from PortOne: platform_settings", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV3) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -457,4 +458,15 @@ CREATE TABLE job_runs (
 const schemaV2 = `
 ALTER TABLE transfer_intents ADD COLUMN not_before_ms {{int}} NOT NULL DEFAULT 0;
 CREATE INDEX transfer_intents_ready ON transfer_intents (status, not_before_ms);
+`
+
+const schemaV3 = `
+CREATE TABLE platform_settings (
+	id {{pk}},
+	environment TEXT NOT NULL UNIQUE,
+	adjust_earlier_to_next_day {{int}} NOT NULL DEFAULT 0,
+	multiple_order_transfers {{int}} NOT NULL DEFAULT 0,
+	raw_json TEXT NOT NULL DEFAULT '',
+	updated_at {{ts}} NOT NULL
+);
 `

@@ -352,5 +352,17 @@ var allModels = []any{
 	&orderRow{}, &orderLineRow{}, &orderDiscountRow{}, &orderFeeRow{},
 	&cancellationRow{}, &cancellationLineRow{}, &cancellationDiscountRow{},
 	&settlementRow{}, &settlementLineRow{}, &intentRow{}, &portoneTransferRow{}, &portoneLineRow{},
-	&statusHistoryRow{}, &mismatchRow{}, &rejectedRow{}, &webhookRow{}, &jobRunRow{},
+	&statusHistoryRow{}, &mismatchRow{}, &rejectedRow{}, &webhookRow{}, &jobRunRow{}, &settingRow{},
 }
+
+// settingRow is PortOne's platform setting as last refreshed (migration 3).
+type settingRow struct {
+	ID                     int64 `gorm:"primaryKey"`
+	Environment            string
+	AdjustEarlierToNextDay int64
+	MultipleOrderTransfers int64
+	RawJSON                string  `gorm:"column:raw_json"`
+	UpdatedAt              instant `gorm:"autoUpdateTime:false"`
+}
+
+func (settingRow) TableName() string { return "platform_settings" }
