@@ -150,6 +150,9 @@ func TestPipelineSmall(t *testing.T) {
 			if after := len(h.emu.Transfers(false)); after != before {
 				t.Errorf("forced post: %d transfers at the emulator, was %d", after, before)
 			}
+			if db.Name == "sqlite" {
+				checkNoAccountNumbers(t, h, db.DSN, "12345678901234", "11022233344455")
+			}
 			wb := filepath.Join(h.p.opts.OutDir, "settle-2025-09-30.xlsx")
 			if _, err := os.Stat(wb); err != nil {
 				t.Errorf("workbook: %v", err)
@@ -371,4 +374,26 @@ func TestPlatformSettingAdjustsDates(t *testing.T) {
 		t.Errorf("settlement date %s, want %s (the next business day)", got, want)
 	}
 	checkOnePerIntent(t, h, d)
+}
+
+// checkNoAccountNumbers closes the store and looks for the partners' bank
+// account numbers anywhere in the SQLite files: they must never be stored
+// in clear (PortOne embeds them in every transfer's partner object).
+func checkNoAccountNumbers(t *testing.T, h *harness, dsn string, numbers ...string) {
+	t.Helper()
+	h.st.Close()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(dsn + suffix)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range numbers {
+			if strings.Contains(string(b), n) {
+				t.Errorf("account number %s…%s is stored in clear in %s", n[:2], n[len(n)-2:], filepath.Base(dsn+suffix))
+			}
+		}
+	}
 }

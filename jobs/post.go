@@ -159,6 +159,7 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentSt
 // portOneAnswer maps PortOne's transfer to what the store keeps of it.
 func portOneAnswer(w transfer.Transfer, intentID string, now time.Time) store.PortOneTransfer {
 	t, status := transfer.TransferFromWire(w)
+	w.Partner = maskPartnerAccount(w.Partner)
 	raw, _ := json.Marshal(w)
 	pt := store.PortOneTransfer{
 		TransferID: w.ID, IntentID: intentID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
@@ -233,4 +234,32 @@ func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.Inte
 		}
 	}
 	return store.IntentPosted, "", nil
+}
+
+// maskPartnerAccount masks the bank account number in the partner object
+// PortOne embeds in a transfer, before anything of it is stored: account
+// numbers are never kept in clear.
+func maskPartnerAccount(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return raw
+	}
+	var p map[string]json.RawMessage
+	if json.Unmarshal(raw, &p) != nil {
+		return nil // not an object: keep nothing rather than something unmasked
+	}
+	var acct map[string]json.RawMessage
+	if json.Unmarshal(p["account"], &acct) != nil {
+		return raw
+	}
+	var num string
+	if json.Unmarshal(acct["number"], &num) != nil {
+		return raw
+	}
+	acct["number"], _ = json.Marshal(transfer.MaskAccountNumber(num))
+	p["account"], _ = json.Marshal(acct)
+	out, err := json.Marshal(p)
+	if err != nil {
+		return nil
+	}
+	return out
 }
