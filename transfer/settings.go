@@ -72,14 +72,7 @@ func (s PartnerSettlement) ManualAmount() (int64, error) {
 // UnmarshalJSON keeps unknown fields in Extra.
 func (s *PartnerSettlement) UnmarshalJSON(data []byte) error {
 	type plain PartnerSettlement
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*s = PartnerSettlement(v)
-	s.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(s), &s.Extra)
 }
 
 // MarshalJSON encodes the settlement with its Extra fields.
@@ -209,14 +202,7 @@ type Payout struct {
 // UnmarshalJSON keeps unknown fields in Extra.
 func (p *Payout) UnmarshalJSON(data []byte) error {
 	type plain Payout
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*p = Payout(v)
-	p.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(p), &p.Extra)
 }
 
 // MarshalJSON encodes the payout with its Extra fields.

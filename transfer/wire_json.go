@@ -98,28 +98,35 @@ func jsonNames(t reflect.Type) map[string]bool {
 	return names
 }
 
-// unmarshalKeeping decodes data into v (a pointer to a struct without
-// custom UnmarshalJSON) and returns the members v has no field for.
-func unmarshalKeeping(data []byte, v any) (map[string]json.RawMessage, error) {
-	if err := json.Unmarshal(data, v); err != nil {
-		return nil, err
+// unmarshalKeeping decodes a response type that keeps unknown fields. P is
+// the type's plain twin (type plain T: the same fields without the methods,
+// so decoding does not call UnmarshalJSON again) and dst the value being
+// decoded, seen as a *P; extra is the value's Extra. data is decoded into a
+// fresh P, which then replaces *dst, and *extra is set to the members P has
+// no field for. On error *dst is left as it was.
+func unmarshalKeeping[P any](data []byte, dst *P, extra *map[string]json.RawMessage) error {
+	var v P
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, err
+		return err
 	}
-	known := jsonNames(reflect.TypeOf(v).Elem())
-	var extra map[string]json.RawMessage
+	known := jsonNames(reflect.TypeFor[P]())
+	var unknown map[string]json.RawMessage
 	for k, raw := range all {
 		if known[k] {
 			continue
 		}
-		if extra == nil {
-			extra = map[string]json.RawMessage{}
+		if unknown == nil {
+			unknown = map[string]json.RawMessage{}
 		}
-		extra[k] = raw
+		unknown[k] = raw
 	}
-	return extra, nil
+	*dst = v
+	*extra = unknown
+	return nil
 }
 
 // marshalKeeping encodes v and appends the extra members (sorted by name)
@@ -164,14 +171,7 @@ func marshalKeeping(v any, extra map[string]json.RawMessage) ([]byte, error) {
 // UnmarshalJSON decodes a PlatformTransfer, keeping unknown fields in Extra.
 func (t *Transfer) UnmarshalJSON(data []byte) error {
 	type plain Transfer
-	var p plain
-	extra, err := unmarshalKeeping(data, &p)
-	if err != nil {
-		return err
-	}
-	*t = Transfer(p)
-	t.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(t), &t.Extra)
 }
 
 // MarshalJSON encodes the transfer with its Extra fields. The arrays and
@@ -203,14 +203,7 @@ func (t Transfer) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a PlatformContract, keeping unknown fields in Extra.
 func (c *Contract) UnmarshalJSON(data []byte) error {
 	type plain Contract
-	var p plain
-	extra, err := unmarshalKeeping(data, &p)
-	if err != nil {
-		return err
-	}
-	*c = Contract(p)
-	c.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(c), &c.Extra)
 }
 
 // MarshalJSON encodes the contract with its Extra fields.
@@ -222,14 +215,7 @@ func (c Contract) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a PlatformDiscountSharePolicy, keeping unknown fields in Extra.
 func (p *DiscountSharePolicy) UnmarshalJSON(data []byte) error {
 	type plain DiscountSharePolicy
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*p = DiscountSharePolicy(v)
-	p.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(p), &p.Extra)
 }
 
 // MarshalJSON encodes the policy with its Extra fields.
@@ -241,14 +227,7 @@ func (p DiscountSharePolicy) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a PlatformAdditionalFeePolicy, keeping unknown fields in Extra.
 func (p *AdditionalFeePolicy) UnmarshalJSON(data []byte) error {
 	type plain AdditionalFeePolicy
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*p = AdditionalFeePolicy(v)
-	p.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(p), &p.Extra)
 }
 
 // MarshalJSON encodes the policy with its Extra fields.
@@ -260,14 +239,7 @@ func (p AdditionalFeePolicy) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a PlatformTransferSummary, keeping unknown fields in Extra.
 func (s *TransferSummary) UnmarshalJSON(data []byte) error {
 	type plain TransferSummary
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*s = TransferSummary(v)
-	s.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(s), &s.Extra)
 }
 
 // MarshalJSON encodes the summary with its Extra fields.
@@ -279,14 +251,7 @@ func (s TransferSummary) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON decodes a PlatformPartner, keeping unknown fields in Extra.
 func (p *Partner) UnmarshalJSON(data []byte) error {
 	type plain Partner
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*p = Partner(v)
-	p.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(p), &p.Extra)
 }
 
 // MarshalJSON encodes the partner with its Extra fields.

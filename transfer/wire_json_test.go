@@ -266,3 +266,26 @@ func TestTransferResponseCarriesRequiredArrays(t *testing.T) {
 		t.Errorf("MANUAL transfer JSON %s carries orderLines", m)
 	}
 }
+
+// TestUnmarshalKeepingReplaces pins what UnmarshalJSON does to a value that
+// already holds data: a decode replaces it whole (fields absent from the
+// JSON go back to zero, Extra is the new unknown members), and a failed
+// decode leaves it as it was.
+func TestUnmarshalKeepingReplaces(t *testing.T) {
+	before := Contract{ID: "c-old", Memo: "old memo", Extra: map[string]json.RawMessage{"old": json.RawMessage(`1`)}}
+	c := before
+	if err := json.Unmarshal([]byte(`{"id":"c-new","newField":true}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	want := Contract{ID: "c-new", Extra: map[string]json.RawMessage{"newField": json.RawMessage(`true`)}}
+	if diff := cmp.Diff(want, c); diff != "" {
+		t.Errorf("decoded over a value (-want +got):\n%s", diff)
+	}
+	c = before
+	if err := json.Unmarshal([]byte(`{"id":5}`), &c); err == nil {
+		t.Fatal("decoding a number into id: no error")
+	}
+	if diff := cmp.Diff(before, c); diff != "" {
+		t.Errorf("failed decode changed the value (-before +after):\n%s", diff)
+	}
+}

@@ -213,14 +213,7 @@ type PartnerType struct {
 // UnmarshalJSON keeps unknown fields in Extra.
 func (t *PartnerType) UnmarshalJSON(data []byte) error {
 	type plain PartnerType
-	var v plain
-	extra, err := unmarshalKeeping(data, &v)
-	if err != nil {
-		return err
-	}
-	*t = PartnerType(v)
-	t.Extra = extra
-	return nil
+	return unmarshalKeeping(data, (*plain)(t), &t.Extra)
 }
 
 // MarshalJSON encodes the partner type with its Extra fields.
