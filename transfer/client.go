@@ -340,25 +340,18 @@ func listQuery(body any) (url.Values, error) {
 // pathID escapes one path segment.
 func pathID(id string) string { return url.PathEscape(id) }
 
-// page is the page request of every list body.
-type page struct {
-	Number int `json:"number"`
-	Size   int `json:"size"`
-}
-
 // DefaultPageSize is the page size the iterators ask for.
 const DefaultPageSize = 100
 
-// paginate yields every item of a list operation, page by page, until a
-// short or empty page. fetch returns one page's items and PortOne's page
-// info. On error it yields the zero item and the error once, then stops.
-func paginate[T any](ctx context.Context, size int, fetch func(ctx context.Context, p page) ([]T, PageInfo, error)) iter.Seq2[T, error] {
-	if size <= 0 {
-		size = DefaultPageSize
-	}
+// paginate yields every item of a list operation, DefaultPageSize items a
+// page, until a short or empty page. list is the operation's List method
+// and f its filter. On error it yields the zero item and the error once,
+// then stops.
+func paginate[T, F any](ctx context.Context, f F, list func(context.Context, PageInput, F) ([]T, PageInfo, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for n := 0; ; n++ {
-			items, _, err := fetch(ctx, page{Number: n, Size: size})
+			number, size := n, DefaultPageSize
+			items, _, err := list(ctx, PageInput{Number: &number, Size: &size}, f)
 			if err != nil {
 				var zero T
 				yield(zero, err)
@@ -375,8 +368,6 @@ func paginate[T any](ctx context.Context, size int, fetch func(ctx context.Conte
 		}
 	}
 }
-
-func (p page) input() PageInput { return PageInput{Number: &p.Number, Size: &p.Size} }
 
 // listBody is the JSON of every GET list body: {page?, filter?}.
 type listBody struct {

@@ -122,19 +122,10 @@ func (c *Client) RecoverPartner(ctx context.Context, id string) (Partner, error)
 
 // ListPartners fetches one page of partners.
 func (c *Client) ListPartners(ctx context.Context, p PageInput, f *PartnerFilter) ([]Partner, PageInfo, error) {
-	var out struct {
-		Items []Partner `json:"items"`
-		Page  PageInfo  `json:"page"`
-	}
-	if err := c.list(ctx, "/platform/partners", listBody{Page: &p, Filter: filterOrNil(f)}, &out); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list partners: %w", err)
-	}
-	return out.Items, out.Page, nil
+	return listItems[Partner](ctx, c, "partners", "/platform/partners", p, filterOrNil(f))
 }
 
 // Partners iterates over every partner matching f (nil for all), page by page.
 func (c *Client) Partners(ctx context.Context, f *PartnerFilter) iter.Seq2[Partner, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]Partner, PageInfo, error) {
-		return c.ListPartners(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListPartners)
 }

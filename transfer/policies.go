@@ -33,13 +33,15 @@ func get[T any](ctx context.Context, c *Client, path string) (T, error) {
 	return v, err
 }
 
-func listItems[T any](ctx context.Context, c *Client, path string, p PageInput, filter any) ([]T, PageInfo, error) {
+// listItems fetches page p of the list operation at path, whose answer is
+// {items, page}; what names the list in errors.
+func listItems[T any](ctx context.Context, c *Client, what, path string, p PageInput, filter any) ([]T, PageInfo, error) {
 	var out struct {
 		Items []T      `json:"items"`
 		Page  PageInfo `json:"page"`
 	}
 	if err := c.list(ctx, path, listBody{Page: &p, Filter: filter}, &out); err != nil {
-		return nil, PageInfo{}, err
+		return nil, PageInfo{}, fmt.Errorf("transfer: list %s: %w", what, err)
 	}
 	return out.Items, out.Page, nil
 }
@@ -163,19 +165,13 @@ func (c *Client) RecoverContract(ctx context.Context, id string) (Contract, erro
 
 // ListContracts fetches one page of contracts.
 func (c *Client) ListContracts(ctx context.Context, p PageInput, f *ContractFilter) ([]Contract, PageInfo, error) {
-	items, pi, err := listItems[Contract](ctx, c, "/platform/contracts", p, filterOrNil(f))
-	if err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list contracts: %w", err)
-	}
-	return items, pi, nil
+	return listItems[Contract](ctx, c, "contracts", "/platform/contracts", p, filterOrNil(f))
 }
 
 // Contracts iterates over every contract matching f (nil: PortOne's default,
 // unarchived).
 func (c *Client) Contracts(ctx context.Context, f *ContractFilter) iter.Seq2[Contract, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]Contract, PageInfo, error) {
-		return c.ListContracts(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListContracts)
 }
 
 // ---- Discount share policies ----
@@ -245,18 +241,12 @@ func (c *Client) ArchiveDiscountSharePolicy(ctx context.Context, id string) (Dis
 
 // ListDiscountSharePolicies fetches one page of discount share policies.
 func (c *Client) ListDiscountSharePolicies(ctx context.Context, p PageInput, f *DiscountSharePolicyFilter) ([]DiscountSharePolicy, PageInfo, error) {
-	items, pi, err := listItems[DiscountSharePolicy](ctx, c, "/platform/discount-share-policies", p, filterOrNil(f))
-	if err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list discount share policies: %w", err)
-	}
-	return items, pi, nil
+	return listItems[DiscountSharePolicy](ctx, c, "discount share policies", "/platform/discount-share-policies", p, filterOrNil(f))
 }
 
 // DiscountSharePolicies iterates over every discount share policy matching f.
 func (c *Client) DiscountSharePolicies(ctx context.Context, f *DiscountSharePolicyFilter) iter.Seq2[DiscountSharePolicy, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]DiscountSharePolicy, PageInfo, error) {
-		return c.ListDiscountSharePolicies(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListDiscountSharePolicies)
 }
 
 // ---- Additional fee policies ----
@@ -325,16 +315,10 @@ func (c *Client) ArchiveAdditionalFeePolicy(ctx context.Context, id string) (Add
 
 // ListAdditionalFeePolicies fetches one page of additional fee policies.
 func (c *Client) ListAdditionalFeePolicies(ctx context.Context, p PageInput, f *AdditionalFeePolicyFilter) ([]AdditionalFeePolicy, PageInfo, error) {
-	items, pi, err := listItems[AdditionalFeePolicy](ctx, c, "/platform/additional-fee-policies", p, filterOrNil(f))
-	if err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list additional fee policies: %w", err)
-	}
-	return items, pi, nil
+	return listItems[AdditionalFeePolicy](ctx, c, "additional fee policies", "/platform/additional-fee-policies", p, filterOrNil(f))
 }
 
 // AdditionalFeePolicies iterates over every additional fee policy matching f.
 func (c *Client) AdditionalFeePolicies(ctx context.Context, f *AdditionalFeePolicyFilter) iter.Seq2[AdditionalFeePolicy, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]AdditionalFeePolicy, PageInfo, error) {
-		return c.ListAdditionalFeePolicies(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListAdditionalFeePolicies)
 }

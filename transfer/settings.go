@@ -87,18 +87,12 @@ func (c *Client) ListPartnerSettlements(ctx context.Context, p PageInput, f *Par
 	if f == nil {
 		f = &PartnerSettlementFilter{}
 	}
-	items, pi, err := listItems[PartnerSettlement](ctx, c, "/platform/partner-settlements", p, f)
-	if err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list partner settlements: %w", err)
-	}
-	return items, pi, nil
+	return listItems[PartnerSettlement](ctx, c, "partner settlements", "/platform/partner-settlements", p, f)
 }
 
 // PartnerSettlements iterates over every partner settlement matching f.
 func (c *Client) PartnerSettlements(ctx context.Context, f *PartnerSettlementFilter) iter.Seq2[PartnerSettlement, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]PartnerSettlement, PageInfo, error) {
-		return c.ListPartnerSettlements(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListPartnerSettlements)
 }
 
 // ---- Payouts ----
@@ -213,18 +207,12 @@ func (p Payout) MarshalJSON() ([]byte, error) {
 
 // ListPayouts fetches one page of payouts.
 func (c *Client) ListPayouts(ctx context.Context, p PageInput, f *PayoutFilter) ([]Payout, PageInfo, error) {
-	items, pi, err := listItems[Payout](ctx, c, "/platform/payouts", p, filterOrNil(f))
-	if err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list payouts: %w", err)
-	}
-	return items, pi, nil
+	return listItems[Payout](ctx, c, "payouts", "/platform/payouts", p, filterOrNil(f))
 }
 
 // Payouts iterates over every payout matching f.
 func (c *Client) Payouts(ctx context.Context, f *PayoutFilter) iter.Seq2[Payout, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]Payout, PageInfo, error) {
-		return c.ListPayouts(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListPayouts)
 }
 
 // ---- Platform setting ----

@@ -368,9 +368,7 @@ func (c *Client) ListTransferSummaries(ctx context.Context, p PageInput, f *Tran
 //
 //	for t, err := range c.Transfers(ctx, f) { ... }
 func (c *Client) Transfers(ctx context.Context, f *TransferFilter) iter.Seq2[TransferSummary, error] {
-	return paginate(ctx, DefaultPageSize, func(ctx context.Context, p page) ([]TransferSummary, PageInfo, error) {
-		return c.ListTransferSummaries(ctx, p.input(), f)
-	})
+	return paginate(ctx, f, c.ListTransferSummaries)
 }
 
 // ---- Differs ----
