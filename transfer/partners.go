@@ -66,8 +66,8 @@ func (c *Client) CreatePartners(ctx context.Context, bs []CreatePartnerBody) ([]
 
 // GetPartner fetches a partner. Errors: *APIError PLATFORM_PARTNER_NOT_FOUND.
 func (c *Client) GetPartner(ctx context.Context, id string) (Partner, error) {
-	var p Partner
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/platform/partners/" + pathID(id)}, &p); err != nil {
+	p, err := get[Partner](ctx, c, "/platform/partners/"+pathID(id))
+	if err != nil {
 		return Partner{}, fmt.Errorf("transfer: get partner %s: %w", id, err)
 	}
 	return p, nil
@@ -77,13 +77,7 @@ func (c *Client) GetPartner(ctx context.Context, id string) (Partner, error) {
 // Errors: *APIError PLATFORM_PARTNER_NOT_FOUND, PLATFORM_ARCHIVED_PARTNER, ...
 func (c *Client) UpdatePartner(ctx context.Context, id string, b UpdatePartnerBody) (Partner, error) {
 	if b.Type != nil {
-		n := 0
-		for _, set := range []bool{b.Type.Business != nil, b.Type.WhtPayer != nil, b.Type.NonWhtPayer != nil} {
-			if set {
-				n++
-			}
-		}
-		if n != 1 {
+		if n := countSet(b.Type.Business != nil, b.Type.WhtPayer != nil, b.Type.NonWhtPayer != nil); n != 1 {
 			return Partner{}, fmt.Errorf("transfer: update partner %s: %w", id, invalid("type", "exactly one of business, whtPayer and nonWhtPayer, got %d", n))
 		}
 	}

@@ -46,25 +46,21 @@ func listItems[T any](ctx context.Context, c *Client, what, path string, p PageI
 	return out.Items, out.Page, nil
 }
 
-func feeBranches(f FeeInput) int {
+// countSet counts the true values: how many branches of a one-of are set.
+func countSet(set ...bool) int {
 	n := 0
-	if f.FixedRate != nil {
-		n++
-	}
-	if f.FixedAmount != nil {
-		n++
-	}
-	return n
-}
-
-func cycleBranches(m CycleMethodInput) int {
-	n := 0
-	for _, set := range []bool{m.Daily != nil, m.Weekly != nil, m.Monthly != nil, m.ManualDates != nil} {
-		if set {
+	for _, s := range set {
+		if s {
 			n++
 		}
 	}
 	return n
+}
+
+func feeBranches(f FeeInput) int { return countSet(f.FixedRate != nil, f.FixedAmount != nil) }
+
+func cycleBranches(m CycleMethodInput) int {
+	return countSet(m.Daily != nil, m.Weekly != nil, m.Monthly != nil, m.ManualDates != nil)
 }
 
 // ---- Contracts ----

@@ -63,13 +63,7 @@ type PartnerTypeInput struct {
 
 // branches counts the set branches.
 func (t PartnerTypeInput) branches() int {
-	n := 0
-	for _, set := range []bool{t.Business != nil, t.WhtPayer != nil, t.NonWhtPayer != nil} {
-		if set {
-			n++
-		}
-	}
-	return n
+	return countSet(t.Business != nil, t.WhtPayer != nil, t.NonWhtPayer != nil)
 }
 
 // PropertyValue is PortOne's PlatformUserDefinedPropertyValue.
