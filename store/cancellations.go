@@ -282,34 +282,16 @@ func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, f
 }
 
 func (s *Store) walkCancellations(ctx context.Context, where string, args []any, fn func(*CancellationRecord) error) error {
-	var lastAt instant
-	var lastID int64
-	for {
-		var rows []cancellationRow
+	// In (cancelled_at, id) order.
+	after := func(last *cancellationRow) *gorm.DB {
 		q := s.w(ctx).Where(where, args...)
-		if lastID != 0 {
-			q = q.Where("(cancelled_at > ? OR (cancelled_at = ? AND id > ?))", lastAt, lastAt, lastID)
+		if last != nil {
+			q = q.Where("(cancelled_at > ? OR (cancelled_at = ? AND id > ?))", last.CancelledAt, last.CancelledAt, last.ID)
 		}
-		if err := q.Order("cancelled_at, id").Limit(pageSize).Find(&rows).Error; err != nil {
-			return fmt.Errorf("store: walk cancellations: %w", err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		recs, err := loadCancellations(s.w(ctx), rows)
-		if err != nil {
-			return fmt.Errorf("store: walk cancellations: %w", err)
-		}
-		for i := range recs {
-			if err := fn(&recs[i]); err != nil {
-				return err
-			}
-		}
-		lastAt, lastID = rows[len(rows)-1].CancelledAt, rows[len(rows)-1].ID
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+		return q.Order("cancelled_at, id")
 	}
+	load := func(rows []cancellationRow) ([]CancellationRecord, error) { return loadCancellations(s.w(ctx), rows) }
+	return walk(ctx, "walk cancellations", after, load, fn)
 }
 
 func loadCancellations(db *gorm.DB, rows []cancellationRow) ([]CancellationRecord, error) {

@@ -10,21 +10,13 @@ import (
 // IntentsOn calls fn for each transfer intent of business date d, a page at
 // a time in id order (reconciliation lists the ones PortOne never confirmed).
 func (s *Store) IntentsOn(ctx context.Context, d settlement.Date, fn func(*Intent) error) error {
-	var after int64
-	for {
-		var rows []intentRow
-		if err := s.w(ctx).Where("business_date = ? AND id > ?", day(d), after).Order("id").Limit(pageSize).Find(&rows).Error; err != nil {
-			return fmt.Errorf("store: intents of %s: %w", d, err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
+	load := func(rows []intentRow) ([]Intent, error) {
+		ins := make([]Intent, len(rows))
 		for i := range rows {
-			in := rows[i].intent()
-			if err := fn(&in); err != nil {
-				return err
-			}
+			ins[i] = rows[i].intent()
 		}
-		after = rows[len(rows)-1].ID
+		return ins, nil
 	}
+	q := s.w(ctx).Where("business_date = ?", day(d))
+	return walk(ctx, fmt.Sprintf("intents of %s", d), byID[intentRow](q), load, fn)
 }

@@ -340,32 +340,9 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 	return s.walkOrders(ctx, s.w(ctx).Where("business_date = ? AND NOT EXISTS (SELECT 1 FROM settlements st WHERE st.partner_id = orders.partner_id AND st.payment_id = orders.payment_id AND st.kind = ?)", day(d), string(settlement.KindOrder)), fn)
 }
 
-const pageSize = 500
-
 func (s *Store) walkOrders(ctx context.Context, q *gorm.DB, fn func(*OrderRecord) error) error {
-	var after int64
-	for {
-		var rows []orderRow
-		if err := q.Session(&gorm.Session{}).Where("id > ?", after).Order("id").Limit(pageSize).Find(&rows).Error; err != nil {
-			return fmt.Errorf("store: walk orders: %w", err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		recs, err := loadOrders(s.w(ctx), rows)
-		if err != nil {
-			return fmt.Errorf("store: walk orders: %w", err)
-		}
-		for i := range recs {
-			if err := fn(&recs[i]); err != nil {
-				return err
-			}
-		}
-		after = rows[len(rows)-1].ID
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
+	load := func(rows []orderRow) ([]OrderRecord, error) { return loadOrders(s.w(ctx), rows) }
+	return walk(ctx, "walk orders", byID[orderRow](q), load, fn)
 }
 
 func loadOrders(db *gorm.DB, rows []orderRow) ([]OrderRecord, error) {

@@ -138,26 +138,9 @@ var finalStatuses = []string{string(settlement.StatusPaidOut)}
 // can still change (everything but PAID_OUT), a page at a time in id
 // order: the sync job's work list. fn may write to the store.
 func (s *Store) OpenTransfers(ctx context.Context, fn func(*PortOneTransfer) error) error {
-	var after int64
-	for {
-		var rows []portoneTransferRow
-		if err := s.w(ctx).Where("status NOT IN ? AND id > ?", finalStatuses, after).Order("id").Limit(pageSize).Find(&rows).Error; err != nil {
-			return fmt.Errorf("store: open transfers: %w", err)
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		ts, err := s.portOneFromRows(s.w(ctx), rows)
-		if err != nil {
-			return fmt.Errorf("store: open transfers: %w", err)
-		}
-		for i := range ts {
-			if err := fn(&ts[i]); err != nil {
-				return err
-			}
-		}
-		after = rows[len(rows)-1].ID
-	}
+	load := func(rows []portoneTransferRow) ([]PortOneTransfer, error) { return s.portOneFromRows(s.w(ctx), rows) }
+	q := s.w(ctx).Where("status NOT IN ?", finalStatuses)
+	return walk(ctx, "open transfers", byID[portoneTransferRow](q), load, fn)
 }
 
 func (s *Store) loadPortOne(db, q *gorm.DB) ([]PortOneTransfer, error) {

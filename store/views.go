@@ -470,49 +470,44 @@ type ReconcileItem struct {
 // ReconcileItems calls fn for each settlement of business date d that has a
 // posted or adopted intent, with PortOne's last answer, a page at a time.
 func (s *Store) ReconcileItems(ctx context.Context, d settlement.Date, fn func(*ReconcileItem) error) error {
-	var after int64
-	for {
-		var irows []intentRow
-		if err := s.w(ctx).Where("business_date = ? AND status IN ? AND id > ?", day(d), []string{string(IntentPosted), string(IntentAdopted)}, after).
-			Order("id").Limit(pageSize).Find(&irows).Error; err != nil {
-			return fmt.Errorf("store: reconcile items of %s: %w", d, err)
+	q := s.w(ctx).Where("business_date = ? AND status IN ?", day(d), []string{string(IntentPosted), string(IntentAdopted)})
+	load := func(irows []intentRow) ([]ReconcileItem, error) { return s.reconcileItems(ctx, irows) }
+	return walk(ctx, fmt.Sprintf("reconcile items of %s", d), byID[intentRow](q), load, fn)
+}
+
+// reconcileItems joins a page of intents with their settlements and
+// PortOne's last answers, leaving out the intents without a settlement.
+func (s *Store) reconcileItems(ctx context.Context, irows []intentRow) ([]ReconcileItem, error) {
+	var sids []int64
+	var tids []string
+	for _, r := range irows {
+		if r.SettlementRef != nil {
+			sids = append(sids, *r.SettlementRef)
 		}
-		if len(irows) == 0 {
-			return nil
-		}
-		var sids []int64
-		var tids []string
-		for _, r := range irows {
-			if r.SettlementRef != nil {
-				sids = append(sids, *r.SettlementRef)
-			}
-			tids = append(tids, r.PortOneTransferID)
-		}
-		sets, err := s.loadSettlements(s.w(ctx), s.w(ctx).Where("id IN ?", sids))
-		if err != nil {
-			return fmt.Errorf("store: reconcile items of %s: %w", d, err)
-		}
-		ts, err := s.loadPortOne(s.w(ctx), s.w(ctx).Where("transfer_id IN ?", tids))
-		if err != nil {
-			return fmt.Errorf("store: reconcile items of %s: %w", d, err)
-		}
-		setBy := map[int64]*SettlementRecord{}
-		for i := range sets {
-			setBy[sets[i].ID] = &sets[i]
-		}
-		tBy := map[string]*PortOneTransfer{}
-		for i := range ts {
-			tBy[ts[i].TransferID] = &ts[i]
-		}
-		for _, r := range irows {
-			if r.SettlementRef == nil || setBy[*r.SettlementRef] == nil {
-				continue
-			}
-			it := ReconcileItem{Settlement: *setBy[*r.SettlementRef], Intent: r.intent(), PortOne: tBy[r.PortOneTransferID]}
-			if err := fn(&it); err != nil {
-				return err
-			}
-		}
-		after = irows[len(irows)-1].ID
+		tids = append(tids, r.PortOneTransferID)
 	}
+	sets, err := s.loadSettlements(s.w(ctx), s.w(ctx).Where("id IN ?", sids))
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.loadPortOne(s.w(ctx), s.w(ctx).Where("transfer_id IN ?", tids))
+	if err != nil {
+		return nil, err
+	}
+	setBy := map[int64]*SettlementRecord{}
+	for i := range sets {
+		setBy[sets[i].ID] = &sets[i]
+	}
+	tBy := map[string]*PortOneTransfer{}
+	for i := range ts {
+		tBy[ts[i].TransferID] = &ts[i]
+	}
+	var items []ReconcileItem
+	for _, r := range irows {
+		if r.SettlementRef == nil || setBy[*r.SettlementRef] == nil {
+			continue
+		}
+		items = append(items, ReconcileItem{Settlement: *setBy[*r.SettlementRef], Intent: r.intent(), PortOne: tBy[r.PortOneTransferID]})
+	}
+	return items, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -181,6 +182,65 @@ func TestWalksPage(t *testing.T) {
 			if k != 1 {
 				t.Errorf("%s walked %d times", id, k)
 			}
+		}
+	})
+}
+
+// TestIDWalksPage: the walks in id order cross page boundaries without
+// skipping or repeating (their query is reused page after page), and a
+// context cancelled between pages stops them with its error.
+func TestIDWalksPage(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		const n = 2*pageSize + 7
+		var os []OrderRecord
+		var ss []SettlementRecord
+		for i := range n {
+			os = append(os, sampleOrder("partner-1", "pay-"+strconv.Itoa(i), 1))
+			ss = append(ss, sampleSettlement("partner-2", "pay-"+strconv.Itoa(i), 1))
+		}
+		if _, err := s.SaveOrders(ctx, os); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveSettlements(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		if err := s.UnsettledOrders(ctx, settlement.MustDate("2025-10-01"), func(o *OrderRecord) error {
+			seen[o.Order.PaymentID]++
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		intents := map[string]int{}
+		if err := s.IntentsOn(ctx, ss[0].BusinessDate, func(in *Intent) error {
+			intents[in.IntentID]++
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for what, m := range map[string]map[string]int{"orders": seen, "intents": intents} {
+			if len(m) != n {
+				t.Errorf("walked %d distinct %s, want %d", len(m), what, n)
+			}
+			for id, k := range m {
+				if k != 1 {
+					t.Errorf("%s %s walked %d times", what, id, k)
+				}
+			}
+		}
+
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		calls := 0
+		err := s.IntentsOn(cctx, ss[0].BusinessDate, func(*Intent) error {
+			if calls++; calls == pageSize {
+				cancel()
+			}
+			return nil
+		})
+		if !errors.Is(err, context.Canceled) || calls != pageSize {
+			t.Errorf("cancelled walk: %d calls, %v; want %d calls and context.Canceled", calls, err, pageSize)
 		}
 	})
 }
