@@ -58,14 +58,7 @@ func formOf(s string) settlement.CancelForm {
 // SaveOrder: a conflict returns the *ConflictError and keeps the record in
 // rejected records; nothing is overwritten.
 func (s *Store) SaveCancellation(ctx context.Context, rec CancellationRecord) (Outcome, error) {
-	outs, err := s.SaveCancellations(ctx, []CancellationRecord{rec})
-	if err != nil {
-		return Outcome{}, err
-	}
-	if outs[0].Kind == Conflict {
-		return outs[0], outs[0].Conflict
-	}
-	return outs[0], nil
+	return saveOne(ctx, rec, s.SaveCancellations)
 }
 
 // SaveCancellations is SaveCancellation for a batch, in one transaction.

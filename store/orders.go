@@ -91,14 +91,7 @@ func prepareRequest(record, key string, raw []byte) (prepared, error) {
 // It returns an *InvalidError (ErrInvalid) for a record without its key or
 // with a request that is not JSON.
 func (s *Store) SaveOrder(ctx context.Context, rec OrderRecord) (Outcome, error) {
-	outs, err := s.SaveOrders(ctx, []OrderRecord{rec})
-	if err != nil {
-		return Outcome{}, err
-	}
-	if outs[0].Kind == Conflict {
-		return outs[0], outs[0].Conflict
-	}
-	return outs[0], nil
+	return saveOne(ctx, rec, s.SaveOrders)
 }
 
 // SaveOrders is SaveOrder for a batch (file imports): one transaction, one

@@ -210,14 +210,7 @@ func encodePolicyVersions(m map[string]int) string {
 // in the same transaction; an existing intent with a different request is
 // a Conflict of record "transfer intent".
 func (s *Store) SaveSettlement(ctx context.Context, rec SettlementRecord) (Outcome, error) {
-	outs, err := s.SaveSettlements(ctx, []SettlementRecord{rec})
-	if err != nil {
-		return Outcome{}, err
-	}
-	if outs[0].Kind == Conflict {
-		return outs[0], outs[0].Conflict
-	}
-	return outs[0], nil
+	return saveOne(ctx, rec, s.SaveSettlements)
 }
 
 // SaveSettlements is SaveSettlement for a batch, in one transaction, with
