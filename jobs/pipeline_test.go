@@ -397,3 +397,47 @@ func checkNoAccountNumbers(t *testing.T, h *harness, dsn string, numbers ...stri
 		}
 	}
 }
+
+// TestLateArrivalsSettleNextNight: an order and a cancellation of 09-29
+// that arrive after 09-29's night are settled and posted by 09-30's night,
+// with their own start date.
+func TestLateArrivalsSettleNextNight(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	dir := t.TempDir()
+	write := func(name, recs string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(recs), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	h.importFiles(t, write("first.jsonl", `{"partnerId":"p1","paymentId":"pay-on-time","paidAt":"2025-09-29T10:00:00+09:00","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}`+"\n"))
+	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
+	if _, err := h.nightlyAt(t, d1); err != nil {
+		t.Fatal(err)
+	}
+	h.importFiles(t, write("late.jsonl", `{"partnerId":"p1","paymentId":"pay-late","paidAt":"2025-09-29T23:59:00+09:00","orderDetail":{"orderAmount":20000},"discounts":[],"additionalFees":[]}
+{"partnerId":"p1","paymentId":"pay-on-time","cancellationId":"late-cancel","cancelledAt":"2025-09-29T23:00:00+09:00","orderDetail":{"orderAmount":4000},"discounts":[]}
+`))
+	res, err := h.nightlyAt(t, d2)
+	if err != nil {
+		t.Fatalf("nightly %s: %v", d2, err)
+	}
+	if c := res[1].Counts; c["late_orders"] != 1 || c["late_cancellations"] != 1 {
+		t.Errorf("settle %s counts %v, want one late order and one late cancellation", d2, c)
+	}
+	checkOnePerIntent(t, h, d1, d2)
+	for _, tr := range h.emu.Transfers(false) {
+		if tr.SettlementStartDate != "2025-09-29" {
+			t.Errorf("transfer %s (%s) starts %s, want its own date 2025-09-29", tr.ID, tr.Type, tr.SettlementStartDate)
+		}
+	}
+	// A third night finds nothing left over.
+	res, err = h.nightlyAt(t, settlement.MustDate("2025-10-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res[1].Counts; c["late_orders"]+c["late_cancellations"]+c["orders"] != 0 {
+		t.Errorf("settle 10-01 counts %v, want nothing", c)
+	}
+}

@@ -12,6 +12,10 @@ import (
 	"github.com/settle-dev/settle/transfer"
 )
 
+// lateDays is how far back settle looks for records that arrived after
+// their own date's run.
+const lateDays = 31
+
 // termsCache loads contract and policy versions once per run.
 type termsCache struct {
 	st        *store.Store
@@ -112,7 +116,9 @@ func usedPolicies(o settlement.Order, all map[string]int) map[string]int {
 }
 
 // Settle computes the blocks and settlement dates of d's orders and
-// cancellations that have none yet and creates one transfer intent each,
+// cancellations that have none yet, and of the late ones (records of the
+// previous lateDays dates that arrived after their own date's settle run),
+// and creates one transfer intent each,
 // with its client transfer id, in the same transaction. It resumes by
 // construction: what is settled is not settled again. An input the rules
 // reject is kept in rejected records with its reason and field.
@@ -156,20 +162,49 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 	if err != nil {
 		return c, fmt.Errorf("settle %s: orders: %w", d, err)
 	}
-	// Cancellations one at a time: each one's book depends on the ones
-	// before it, which must be stored first.
-	err = p.st.UnsettledCancellations(ctx, d, func(rec *store.CancellationRecord) error {
-		sr, rej := p.settleCancel(ctx, tc, d, rec)
+	// Late orders: records of earlier dates that arrived after their own
+	// date's settle run. They are settled under d, so d's post and
+	// reconcile take them; PortOne still gets their own start date.
+	from := d.AddDays(-lateDays)
+	err = p.st.LateOrders(ctx, from, d.AddDays(-1), JobSettle, func(rec *store.OrderRecord) error {
+		sr, rej := p.settleOrder(ctx, tc, d, rec)
 		if rej != nil {
 			c["rejected"]++
-			return p.reject(ctx, rec.File, rec.Line, rec.PartnerID, rec.Cancellation.CancellationID, rec.Request, rej)
+			return p.reject(ctx, rec.File, rec.Line, rec.Order.PartnerID, rec.Order.PaymentID, rec.Request, rej)
 		}
 		if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
 			return err
 		}
-		c["cancellations"]++
+		c["late_orders"]++
 		return nil
 	})
+	if err != nil {
+		return c, fmt.Errorf("settle %s: late orders: %w", d, err)
+	}
+	// Cancellations one at a time: each one's book depends on the ones
+	// before it, which must be stored first.
+	settleCancel := func(late bool) func(rec *store.CancellationRecord) error {
+		return func(rec *store.CancellationRecord) error {
+			sr, rej := p.settleCancel(ctx, tc, d, rec)
+			if rej != nil {
+				c["rejected"]++
+				return p.reject(ctx, rec.File, rec.Line, rec.PartnerID, rec.Cancellation.CancellationID, rec.Request, rej)
+			}
+			if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
+				return err
+			}
+			if late {
+				c["late_cancellations"]++
+			} else {
+				c["cancellations"]++
+			}
+			return nil
+		}
+	}
+	if err := p.st.LateCancellations(ctx, from, d.AddDays(-1), JobSettle, settleCancel(true)); err != nil {
+		return c, fmt.Errorf("settle %s: late cancellations: %w", d, err)
+	}
+	err = p.st.UnsettledCancellations(ctx, d, settleCancel(false))
 	if err != nil {
 		return c, fmt.Errorf("settle %s: cancellations: %w", d, err)
 	}
