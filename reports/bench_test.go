@@ -148,7 +148,9 @@ func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); retur
 //
 //	/usr/bin/time -v go test -run x -bench WriteWorkbook1M -benchtime 1x ./reports/
 //
-// and read "Maximum resident set size" for the peak RSS.
+// and read "Maximum resident set size" for the peak RSS; add
+// -args -bench-lines 3000000 for a size that splits Order lines into three
+// sheets (peak RSS must not grow with it).
 func BenchmarkWriteWorkbook1M(b *testing.B) {
 	src := newSynth(*benchLines)
 	for b.Loop() {

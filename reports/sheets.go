@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -26,11 +27,14 @@ type part struct {
 	first, last int // data rows; last < first when the part is empty
 }
 
-// streamSheet writes one table through excelize's StreamWriter, splitting
-// it into "Name", "Name (2)", … when a sheet is full. It holds one row at a
-// time: the value, cell and interface slices are reused for every row.
+// streamSheet writes one table straight into the workbook's zip (see
+// partZip), splitting it into "Name", "Name (2)", … when a sheet is full.
+// It holds one row at a time: the values and the XML buffer are reused for
+// every row, and a part's XML goes into its zip entry in chunks of
+// flushSize, so memory does not depend on the number of rows or parts.
 type streamSheet[T any] struct {
 	f       *excelize.File
+	zip     *partZip
 	base    string
 	cols    []column[T]
 	st      *styles
@@ -38,40 +42,35 @@ type streamSheet[T any] struct {
 	maxData int  // data rows per part
 	totals  bool // write a totals row per part for money and count columns
 
-	sw    *excelize.StreamWriter
+	out   io.Writer // the current part's zip entry; nil between parts
 	name  string
 	next  int // next row number in the current part
 	parts []part
 	count int
 
 	vals  []value
-	cells []excelize.Cell
-	row   []any
 	sums  []int64 // current part, per column
 	grand []int64 // all parts, per column
-	ref   []byte
+	buf   []byte  // XML not yet written to out
 }
 
-func newStreamSheet[T any](f *excelize.File, base string, cols []column[T], st *styles, o *Options, totals bool) *streamSheet[T] {
+// flushSize is how much XML a streamSheet gathers before it writes to the
+// zip entry.
+const flushSize = 64 << 10
+
+func newStreamSheet[T any](f *excelize.File, z *partZip, base string, cols []column[T], st *styles, o *Options, totals bool) *streamSheet[T] {
 	s := &streamSheet[T]{
-		f: f, base: base, cols: cols, st: st, lang: o.Lang, totals: totals,
+		f: f, zip: z, base: base, cols: cols, st: st, lang: o.Lang, totals: totals,
 		maxData: o.MaxRowsPerSheet - headerRows,
 		vals:    make([]value, len(cols)),
-		cells:   make([]excelize.Cell, len(cols)),
-		row:     make([]any, len(cols)),
 		sums:    make([]int64, len(cols)),
 		grand:   make([]int64, len(cols)),
+		buf:     make([]byte, 0, flushSize+8<<10),
 	}
 	if totals {
 		s.maxData -= trailerRows
 	}
 	return s
-}
-
-// cellRef returns the reference of column col (1-based) in row, reusing a buffer.
-func (s *streamSheet[T]) cellRef(col, row int) string {
-	s.ref = appendCellRef(s.ref[:0], col, row)
-	return string(s.ref)
 }
 
 func appendCellRef(b []byte, col, row int) []byte {
@@ -93,8 +92,8 @@ func appendColName(b []byte, col int) []byte {
 
 func colName(col int) string { return string(appendColName(nil, col)) }
 
-// open starts the next part: creates the sheet, sets widths and panes and
-// writes the two header rows.
+// open starts the next part: creates the (empty) sheet in excelize, starts
+// its zip entry and writes the view, the widths and the two header rows.
 func (s *streamSheet[T]) open() error {
 	s.name = s.base
 	if n := len(s.parts) + 1; n > 1 {
@@ -103,18 +102,44 @@ func (s *streamSheet[T]) open() error {
 	if _, err := s.f.NewSheet(s.name); err != nil {
 		return err
 	}
-	sw, err := s.f.NewStreamWriter(s.name)
+	path, err := sheetPath(s.f, s.name)
 	if err != nil {
 		return err
 	}
-	s.sw = sw
-	if err := setupTable(sw, s.cols, s.lang, s.st); err != nil {
+	out, err := s.zip.part(path)
+	if err != nil {
 		return err
 	}
+	s.out = out
+	widths := make([]float64, len(s.cols))
+	for i, c := range s.cols {
+		widths[i] = c.width
+	}
+	b := appendSheetHead(s.buf[:0], widths)
+	b = appendRowStart(b, 1, 30)
+	for i := range s.cols {
+		b = appendTextCell(b, i+1, 1, s.st.header, s.cols[i].label(s.lang))
+	}
+	b = appendRowEnd(b)
+	b = appendRowStart(b, 2, 0)
+	for i := range s.cols {
+		b = appendTextCell(b, i+1, 2, s.st.key, s.cols[i].key)
+	}
+	s.buf = appendRowEnd(b)
 	s.next = firstDataRow
 	s.parts = append(s.parts, part{name: s.name, first: firstDataRow, last: firstDataRow - 1})
 	clear(s.sums)
 	return nil
+}
+
+// flush writes the gathered XML to the part's zip entry.
+func (s *streamSheet[T]) flush() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	_, err := s.out.Write(s.buf)
+	s.buf = s.buf[:0]
+	return err
 }
 
 // setupTable sets column widths and frozen panes (before any row, as the
@@ -150,8 +175,8 @@ func frozenHeader() *excelize.Panes {
 
 // write adds one row, opening a new part first when the current one is full.
 func (s *streamSheet[T]) write(ctx context.Context, r *T) error {
-	if s.sw == nil || s.next-firstDataRow >= s.maxData {
-		if s.sw != nil {
+	if s.out == nil || s.next-firstDataRow >= s.maxData {
+		if s.out != nil {
 			if err := s.closePart(); err != nil {
 				return err
 			}
@@ -165,6 +190,8 @@ func (s *streamSheet[T]) write(ctx context.Context, r *T) error {
 			return err
 		}
 	}
+	row := s.next
+	b := appendRowStart(s.buf, row, 0)
 	for i := range s.cols {
 		v := &s.vals[i]
 		s.cols[i].set(r, v)
@@ -172,15 +199,42 @@ func (s *streamSheet[T]) write(ctx context.Context, r *T) error {
 		case kMoney, kInt:
 			s.sums[i] += v.n
 		}
-		s.row[i] = s.st.cell(&s.cells[i], v)
+		b = s.st.appendValue(b, i+1, row, v)
 	}
-	if err := s.sw.SetRow(s.cellRef(1, s.next), s.row); err != nil {
-		return err
+	s.buf = appendRowEnd(b)
+	if len(s.buf) >= flushSize {
+		if err := s.flush(); err != nil {
+			return err
+		}
 	}
-	s.parts[len(s.parts)-1].last = s.next
+	s.parts[len(s.parts)-1].last = row
 	s.next++
 	s.count++
 	return nil
+}
+
+// appendValue appends v as the cell col, row, typed and styled as cell
+// types it for excelize; nothing for an empty cell.
+func (st *styles) appendValue(b []byte, col, row int, v *value) []byte {
+	switch v.k {
+	case kText:
+		return appendTextCell(b, col, row, st.text, v.s)
+	case kMoney:
+		return appendIntCell(b, col, row, st.money, v.n, "")
+	case kInt:
+		return appendIntCell(b, col, row, st.integer, v.n, "")
+	case kDate:
+		if v.d.IsZero() {
+			return b
+		}
+		return appendIntCell(b, col, row, st.date, dateSerial(v.d.Year, v.d.Month, v.d.Day), "")
+	case kTime:
+		if v.t.IsZero() {
+			return b
+		}
+		return appendFloatCell(b, col, row, st.time, timeSerial(v.t.In(st.loc)))
+	}
+	return b
 }
 
 // cell types v into c and returns what SetRow takes for it: c, or nil for
@@ -210,13 +264,12 @@ func (st *styles) cell(c *excelize.Cell, v *value) any {
 }
 
 // closePart ends the current part: the totals row, the autofilter over the
-// header and data, and Flush.
+// header and data (its defined name in excelize, its element here), and the
+// rest of the part's XML.
 func (s *streamSheet[T]) closePart() error {
 	p := s.parts[len(s.parts)-1]
 	if s.totals {
-		if err := s.writeTotals(p); err != nil {
-			return err
-		}
+		s.buf = s.appendTotals(s.buf, p)
 	}
 	for i, v := range s.sums {
 		s.grand[i] += v
@@ -226,40 +279,45 @@ func (s *streamSheet[T]) closePart() error {
 	if err := s.f.AutoFilter(s.name, ref, nil); err != nil {
 		return err
 	}
-	err := s.sw.Flush()
-	s.sw = nil
+	s.buf = appendSheetTail(s.buf, len(s.cols), headerRows, lastRow)
+	err := s.flush()
+	s.out = nil
 	return err
 }
 
-func (s *streamSheet[T]) writeTotals(p part) error {
-	row := make([]any, len(s.cols))
-	row[0] = excelize.Cell{StyleID: s.st.totalLabel, Value: label(s.lang, "합계 (이 시트)", "Total (this sheet)")}
+// appendTotals appends the part's totals row: SUM formulas over the part's
+// data with the values cached, blank cells in the totals style elsewhere.
+func (s *streamSheet[T]) appendTotals(b []byte, p part) []byte {
+	row := max(p.last, headerRows) + trailerRows
+	b = appendRowStart(b, row, 0)
+	b = appendTextCell(b, 1, row, s.st.totalLabel, label(s.lang, "합계 (이 시트)", "Total (this sheet)"))
 	for i, c := range s.cols {
-		if i == 0 || (c.k != kMoney && c.k != kInt) {
-			if i > 0 {
-				row[i] = excelize.Cell{StyleID: s.st.totalLabel}
-			}
+		if i == 0 {
 			continue
 		}
-		cell := excelize.Cell{StyleID: s.st.totalMoney, Value: s.sums[i]}
+		if c.k != kMoney && c.k != kInt {
+			b = appendEmptyCell(b, i+1, row, s.st.totalLabel)
+			continue
+		}
+		formula := ""
 		if p.last >= p.first {
 			col := colName(i + 1)
-			cell.Formula = "SUM(" + col + strconv.Itoa(p.first) + ":" + col + strconv.Itoa(p.last) + ")"
+			formula = "SUM(" + col + strconv.Itoa(p.first) + ":" + col + strconv.Itoa(p.last) + ")"
 		}
-		row[i] = cell
+		b = appendIntCell(b, i+1, row, s.st.totalMoney, s.sums[i], formula)
 	}
-	return s.sw.SetRow(s.cellRef(1, max(p.last, headerRows)+trailerRows), row)
+	return appendRowEnd(b)
 }
 
 // finish closes the last part; a table with no rows still gets one sheet
 // with its headers.
 func (s *streamSheet[T]) finish() error {
-	if s.sw == nil && len(s.parts) == 0 {
+	if s.out == nil && len(s.parts) == 0 {
 		if err := s.open(); err != nil {
 			return err
 		}
 	}
-	if s.sw == nil {
+	if s.out == nil {
 		return nil
 	}
 	return s.closePart()

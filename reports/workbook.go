@@ -39,7 +39,9 @@ const (
 //
 // The detail tables are streamed: memory depends on the number of Summary
 // rows (partners × settlement dates), not on the number of orders, and the
-// file is compressed straight into w.
+// file is compressed straight into w as the rows come, so on an error w may
+// hold part of a file (write to a temporary file and rename it, as the
+// export job does).
 //
 // It returns src's errors and ctx's error unchanged, errors wrapping
 // ErrOptions for bad options, and ErrSummaryTooLong when the Summary does
@@ -55,21 +57,21 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 			err = fmt.Errorf("reports: close workbook: %w", cerr)
 		}
 	}()
-	b := &builder{f: f, o: o, src: src, agg: map[detailKey]*detailAgg{}}
+	// One zip writer, compressing straight into w, takes the detail sheets'
+	// parts as their rows come (see partZip) and then, through
+	// SetZipWriter, the rest of the package from excelize. BestSpeed
+	// compression is three times faster than the default for a file about a
+	// third larger.
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	z := &partZip{zw: zw, written: map[string]bool{}}
+	b := &builder{f: f, z: z, o: o, src: src, agg: map[detailKey]*detailAgg{}}
 	if err := b.build(ctx); err != nil {
 		return err
 	}
-	// excelize builds the zip in a bytes.Buffer it then copies to w; handing
-	// it a zip writer on w instead streams the file out and keeps memory
-	// flat. BestSpeed compression is three times faster than the default
-	// for a file about a third larger.
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
-		return zw
-	})
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("reports: write workbook: %w", err)
 	}
@@ -98,6 +100,7 @@ func (a *detailAgg) net() settlement.Amounts { return a.orderAmt.Sub(a.cancelAmt
 
 type builder struct {
 	f   *excelize.File
+	z   *partZip
 	o   Options
 	src Source
 	st  *styles
@@ -154,7 +157,7 @@ func (b *builder) build(ctx context.Context) error {
 		}
 	}
 
-	b.orders = newStreamSheet(f, SheetOrders, orderColumns(false), st, o, true)
+	b.orders = newStreamSheet(f, b.z, SheetOrders, orderColumns(false), st, o, true)
 	if err := b.src.Orders(ctx, func(r OrderRow) error {
 		a := b.aggFor(r.PartnerID, r.SettlementDate)
 		a.orders++
@@ -170,7 +173,7 @@ func (b *builder) build(ctx context.Context) error {
 		return err
 	}
 
-	b.lines = newStreamSheet(f, SheetOrderLines, orderLineColumns(), st, o, true)
+	b.lines = newStreamSheet(f, b.z, SheetOrderLines, orderLineColumns(), st, o, true)
 	if err := b.src.OrderLines(ctx, func(r OrderLineRow) error { return b.lines.write(ctx, &r) }); err != nil {
 		return err
 	}
@@ -178,7 +181,7 @@ func (b *builder) build(ctx context.Context) error {
 		return err
 	}
 
-	b.cancels = newStreamSheet(f, SheetCancellations, orderColumns(true), st, o, true)
+	b.cancels = newStreamSheet(f, b.z, SheetCancellations, orderColumns(true), st, o, true)
 	if err := b.src.Cancellations(ctx, func(r OrderRow) error {
 		a := b.aggFor(r.PartnerID, r.SettlementDate)
 		a.cancels++
@@ -194,7 +197,7 @@ func (b *builder) build(ctx context.Context) error {
 		return err
 	}
 
-	b.mismatches = newStreamSheet(f, SheetMismatches, mismatchColumns(), st, o, false)
+	b.mismatches = newStreamSheet(f, b.z, SheetMismatches, mismatchColumns(), st, o, false)
 	if err := b.src.Mismatches(ctx, func(r MismatchRow) error {
 		// A rejected input record is listed here for finance, but it is not
 		// a difference between our numbers and PortOne's.
@@ -209,7 +212,7 @@ func (b *builder) build(ctx context.Context) error {
 		return err
 	}
 
-	b.transfers = newStreamSheet(f, SheetTransfers, transferColumns(), st, o, false)
+	b.transfers = newStreamSheet(f, b.z, SheetTransfers, transferColumns(), st, o, false)
 	if err := b.src.Transfers(ctx, func(r TransferRow) error { return b.transfers.write(ctx, &r) }); err != nil {
 		return err
 	}
@@ -217,7 +220,7 @@ func (b *builder) build(ctx context.Context) error {
 		return err
 	}
 
-	b.rejected = newStreamSheet(f, SheetRejected, rejectedColumns(), st, o, false)
+	b.rejected = newStreamSheet(f, b.z, SheetRejected, rejectedColumns(), st, o, false)
 	if err := b.src.Rejected(ctx, func(r RejectedRow) error { return b.rejected.write(ctx, &r) }); err != nil {
 		return err
 	}

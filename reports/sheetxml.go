@@ -1,0 +1,366 @@
+package reports
+
+import (
+	"archive/zip"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// The detail sheets are not written through excelize's StreamWriter: it
+// keeps a buffer of up to 32 MB per sheet part until the file is written
+// (and spills the XML to a temporary file it reads back then), so memory
+// grew by about 40 MB per 1,048,576-row part. Instead excelize creates each
+// part as an empty sheet (so workbook.xml, its relationships, the content
+// types and the autofilter's defined name are excelize's), and the part's
+// XML is written here straight into its zip entry as the rows come. When
+// excelize writes the rest of the package through the same zip writer, its
+// empty copies of those parts are dropped.
+//
+// The XML has the elements excelize's StreamWriter writes for these sheets,
+// in the same order, and rows and cells byte for byte as it writes them
+// (TestCellXMLMatchesExcelize), so the workbook reads back cell for cell
+// the same. Two differences, both as Excel writes its own files: the
+// worksheet element declares only the two name spaces the part uses, and
+// the col elements are in ascending order.
+
+// partZip is the workbook's zip writer, shared by the detail sheets and,
+// through SetZipWriter, by excelize.
+type partZip struct {
+	zw      *zip.Writer
+	written map[string]bool // sheet parts written here
+}
+
+var _ excelize.ZipWriter = (*partZip)(nil)
+
+// part starts the zip entry of the worksheet at path; excelize's own copy
+// of it is dropped later.
+func (z *partZip) part(path string) (io.Writer, error) {
+	if z.written[path] {
+		return nil, fmt.Errorf("reports: sheet part %s written twice", path)
+	}
+	w, err := z.zw.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	z.written[path] = true
+	return w, nil
+}
+
+// Create is excelize's: the parts written here are discarded.
+func (z *partZip) Create(name string) (io.Writer, error) {
+	if z.written[name] {
+		return io.Discard, nil
+	}
+	return z.zw.Create(name)
+}
+
+func (z *partZip) AddFS(fsys fs.FS) error { return z.zw.AddFS(fsys) }
+func (z *partZip) Close() error           { return z.zw.Close() }
+
+// sheetPath is the zip path of the worksheet excelize created for sheet
+// (NewSheet names it after the sheet id); an error if excelize does not hold
+// it there, so a change in excelize cannot silently write a sheet twice.
+func sheetPath(f *excelize.File, sheet string) (string, error) {
+	for id, name := range f.GetSheetMap() {
+		if name != sheet {
+			continue
+		}
+		path := "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml"
+		if _, ok := f.Sheet.Load(path); !ok {
+			return "", fmt.Errorf("reports: sheet %q: no part %s", sheet, path)
+		}
+		return path, nil
+	}
+	return "", fmt.Errorf("reports: sheet %q not found", sheet)
+}
+
+// sheetStart is the worksheet element: the default and relationship name
+// spaces are all these parts use.
+const sheetStart = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+	`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"` +
+	` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">`
+
+// appendSheetHead appends everything before the first row: the worksheet
+// element, the dimension (A1, as excelize's StreamWriter leaves it), the
+// view with the header rows frozen (frozenHeader), the column widths and
+// the start of sheetData.
+func appendSheetHead(b []byte, widths []float64) []byte {
+	top := "A" + strconv.Itoa(firstDataRow)
+	b = append(b, sheetStart...)
+	b = append(b, `<dimension ref="A1"></dimension><sheetViews><sheetView workbookViewId="0">`...)
+	b = append(b, `<pane activePane="bottomLeft" state="frozen" topLeftCell="`...)
+	b = append(b, top...)
+	b = append(b, `" ySplit="`...)
+	b = strconv.AppendInt(b, headerRows, 10)
+	b = append(b, `"></pane><selection activeCell="`...)
+	b = append(b, top...)
+	b = append(b, `" pane="bottomLeft" sqref="`...)
+	b = append(b, top...)
+	b = append(b, `"></selection></sheetView></sheetViews>`...)
+	if len(widths) > 0 {
+		b = append(b, "<cols>"...)
+		for i, w := range widths {
+			b = append(b, `<col min="`...)
+			b = strconv.AppendInt(b, int64(i+1), 10)
+			b = append(b, `" max="`...)
+			b = strconv.AppendInt(b, int64(i+1), 10)
+			b = append(b, `" width="`...)
+			b = strconv.AppendFloat(b, w, 'f', -1, 64)
+			b = append(b, `" customWidth="1"/>`...)
+		}
+		b = append(b, "</cols>"...)
+	}
+	return append(b, "<sheetData>"...)
+}
+
+// appendSheetTail ends sheetData and the worksheet, with the autofilter
+// over ref (absolute, as excelize's AutoFilter writes it).
+func appendSheetTail(b []byte, lastCol, firstRow, lastRow int) []byte {
+	b = append(b, `</sheetData><autoFilter ref="$A$`...)
+	b = strconv.AppendInt(b, int64(firstRow), 10)
+	b = append(b, `:$`...)
+	b = appendColName(b, lastCol)
+	b = append(b, '$')
+	b = strconv.AppendInt(b, int64(lastRow), 10)
+	return append(b, `"></autoFilter></worksheet>`...)
+}
+
+// appendRowStart opens row r; height > 0 sets a custom height.
+func appendRowStart(b []byte, r int, height float64) []byte {
+	b = append(b, `<row r="`...)
+	b = strconv.AppendInt(b, int64(r), 10)
+	if height > 0 {
+		b = append(b, `" ht="`...)
+		b = strconv.AppendFloat(b, height, 'f', -1, 64)
+		b = append(b, `" customHeight="1`...)
+	}
+	return append(b, `">`...)
+}
+
+func appendRowEnd(b []byte) []byte { return append(b, "</row>"...) }
+
+// appendCellStart appends `<c r="REF" s="style"` (without the closing >).
+func appendCellStart(b []byte, col, row, style int) []byte {
+	b = append(b, `<c r="`...)
+	b = appendCellRef(b, col, row)
+	b = append(b, '"')
+	if style != 0 {
+		b = append(b, ` s="`...)
+		b = strconv.AppendInt(b, int64(style), 10)
+		b = append(b, '"')
+	}
+	return b
+}
+
+// appendIntCell appends a number cell with an optional formula whose value
+// is cached.
+func appendIntCell(b []byte, col, row, style int, n int64, formula string) []byte {
+	b = appendCellStart(b, col, row, style)
+	b = append(b, '>')
+	if formula != "" {
+		b = append(b, "<f>"...)
+		b = appendEscaped(b, formula, true)
+		b = append(b, "</f>"...)
+	}
+	b = append(b, "<v>"...)
+	b = strconv.AppendInt(b, n, 10)
+	return append(b, "</v></c>"...)
+}
+
+// appendFloatCell appends a number cell as excelize writes a float64 (15
+// significant digits); NaN and infinities, which no caller passes, become
+// text as in excelize.
+func appendFloatCell(b []byte, col, row, style int, x float64) []byte {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return appendTextCell(b, col, row, style, fmt.Sprint(x))
+	}
+	b = appendCellStart(b, col, row, style)
+	b = append(b, "><v>"...)
+	b = append(b, formatCellFloat(x)...)
+	return append(b, "</v></c>"...)
+}
+
+// appendEmptyCell appends a cell with a style and no value.
+func appendEmptyCell(b []byte, col, row, style int) []byte {
+	b = appendCellStart(b, col, row, style)
+	return append(b, "></c>"...)
+}
+
+// maxCellChars is Excel's limit of characters (UTF-16 units) in a cell.
+const maxCellChars = 32767
+
+// appendTextCell appends an inline string cell, as excelize's StreamWriter
+// writes a string: cut to Excel's 32,767 characters, xml:space="preserve"
+// when it starts or ends with white space, XML-escaped (line feeds kept)
+// and with literal _xHHHH_ sequences escaped as _x005F_xHHHH_.
+func appendTextCell(b []byte, col, row, style int, s string) []byte {
+	b = appendCellStart(b, col, row, style)
+	b = append(b, ` t="inlineStr"><is><t`...)
+	if len(s) > maxCellChars { // cheap test first: a UTF-16 unit takes at least one byte
+		s = truncateUTF16(s, maxCellChars)
+	}
+	if s != "" && (isSpaceByte(s[0]) || isSpaceByte(s[len(s)-1])) {
+		b = append(b, ` xml:space="preserve"`...)
+	}
+	b = append(b, '>')
+	if strings.Contains(s, "_x") {
+		var e []byte
+		e = appendEscaped(e, s, false)
+		b = append(b, bstrMarshal(string(e))...)
+	} else {
+		b = appendEscaped(b, s, false)
+	}
+	return append(b, "</t></is></c>"...)
+}
+
+func isSpaceByte(c byte) bool { return c == '\t' || c == '\n' || c == '\r' || c == ' ' }
+
+func truncateUTF16(s string, max int) string {
+	n := 0
+	for i, r := range s {
+		if n += utf16.RuneLen(r); n > max {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// appendEscaped appends s escaped as encoding/xml's EscapeText does (which
+// excelize uses), except that a line feed stays a line feed in text when
+// escapeNewline is false, as excelize writes cell text.
+func appendEscaped(b []byte, s string, escapeNewline bool) []byte {
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\'' && c != '&' && c != '<' && c != '>' {
+			i++
+			continue
+		}
+		r, width := utf8.DecodeRuneInString(s[i:])
+		var esc string
+		switch r {
+		case '"':
+			esc = "&#34;"
+		case '\'':
+			esc = "&#39;"
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			if !escapeNewline {
+				i += width
+				continue
+			}
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			if !isInCharacterRange(r) || (r == utf8.RuneError && width == 1) {
+				esc = "\uFFFD"
+				break
+			}
+			i += width
+			continue
+		}
+		b = append(b, s[last:i]...)
+		b = append(b, esc...)
+		i += width
+		last = i
+	}
+	return append(b, s[last:]...)
+}
+
+// isInCharacterRange is encoding/xml's: whether r may appear in XML 1.0.
+func isInCharacterRange(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF ||
+		r >= 0xE000 && r <= 0xFFFD ||
+		r >= 0x10000 && r <= 0x10FFFF
+}
+
+// bstrMarshal escapes literal _xHHHH_ sequences, which Excel would read as
+// escaped characters, as _x005F_xHHHH_. It is excelize's (lib.go, BSD-3),
+// for the rare text that contains "_x".
+func bstrMarshal(s string) (result string) {
+	matches, l, cursor := bstrExp.FindAllStringSubmatchIndex(s, -1), len(s), 0
+	for _, match := range matches {
+		result += s[cursor:match[0]]
+		subStr := s[match[0]:match[1]]
+		if subStr == "_x005F_" {
+			cursor = match[1]
+			if match[1]+6 <= l && bstrEscapeExp.MatchString(s[match[1]:match[1]+6]) {
+				_, err := strconv.Unquote(`"\u` + s[match[1]+1:match[1]+5] + `"`)
+				if err == nil {
+					result += subStr + "x005F" + subStr
+					continue
+				}
+			}
+			result += subStr + "x005F_"
+			continue
+		}
+		if bstrExp.MatchString(subStr) {
+			cursor = match[1]
+			if _, err := strconv.Unquote(`"\u` + s[match[0]+2:match[1]-1] + `"`); err == nil {
+				result += "_x005F" + subStr
+				continue
+			}
+		}
+	}
+	if cursor < l {
+		result += s[cursor:]
+	}
+	return result
+}
+
+// The patterns of excelize's bstrMarshal.
+var (
+	bstrExp       = regexp.MustCompile(`_x[a-fA-F\d]{4}_`)
+	bstrEscapeExp = regexp.MustCompile(`x[a-fA-F\d]{4}_`)
+)
+
+// formatCellFloat is excelize's for automatic precision: the shortest 'f'
+// form, cut to Excel's 15 significant digits.
+func formatCellFloat(value float64) string {
+	str := strconv.FormatFloat(value, 'f', -1, 64)
+	if math.Abs(value) == math.MaxFloat64 {
+		return str
+	}
+	const maxPrec = 15
+	decimal := strings.IndexByte(str, '.')
+	significant := 0
+	for idx := range str {
+		if str[idx] < '0' || str[idx] > '9' || significant == 0 && str[idx] == '0' {
+			continue
+		}
+		significant++
+		if significant <= maxPrec {
+			continue
+		}
+		if decimal >= 0 && idx > decimal {
+			return strings.TrimSuffix(str[:idx], ".")
+		}
+		if decimal < 0 {
+			decimal = len(str)
+		}
+		truncated := []byte(str[:decimal])
+		for ; idx < len(truncated); idx++ {
+			truncated[idx] = '0'
+		}
+		return string(truncated)
+	}
+	return str
+}
