@@ -441,3 +441,32 @@ func TestLateArrivalsSettleNextNight(t *testing.T) {
 		t.Errorf("settle 10-01 counts %v, want nothing", c)
 	}
 }
+
+// TestDryRunPostsNothing: a dry run computes, reconciles and exports but
+// posts nothing and leaves no ledger rows; pending intents are not
+// mismatches then. The real run afterwards posts everything once.
+func TestDryRunPostsNothing(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+	d := settlement.MustDate("2025-09-29")
+	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	res, err := h.p.Nightly(context.Background(), d, RunOptions{DryRun: true})
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if n := len(h.emu.Transfers(false)); n != 0 {
+		t.Errorf("dry run posted %d transfers", n)
+	}
+	for _, r := range res {
+		if r.Job == JobPost && r.Counts["would_post"] == 0 {
+			t.Errorf("dry-run post counts %v, want what it would post", r.Counts)
+		}
+	}
+	if _, err := h.st.RunOf(context.Background(), JobSettle, d); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a dry run left a ledger row (%v)", err)
+	}
+	if _, err := h.nightlyAt(t, d); err != nil {
+		t.Fatalf("real run: %v", err)
+	}
+	checkOnePerIntent(t, h, d)
+}
