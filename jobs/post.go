@@ -32,8 +32,8 @@ func (p *Pipeline) Post(ctx context.Context, d settlement.Date, opts RunOptions)
 		return c, nil
 	}
 	var posted, adopted, failed, conflicts, retried atomic.Int64
-	prog := newProgress(p.opts.Progress, "post "+d.String())
-	defer prog.done()
+	prog := NewProgress(p.opts.Progress, "post "+d.String())
+	defer prog.Done()
 	batch := p.opts.Concurrency * 4
 	idle := 0
 	for {
@@ -82,7 +82,7 @@ func (p *Pipeline) Post(ctx context.Context, d settlement.Date, opts RunOptions)
 				case store.IntentPending:
 					retried.Add(1)
 				}
-				prog.add(1)
+				prog.Add(1)
 				return err
 			})
 		}

@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// progress prints counts and a rate on one terminal line, at most a few
-// times a second. With a nil writer (not a terminal) it prints nothing.
-type progress struct {
+// Progress prints counts and a rate on one terminal line, at most a few
+// times a second. With a nil writer (not a terminal) it prints nothing. It
+// is safe for concurrent use.
+type Progress struct {
 	w     io.Writer
 	label string
 	start time.Time
@@ -19,11 +20,13 @@ type progress struct {
 	last time.Time
 }
 
-func newProgress(w io.Writer, label string) *progress {
-	return &progress{w: w, label: label, start: time.Now()}
+// NewProgress starts a progress line labelled label on w (nil: silent).
+func NewProgress(w io.Writer, label string) *Progress {
+	return &Progress{w: w, label: label, start: time.Now()}
 }
 
-func (p *progress) add(n int64) {
+// Add counts n more done.
+func (p *Progress) Add(n int64) {
 	if p.w == nil {
 		return
 	}
@@ -36,7 +39,7 @@ func (p *progress) add(n int64) {
 	}
 }
 
-func (p *progress) print() {
+func (p *Progress) print() {
 	secs := time.Since(p.start).Seconds()
 	rate := 0.0
 	if secs > 0 {
@@ -45,7 +48,8 @@ func (p *progress) print() {
 	fmt.Fprintf(p.w, "\r%s: %d done (%.0f/s)   ", p.label, p.n, rate)
 }
 
-func (p *progress) done() {
+// Done prints the final count and ends the line.
+func (p *Progress) Done() {
 	if p.w == nil {
 		return
 	}

@@ -199,7 +199,10 @@ func runImport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	rep, err := ingest.ImportFiles(ctx, w.st, fs.Args(), ingest.Options{Location: e.cfg.TZ, Terms: w.p.TermsFor})
+	prog := jobs.NewProgress(terminal(e.stderr), "import")
+	rep, err := ingest.ImportFiles(ctx, w.st, fs.Args(), ingest.Options{Location: e.cfg.TZ, Terms: w.p.TermsFor,
+		OnRecord: func() { prog.Add(1) }})
+	prog.Done()
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,9 @@ type Options struct {
 	MaxProblems int
 	// Terms, when set, validates records with the merchant's real terms.
 	Terms TermsFunc
+	// OnRecord, when set, is called after each record is read (for a
+	// progress display).
+	OnRecord func()
 }
 
 // Counts are what an import did with its records.
@@ -145,7 +148,7 @@ func Import(ctx context.Context, st *store.Store, inputs []Input, opts Options) 
 	if opts.Location == nil {
 		return Report{}, errors.New("ingest: import: Options.Location (SETTLE_TZ) is required")
 	}
-	im := &importer{in: &ingester{st: st, loc: opts.Location, terms: opts.Terms}, max: opts.maxProblems()}
+	im := &importer{in: &ingester{st: st, loc: opts.Location, terms: opts.Terms}, max: opts.maxProblems(), onRecord: opts.OnRecord}
 	for _, input := range inputs {
 		format := input.Format
 		if format == "" {
@@ -182,12 +185,13 @@ func Import(ctx context.Context, st *store.Store, inputs []Input, opts Options) 
 // importer holds one import's state: orders waiting to be saved in one
 // batch, the current file's counts, and the report.
 type importer struct {
-	in      *ingester
-	max     int
-	rep     Report
-	file    FileReport
-	csv     bool
-	pending []item // valid orders not yet saved
+	in       *ingester
+	max      int
+	rep      Report
+	file     FileReport
+	csv      bool
+	pending  []item // valid orders not yet saved
+	onRecord func()
 }
 
 // batchSize is how many orders are saved in one transaction.
@@ -206,6 +210,9 @@ func (im *importer) check(ctx context.Context, rec Record) (*settlement.Error, e
 func (im *importer) emit(ctx context.Context) func(item) error {
 	return func(it item) error {
 		im.file.Read++
+		if im.onRecord != nil {
+			im.onRecord()
+		}
 		if it.prob != nil {
 			im.file.Rejected++
 			im.problem(it.prob)
