@@ -1,6 +1,9 @@
 package jobs
 
 import (
+	// The business time zone must load on machines without system tzdata.
+	_ "time/tzdata"
+
 	"errors"
 	"fmt"
 	"os"

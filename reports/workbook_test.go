@@ -1,6 +1,8 @@
 package reports
 
 import (
+	_ "time/tzdata" // Asia/Seoul without system tzdata
+
 	"archive/zip"
 	"bytes"
 	"context"

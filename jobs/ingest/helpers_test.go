@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	_ "time/tzdata" // Asia/Seoul without system tzdata
+
 	"context"
 	"path/filepath"
 	"testing"
