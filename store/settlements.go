@@ -105,15 +105,6 @@ func decodeDetail(s string) ([]settlement.DiscountResult, []settlement.FeeResult
 	return ds, fs, nil
 }
 
-// amountsJSON renders a block by PortOne's field names.
-func amountsJSON(a *settlement.Amounts) map[string]int64 {
-	m := make(map[string]int64, len(settlement.AmountFields))
-	for _, f := range settlement.AmountFields {
-		m[f.Name] = int64(*f.Get(a))
-	}
-	return m
-}
-
 // settlementPayload is the payload of a settlement for Duplicate vs
 // Conflict: every computed value as a `path=value` line, paths in PortOne's
 // names, so that a conflict names the field. It is built by appending (no

@@ -391,7 +391,15 @@ func TestSecretNeverPrinted(t *testing.T) {
 	if !errors.As(err, &apiErr) {
 		t.Fatalf("err = %v, want *APIError", err)
 	}
-	cfgJSON, _ := json.Marshal(cfg)
+	// Config itself has func fields and cannot be JSON; a struct embedding
+	// its secret the way callers' own config structs would, can.
+	cfgJSON, merr := json.Marshal(struct {
+		BaseURL   string
+		APISecret Secret
+	}{cfg.BaseURL, cfg.APISecret})
+	if merr != nil || !strings.Contains(string(cfgJSON), cfg.BaseURL) {
+		t.Fatalf("marshal a config holding the secret: %s, %v", cfgJSON, merr)
+	}
 	secretText, _ := Secret(testSecret).MarshalText()
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("config", "cfg", cfg, "secret", Secret(testSecret))
 	req, _ := http.NewRequest(http.MethodGet, s.srv.URL, nil)

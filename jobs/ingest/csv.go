@@ -142,7 +142,6 @@ type csvRow struct {
 
 type csvGroup struct {
 	key   string
-	typ   string
 	rows  []csvRow
 	bytes int
 	prob  *Problem

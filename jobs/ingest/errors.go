@@ -101,15 +101,3 @@ func asFieldError(err error, field string) *settlement.Error {
 	}
 	return invalid(field, "%v", err)
 }
-
-// prefixField returns a copy of e whose field is under prefix.
-func prefixField(e *settlement.Error, prefix string) *settlement.Error {
-	c := *e
-	switch {
-	case c.Field == "":
-		c.Field = prefix
-	case prefix != "":
-		c.Field = prefix + "." + c.Field
-	}
-	return &c
-}

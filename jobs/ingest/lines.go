@@ -28,9 +28,6 @@ func newLineReader(r io.Reader, max int) *lineReader {
 	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max, bom: true}
 }
 
-// errLineTooLong is reported (not returned) for a line over the cap.
-var errLineTooLong = errors.New("line too long")
-
 // next returns the next line without its line ending. The slice is valid
 // until the next call. tooLong reports a line over the cap, whose content is
 // dropped. At the end of the input next returns io.EOF.
