@@ -19,10 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/settle-dev/settle/jobs/demodata"
+	"github.com/settle-dev/settle/emulator"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
-	"github.com/settle-dev/settle/transfer/portonetest"
 )
 
 // dayRecords returns the demo's order and cancellation records whose
@@ -36,7 +35,7 @@ func dayRecords(t testing.TB, loc *time.Location, days ...settlement.Date) (json
 	}
 	orders, cancels = map[settlement.Date]int{}, map[settlement.Date]int{}
 	var buf bytes.Buffer
-	for _, line := range bytes.Split(demodata.Orders(), []byte("\n")) {
+	for _, line := range bytes.Split(demoFile(t, "orders.jsonl"), []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
@@ -95,10 +94,10 @@ func (s slowTransferAnswers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // crashEmulator starts the emulator with the demo marketplace on loopback,
 // behind slowTransferAnswers, on the wall clock (the binary has no other).
-func crashEmulator(t *testing.T, loc *time.Location) (*portonetest.Server, string) {
+func crashEmulator(t *testing.T, loc *time.Location) (*emulator.Server, string) {
 	t.Helper()
-	emu := portonetest.New(portonetest.Options{Secret: testSecret, Location: loc})
-	if err := emu.Seed(bytes.NewReader(demodata.Marketplace())); err != nil {
+	emu := emulator.New(emulator.Options{Secret: testSecret, Location: loc})
+	if err := emu.Seed(bytes.NewReader(demoFile(t, "marketplace.json"))); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(slowTransferAnswers{h: emu, delay: 20 * time.Millisecond})
@@ -660,7 +659,7 @@ func waitJob(p *settleProc, job string, timeout time.Duration) {
 // days is posted or adopted and the emulator holds exactly one transfer
 // under its client id, and no transfer that is not an intent. It returns
 // the number of intents.
-func checkTransfers(t *testing.T, st *store.Store, emu *portonetest.Server, days ...settlement.Date) int {
+func checkTransfers(t *testing.T, st *store.Store, emu *emulator.Server, days ...settlement.Date) int {
 	t.Helper()
 	want := map[string]bool{}
 	var notPosted []string

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/settle-dev/settle/jobs/ingest"
+	"github.com/settle-dev/settle/emulator"
+	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/store/storetest"
 	"github.com/settle-dev/settle/transfer"
-	"github.com/settle-dev/settle/transfer/portonetest"
 )
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
@@ -23,7 +23,7 @@ const testSecret = "test-api-secret-123"
 
 type harness struct {
 	st     *store.Store
-	emu    *portonetest.Server
+	emu    *emulator.Server
 	clock  *SimClock
 	client *transfer.Client
 	p      *Pipeline
@@ -38,7 +38,7 @@ func newHarness(t testing.TB, dsn, seedFile string) *harness {
 	ctx := context.Background()
 	loc := seoul(t)
 	h := &harness{loc: loc, clock: NewSimClock(time.Date(2025, 9, 29, 9, 0, 0, 0, loc))}
-	h.emu = portonetest.New(portonetest.Options{Secret: testSecret, Now: h.clock.Now, Location: loc})
+	h.emu = emulator.New(emulator.Options{Secret: testSecret, Now: h.clock.Now, Location: loc})
 	f, err := os.Open(seedFile)
 	if err != nil {
 		t.Fatal(err)
@@ -62,9 +62,9 @@ func newHarness(t testing.TB, dsn, seedFile string) *harness {
 	return h
 }
 
-func (h *harness) importFiles(t testing.TB, files ...string) ingest.Report {
+func (h *harness) importFiles(t testing.TB, files ...string) intake.Report {
 	t.Helper()
-	rep, err := ingest.ImportFiles(context.Background(), h.st, files, ingest.Options{Location: h.loc})
+	rep, err := intake.ImportFiles(context.Background(), h.st, files, intake.Options{Location: h.loc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,13 +240,13 @@ func TestCancelsOfOnePaymentPostInOrder(t *testing.T) {
 	if rep := h.importFiles(t, file); !rep.OK() {
 		t.Fatalf("import: %+v", rep)
 	}
-	h.emu.Script(portonetest.Match{Method: "POST", Path: "/platform/transfers/order-cancel"}, 1,
-		portonetest.Fault{Kind: portonetest.FaultLatency, Latency: 400 * time.Millisecond})
+	h.emu.Script(emulator.Match{Method: "POST", Path: "/platform/transfers/order-cancel"}, 1,
+		emulator.Fault{Kind: emulator.FaultLatency, Latency: 400 * time.Millisecond})
 	d := settlement.MustDate("2025-09-29")
 	if _, err := h.nightlyAt(t, d); err != nil {
 		t.Fatalf("nightly: %v", err)
 	}
-	var cancels []portonetest.Request
+	var cancels []emulator.Request
 	for _, r := range h.emu.Requests() {
 		if r.Path == "/platform/transfers/order-cancel" && r.Status == 200 {
 			cancels = append(cancels, r)
@@ -326,7 +326,7 @@ func TestFullCancelAdoptedAfterLostAnswer(t *testing.T) {
 	if rep := h.importFiles(t, file); !rep.OK() {
 		t.Fatalf("import: %+v", rep)
 	}
-	h.emu.Script(portonetest.Match{Method: "POST", Path: "/platform/transfers/order-cancel"}, 1, portonetest.Fault{Kind: portonetest.FaultDrop})
+	h.emu.Script(emulator.Match{Method: "POST", Path: "/platform/transfers/order-cancel"}, 1, emulator.Fault{Kind: emulator.FaultDrop})
 	d := settlement.MustDate("2025-09-29")
 	res, err := h.nightlyAt(t, d)
 	if err != nil {

@@ -13,13 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/settle-dev/settle/jobs/demodata"
-	"github.com/settle-dev/settle/jobs/ingest"
+	"github.com/settle-dev/settle/emulator"
+	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/store/storetest"
 	"github.com/settle-dev/settle/transfer"
-	"github.com/settle-dev/settle/transfer/portonetest"
 )
 
 // neverCron is a schedule that does not fire while a test runs (02:00 on
@@ -34,7 +33,7 @@ type serveRig struct {
 	dsn    string
 	loc    *time.Location
 	clock  *SimClock
-	emu    *portonetest.Server
+	emu    *emulator.Server
 	url    string
 	st     *store.Store // the test's own view of the database
 	d      settlement.Date
@@ -47,8 +46,8 @@ func newServeRig(t *testing.T, d settlement.Date) *serveRig {
 	ctx := context.Background()
 	r := &serveRig{t: t, dsn: storetest.PostgresDSN(t), loc: seoul(t), d: d}
 	r.clock = NewSimClock(time.Date(d.Year, d.Month, d.Day+1, 2, 0, 0, 0, r.loc))
-	r.emu = portonetest.New(portonetest.Options{Secret: testSecret, Now: r.clock.Now, Location: r.loc})
-	if err := r.emu.Seed(bytes.NewReader(demodata.Marketplace())); err != nil {
+	r.emu = emulator.New(emulator.Options{Secret: testSecret, Now: r.clock.Now, Location: r.loc})
+	if err := r.emu.Seed(bytes.NewReader(demoFile(t, "marketplace.json"))); err != nil {
 		t.Fatal(err)
 	}
 	var closeEmu func()
@@ -62,8 +61,8 @@ func newServeRig(t *testing.T, d settlement.Date) *serveRig {
 	t.Cleanup(func() { r.st.Close() })
 	data, orders, cancels := dayRecords(t, r.loc, d)
 	r.orders, r.cancel = orders[d], cancels[d]
-	rep, err := ingest.Import(ctx, r.st, []ingest.Input{{Name: "orders-" + d.String() + ".jsonl", R: bytes.NewReader(data), Format: ingest.FormatJSONL}},
-		ingest.Options{Location: r.loc})
+	rep, err := intake.Import(ctx, r.st, []intake.Input{{Name: "orders-" + d.String() + ".jsonl", R: bytes.NewReader(data), Format: intake.FormatJSONL}},
+		intake.Options{Location: r.loc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +276,7 @@ func TestServeSIGTERMDuringPost(t *testing.T) {
 	d := settlement.MustDate("2025-09-29")
 	r := newServeRig(t, d)
 	// Slow posting down so that the stop lands in it.
-	r.emu.SetFaults(portonetest.FaultConfig{Match: portonetest.Match{Method: "POST", Path: "/platform/transfers/*"},
+	r.emu.SetFaults(emulator.FaultConfig{Match: emulator.Match{Method: "POST", Path: "/platform/transfers/*"},
 		RateSlow: 1, Slow: 10 * time.Millisecond})
 	a := serve(r.pipeline("serve-a", 5*time.Second))
 	deadline := time.Now().Add(time.Minute)
@@ -319,7 +318,7 @@ func TestServeSIGTERMDuringPost(t *testing.T) {
 		t.Errorf("after SIGTERM %d intents are still claimed by the stopped instance: %v", len(claimed), claimed)
 	}
 
-	r.emu.SetFaults(portonetest.FaultConfig{})
+	r.emu.SetFaults(emulator.FaultConfig{})
 	b := serve(r.pipeline("serve-b", 5*time.Second))
 	r.waitRun(JobExport, time.Minute)
 	b.stop(t, "b")
@@ -338,7 +337,7 @@ func TestServeSIGTERMDuringPost(t *testing.T) {
 func TestServeSIGTERMWhilePostingCancels(t *testing.T) {
 	d := settlement.MustDate("2025-09-29")
 	r := newServeRig(t, d)
-	r.emu.SetFaults(portonetest.FaultConfig{Match: portonetest.Match{Method: "POST", Path: "/platform/transfers/order-cancel"},
+	r.emu.SetFaults(emulator.FaultConfig{Match: emulator.Match{Method: "POST", Path: "/platform/transfers/order-cancel"},
 		RateSlow: 1, Slow: 300 * time.Millisecond})
 	pa := r.pipeline("serve-a", 5*time.Second)
 	pa.opts.Concurrency = 1 // claims of 4, posted one after the other
@@ -365,7 +364,7 @@ func TestServeSIGTERMWhilePostingCancels(t *testing.T) {
 	if len(failed) > 0 {
 		t.Errorf("after SIGTERM in post %d intents are no longer pending nor posted: %v", len(failed), failed)
 	}
-	r.emu.SetFaults(portonetest.FaultConfig{})
+	r.emu.SetFaults(emulator.FaultConfig{})
 	b := serve(r.pipeline("serve-b", 5*time.Second))
 	r.waitRun(JobExport, time.Minute)
 	b.stop(t, "b")

@@ -228,13 +228,13 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	if contractID == "" {
 		pt, err := tc.partner(ctx, o.PartnerID)
 		if err != nil {
-			return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_PARTNER_NOT_FOUND", Field: "partnerId", Message: fmt.Sprintf("partner %q is not known (run refresh): %v", o.PartnerID, err)}
+			return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrPartnerNotFound, Field: "partnerId", Message: fmt.Sprintf("partner %q is not known (run refresh): %v", o.PartnerID, err)}
 		}
 		contractID = pt.DefaultContractID
 	}
 	c, err := tc.contract(ctx, contractID, 0)
 	if err != nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_CONTRACT_NOT_FOUND", Field: "contractId", Message: fmt.Sprintf("contract %q is not known: %v", contractID, err)}
+		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrContractNotFound, Field: "contractId", Message: fmt.Sprintf("contract %q is not known: %v", contractID, err)}
 	}
 	terms, versions := p.terms(tc, c)
 	t, err := settlement.SettleOrder(o, terms)
@@ -261,7 +261,7 @@ var errOrderNotSettled = errors.New("the order of this cancellation is not regis
 func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlement.Date, rec *store.CancellationRecord) (store.SettlementRecord, error) {
 	orderRec, err := p.st.Order(ctx, rec.PartnerID, rec.PaymentID)
 	if err != nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_TRANSFER_NOT_FOUND", Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
+		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrTransferNotFound, Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
 	}
 	settled, err := p.st.SettlementsOfPayment(ctx, rec.PartnerID, rec.PaymentID)
 	if err != nil {
@@ -279,7 +279,7 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 		}
 	}
 	if orderSettlement == nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: "PLATFORM_TRANSFER_NOT_FOUND", Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
+		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrTransferNotFound, Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
 	}
 	// The cancel uses the contract version its order was settled with.
 	c, err := tc.contract(ctx, orderSettlement.Transfer.ContractID, orderSettlement.ContractVersion)

@@ -66,7 +66,7 @@ func (p *Pipeline) Sync(ctx context.Context, d settlement.Date, _ RunOptions) (C
 	for _, id := range changed {
 		g.Go(func() error {
 			w, err := p.api.GetTransfer(gctx, id)
-			if errors.Is(err, transfer.ErrTransferNotFound) {
+			if errors.Is(err, settlement.ErrTransferNotFound) {
 				gone.Add(1)
 				p.log.Warn("transfer gone at PortOne", "transfer_id", id, "business_date", d.String())
 				return nil

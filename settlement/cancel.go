@@ -294,7 +294,7 @@ func (b *Book) checkDiscounts(ds []Discount, field string, line int) error {
 				Requested: d.Amount, Allowed: r.Amount, Message: fmt.Sprintf("cancellable discount of policy %q is %d, requested %d", d.SharePolicyID, r.Amount, d.Amount)}
 		}
 		if d.TaxFree > r.TaxFree {
-			return &Error{Type: ErrCancellableDiscountTaxFreeExceeded, Field: f + ".taxFreeAmount", PolicyID: d.SharePolicyID, ProductID: productID,
+			return &Error{Type: ErrCancellableDiscountTaxFreeAmountExceeded, Field: f + ".taxFreeAmount", PolicyID: d.SharePolicyID, ProductID: productID,
 				Requested: d.TaxFree, Allowed: r.TaxFree, Message: fmt.Sprintf("cancellable discount tax-free of policy %q is %d, requested %d", d.SharePolicyID, r.TaxFree, d.TaxFree)}
 		}
 	}

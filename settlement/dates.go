@@ -46,7 +46,7 @@ import (
 // with adjustEarlier, a result on or before start is recomputed with the
 // next business day. A nil cal is KoreanCalendar().
 //
-// Errors: *Error with Type ErrSettlementDateEarlierThanStartDate (Field
+// Errors: *Error with Type ErrSettlementDateEarlierThanSettlementStartDate (Field
 // "settlementDate") for an explicit date before start; *Error with Type
 // ErrInvalidRequest from Cycle.Validate for a bad cycle; a plain error if
 // the calendar has no business day within a year of the cycle date.
@@ -54,7 +54,7 @@ func SettlementDateOf(start, explicit Date, cycle Cycle, cal *Calendar, adjustEa
 	if !explicit.IsZero() {
 		if explicit.Before(start) {
 			return Date{}, &Error{
-				Type:           ErrSettlementDateEarlierThanStartDate,
+				Type:           ErrSettlementDateEarlierThanSettlementStartDate,
 				Field:          "settlementDate",
 				Message:        fmt.Sprintf("settlement date %s is before the settlement start date %s", explicit, start),
 				StartDate:      start,

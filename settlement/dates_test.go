@@ -68,7 +68,7 @@ var dateCasesD = []dateCase{
 var dateCasesMore = []dateCase{
 	{name: "explicit wins even on a Sunday", start: "2023-08-11", explicit: "2023-08-20", cycle: monthly(2, HolidayBefore, 31), want: "2023-08-20"},
 	{name: "explicit equal to start", start: "2023-08-11", explicit: "2023-08-11", cycle: monthly(2, HolidayBefore, 31), want: "2023-08-11"},
-	{name: "explicit before start", start: "2023-08-11", explicit: "2023-08-10", cycle: monthly(2, HolidayBefore, 31), wantErr: ErrSettlementDateEarlierThanStartDate},
+	{name: "explicit before start", start: "2023-08-11", explicit: "2023-08-10", cycle: monthly(2, HolidayBefore, 31), wantErr: ErrSettlementDateEarlierThanSettlementStartDate},
 	{name: "explicit bypasses an invalid cycle", start: "2023-08-11", explicit: "2023-08-12", cycle: Cycle{}, want: "2023-08-12"},
 	{name: "daily on a business day", start: "2023-08-07", cycle: daily(1, HolidayBefore), want: "2023-08-08"},
 	{name: "daily holiday after crosses Chuseok and the 2023 temporary holiday", start: "2023-09-25", cycle: daily(3, HolidayAfter), want: "2023-10-04"},
@@ -137,7 +137,7 @@ func TestSettlementDateOfEarlierError(t *testing.T) {
 	if !ok {
 		t.Fatalf("SettlementDateOf(explicit before start) error = %v, want *Error", err)
 	}
-	want := &Error{Type: ErrSettlementDateEarlierThanStartDate, Field: "settlementDate", StartDate: start, SettlementDate: explicit}
+	want := &Error{Type: ErrSettlementDateEarlierThanSettlementStartDate, Field: "settlementDate", StartDate: start, SettlementDate: explicit}
 	if diff := cmp.Diff(want, e, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Message" }, cmp.Ignore())); diff != "" {
 		t.Errorf("SettlementDateOf(explicit before start) error (-want +got):\n%s", diff)
 	}
@@ -373,7 +373,7 @@ func FuzzSettlementDateOf(f *testing.F) {
 			switch {
 			case !ok:
 				t.Fatalf("SettlementDateOf(%s, %s, %+v) error %v is not an *Error", start, explicit, c, err)
-			case e.Type == ErrSettlementDateEarlierThanStartDate && !explicit.IsZero() && explicit.Before(start):
+			case e.Type == ErrSettlementDateEarlierThanSettlementStartDate && !explicit.IsZero() && explicit.Before(start):
 			case e.Type == ErrInvalidRequest && explicit.IsZero() && c.Validate() != nil:
 			default:
 				t.Fatalf("SettlementDateOf(%s, %s, %+v) unexpected error %v", start, explicit, c, err)

@@ -219,7 +219,7 @@ func TestCancelErrors(t *testing.T) {
 		{"amount form on lines", benchOrder(), Cancellation{Form: CancelByAmount, OrderAmount: 1}, ErrOrderDetailMismatched, "orderDetail.orderAmount"},
 		{"lines form on amount", amountOrder, Cancellation{Form: CancelByLines, Lines: []CancelLine{{ProductID: "a", Quantity: 1}}}, ErrOrderDetailMismatched, "orderDetail.orderLines"},
 		{"leaves more discount than order", amountOrder, Cancellation{Form: CancelByAmount, OrderAmount: 9000}, ErrSettlementAmountExceeded, "discounts"},
-		{"date before start", amountOrder, Cancellation{Form: CancelAll, SettlementDate: day.AddDays(-1)}, ErrSettlementDateEarlierThanStartDate, "settlementDate"},
+		{"date before start", amountOrder, Cancellation{Form: CancelAll, SettlementDate: day.AddDays(-1)}, ErrSettlementDateEarlierThanSettlementStartDate, "settlementDate"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -18,25 +18,6 @@ type ErrorType string
 // Error implements error.
 func (t ErrorType) Error() string { return string(t) }
 
-// The PortOne error types the settlement rules produce.
-const (
-	ErrInvalidRequest                      ErrorType = "INVALID_REQUEST"
-	ErrProductIDDuplicated                 ErrorType = "PLATFORM_PRODUCT_ID_DUPLICATED"
-	ErrSettlementAmountExceeded            ErrorType = "PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED"
-	ErrSettlementDateEarlierThanStartDate  ErrorType = "PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE"
-	ErrAdditionalFeePoliciesNotFound       ErrorType = "PLATFORM_ADDITIONAL_FEE_POLICIES_NOT_FOUND"
-	ErrDiscountSharePoliciesNotFound       ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND"
-	ErrOrderDetailMismatched               ErrorType = "PLATFORM_ORDER_DETAIL_MISMATCHED"
-	ErrDiscountSharePolicyIDDuplicated     ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICY_ID_DUPLICATED"
-	ErrCancellableAmountExceeded           ErrorType = "PLATFORM_CANCELLABLE_AMOUNT_EXCEEDED"
-	ErrCancellableDiscountAmountExceeded   ErrorType = "PLATFORM_CANCELLABLE_DISCOUNT_AMOUNT_EXCEEDED"
-	ErrCancellableDiscountTaxFreeExceeded  ErrorType = "PLATFORM_CANCELLABLE_DISCOUNT_TAX_FREE_AMOUNT_EXCEEDED"
-	ErrCancellableProductQuantityExceeded  ErrorType = "PLATFORM_CANCELLABLE_PRODUCT_QUANTITY_EXCEEDED"
-	ErrOrderTransferAlreadyCancelled       ErrorType = "PLATFORM_ORDER_TRANSFER_ALREADY_CANCELLED"
-	ErrProductIDNotFound                   ErrorType = "PLATFORM_PRODUCT_ID_NOT_FOUND"
-	ErrTransferDiscountSharePolicyNotFound ErrorType = "PLATFORM_TRANSFER_DISCOUNT_SHARE_POLICY_NOT_FOUND"
-)
-
 // AmountExceededType is the sub-type of PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED
 // (PortOne's PlatformAmountExceededType).
 type AmountExceededType string

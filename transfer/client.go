@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 // redacted replaces a secret wherever it would be printed.
@@ -281,7 +283,7 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 
 // attempt sends one request under its own timeout and reads the whole
 // response (so the connection can be reused), closing the body.
-func (c *Client) attempt(ctx context.Context, k call, target string) (status int, typ ErrorType, body []byte, retryAfter time.Duration, err error) {
+func (c *Client) attempt(ctx context.Context, k call, target string) (status int, typ settlement.ErrorType, body []byte, retryAfter time.Duration, err error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var rd io.Reader

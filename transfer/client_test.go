@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 const testSecret = "sk_live_TOPSECRET_0123456789"
@@ -368,7 +370,7 @@ func TestIteratorStopsOnError(t *testing.T) {
 	for _, err := range c.Partners(context.Background(), nil) {
 		errs = append(errs, err)
 	}
-	if len(errs) != 1 || !errors.Is(errs[0], ErrNotEnabled) {
+	if len(errs) != 1 || !errors.Is(errs[0], settlement.ErrNotEnabled) {
 		t.Errorf("Partners yielded %v, want one PLATFORM_NOT_ENABLED", errs)
 	}
 }

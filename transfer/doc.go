@@ -40,9 +40,10 @@
 // # Errors and secrets
 //
 // Every non-2xx answer becomes an *APIError; errors.Is matches PortOne's
-// error type (transfer.ErrorType is settlement.ErrorType) and errors.As
-// finds the typed detail of the types that carry fields. StatusForType and
-// ErrorBody give the emulator PortOne's status codes and error bodies.
+// error type (settlement.ErrorType is settlement.ErrorType) and errors.As
+// finds the typed detail of the types that carry fields. NewAPIError maps a
+// rejection of the settlement rules to PortOne's error, which marshals as
+// PortOne's error body.
 // The API secret (type Secret) prints and marshals as [REDACTED], is added
 // to requests only inside the transport, and is scrubbed from error bodies.
 package transfer

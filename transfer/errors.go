@@ -12,131 +12,8 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// ErrorType is one of PortOne's error `type` strings. It is the settlement
-// package's type, so a transfer.ErrorType and a settlement.ErrorType with the
-// same text are the same error: errors.Is(err, transfer.ErrPartnerNotFound)
-// and errors.Is(err, settlement.ErrCancellableProductQuantityExceeded) both
-// work on an *APIError.
-type ErrorType = settlement.ErrorType
-
-// PortOne's platform error types (§4 of the platform note), plus the V2
-// API's IDEMPOTENCY_OUTSTANDING_REQUEST.
-const (
-	ErrForbidden                                                             ErrorType = "FORBIDDEN"
-	ErrInvalidRequest                                                        ErrorType = "INVALID_REQUEST"
-	ErrAccountVerificationAlreadyUsed                                        ErrorType = "PLATFORM_ACCOUNT_VERIFICATION_ALREADY_USED"
-	ErrAccountVerificationFailed                                             ErrorType = "PLATFORM_ACCOUNT_VERIFICATION_FAILED"
-	ErrAccountVerificationNotFound                                           ErrorType = "PLATFORM_ACCOUNT_VERIFICATION_NOT_FOUND"
-	ErrAdditionalFeePoliciesNotFound                                         ErrorType = "PLATFORM_ADDITIONAL_FEE_POLICIES_NOT_FOUND"
-	ErrAdditionalFeePolicyAlreadyExists                                      ErrorType = "PLATFORM_ADDITIONAL_FEE_POLICY_ALREADY_EXISTS"
-	ErrAdditionalFeePolicyNotFound                                           ErrorType = "PLATFORM_ADDITIONAL_FEE_POLICY_NOT_FOUND"
-	ErrAdditionalFeePolicyScheduleAlreadyExists                              ErrorType = "PLATFORM_ADDITIONAL_FEE_POLICY_SCHEDULE_ALREADY_EXISTS"
-	ErrAdditionalFixedAmountFeeCurrencyAndSettlementCurrencyMismatched       ErrorType = "PLATFORM_ADDITIONAL_FIXED_AMOUNT_FEE_CURRENCY_AND_SETTLEMENT_CURRENCY_MISMATCHED"
-	ErrArchivedAdditionalFeePolicy                                           ErrorType = "PLATFORM_ARCHIVED_ADDITIONAL_FEE_POLICY"
-	ErrArchivedContract                                                      ErrorType = "PLATFORM_ARCHIVED_CONTRACT"
-	ErrArchivedDiscountSharePolicy                                           ErrorType = "PLATFORM_ARCHIVED_DISCOUNT_SHARE_POLICY"
-	ErrArchivedPartner                                                       ErrorType = "PLATFORM_ARCHIVED_PARTNER"
-	ErrArchivedPartnersCannotBeScheduled                                     ErrorType = "PLATFORM_ARCHIVED_PARTNERS_CANNOT_BE_SCHEDULED"
-	ErrArchivedPartnerNTSNotAllowed                                          ErrorType = "PLATFORM_ARCHIVED_PARTNER_NTS_NOT_ALLOWED"
-	ErrBTXNotEnabled                                                         ErrorType = "PLATFORM_BTX_NOT_ENABLED"
-	ErrBulkPayoutIDAlreadyExists                                             ErrorType = "PLATFORM_BULK_PAYOUT_ID_ALREADY_EXISTS"
-	ErrCancellableAmountExceeded                                             ErrorType = "PLATFORM_CANCELLABLE_AMOUNT_EXCEEDED"
-	ErrCancellableDiscountAmountExceeded                                     ErrorType = "PLATFORM_CANCELLABLE_DISCOUNT_AMOUNT_EXCEEDED"
-	ErrCancellableDiscountTaxFreeAmountExceeded                              ErrorType = "PLATFORM_CANCELLABLE_DISCOUNT_TAX_FREE_AMOUNT_EXCEEDED"
-	ErrCancellableProductQuantityExceeded                                    ErrorType = "PLATFORM_CANCELLABLE_PRODUCT_QUANTITY_EXCEEDED"
-	ErrCancellationAndPaymentTypeMismatched                                  ErrorType = "PLATFORM_CANCELLATION_AND_PAYMENT_TYPE_MISMATCHED"
-	ErrCancellationNotFound                                                  ErrorType = "PLATFORM_CANCELLATION_NOT_FOUND"
-	ErrCancelOrderTransfersExists                                            ErrorType = "PLATFORM_CANCEL_ORDER_TRANSFERS_EXISTS"
-	ErrCannotArchiveScheduledAdditionalFeePolicy                             ErrorType = "PLATFORM_CANNOT_ARCHIVE_SCHEDULED_ADDITIONAL_FEE_POLICY"
-	ErrCannotArchiveScheduledContract                                        ErrorType = "PLATFORM_CANNOT_ARCHIVE_SCHEDULED_CONTRACT"
-	ErrCannotArchiveScheduledDiscountSharePolicy                             ErrorType = "PLATFORM_CANNOT_ARCHIVE_SCHEDULED_DISCOUNT_SHARE_POLICY"
-	ErrCannotArchiveScheduledPartner                                         ErrorType = "PLATFORM_CANNOT_ARCHIVE_SCHEDULED_PARTNER"
-	ErrCannotSpecifyTransfer                                                 ErrorType = "PLATFORM_CANNOT_SPECIFY_TRANSFER"
-	ErrCompanyNotFound                                                       ErrorType = "PLATFORM_COMPANY_NOT_FOUND"
-	ErrCompanyVerificationAlreadyUsed                                        ErrorType = "PLATFORM_COMPANY_VERIFICATION_ALREADY_USED"
-	ErrContractsNotFound                                                     ErrorType = "PLATFORM_CONTRACTS_NOT_FOUND"
-	ErrContractAlreadyExists                                                 ErrorType = "PLATFORM_CONTRACT_ALREADY_EXISTS"
-	ErrContractNotFound                                                      ErrorType = "PLATFORM_CONTRACT_NOT_FOUND"
-	ErrContractPlatformFixedAmountFeeCurrencyAndSettlementCurrencyMismatched ErrorType = "PLATFORM_CONTRACT_PLATFORM_FIXED_AMOUNT_FEE_CURRENCY_AND_SETTLEMENT_CURRENCY_MISMATCHED"
-	ErrContractScheduleAlreadyExists                                         ErrorType = "PLATFORM_CONTRACT_SCHEDULE_ALREADY_EXISTS"
-	ErrCounterpartyNotConnectableStatus                                      ErrorType = "PLATFORM_COUNTERPARTY_NOT_CONNECTABLE_STATUS"
-	ErrCounterpartyNotConnected                                              ErrorType = "PLATFORM_COUNTERPARTY_NOT_CONNECTED"
-	ErrCounterpartyOngoingTaxInvoiceExists                                   ErrorType = "PLATFORM_COUNTERPARTY_ONGOING_TAX_INVOICE_EXISTS"
-	ErrCurrencyNotSupported                                                  ErrorType = "PLATFORM_CURRENCY_NOT_SUPPORTED"
-	ErrDiscountSharePoliciesNotFound                                         ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND"
-	ErrDiscountSharePolicyAlreadyExists                                      ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICY_ALREADY_EXISTS"
-	ErrDiscountSharePolicyIDDuplicated                                       ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICY_ID_DUPLICATED"
-	ErrDiscountSharePolicyNotFound                                           ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICY_NOT_FOUND"
-	ErrDiscountSharePolicyScheduleAlreadyExists                              ErrorType = "PLATFORM_DISCOUNT_SHARE_POLICY_SCHEDULE_ALREADY_EXISTS"
-	ErrDuplicatedPartnerSettlementIDs                                        ErrorType = "PLATFORM_DUPLICATED_PARTNER_SETTLEMENT_IDS"
-	ErrExternalAPIFailed                                                     ErrorType = "PLATFORM_EXTERNAL_API_FAILED"
-	ErrExternalAPITemporarilyFailed                                          ErrorType = "PLATFORM_EXTERNAL_API_TEMPORARILY_FAILED"
-	ErrInsufficientDataToChangePartnerType                                   ErrorType = "PLATFORM_INSUFFICIENT_DATA_TO_CHANGE_PARTNER_TYPE"
-	ErrMemberCompanyConnectedPartnersCannotBeScheduled                       ErrorType = "PLATFORM_MEMBER_COMPANY_CONNECTED_PARTNERS_CANNOT_BE_SCHEDULED"
-	ErrMemberCompanyConnectedPartnerBRNUnchangeable                          ErrorType = "PLATFORM_MEMBER_COMPANY_CONNECTED_PARTNER_BRN_UNCHANGEABLE"
-	ErrMemberCompanyConnectedPartnerCannotBeScheduled                        ErrorType = "PLATFORM_MEMBER_COMPANY_CONNECTED_PARTNER_CANNOT_BE_SCHEDULED"
-	ErrMemberCompanyConnectedPartnerTypeUnchangeable                         ErrorType = "PLATFORM_MEMBER_COMPANY_CONNECTED_PARTNER_TYPE_UNCHANGEABLE"
-	ErrNegativeAmountNotAllowed                                              ErrorType = "PLATFORM_NEGATIVE_AMOUNT_NOT_ALLOWED"
-	ErrNonDeletablePartnerSettlements                                        ErrorType = "PLATFORM_NON_DELETABLE_PARTNER_SETTLEMENTS"
-	ErrNonPayablePartnerSettlements                                          ErrorType = "PLATFORM_NON_PAYABLE_PARTNER_SETTLEMENTS"
-	ErrNotEnabled                                                            ErrorType = "PLATFORM_NOT_ENABLED"
-	ErrNotSupportedBank                                                      ErrorType = "PLATFORM_NOT_SUPPORTED_BANK"
-	ErrNoSelectedPartnerSettlements                                          ErrorType = "PLATFORM_NO_SELECTED_PARTNER_SETTLEMENTS"
-	ErrOngoingTaxInvoiceExists                                               ErrorType = "PLATFORM_ONGOING_TAX_INVOICE_EXISTS"
-	ErrOrderDetailMismatched                                                 ErrorType = "PLATFORM_ORDER_DETAIL_MISMATCHED"
-	ErrOrderTransferAlreadyCancelled                                         ErrorType = "PLATFORM_ORDER_TRANSFER_ALREADY_CANCELLED"
-	ErrPartnerIDsAlreadyExists                                               ErrorType = "PLATFORM_PARTNER_IDS_ALREADY_EXISTS"
-	ErrPartnerIDsDuplicated                                                  ErrorType = "PLATFORM_PARTNER_IDS_DUPLICATED"
-	ErrPartnerIDAlreadyExists                                                ErrorType = "PLATFORM_PARTNER_ID_ALREADY_EXISTS"
-	ErrPartnerNotFound                                                       ErrorType = "PLATFORM_PARTNER_NOT_FOUND"
-	ErrPartnerPendingNTSOperation                                            ErrorType = "PLATFORM_PARTNER_PENDING_NTS_OPERATION"
-	ErrPartnerSchedulesAlreadyExist                                          ErrorType = "PLATFORM_PARTNER_SCHEDULES_ALREADY_EXIST"
-	ErrPartnerScheduleAlreadyExists                                          ErrorType = "PLATFORM_PARTNER_SCHEDULE_ALREADY_EXISTS"
-	ErrPartnerScheduleExists                                                 ErrorType = "PLATFORM_PARTNER_SCHEDULE_EXISTS"
-	ErrPartnerSettlementsNotFound                                            ErrorType = "PLATFORM_PARTNER_SETTLEMENTS_NOT_FOUND"
-	ErrPartnerTaxationTypeIsSimple                                           ErrorType = "PLATFORM_PARTNER_TAXATION_TYPE_IS_SIMPLE"
-	ErrPartnerTypeIsNotBusiness                                              ErrorType = "PLATFORM_PARTNER_TYPE_IS_NOT_BUSINESS"
-	ErrPaymentNotFound                                                       ErrorType = "PLATFORM_PAYMENT_NOT_FOUND"
-	ErrProductIDDuplicated                                                   ErrorType = "PLATFORM_PRODUCT_ID_DUPLICATED"
-	ErrProductIDNotFound                                                     ErrorType = "PLATFORM_PRODUCT_ID_NOT_FOUND"
-	ErrReferencedCancelOrderTransfersExist                                   ErrorType = "PLATFORM_REFERENCED_CANCEL_ORDER_TRANSFERS_EXIST"
-	ErrSettlementAmountExceeded                                              ErrorType = "PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED"
-	ErrSettlementCancelAmountExceededPortOneCancel                           ErrorType = "PLATFORM_SETTLEMENT_CANCEL_AMOUNT_EXCEEDED_PORT_ONE_CANCEL"
-	ErrSettlementDateEarlierThanSettlementStartDate                          ErrorType = "PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE"
-	ErrSettlementParameterNotFound                                           ErrorType = "PLATFORM_SETTLEMENT_PARAMETER_NOT_FOUND"
-	ErrSettlementPaymentAmountExceededPortOnePayment                         ErrorType = "PLATFORM_SETTLEMENT_PAYMENT_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
-	ErrSettlementSupplyWithVatAmountExceededPortOnePayment                   ErrorType = "PLATFORM_SETTLEMENT_SUPPLY_WITH_VAT_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
-	ErrSettlementTaxFreeAmountExceededPortOnePayment                         ErrorType = "PLATFORM_SETTLEMENT_TAX_FREE_AMOUNT_EXCEEDED_PORT_ONE_PAYMENT"
-	ErrTargetPartnerNotFound                                                 ErrorType = "PLATFORM_TARGET_PARTNER_NOT_FOUND"
-	ErrTransferAlreadyExists                                                 ErrorType = "PLATFORM_TRANSFER_ALREADY_EXISTS"
-	ErrTransferDiscountSharePolicyNotFound                                   ErrorType = "PLATFORM_TRANSFER_DISCOUNT_SHARE_POLICY_NOT_FOUND"
-	ErrTransferIDAlreadyUsed                                                 ErrorType = "PLATFORM_TRANSFER_ID_ALREADY_USED"
-	ErrTransferNonDeletableStatus                                            ErrorType = "PLATFORM_TRANSFER_NON_DELETABLE_STATUS"
-	ErrTransferNotFound                                                      ErrorType = "PLATFORM_TRANSFER_NOT_FOUND"
-	ErrUserDefinedPropertyNotFound                                           ErrorType = "PLATFORM_USER_DEFINED_PROPERTY_NOT_FOUND"
-	ErrUnauthorized                                                          ErrorType = "UNAUTHORIZED"
-	ErrIdempotencyOutstandingRequest                                         ErrorType = "IDEMPOTENCY_OUTSTANDING_REQUEST"
-)
-
 // StatusForType is the HTTP status PortOne answers with for error type t
 // (the schema's x-portone-status-code). An unknown type answers 400.
-func StatusForType(t string) int {
-	switch ErrorType(t) {
-	case ErrInvalidRequest, ErrAccountVerificationFailed, ErrAdditionalFixedAmountFeeCurrencyAndSettlementCurrencyMismatched, ErrCancellableAmountExceeded, ErrCancellableDiscountAmountExceeded, ErrCancellableDiscountTaxFreeAmountExceeded, ErrCancellableProductQuantityExceeded, ErrCancellationAndPaymentTypeMismatched, ErrCancelOrderTransfersExists, ErrCannotSpecifyTransfer, ErrContractPlatformFixedAmountFeeCurrencyAndSettlementCurrencyMismatched, ErrCounterpartyNotConnectableStatus, ErrCounterpartyNotConnected, ErrCurrencyNotSupported, ErrDiscountSharePolicyIDDuplicated, ErrDuplicatedPartnerSettlementIDs, ErrInsufficientDataToChangePartnerType, ErrNegativeAmountNotAllowed, ErrNonDeletablePartnerSettlements, ErrNonPayablePartnerSettlements, ErrNotSupportedBank, ErrNoSelectedPartnerSettlements, ErrOrderDetailMismatched, ErrOrderTransferAlreadyCancelled, ErrPartnerIDsDuplicated, ErrPartnerTaxationTypeIsSimple, ErrPartnerTypeIsNotBusiness, ErrProductIDDuplicated, ErrReferencedCancelOrderTransfersExist, ErrSettlementAmountExceeded, ErrSettlementCancelAmountExceededPortOneCancel, ErrSettlementDateEarlierThanSettlementStartDate, ErrSettlementPaymentAmountExceededPortOnePayment, ErrSettlementSupplyWithVatAmountExceededPortOnePayment, ErrSettlementTaxFreeAmountExceededPortOnePayment, ErrTransferNonDeletableStatus:
-		return http.StatusBadRequest
-	case ErrUnauthorized:
-		return http.StatusUnauthorized
-	case ErrForbidden, ErrBTXNotEnabled, ErrNotEnabled:
-		return http.StatusForbidden
-	case ErrAccountVerificationNotFound, ErrAdditionalFeePoliciesNotFound, ErrAdditionalFeePolicyNotFound, ErrCancellationNotFound, ErrCompanyNotFound, ErrContractsNotFound, ErrContractNotFound, ErrDiscountSharePoliciesNotFound, ErrDiscountSharePolicyNotFound, ErrPartnerNotFound, ErrPartnerSettlementsNotFound, ErrPaymentNotFound, ErrProductIDNotFound, ErrSettlementParameterNotFound, ErrTargetPartnerNotFound, ErrTransferDiscountSharePolicyNotFound, ErrTransferNotFound, ErrUserDefinedPropertyNotFound:
-		return http.StatusNotFound
-	case ErrAccountVerificationAlreadyUsed, ErrAdditionalFeePolicyAlreadyExists, ErrAdditionalFeePolicyScheduleAlreadyExists, ErrArchivedAdditionalFeePolicy, ErrArchivedContract, ErrArchivedDiscountSharePolicy, ErrArchivedPartner, ErrArchivedPartnersCannotBeScheduled, ErrArchivedPartnerNTSNotAllowed, ErrBulkPayoutIDAlreadyExists, ErrCannotArchiveScheduledAdditionalFeePolicy, ErrCannotArchiveScheduledContract, ErrCannotArchiveScheduledDiscountSharePolicy, ErrCannotArchiveScheduledPartner, ErrCompanyVerificationAlreadyUsed, ErrContractAlreadyExists, ErrContractScheduleAlreadyExists, ErrCounterpartyOngoingTaxInvoiceExists, ErrDiscountSharePolicyAlreadyExists, ErrDiscountSharePolicyScheduleAlreadyExists, ErrMemberCompanyConnectedPartnersCannotBeScheduled, ErrMemberCompanyConnectedPartnerBRNUnchangeable, ErrMemberCompanyConnectedPartnerCannotBeScheduled, ErrMemberCompanyConnectedPartnerTypeUnchangeable, ErrOngoingTaxInvoiceExists, ErrPartnerIDsAlreadyExists, ErrPartnerIDAlreadyExists, ErrPartnerPendingNTSOperation, ErrPartnerSchedulesAlreadyExist, ErrPartnerScheduleAlreadyExists, ErrPartnerScheduleExists, ErrTransferAlreadyExists, ErrTransferIDAlreadyUsed, ErrIdempotencyOutstandingRequest:
-		return http.StatusConflict
-	case ErrExternalAPIFailed, ErrExternalAPITemporarilyFailed:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusBadRequest
-}
 
 // APIError is a non-2xx answer from PortOne. Type is the body's `type` (kept
 // as sent, even when this package does not know it); Detail holds the typed
@@ -146,10 +23,10 @@ func StatusForType(t string) int {
 //	var dup *transfer.TransferAlreadyExists
 //	if errors.As(err, &dup) { ... dup.TransferID ... }
 //
-// errors.Is(err, transfer.ErrTransferAlreadyExists) matches on Type.
+// errors.Is(err, settlement.ErrTransferAlreadyExists) matches on Type.
 type APIError struct {
 	StatusCode int
-	Type       ErrorType
+	Type       settlement.ErrorType
 	Message    string
 	// Body is the raw response body with the API secret, should it ever
 	// appear, replaced by [REDACTED].
@@ -175,10 +52,10 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is matches an ErrorType (transfer's or settlement's: they are one type)
+// Is matches an settlement.ErrorType (transfer's or settlement's: they are one type)
 // equal to e.Type.
 func (e *APIError) Is(target error) bool {
-	t, ok := target.(ErrorType)
+	t, ok := target.(settlement.ErrorType)
 	return ok && t == e.Type
 }
 
@@ -207,7 +84,7 @@ func (d *TransferAlreadyExists) Error() string {
 // The schema declares the sub-type on the property `type` itself, colliding
 // with the discriminator; the decoder accepts the sub-type there (and then
 // reports Type PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED) or in amountExceededType,
-// which is where ErrorBody puts it.
+// which is where MarshalJSON puts it.
 type SettlementAmountExceeded struct {
 	ProductID       string                        `json:"productId,omitempty"`
 	RequestedAmount int64                         `json:"requestedAmount"`
@@ -339,15 +216,15 @@ func (d *PortOneAmountExceeded) Error() string {
 
 // portOneAmountNames are the wire names of PortOneAmountExceeded's figures
 // for each type: registered, requested, portOne.
-func portOneAmountNames(t ErrorType) (reg, req, po string, ok bool) {
+func portOneAmountNames(t settlement.ErrorType) (reg, req, po string, ok bool) {
 	switch t {
-	case ErrSettlementPaymentAmountExceededPortOnePayment:
+	case settlement.ErrSettlementPaymentAmountExceededPortOnePayment:
 		return "registeredSettlementPaymentAmount", "requestSettlementPaymentAmount", "portOnePaymentAmount", true
-	case ErrSettlementTaxFreeAmountExceededPortOnePayment:
+	case settlement.ErrSettlementTaxFreeAmountExceededPortOnePayment:
 		return "registeredSettlementTaxFreeAmount", "requestSettlementTaxFreeAmount", "portOneTaxFreeAmount", true
-	case ErrSettlementSupplyWithVatAmountExceededPortOnePayment:
+	case settlement.ErrSettlementSupplyWithVatAmountExceededPortOnePayment:
 		return "registeredSettlementSupplyWithVatAmount", "requestSettlementSupplyWithVatAmount", "portOneSupplyWithVatAmount", true
-	case ErrSettlementCancelAmountExceededPortOneCancel:
+	case settlement.ErrSettlementCancelAmountExceededPortOneCancel:
 		return "registeredSettlementCancelAmount", "requestSettlementCancelAmount", "portOneCancelAmount", true
 	}
 	return "", "", "", false
@@ -355,34 +232,34 @@ func portOneAmountNames(t ErrorType) (reg, req, po string, ok bool) {
 
 // detailFor returns a fresh detail value for t, or nil when t has no extra
 // fields this package types.
-func detailFor(t ErrorType) error {
+func detailFor(t settlement.ErrorType) error {
 	switch t {
-	case ErrTransferAlreadyExists:
+	case settlement.ErrTransferAlreadyExists:
 		return &TransferAlreadyExists{}
-	case ErrSettlementAmountExceeded:
+	case settlement.ErrSettlementAmountExceeded:
 		return &SettlementAmountExceeded{}
-	case ErrCancellableAmountExceeded:
+	case settlement.ErrCancellableAmountExceeded:
 		return &CancellableAmountExceeded{}
-	case ErrCancellableDiscountAmountExceeded, ErrCancellableDiscountTaxFreeAmountExceeded:
+	case settlement.ErrCancellableDiscountAmountExceeded, settlement.ErrCancellableDiscountTaxFreeAmountExceeded:
 		return &CancellableDiscountExceeded{}
-	case ErrCancellableProductQuantityExceeded:
+	case settlement.ErrCancellableProductQuantityExceeded:
 		return &CancellableProductQuantityExceeded{}
-	case ErrProductIDDuplicated, ErrProductIDNotFound:
+	case settlement.ErrProductIDDuplicated, settlement.ErrProductIDNotFound:
 		return &ProductIDError{}
-	case ErrDiscountSharePolicyIDDuplicated:
+	case settlement.ErrDiscountSharePolicyIDDuplicated:
 		return &PolicyIDDuplicated{}
-	case ErrContractPlatformFixedAmountFeeCurrencyAndSettlementCurrencyMismatched,
-		ErrAdditionalFixedAmountFeeCurrencyAndSettlementCurrencyMismatched:
+	case settlement.ErrContractPlatformFixedAmountFeeCurrencyAndSettlementCurrencyMismatched,
+		settlement.ErrAdditionalFixedAmountFeeCurrencyAndSettlementCurrencyMismatched:
 		return &FeeCurrencyMismatched{}
-	case ErrSettlementDateEarlierThanSettlementStartDate:
+	case settlement.ErrSettlementDateEarlierThanSettlementStartDate:
 		return &SettlementDateEarlier{}
-	case ErrTransferDiscountSharePolicyNotFound:
+	case settlement.ErrTransferDiscountSharePolicyNotFound:
 		return &TransferDiscountSharePolicyNotFound{}
-	case ErrAdditionalFeePoliciesNotFound, ErrDiscountSharePoliciesNotFound, ErrContractsNotFound,
-		ErrPartnerIDsDuplicated, ErrPartnerIDsAlreadyExists, ErrPartnerSettlementsNotFound,
-		ErrNonDeletablePartnerSettlements, ErrNonPayablePartnerSettlements,
-		ErrReferencedCancelOrderTransfersExist, ErrPartnerSchedulesAlreadyExist,
-		ErrMemberCompanyConnectedPartnersCannotBeScheduled:
+	case settlement.ErrAdditionalFeePoliciesNotFound, settlement.ErrDiscountSharePoliciesNotFound, settlement.ErrContractsNotFound,
+		settlement.ErrPartnerIDsDuplicated, settlement.ErrPartnerIDsAlreadyExists, settlement.ErrPartnerSettlementsNotFound,
+		settlement.ErrNonDeletablePartnerSettlements, settlement.ErrNonPayablePartnerSettlements,
+		settlement.ErrReferencedCancelOrderTransfersExist, settlement.ErrPartnerSchedulesAlreadyExist,
+		settlement.ErrMemberCompanyConnectedPartnersCannotBeScheduled:
 		return &IDsError{}
 	}
 	if _, _, _, ok := portOneAmountNames(t); ok {
@@ -427,9 +304,9 @@ func decodeError(status int, header http.Header, body []byte, secret string) *AP
 	sub := ""
 	if isAmountExceededType(typ) {
 		// The schema's collision: the sub-type took the discriminator's place.
-		sub, typ = typ, string(ErrSettlementAmountExceeded)
+		sub, typ = typ, string(settlement.ErrSettlementAmountExceeded)
 	}
-	e.Type = ErrorType(typ)
+	e.Type = settlement.ErrorType(typ)
 	d := detailFor(e.Type)
 	switch d := d.(type) {
 	case nil:
@@ -487,23 +364,24 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// EncodeError renders e as PortOne's error body: {type, message, ...the
-// detail's fields by PortOne's names}. Required arrays are sent as [].
-// The emulator answers with it, with status StatusForType(string(e.Type)).
-func EncodeError(e *APIError) []byte {
+// MarshalJSON encodes e as PortOne's error body: {type, message, ...the
+// detail's fields by PortOne's names}, required arrays as []. It is the
+// inverse of how the client decodes an error answer; the emulator and the
+// HTTP API answer with it, under e.Type.HTTPStatus().
+func (e *APIError) MarshalJSON() ([]byte, error) {
 	out := map[string]any{}
 	switch d := e.Detail.(type) {
 	case nil:
 	case *PortOneAmountExceeded:
 		reg, req, po, _ := portOneAmountNames(e.Type)
 		out[reg], out[req], out[po] = d.Registered, d.Requested, d.PortOne
-		if e.Type == ErrSettlementCancelAmountExceededPortOneCancel {
+		if e.Type == settlement.ErrSettlementCancelAmountExceededPortOneCancel {
 			out["amountType"] = d.AmountType
 		}
 	case *IDsError:
 		out["ids"] = nonNil(d.IDs)
 		out["graphqlIds"] = nonNil(d.GraphqlIDs)
-		if e.Type == ErrReferencedCancelOrderTransfersExist {
+		if e.Type == settlement.ErrReferencedCancelOrderTransfersExist {
 			delete(out, "graphqlIds") // this one carries ids only
 		}
 	default:
@@ -519,11 +397,7 @@ func EncodeError(e *APIError) []byte {
 	}
 	out["type"] = string(e.Type)
 	out["message"] = e.Message
-	b, err := json.Marshal(out)
-	if err != nil { // unreachable: every value above marshals
-		return []byte(`{"type":"INVALID_REQUEST","message":"unencodable error"}`)
-	}
-	return b
+	return json.Marshal(out)
 }
 
 func nonNil(s []string) []string {
@@ -533,11 +407,11 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// APIErrorFrom maps a *settlement.Error to the *APIError PortOne would
-// answer with: same type, the status of StatusForType, and the detail fields
+// NewAPIError maps a rejection by the settlement rules to the *APIError
+// PortOne would answer with: same type, its status, and the detail fields
 // the type carries. GraphQL ids, which the settlement rules do not know, are
-// sent empty.
-func APIErrorFrom(err *settlement.Error) *APIError {
+// empty.
+func NewAPIError(err *settlement.Error) *APIError {
 	msg := err.Message
 	if err.Field != "" {
 		if msg == "" {
@@ -546,13 +420,13 @@ func APIErrorFrom(err *settlement.Error) *APIError {
 			msg = err.Field + ": " + msg
 		}
 	}
-	e := &APIError{StatusCode: StatusForType(string(err.Type)), Type: err.Type, Message: msg}
+	e := &APIError{StatusCode: err.Type.HTTPStatus(), Type: err.Type, Message: msg}
 	switch err.Type {
-	case ErrProductIDDuplicated, ErrProductIDNotFound:
+	case settlement.ErrProductIDDuplicated, settlement.ErrProductIDNotFound:
 		e.Detail = &ProductIDError{ID: err.ProductID}
-	case ErrSettlementAmountExceeded:
+	case settlement.ErrSettlementAmountExceeded:
 		e.Detail = &SettlementAmountExceeded{ProductID: err.ProductID, RequestedAmount: int64(err.Requested), AllowedAmount: int64(err.Allowed), ExceededType: err.ExceededType}
-	case ErrSettlementDateEarlierThanSettlementStartDate:
+	case settlement.ErrSettlementDateEarlierThanSettlementStartDate:
 		d := &SettlementDateEarlier{}
 		if !err.StartDate.IsZero() {
 			d.SettlementStartDate = err.StartDate.String()
@@ -561,31 +435,22 @@ func APIErrorFrom(err *settlement.Error) *APIError {
 			d.SettlementDate = err.SettlementDate.String()
 		}
 		e.Detail = d
-	case ErrAdditionalFeePoliciesNotFound, ErrDiscountSharePoliciesNotFound:
+	case settlement.ErrAdditionalFeePoliciesNotFound, settlement.ErrDiscountSharePoliciesNotFound:
 		ids := nonNil(err.PolicyIDs)
 		if len(err.PolicyIDs) == 0 && err.PolicyID != "" {
 			ids = []string{err.PolicyID}
 		}
 		e.Detail = &IDsError{IDs: ids, GraphqlIDs: []string{}}
-	case ErrDiscountSharePolicyIDDuplicated:
+	case settlement.ErrDiscountSharePolicyIDDuplicated:
 		e.Detail = &PolicyIDDuplicated{ID: err.PolicyID}
-	case ErrCancellableAmountExceeded:
+	case settlement.ErrCancellableAmountExceeded:
 		e.Detail = &CancellableAmountExceeded{CancellableAmount: int64(err.Allowed), RequestAmount: int64(err.Requested), AmountType: err.AmountType}
-	case ErrCancellableDiscountAmountExceeded, ErrCancellableDiscountTaxFreeAmountExceeded:
+	case settlement.ErrCancellableDiscountAmountExceeded, settlement.ErrCancellableDiscountTaxFreeAmountExceeded:
 		e.Detail = &CancellableDiscountExceeded{DiscountSharePolicyID: err.PolicyID, CancellableAmount: int64(err.Allowed), RequestAmount: int64(err.Requested), ProductID: err.ProductID}
-	case ErrCancellableProductQuantityExceeded:
+	case settlement.ErrCancellableProductQuantityExceeded:
 		e.Detail = &CancellableProductQuantityExceeded{ProductID: err.ProductID, CancellableQuantity: int64(err.Allowed)}
-	case ErrTransferDiscountSharePolicyNotFound:
+	case settlement.ErrTransferDiscountSharePolicyNotFound:
 		e.Detail = &TransferDiscountSharePolicyNotFound{DiscountSharePolicyID: err.PolicyID, ProductID: err.ProductID}
 	}
 	return e
-}
-
-// ErrorBody renders a settlement rejection as PortOne's error body
-// {type, message, ...extra fields by PortOne's names}; answer it with status
-// StatusForType(string(err.Type)). The sub-type of
-// PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED goes in amountExceededType, leaving
-// `type` to the discriminator so official SDKs decode the body.
-func ErrorBody(err *settlement.Error) []byte {
-	return EncodeError(APIErrorFrom(err))
 }

@@ -11,12 +11,14 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 // retryableStatus is the status half of the retry policy: 429, 5xx other
 // than 501, and 409 IDEMPOTENCY_OUTSTANDING_REQUEST are worth another
 // attempt; every other 4xx is final.
-func retryableStatus(status int, typ ErrorType) (bool, string) {
+func retryableStatus(status int, typ settlement.ErrorType) (bool, string) {
 	switch {
 	case status == http.StatusTooManyRequests:
 		return true, "429 too many requests"
@@ -24,7 +26,7 @@ func retryableStatus(status int, typ ErrorType) (bool, string) {
 		return false, "501 not implemented"
 	case status >= 500:
 		return true, strconv.Itoa(status) + " server error"
-	case status == http.StatusConflict && typ == ErrIdempotencyOutstandingRequest:
+	case status == http.StatusConflict && typ == settlement.ErrIdempotencyOutstandingRequest:
 		return true, "409 " + string(typ)
 	case status >= 400:
 		return false, strconv.Itoa(status) + " is final"
@@ -40,7 +42,7 @@ func retryableStatus(status int, typ ErrorType) (bool, string) {
 // retryableStatus; it never retries when the caller's context is done
 // (ctxErr), when attempts are used up, or on errors that another attempt
 // cannot fix (bad URL, TLS certificate).
-func shouldRetry(status int, typ ErrorType, err, ctxErr error, attempt, maxAttempts int) (bool, string) {
+func shouldRetry(status int, typ settlement.ErrorType, err, ctxErr error, attempt, maxAttempts int) (bool, string) {
 	if ctxErr != nil {
 		return false, "context done: " + ctxErr.Error()
 	}

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 type timeoutErr struct{}
@@ -25,7 +27,7 @@ func TestShouldRetry(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		status       int
-		typ          ErrorType
+		typ          settlement.ErrorType
 		err, ctxErr  error
 		attempt, max int
 		want         bool
@@ -38,16 +40,16 @@ func TestShouldRetry(t *testing.T) {
 		{"429", 429, "", nil, nil, 1, 5, true},
 		{"500", 500, "", nil, nil, 1, 5, true},
 		{"502", 502, "", nil, nil, 2, 5, true},
-		{"503 external api", 503, ErrExternalAPIFailed, nil, nil, 1, 5, true},
+		{"503 external api", 503, settlement.ErrExternalAPIFailed, nil, nil, 1, 5, true},
 		{"504", 504, "", nil, nil, 1, 5, true},
 		{"501", 501, "", nil, nil, 1, 5, false},
-		{"409 outstanding", 409, ErrIdempotencyOutstandingRequest, nil, nil, 1, 5, true},
-		{"409 id used", 409, ErrTransferIDAlreadyUsed, nil, nil, 1, 5, false},
-		{"409 already exists", 409, ErrTransferAlreadyExists, nil, nil, 1, 5, false},
-		{"400", 400, ErrInvalidRequest, nil, nil, 1, 5, false},
-		{"401", 401, ErrUnauthorized, nil, nil, 1, 5, false},
-		{"403", 403, ErrForbidden, nil, nil, 1, 5, false},
-		{"404", 404, ErrTransferNotFound, nil, nil, 1, 5, false},
+		{"409 outstanding", 409, settlement.ErrIdempotencyOutstandingRequest, nil, nil, 1, 5, true},
+		{"409 id used", 409, settlement.ErrTransferIDAlreadyUsed, nil, nil, 1, 5, false},
+		{"409 already exists", 409, settlement.ErrTransferAlreadyExists, nil, nil, 1, 5, false},
+		{"400", 400, settlement.ErrInvalidRequest, nil, nil, 1, 5, false},
+		{"401", 401, settlement.ErrUnauthorized, nil, nil, 1, 5, false},
+		{"403", 403, settlement.ErrForbidden, nil, nil, 1, 5, false},
+		{"404", 404, settlement.ErrTransferNotFound, nil, nil, 1, 5, false},
 		{"exhausted", 500, "", nil, nil, 5, 5, false},
 		{"exhausted network", 0, "", netErr, nil, 3, 3, false},
 		{"context cancelled", 500, "", nil, context.Canceled, 1, 5, false},

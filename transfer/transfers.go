@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 // CreateResult is the outcome of a create: the transfer PortOne holds, and
@@ -186,7 +188,7 @@ func (c *Client) create(ctx context.Context, path, id string, body any, differs 
 	switch {
 	case errors.As(err, &dup) && dup.TransferID != "":
 		existing = dup.TransferID
-	case errors.Is(err, ErrTransferIDAlreadyUsed), errors.Is(err, ErrTransferAlreadyExists):
+	case errors.Is(err, settlement.ErrTransferIDAlreadyUsed), errors.Is(err, settlement.ErrTransferAlreadyExists):
 		existing = id
 	default:
 		return CreateResult{}, err

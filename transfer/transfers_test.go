@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 func TestCreateAdoptsExistingTransfer(t *testing.T) {
@@ -134,7 +136,7 @@ func TestCreateValidatesBeforeSending(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
-			if !errors.Is(err, ErrInvalidRequest) {
+			if !errors.Is(err, settlement.ErrInvalidRequest) {
 				t.Fatalf("err = %v, want INVALID_REQUEST", err)
 			}
 			if !strings.Contains(err.Error(), tc.field) {

@@ -11,8 +11,9 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/settle-dev/settle/httpapi"
+	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/jobs"
-	"github.com/settle-dev/settle/jobs/ingest"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/transfer"
@@ -200,7 +201,7 @@ func runImport(ctx context.Context, e *env) error {
 	}
 	defer w.Close()
 	prog := jobs.NewProgress(terminal(e.stderr), "import")
-	rep, err := ingest.ImportFiles(ctx, w.st, fs.Args(), ingest.Options{Location: e.cfg.TZ, Terms: w.p.TermsFor,
+	rep, err := intake.ImportFiles(ctx, w.st, fs.Args(), intake.Options{Location: e.cfg.TZ, Terms: w.p.TermsFor,
 		OnRecord: func() { prog.Add(1) }})
 	prog.Done()
 	if err != nil {
@@ -272,12 +273,12 @@ func runServe(ctx context.Context, e *env) error {
 	}
 	defer w.Close()
 	logger := newLogger(e.stderr, slog.LevelInfo)
-	api, err := ingest.NewServer(ingest.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
+	api, err := httpapi.NewServer(httpapi.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
 		Location: e.cfg.TZ, Terms: w.p.TermsFor}, w.st, logger)
 	if err != nil {
 		return usageError{err}
 	}
-	return w.p.Serve(ctx, jobs.ServeOptions{Cron: e.cfg.Cron, API: api, Addr: e.cfg.HTTPAddr, Server: ingest.NewHTTPServer})
+	return w.p.Serve(ctx, jobs.ServeOptions{Cron: e.cfg.Cron, API: api, Addr: e.cfg.HTTPAddr, Server: httpapi.NewHTTPServer})
 }
 
 // clientOrNil keeps a nil *transfer.Client from becoming a non-nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/settle-dev/settle/demo"
 	"github.com/settle-dev/settle/jobs"
 )
 
@@ -16,7 +17,7 @@ func runDemo(ctx context.Context, e *env) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "settle demo: a sample marketplace, the PortOne emulator in-process, the nightly pipeline for each day of a week")
-	res, err := jobs.Demo(ctx, jobs.DemoOptions{Dir: *dir, Lang: *lang, Version: e.cfg.Version,
+	res, err := demo.Demo(ctx, demo.DemoOptions{Dir: *dir, Lang: *lang, Version: e.cfg.Version,
 		Progress: terminal(e.stderr), Logger: newLogger(e.stderr, slog.LevelWarn)})
 	if err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/settle-dev/settle/transfer/portonetest"
+	"github.com/settle-dev/settle/emulator"
 )
 
 func runEmulator(ctx context.Context, e *env) error {
@@ -28,7 +28,7 @@ func runEmulator(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stderr, "settle emulator: PortOne platform API emulator on http://%s (Ctrl-C to stop)\n", *addr)
 	if seedFile != nil {
-		return portonetest.Run(ctx, *addr, seedFile, logger)
+		return emulator.Run(ctx, *addr, seedFile, logger)
 	}
-	return portonetest.Run(ctx, *addr, nil, logger)
+	return emulator.Run(ctx, *addr, nil, logger)
 }

@@ -40,7 +40,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	cfg            jobs.Config
+	cfg            Config
 	args           []string
 }
 
@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		usage(stderr)
 		return exitUsage
 	}
-	cfg, err := jobs.LoadConfig(getenv)
+	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "settle %s: configuration: %v\n", cmd.name, err)
 		return exitUsage

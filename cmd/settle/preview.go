@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/settle-dev/settle/jobs"
+	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/transfer"
 )
 
@@ -56,13 +56,13 @@ func runPreview(_ context.Context, e *env) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	out, err := jobs.Preview(data, e.cfg.TZ)
+	out, err := intake.Preview(data, e.cfg.TZ)
 	if err != nil {
-		var pe *jobs.PreviewError
+		var pe *intake.PreviewError
 		if errors.As(err, &pe) {
 			// PortOne's error body on stdout, so integrators can diff it with
 			// the real API's answer; the human line on stderr.
-			body := transfer.ErrorBody(pe.Err)
+			body, _ := json.Marshal(transfer.NewAPIError(pe.Err))
 			e.stdout.Write(append(body, '\n'))
 			return usagef("%s: %v", name, pe.Err)
 		}

@@ -1,0 +1,141 @@
+package demo
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/settle-dev/settle/reports"
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/store/storetest"
+)
+
+// TestDemoEndToEnd runs `settle demo` on SQLite and on PostgreSQL: every
+// intent is posted exactly once, everything reconciles, and the workbook's
+// totals, read back cell by cell, equal the store's.
+func TestDemoEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo week takes a while; -short skips it")
+	}
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			dsn := ""
+			if db.Name == "postgres" {
+				dsn = db.DSN
+			}
+			res, err := Demo(ctx, DemoOptions{Dir: dir, DSN: dsn})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Intents == 0 || res.Intents != res.AtPortOne || int64(res.Intents) != res.Posted+res.Adopted {
+				t.Errorf("intents %d, at the emulator %d, posted %d + adopted %d: want all equal", res.Intents, res.AtPortOne, res.Posted, res.Adopted)
+			}
+			if res.Mismatches != 0 {
+				t.Errorf("%d mismatches, want none", res.Mismatches)
+				st, err := store.Open(ctx, res.DB)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_ = st.Mismatches(ctx, store.Query{From: res.From, To: res.To}, func(m *store.Mismatch) error {
+					if m.Reason != string(settlement.RejectedRecord) {
+						t.Logf("mismatch: %+v", *m)
+					}
+					return nil
+				})
+				st.Close()
+			}
+			if res.Settlement != res.PortOneNet {
+				t.Errorf("net settlement ours %d, PortOne's %d", res.Settlement, res.PortOneNet)
+			}
+			if res.Rejected == 0 {
+				t.Error("the demo's bad records were not kept as rejected")
+			}
+
+			// The store's totals, net of cancellations.
+			st, err := store.Open(ctx, res.DB)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var want settlement.Amounts
+			var orders, cancels int64
+			err = st.SettlementRows(ctx, store.Query{From: res.From, To: res.To}, func(r *store.SettlementRow) error {
+				if r.Kind == settlement.KindOrderCancel {
+					cancels++
+					want = want.Sub(r.Amounts)
+				} else {
+					orders++
+					want = want.Add(r.Amounts)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// The workbook's Summary totals row, by PortOne field name (row 2).
+			f, err := excelize.OpenFile(res.Workbook)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows(reports.SheetSummary, excelize.Options{RawCellValue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			schema := rows[1]
+			var total []string
+			for _, r := range rows[2:] {
+				if len(r) > 0 && strings.Contains(r[0], "Summary") {
+					total = r
+					break
+				}
+			}
+			if total == nil {
+				t.Fatal("no totals row on the Summary sheet")
+			}
+			cell := func(name string) int64 {
+				for i, h := range schema {
+					if h == name && i < len(total) {
+						v, err := strconv.ParseInt(total[i], 10, 64)
+						if err != nil {
+							t.Fatalf("Summary total %s = %q: %v", name, total[i], err)
+						}
+						return v
+					}
+				}
+				t.Fatalf("no Summary column %s in %q", name, schema)
+				return 0
+			}
+			for _, fld := range settlement.AmountFields {
+				if got, w := cell("Σ amount."+fld.Name), int64(*fld.Get(&want)); got != w {
+					t.Errorf("workbook Σ amount.%s = %d, store %d", fld.Name, got, w)
+				}
+			}
+			if got := cell("count(type = ORDER)"); got != orders {
+				t.Errorf("workbook orders %d, store %d", got, orders)
+			}
+			if got := cell("count(type = ORDER_CANCEL)"); got != cancels {
+				t.Errorf("workbook cancellations %d, store %d", got, cancels)
+			}
+			run, err := f.GetRows(reports.SheetRun)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range run {
+				if len(r) == 2 && strings.HasPrefix(r[0], "PortOne과 일치") && r[1] != "예" {
+					t.Errorf("Run sheet says %q for %q", r[1], r[0])
+				}
+				if len(r) == 2 && strings.HasPrefix(r[0], "시트 간 합계 일치") && r[1] != "예" {
+					t.Errorf("Run sheet says %q for %q", r[1], r[0])
+				}
+			}
+		})
+	}
+}

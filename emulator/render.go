@@ -1,0 +1,415 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/transfer"
+)
+
+// The response shapes below follow the schema's `required` lists exactly:
+// every required field is always present (arrays as [], maps as {}), so
+// that PortOne's official SDKs decode them as they decode the real API's.
+
+type transferBaseJSON struct {
+	Type                  string                         `json:"type"`
+	ID                    string                         `json:"id"`
+	GraphqlID             string                         `json:"graphqlId"`
+	Partner               json.RawMessage                `json:"partner"`
+	Status                string                         `json:"status"`
+	Memo                  string                         `json:"memo,omitempty"`
+	SettlementDate        string                         `json:"settlementDate"`
+	SettlementCurrency    transfer.Currency              `json:"settlementCurrency"`
+	IsForTest             bool                           `json:"isForTest"`
+	UserDefinedProperties []transfer.UserDefinedProperty `json:"userDefinedProperties"`
+}
+
+// orderTransferJSON is PlatformOrderTransfer and, with Cancellation,
+// PlatformOrderCancelTransfer.
+type orderTransferJSON struct {
+	transferBaseJSON
+	Amount              transfer.SettlementAmount        `json:"amount"`
+	Contract            transfer.Contract                `json:"contract"`
+	Payment             transfer.Payment                 `json:"payment"`
+	SettlementStartDate string                           `json:"settlementStartDate"`
+	OrderLines          []transfer.TransferOrderLine     `json:"orderLines"`
+	AdditionalFees      []transfer.TransferAdditionalFee `json:"additionalFees"`
+	Discounts           []transfer.TransferDiscount      `json:"discounts"`
+	Parameters          json.RawMessage                  `json:"parameters"`
+	Cancellation        *transfer.Cancellation           `json:"cancellation,omitempty"`
+}
+
+// manualTransferJSON is PlatformManualTransfer.
+type manualTransferJSON struct {
+	transferBaseJSON
+	SettlementAmount        int64 `json:"settlementAmount"`
+	SettlementTaxFreeAmount int64 `json:"settlementTaxFreeAmount"`
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func amountJSON(a *transfer.SettlementAmount) transfer.SettlementAmount {
+	if a == nil {
+		return transfer.SettlementAmount{UserDefinedFormulas: map[string]int64{}}
+	}
+	out := *a
+	if out.UserDefinedFormulas == nil {
+		out.UserDefinedFormulas = map[string]int64{}
+	}
+	return out
+}
+
+func rawOr(b json.RawMessage, def string) json.RawMessage {
+	if len(b) == 0 || string(b) == "null" {
+		return json.RawMessage(def)
+	}
+	return b
+}
+
+// transferJSON is the encodable form of a PlatformTransfer branch.
+func transferJSON(t transfer.Transfer) any {
+	base := transferBaseJSON{
+		Type: t.Type, ID: t.ID, GraphqlID: t.GraphqlID, Partner: rawOr(t.Partner, "{}"), Status: t.Status,
+		Memo: t.Memo, SettlementDate: t.SettlementDate, SettlementCurrency: t.SettlementCurrency,
+		IsForTest: t.IsForTest, UserDefinedProperties: orEmpty(t.UserDefinedProperties),
+	}
+	if base.SettlementCurrency == "" {
+		base.SettlementCurrency = "KRW"
+	}
+	if t.Type == string(settlement.KindManual) {
+		m := manualTransferJSON{transferBaseJSON: base}
+		if t.SettlementAmount != nil {
+			m.SettlementAmount = *t.SettlementAmount
+		}
+		if t.SettlementTaxFreeAmount != nil {
+			m.SettlementTaxFreeAmount = *t.SettlementTaxFreeAmount
+		}
+		return m
+	}
+	o := orderTransferJSON{
+		transferBaseJSON:    base,
+		Amount:              amountJSON(t.Amount),
+		SettlementStartDate: t.SettlementStartDate,
+		OrderLines:          make([]transfer.TransferOrderLine, 0, len(t.OrderLines)),
+		AdditionalFees:      orEmpty(t.AdditionalFees),
+		Discounts:           orEmpty(t.Discounts),
+		Parameters:          rawOr(t.Parameters, "{}"),
+	}
+	if t.Contract != nil {
+		o.Contract = *t.Contract
+	}
+	if t.Payment != nil {
+		o.Payment = *t.Payment
+	}
+	for _, l := range t.OrderLines {
+		l.Discounts = orEmpty(l.Discounts)
+		l.AdditionalFees = orEmpty(l.AdditionalFees)
+		l.Amount = amountJSON(&l.Amount)
+		o.OrderLines = append(o.OrderLines, l)
+	}
+	if t.Type == string(settlement.KindOrderCancel) {
+		c := transfer.Cancellation{}
+		if t.Cancellation != nil {
+			c = *t.Cancellation
+		}
+		o.Cancellation = &c
+	}
+	return o
+}
+
+// ---- summaries ----
+
+type summaryPartnerJSON struct {
+	ID                    string                         `json:"id"`
+	GraphqlID             string                         `json:"graphqlId"`
+	Name                  string                         `json:"name"`
+	Type                  string                         `json:"type"`
+	TaxationType          string                         `json:"taxationType,omitempty"`
+	UserDefinedProperties []transfer.UserDefinedProperty `json:"userDefinedProperties"`
+}
+
+type summaryPaymentJSON struct {
+	Type       string            `json:"type"`
+	ID         string            `json:"id"`
+	OrderName  string            `json:"orderName,omitempty"`
+	Currency   transfer.Currency `json:"currency"`
+	MethodType string            `json:"methodType,omitempty"`
+}
+
+type summaryBaseJSON struct {
+	Type                         string                         `json:"type"`
+	ID                           string                         `json:"id"`
+	GraphqlID                    string                         `json:"graphqlId"`
+	Partner                      summaryPartnerJSON             `json:"partner"`
+	Status                       string                         `json:"status"`
+	Memo                         string                         `json:"memo,omitempty"`
+	SettlementDate               string                         `json:"settlementDate"`
+	SettlementCurrency           transfer.Currency              `json:"settlementCurrency"`
+	IsForTest                    bool                           `json:"isForTest"`
+	PartnerUserDefinedProperties []transfer.UserDefinedProperty `json:"partnerUserDefinedProperties"`
+	UserDefinedProperties        []transfer.UserDefinedProperty `json:"userDefinedProperties"`
+}
+
+// orderSummaryJSON is PlatformOrderTransferSummary and PlatformOrderCancelTransferSummary.
+type orderSummaryJSON struct {
+	summaryBaseJSON
+	StoreID             string                    `json:"storeId"`
+	Contract            transfer.Contract         `json:"contract"`
+	Amount              transfer.SettlementAmount `json:"amount"`
+	Payment             summaryPaymentJSON        `json:"payment"`
+	SettlementStartDate string                    `json:"settlementStartDate"`
+}
+
+// manualSummaryJSON is PlatformManualTransferSummary.
+type manualSummaryJSON struct {
+	summaryBaseJSON
+	SettlementAmount        int64 `json:"settlementAmount"`
+	SettlementTaxFreeAmount int64 `json:"settlementTaxFreeAmount"`
+}
+
+func summaryJSON(t transfer.Transfer, storeID string) any {
+	var p partnerOut
+	_ = json.Unmarshal(t.Partner, &p)
+	udp := make([]transfer.UserDefinedProperty, 0, len(p.UserDefinedProperties))
+	for k, v := range p.UserDefinedProperties {
+		b, _ := json.Marshal(v)
+		udp = append(udp, transfer.UserDefinedProperty{Key: k, Value: b})
+	}
+	ptype := p.Type.Type
+	if ptype == "" {
+		ptype = "BUSINESS"
+	}
+	base := summaryBaseJSON{
+		Type: t.Type, ID: t.ID, GraphqlID: t.GraphqlID,
+		Partner: summaryPartnerJSON{
+			ID: p.ID, GraphqlID: p.GraphqlID, Name: p.Name, Type: ptype,
+			TaxationType: p.Type.TaxationType, UserDefinedProperties: udp,
+		},
+		Status: t.Status, Memo: t.Memo, SettlementDate: t.SettlementDate,
+		SettlementCurrency: t.SettlementCurrency, IsForTest: t.IsForTest,
+		PartnerUserDefinedProperties: udp, UserDefinedProperties: orEmpty(t.UserDefinedProperties),
+	}
+	if base.SettlementCurrency == "" {
+		base.SettlementCurrency = "KRW"
+	}
+	if t.Type == string(settlement.KindManual) {
+		m := manualSummaryJSON{summaryBaseJSON: base}
+		if t.SettlementAmount != nil {
+			m.SettlementAmount = *t.SettlementAmount
+		}
+		if t.SettlementTaxFreeAmount != nil {
+			m.SettlementTaxFreeAmount = *t.SettlementTaxFreeAmount
+		}
+		return m
+	}
+	o := orderSummaryJSON{summaryBaseJSON: base, StoreID: storeID, Amount: amountJSON(t.Amount), SettlementStartDate: t.SettlementStartDate}
+	if t.Contract != nil {
+		o.Contract = *t.Contract
+	}
+	if pm := t.Payment; pm != nil {
+		o.Payment = summaryPaymentJSON{Type: pm.Type, ID: pm.ID, OrderName: pm.OrderName, Currency: pm.Currency}
+		if pm.Method != nil {
+			o.Payment.MethodType = pm.Method.Type
+		}
+		if pm.StoreID != "" {
+			o.StoreID = pm.StoreID
+		}
+	}
+	if o.Payment.Type == "PORT_ONE" && o.Payment.OrderName == "" {
+		o.Payment.OrderName = "order " + o.Payment.ID
+	}
+	return o
+}
+
+type dateRange struct {
+	From  string `json:"from"`
+	Until string `json:"until"`
+}
+
+func (d *dateRange) has(date string) bool {
+	return d == nil || (date >= d.From && (d.Until == "" || date <= d.Until))
+}
+
+// transferFilter is PlatformTransferFilterInput, plus partnerIds (which
+// the schema does not have; the emulator accepts it for convenience).
+type transferFilter struct {
+	SettlementStartDateRange *dateRange `json:"settlementStartDateRange"`
+	SettlementDateRange      *dateRange `json:"settlementDateRange"`
+	PartnerTags              []string   `json:"partnerTags"`
+	ContractIDs              []string   `json:"contractIds"`
+	DiscountSharePolicyIDs   []string   `json:"discountSharePolicyIds"`
+	AdditionalFeePolicyIDs   []string   `json:"additionalFeePolicyIds"`
+	PaymentMethodTypes       []string   `json:"paymentMethodTypes"`
+	ChannelKeys              []string   `json:"channelKeys"`
+	Types                    []string   `json:"types"`
+	Statuses                 []string   `json:"statuses"`
+	PartnerIDs               []string   `json:"partnerIds"`
+	UserDefinedProperty      *struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"userDefinedProperty"`
+	Keyword *struct {
+		All          string `json:"all"`
+		PaymentID    string `json:"paymentId"`
+		TransferID   string `json:"transferId"`
+		TransferMemo string `json:"transferMemo"`
+		ProductID    string `json:"productId"`
+		ProductName  string `json:"productName"`
+		PartnerID    string `json:"partnerId"`
+		PartnerName  string `json:"partnerName"`
+		PartnerMemo  string `json:"partnerMemo"`
+	} `json:"keyword"`
+}
+
+func (f *transferFilter) match(t transfer.Transfer) bool {
+	var p partnerOut
+	_ = json.Unmarshal(t.Partner, &p)
+	paymentID, method, channel, contractID := "", "", "", ""
+	if t.Payment != nil {
+		paymentID, channel = t.Payment.ID, t.Payment.ChannelKey
+		if t.Payment.Method != nil {
+			method = t.Payment.Method.Type
+		}
+	}
+	if t.Contract != nil {
+		contractID = t.Contract.ID
+	}
+	if !f.SettlementStartDateRange.has(t.SettlementStartDate) || !f.SettlementDateRange.has(t.SettlementDate) {
+		return false
+	}
+	for _, c := range []struct {
+		want []string
+		have string
+	}{
+		{f.ContractIDs, contractID}, {f.PaymentMethodTypes, method}, {f.ChannelKeys, channel},
+		{f.Types, t.Type}, {f.Statuses, t.Status}, {f.PartnerIDs, p.ID},
+	} {
+		if len(c.want) > 0 && !contains(c.want, c.have) {
+			return false
+		}
+	}
+	if len(f.PartnerTags) > 0 && !anyIn(f.PartnerTags, p.Tags) {
+		return false
+	}
+	var dsps, afps, pids, pnames []string
+	for _, d := range t.Discounts {
+		dsps = append(dsps, d.SharePolicy.ID)
+	}
+	for _, a := range t.AdditionalFees {
+		afps = append(afps, a.Policy.ID)
+	}
+	for _, l := range t.OrderLines {
+		pids, pnames = append(pids, l.Product.ID), append(pnames, l.Product.Name)
+		for _, d := range l.Discounts {
+			dsps = append(dsps, d.SharePolicy.ID)
+		}
+		for _, a := range l.AdditionalFees {
+			afps = append(afps, a.Policy.ID)
+		}
+	}
+	if len(f.DiscountSharePolicyIDs) > 0 && !anyIn(f.DiscountSharePolicyIDs, dsps) {
+		return false
+	}
+	if len(f.AdditionalFeePolicyIDs) > 0 && !anyIn(f.AdditionalFeePolicyIDs, afps) {
+		return false
+	}
+	if u := f.UserDefinedProperty; u != nil {
+		ok := false
+		for _, kv := range t.UserDefinedProperties {
+			var v udpValue
+			_ = json.Unmarshal(kv.Value, &v)
+			ok = ok || (kv.Key == u.Key && v.String == u.Value)
+		}
+		if !ok {
+			return false
+		}
+	}
+	if k := f.Keyword; k != nil {
+		checks := []struct {
+			want string
+			have []string
+		}{
+			{k.PaymentID, []string{paymentID}}, {k.TransferID, []string{t.ID}}, {k.TransferMemo, []string{t.Memo}},
+			{k.ProductID, pids}, {k.ProductName, pnames}, {k.PartnerID, []string{p.ID}},
+			{k.PartnerName, []string{p.Name}}, {k.PartnerMemo, []string{p.Memo}},
+		}
+		for _, c := range checks {
+			if c.want != "" && !anyContains(c.have, c.want) {
+				return false
+			}
+		}
+		if k.All != "" {
+			all := append([]string{paymentID, t.ID, t.Memo, p.ID, p.Name, p.Memo}, append(pids, pnames...)...)
+			if !anyContains(all, k.All) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func anyIn(want, have []string) bool {
+	for _, h := range have {
+		if contains(want, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyContains(have []string, want string) bool {
+	for _, h := range have {
+		if strings.Contains(h, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request, body []byte) {
+	var f transferFilter
+	lr, aerr := parseList(r, body, &f)
+	if aerr != nil {
+		writeErr(w, aerr)
+		return
+	}
+	if f.SettlementStartDateRange != nil && f.SettlementDateRange != nil {
+		writeErr(w, invalidRequest("filter: at most one of settlementStartDateRange and settlementDateRange"))
+		return
+	}
+	test, aerr := testMode(r, listBody(r, body))
+	if aerr != nil {
+		writeErr(w, aerr)
+		return
+	}
+	s.mu.Lock()
+	e := s.env(test)
+	today, pc := s.today(), partnerCache{}
+	all := make([]transfer.Transfer, 0, len(e.transferIDs))
+	for _, id := range e.transferIDs {
+		all = append(all, s.render(e, e.transfers[id], today, pc))
+	}
+	tampers := s.tampersLocked()
+	s.mu.Unlock()
+
+	s.tamper(all, tampers)
+	var items []any
+	for _, t := range all {
+		if f.match(t) {
+			items = append(items, summaryJSON(t, s.storeID))
+		}
+	}
+	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
+	if aerr != nil {
+		writeErr(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"transferSummaries": page, "page": info})
+}

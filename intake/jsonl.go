@@ -1,0 +1,95 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// readOpts configures the file readers. check, when set, validates a
+// decoded record further (the settlement engine); a *settlement.Error
+// rejects the record, an error stops reading.
+type readOpts struct {
+	loc     *time.Location
+	maxLine int
+	check   func(context.Context, Record) (*settlement.Error, error)
+}
+
+// item is one record read from a file: either decoded (rec) or rejected
+// (prob). raw is the text the record came from, kept with a rejection.
+type item struct {
+	line int
+	rec  Record
+	prob *Problem
+	raw  []byte
+}
+
+// readJSONL streams JSON Lines: one record object per line; blank lines are
+// skipped; a line longer than maxLine bytes is reported and skipped. emit is
+// called once per record in file order; an error from emit stops reading
+// and is returned.
+func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit func(item) error) error {
+	lr := newLineReader(r, ro.maxLine)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		line, tooLong, err := lr.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("ingest: read %s: %w", name, err)
+		}
+		if tooLong {
+			err := emit(item{line: lr.line, prob: &Problem{Source: name, Line: lr.line,
+				Err: invalid("", "line longer than %d bytes", lr.max)}})
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		it := item{line: lr.line, raw: bytes.Clone(line)}
+		rec, err := DecodeRecord(line, ro.loc)
+		if err == nil && ro.check != nil {
+			var ferr *settlement.Error
+			if ferr, err = ro.check(ctx, rec); err != nil {
+				return err
+			}
+			if ferr != nil {
+				err = ferr
+			}
+		}
+		if err != nil {
+			it.prob = &Problem{Source: name, Line: lr.line, Err: asFieldError(err, "")}
+			guessKey(line, it.prob)
+		} else {
+			it.rec = rec
+		}
+		if err := emit(it); err != nil {
+			return err
+		}
+	}
+}
+
+// guessKey names a rejected JSON record in p as well as it can.
+func guessKey(data []byte, p *Problem) {
+	obj, err := decodeObject(data)
+	if err != nil {
+		return
+	}
+	str := func(k string) string { s, _ := obj[k].(string); return s }
+	p.PartnerID = str("partnerId")
+	if c := str("cancellationId"); c != "" || str("type") == TypeOrderCancel {
+		p.Type, p.RecordID = TypeOrderCancel, c
+		return
+	}
+	p.Type, p.RecordID = TypeOrder, str("paymentId")
+}
