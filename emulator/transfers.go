@@ -365,7 +365,7 @@ func (s *Server) commitCancel(test bool, in transfer.CreateOrderCancelTransferBo
 		return fail(newAPIError(http.StatusBadRequest, "PLATFORM_CANCELLATION_AND_PAYMENT_TYPE_MISMATCHED", "cancellation and payment types differ"))
 	}
 	for _, cid := range orig.cancels {
-		if c := e.transfers[cid]; c != nil && c.cancellation.CancellationID == in.CancellationID {
+		if c := e.transfers[cid]; c != nil && c.cancellation.CancellationID == settlement.CancellationID(in.CancellationID) {
 			return fail(newAPIError(http.StatusConflict, "PLATFORM_TRANSFER_ALREADY_EXISTS",
 				"a cancel transfer already exists for this cancellation",
 				"transferId", c.id, "transferGraphqlId", graphqlID("PlatformTransfer", c.id)))

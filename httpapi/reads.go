@@ -106,7 +106,7 @@ func rfc3339(t time.Time) string {
 func orderResponse(v *store.OrderView) OrderResponse {
 	o := &v.Order
 	r := OrderResponse{
-		PartnerID: o.Order.PartnerID, PaymentID: o.Order.PaymentID, PaidAt: rfc3339(o.PaidAt),
+		PartnerID: string(o.Order.PartnerID), PaymentID: string(o.Order.PaymentID), PaidAt: rfc3339(o.PaidAt),
 		BusinessDate: o.BusinessDate.String(), Source: string(o.Source), ReceivedAt: rfc3339(o.ReceivedAt),
 		Record: json.RawMessage(o.Request), Lines: []LineResponse{}, Cancels: []CancelView{},
 		Settlements: []SettlementView{}, Transfers: []TransferView{},
@@ -125,20 +125,20 @@ func orderResponse(v *store.OrderView) OrderResponse {
 		if !json.Valid(rec) {
 			rec = json.RawMessage("null")
 		}
-		r.Cancels = append(r.Cancels, CancelView{CancellationID: c.Cancellation.CancellationID, CancelledAt: rfc3339(c.CancelledAt),
+		r.Cancels = append(r.Cancels, CancelView{CancellationID: string(c.Cancellation.CancellationID), CancelledAt: rfc3339(c.CancelledAt),
 			BusinessDate: c.BusinessDate.String(), Source: string(c.Source), WebhookID: c.WebhookID, Record: rec})
 	}
 	for i := range v.Settlements {
 		s := &v.Settlements[i]
 		w := transfer.TransferToWire(s.Transfer, transfer.Policies{})
 		if s.Transfer.Kind == settlement.KindOrderCancel {
-			w.Cancellation = &transfer.Cancellation{ID: s.Transfer.CancellationID}
+			w.Cancellation = &transfer.Cancellation{ID: string(s.Transfer.CancellationID)}
 		}
 		r.Settlements = append(r.Settlements, SettlementView{Transfer: w, BusinessDate: s.BusinessDate.String()})
 	}
 	byID := map[string]*store.PortOneTransfer{}
 	for i := range v.Transfers {
-		byID[v.Transfers[i].TransferID] = &v.Transfers[i]
+		byID[string(v.Transfers[i].TransferID)] = &v.Transfers[i]
 	}
 	status := StatusReceived
 	if len(v.Settlements) > 0 {
@@ -149,9 +149,9 @@ func orderResponse(v *store.OrderView) OrderResponse {
 	}
 	var orderTransferStatus string
 	for _, in := range v.Intents {
-		tv := TransferView{IntentID: in.IntentID, Type: string(in.Kind), CancellationID: in.CancellationID,
-			IntentStatus: string(in.Status), Attempts: in.Attempts, LastError: in.LastError, TransferID: in.PortOneTransferID}
-		if t, ok := byID[in.PortOneTransferID]; ok {
+		tv := TransferView{IntentID: string(in.IntentID), Type: string(in.Kind), CancellationID: string(in.CancellationID),
+			IntentStatus: string(in.Status), Attempts: in.Attempts, LastError: in.LastError, TransferID: string(in.PortOneTransferID)}
+		if t, ok := byID[string(in.PortOneTransferID)]; ok {
 			tv.Status = string(t.Status)
 			tv.SettlementDate = t.SettlementDate.String()
 			a := transfer.AmountsToWire(t.Amounts)
@@ -198,7 +198,7 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	var view store.OrderView
 	if partner != "" {
-		v, err := s.st.OrderView(ctx, partner, payment)
+		v, err := s.st.OrderView(ctx, settlement.PartnerID(partner), settlement.PaymentID(payment))
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusNotFound, &settlement.Error{Type: errNotFound, Field: "paymentId",
 				Message: fmt.Sprintf("no order of partner %q with payment %q", clip(partner), clip(payment))})
@@ -210,7 +210,7 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 		}
 		view = v
 	} else {
-		vs, err := s.st.OrderViewsByPayment(ctx, payment)
+		vs, err := s.st.OrderViewsByPayment(ctx, settlement.PaymentID(payment))
 		if err != nil {
 			s.internal(w, r, err)
 			return
@@ -229,7 +229,7 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 					partners = append(partners, "…")
 					break
 				}
-				partners = append(partners, vs[i].Order.Order.PartnerID)
+				partners = append(partners, string(vs[i].Order.Order.PartnerID))
 			}
 			writeError(w, http.StatusBadRequest, invalid("partnerId",
 				"payment %q has orders of %d partners (%s); name one with ?partnerId=", clip(payment), len(vs), strings.Join(partners, ", ")))
@@ -295,10 +295,10 @@ func (s *server) getSettlements(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, invalid("date", "want yyyy-MM-dd, got %q", clip(dateText)))
 		return
 	}
-	sq := store.Query{From: d, To: d, PartnerID: partner, BySettlementDate: true}
+	sq := store.Query{From: d, To: d, PartnerID: settlement.PartnerID(partner), BySettlementDate: true}
 	totals := []PartnerTotalView{}
 	err = s.st.PartnerDayTotals(ctx, sq, func(t *store.PartnerDayTotal) error {
-		totals = append(totals, PartnerTotalView{PartnerID: t.PartnerID, SettlementDate: t.SettlementDate.String(),
+		totals = append(totals, PartnerTotalView{PartnerID: string(t.PartnerID), SettlementDate: t.SettlementDate.String(),
 			Orders: t.Orders, Cancellations: t.Cancellations, Order: int64(t.Order), PlatformFee: int64(t.PlatformFee),
 			PlatformFeeVat: int64(t.PlatformFeeVat), DiscountShare: int64(t.DiscountShare), AdditionalFee: int64(t.AdditionalFee),
 			AdditionalFeeVat: int64(t.AdditionalFeeVat), PaymentVatBurden: int64(t.PaymentVatBurden), Settlement: int64(t.Settlement),
@@ -322,11 +322,11 @@ func (s *server) getSettlements(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(`,"settlements":[`))
 	n := 0
 	err = s.st.SettlementRows(ctx, sq, func(row *store.SettlementRow) error {
-		v := SettlementRowView{BusinessDate: row.BusinessDate.String(), PartnerID: row.PartnerID, PaymentID: row.PaymentID,
-			Type: string(row.Kind), CancellationID: row.CancellationID, ContractID: row.ContractID,
+		v := SettlementRowView{BusinessDate: row.BusinessDate.String(), PartnerID: string(row.PartnerID), PaymentID: string(row.PaymentID),
+			Type: string(row.Kind), CancellationID: string(row.CancellationID), ContractID: row.ContractID,
 			SettlementStartDate: row.SettlementStartDate.String(), SettlementDate: row.SettlementDate.String(),
-			Lines: row.Lines, Amount: transfer.AmountsToWire(row.Amounts), IntentID: row.IntentID,
-			IntentStatus: string(row.IntentStatus), TransferID: row.TransferID, TransferStatus: string(row.TransferStatus)}
+			Lines: row.Lines, Amount: transfer.AmountsToWire(row.Amounts), IntentID: string(row.IntentID),
+			IntentStatus: string(row.IntentStatus), TransferID: string(row.TransferID), TransferStatus: string(row.TransferStatus)}
 		if row.HasPortOne {
 			a := transfer.AmountsToWire(row.PortOne)
 			v.PortOneAmount = &a

@@ -174,7 +174,7 @@ func parseEvent(id string, sent time.Time, body []byte) (store.WebhookEvent, *we
 			return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "data", "want a JSON object")
 		}
 	}
-	ev.PaymentID, ev.CancellationID = d.PaymentID, d.CancellationID
+	ev.PaymentID, ev.CancellationID = settlement.PaymentID(d.PaymentID), settlement.CancellationID(d.CancellationID)
 	switch b.Type {
 	case EventTransactionPaid, EventTransactionCancelled, EventTransactionPartialCancelled:
 		if d.PaymentID == "" {

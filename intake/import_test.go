@@ -92,7 +92,7 @@ func TestImportMixedFiles(t *testing.T) {
 		{"partner-j", "pay-2001", "2025-10-01"},
 		{"partner-j", "pay-2002", "2025-10-01"}, // paid 2025-09-30T15:30Z
 	} {
-		o, err := st.Order(ctx, k.partner, k.payment)
+		o, err := st.Order(ctx, settlement.PartnerID(k.partner), settlement.PaymentID(k.payment))
 		if err != nil {
 			t.Errorf("Order(%s, %s): %v", k.partner, k.payment, err)
 			continue
@@ -119,7 +119,7 @@ func TestImportMixedFiles(t *testing.T) {
 	for _, k := range []struct{ partner, cancellation string }{
 		{"partner-a", "cancel-1"}, {"partner-b", "cancel-3"}, {"partner-j", "cancel-2002-1"}, {"partner-j", "cancel-2001-2"},
 	} {
-		if _, err := st.Cancellation(ctx, k.partner, k.cancellation); err != nil {
+		if _, err := st.Cancellation(ctx, settlement.PartnerID(k.partner), settlement.CancellationID(k.cancellation)); err != nil {
 			t.Errorf("Cancellation(%s, %s): %v", k.partner, k.cancellation, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 )
 
@@ -16,7 +17,7 @@ import (
 // pendingWebhook returns the id of a pending webhook that reported rec's
 // cancellation, or "".
 func (in *Intake) pendingWebhook(ctx context.Context, c *CancelRecord) (string, error) {
-	ev, err := in.st.WebhookForCancellation(ctx, c.Body.PaymentID, c.Body.CancellationID)
+	ev, err := in.st.WebhookForCancellation(ctx, settlement.PaymentID(c.Body.PaymentID), settlement.CancellationID(c.Body.CancellationID))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}

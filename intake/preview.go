@@ -140,7 +140,7 @@ func Preview(data []byte, loc *time.Location) (*PreviewOutput, error) {
 			return nil, prefixed(at, err)
 		}
 		pt := previewTransfer(t, pols)
-		pt.Cancellation = &transfer.Cancellation{ID: c.CancellationID, CancelledAt: ct.CancelledAt}
+		pt.Cancellation = &transfer.Cancellation{ID: string(c.CancellationID), CancelledAt: ct.CancelledAt}
 		out.CancelTransfers = append(out.CancelTransfers, pt)
 	}
 	return out, nil

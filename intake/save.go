@@ -48,7 +48,7 @@ func (in *Intake) Check(ctx context.Context, rec Record) (*settlement.Error, err
 		return nil, nil
 	}
 	c := rec.Cancel
-	stored, err := in.st.Order(ctx, c.Body.PartnerID, c.Body.PaymentID)
+	stored, err := in.st.Order(ctx, settlement.PartnerID(c.Body.PartnerID), settlement.PaymentID(c.Body.PaymentID))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil // the order may come later; the pipeline checks it then
 	}
@@ -63,12 +63,12 @@ func (in *Intake) Check(ctx context.Context, rec Record) (*settlement.Error, err
 	if err != nil {
 		return nil, nil // the stored order no longer settles under these terms: the pipeline reports it
 	}
-	prior, err := in.st.CancellationsOfOrder(ctx, c.Body.PartnerID, c.Body.PaymentID)
+	prior, err := in.st.CancellationsOfOrder(ctx, settlement.PartnerID(c.Body.PartnerID), settlement.PaymentID(c.Body.PaymentID))
 	if err != nil {
 		return nil, err
 	}
 	for i := range prior {
-		if prior[i].Cancellation.CancellationID == c.Body.CancellationID {
+		if prior[i].Cancellation.CancellationID == c.Cancellation.CancellationID {
 			return nil, nil // a re-post: the store decides duplicate or conflict
 		}
 		if prior[i].CancelledAt.After(c.CancelledAt) {
@@ -84,7 +84,7 @@ func (in *Intake) Check(ctx context.Context, rec Record) (*settlement.Error, err
 
 func (in *Intake) termsFor(ctx context.Context, o settlement.Order) (settlement.Terms, error) {
 	if in.terms != nil {
-		t, err := in.terms(ctx, o.PartnerID, o.ContractID)
+		t, err := in.terms(ctx, string(o.PartnerID), o.ContractID)
 		if err == nil {
 			return t, nil
 		}
@@ -173,8 +173,8 @@ func (in *Intake) orderRecord(o *OrderRecord, src store.Source, file string, lin
 
 func (in *Intake) cancelRecord(c *CancelRecord, src store.Source, file string, line int) store.CancellationRecord {
 	return store.CancellationRecord{
-		Cancellation: c.Cancellation, PartnerID: c.Body.PartnerID, PaymentID: c.Body.PaymentID,
-		TransferID: c.Body.TransferID, CancelledAt: c.CancelledAt, BusinessDate: settlement.DateOf(c.CancelledAt, in.loc),
+		Cancellation: c.Cancellation, PartnerID: settlement.PartnerID(c.Body.PartnerID), PaymentID: settlement.PaymentID(c.Body.PaymentID),
+		TransferID: settlement.TransferID(c.Body.TransferID), CancelledAt: c.CancelledAt, BusinessDate: settlement.DateOf(c.CancelledAt, in.loc),
 		Request: c.JSON, Source: src, File: file, Line: line,
 	}
 }
@@ -186,7 +186,7 @@ func (in *Intake) Reject(ctx context.Context, p *Problem, payload []byte, src st
 		typ = string(p.Err.Type)
 	}
 	_, err := in.st.SaveRejected(ctx, store.Rejected{
-		Source: src, File: p.Source, Line: p.Line, PartnerID: p.PartnerID, RecordKey: p.RecordID,
+		Source: src, File: p.Source, Line: p.Line, PartnerID: settlement.PartnerID(p.PartnerID), RecordKey: p.RecordID,
 		Payload: payload, Reason: p.Reason(), Field: p.Field(), ErrorType: typ,
 	})
 	if err != nil {

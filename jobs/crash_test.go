@@ -668,7 +668,7 @@ func checkTransfers(t *testing.T, st *store.Store, emu *emulator.Server, days ..
 			if in.Status != store.IntentPosted && in.Status != store.IntentAdopted {
 				notPosted = append(notPosted, fmt.Sprintf("%s (%s %s) %s %q", in.IntentID, in.Kind, in.PaymentID, in.Status, in.LastError))
 			}
-			want[in.IntentID] = true
+			want[string(in.IntentID)] = true
 			return nil
 		})
 		if err != nil {

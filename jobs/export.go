@@ -66,7 +66,7 @@ func (p *Pipeline) ExportFile(ctx context.Context, from, to settlement.Date, nam
 
 // ExportTo writes the workbook or CSV of business dates from..to to w.
 func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlement.Date, opts ExportOptions) error {
-	src := &exportSource{st: p.st, q: store.Query{From: from, To: to}, loc: p.opts.Loc, names: map[string]string{},
+	src := &exportSource{st: p.st, q: store.Query{From: from, To: to}, loc: p.opts.Loc, names: map[settlement.PartnerID]string{},
 		info: reports.RunInfo{From: from, To: to, GeneratedAt: p.opts.Now()}, until: p.opts.Now()}
 	ro := reports.Options{Lang: reports.Lang(opts.Lang), Version: p.opts.Version, Loc: p.opts.Loc, MaxRowsPerSheet: opts.Rows}
 	if opts.CSV {
@@ -83,12 +83,12 @@ type exportSource struct {
 	loc   *time.Location
 	info  reports.RunInfo
 	until time.Time
-	names map[string]string
+	names map[settlement.PartnerID]string
 }
 
 func (s *exportSource) Run() reports.RunInfo { return s.info }
 
-func (s *exportSource) name(ctx context.Context, partnerID string) string {
+func (s *exportSource) name(ctx context.Context, partnerID settlement.PartnerID) string {
 	if n, ok := s.names[partnerID]; ok {
 		return n
 	}
@@ -119,7 +119,7 @@ func (s *exportSource) Summary(ctx context.Context, yield func(reports.SummaryRo
 	}
 	rows := map[key]*reports.SummaryRow{}
 	err := s.st.SettlementRows(ctx, s.q, func(r *store.SettlementRow) error {
-		k := key{r.PartnerID, r.SettlementDate}
+		k := key{string(r.PartnerID), r.SettlementDate}
 		sr := rows[k]
 		if sr == nil {
 			sr = &reports.SummaryRow{PartnerID: r.PartnerID, SettlementDate: r.SettlementDate}
@@ -221,7 +221,7 @@ func (s *exportSource) Mismatches(ctx context.Context, yield func(reports.Mismat
 }
 
 func (s *exportSource) Transfers(ctx context.Context, yield func(reports.TransferRow) error) error {
-	cache := map[string]store.PortOneTransfer{}
+	cache := map[settlement.TransferID]store.PortOneTransfer{}
 	return s.st.StatusHistory(ctx, s.q, func(c *store.StatusChange) error {
 		t, ok := cache[c.TransferID]
 		if !ok {

@@ -90,7 +90,7 @@ func checkOnePerIntent(t *testing.T, h *harness, days ...settlement.Date) int {
 			if in.Status != store.IntentPosted && in.Status != store.IntentAdopted {
 				t.Errorf("intent %s (%s %s) is %s: %s", in.IntentID, in.Kind, in.PaymentID, in.Status, in.LastError)
 			}
-			want[in.IntentID] = true
+			want[string(in.IntentID)] = true
 			return nil
 		})
 		if err != nil {
@@ -192,7 +192,7 @@ func TestReconcileFindsTamperedAnswers(t *testing.T) {
 	}
 	found := map[string]store.Mismatch{}
 	for _, m := range got {
-		found[m.PaymentID+"/"+m.Reason+"/"+m.Field] = m
+		found[string(m.PaymentID)+"/"+m.Reason+"/"+m.Field] = m
 	}
 	if m, ok := found["pay-3/AMOUNT_DIFFERS/platformFeeVat"]; !ok || m.Diff != 7 || m.PortOne-m.Local != 7 {
 		t.Errorf("pay-3 platformFeeVat mismatch: %+v (all: %+v)", m, got)
@@ -203,7 +203,7 @@ func TestReconcileFindsTamperedAnswers(t *testing.T) {
 	if m, ok := found["pay-4/SETTLEMENT_DATE_DIFFERS/settlementDate"]; ok {
 		t.Errorf("pay-4 is an order of 09-30 but reported on 09-29: %+v", m)
 	}
-	if m, ok := found["pay-ghost/UNKNOWN_AT_PORTONE/transfer"]; !ok || m.TransferID != injected || m.PortOne != 999 {
+	if m, ok := found["pay-ghost/UNKNOWN_AT_PORTONE/transfer"]; !ok || string(m.TransferID) != injected || m.PortOne != 999 {
 		t.Errorf("injected transfer not reported as unknown: %+v", m)
 	}
 	if len(got) != 2 {

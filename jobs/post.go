@@ -134,7 +134,7 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentSt
 		if res.Adopted {
 			status = store.IntentAdopted
 		}
-		return status, p.st.CompleteIntent(bg, in.IntentID, owner, status, portOneAnswer(res.Transfer, in.IntentID, p.opts.Now()))
+		return status, p.st.CompleteIntent(bg, in.IntentID, owner, status, portOneAnswer(res.Transfer, string(in.IntentID), p.opts.Now()))
 	}
 	if ctx.Err() != nil {
 		// Interrupted (SIGTERM): let another run take it; the id makes a
@@ -162,7 +162,7 @@ func portOneAnswer(w transfer.Transfer, intentID string, now time.Time) store.Po
 	w.Partner = maskPartnerAccount(w.Partner)
 	raw, _ := json.Marshal(w)
 	pt := store.PortOneTransfer{
-		TransferID: w.ID, IntentID: intentID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
+		TransferID: settlement.TransferID(w.ID), IntentID: settlement.TransferID(intentID), PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
 		Status: status, SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate,
 		Amounts: t.Amounts, Raw: raw, ObservedAt: now,
 	}
@@ -171,7 +171,7 @@ func portOneAnswer(w transfer.Transfer, intentID string, now time.Time) store.Po
 			ID string `json:"id"`
 		}
 		_ = json.Unmarshal(w.Partner, &partner)
-		pt.PartnerID = partner.ID
+		pt.PartnerID = settlement.PartnerID(partner.ID)
 	}
 	for _, l := range t.Lines {
 		pt.Lines = append(pt.Lines, store.PortOneLine{ProductID: l.Product.ID, Quantity: l.Quantity, Amounts: l.Amounts})
@@ -207,9 +207,9 @@ func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.Inte
 	}
 	switch order.Status {
 	case store.IntentFailed, store.IntentConflict:
-		return store.IntentFailed, "its order transfer " + order.IntentID + " is " + string(order.Status), nil
+		return store.IntentFailed, "its order transfer " + string(order.IntentID) + " is " + string(order.Status), nil
 	case store.IntentPending:
-		return store.IntentPending, "waiting for order transfer " + order.IntentID, nil
+		return store.IntentPending, string("waiting for order transfer " + order.IntentID), nil
 	}
 	settled, err := p.st.SettlementsOfPayment(ctx, in.PartnerID, in.PaymentID)
 	if err != nil {
@@ -221,16 +221,16 @@ func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.Inte
 		}
 		prev, err := p.st.IntentByKey(ctx, in.PartnerID, in.PaymentID, settlement.KindOrderCancel, s.Transfer.CancellationID)
 		if errors.Is(err, store.ErrNotFound) {
-			return store.IntentFailed, "no intent for earlier cancel " + s.Transfer.CancellationID, nil
+			return store.IntentFailed, string("no intent for earlier cancel " + s.Transfer.CancellationID), nil
 		}
 		if err != nil {
 			return "", "", err
 		}
 		switch prev.Status {
 		case store.IntentFailed, store.IntentConflict:
-			return store.IntentFailed, "earlier cancel " + prev.IntentID + " of the same payment is " + string(prev.Status), nil
+			return store.IntentFailed, "earlier cancel " + string(prev.IntentID) + " of the same payment is " + string(prev.Status), nil
 		case store.IntentPending:
-			return store.IntentPending, "waiting for earlier cancel " + prev.IntentID, nil
+			return store.IntentPending, string("waiting for earlier cancel " + prev.IntentID), nil
 		}
 	}
 	return store.IntentPosted, "", nil

@@ -95,14 +95,14 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 			return c, fmt.Errorf("reconcile: list PortOne's transfers of %s: %w", d, err)
 		}
 		c["listed"]++
-		if _, err := p.st.PortOneTransferByID(ctx, s.ID); err == nil {
+		if _, err := p.st.PortOneTransferByID(ctx, settlement.TransferID(s.ID)); err == nil {
 			continue
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return c, err
 		}
-		m := store.Mismatch{PartnerID: s.Partner.ID, TransferID: s.ID, Reason: string(settlement.UnknownAtPortOne), Field: "transfer", PortOneText: s.Type + " " + s.Status}
+		m := store.Mismatch{PartnerID: settlement.PartnerID(s.Partner.ID), TransferID: settlement.TransferID(s.ID), Reason: string(settlement.UnknownAtPortOne), Field: "transfer", PortOneText: s.Type + " " + s.Status}
 		if s.Payment != nil {
-			m.PaymentID = s.Payment.ID
+			m.PaymentID = settlement.PaymentID(s.Payment.ID)
 		}
 		if s.Amount != nil {
 			m.PortOne, m.Diff = settlement.Won(s.Amount.Settlement), settlement.Won(s.Amount.Settlement)
@@ -115,7 +115,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 	// a record of d. Not settled, so a partner may be owed money we have not
 	// computed.
 	addRejected := func(r *store.Rejected) {
-		add(store.Mismatch{PartnerID: r.PartnerID, PaymentID: r.RecordKey, Reason: string(settlement.RejectedRecord), Field: r.Field, LocalText: r.ErrorType, PortOneText: r.Reason})
+		add(store.Mismatch{PartnerID: r.PartnerID, PaymentID: settlement.PaymentID(r.RecordKey), Reason: string(settlement.RejectedRecord), Field: r.Field, LocalText: r.ErrorType, PortOneText: r.Reason})
 	}
 	err = p.st.RejectedRecords(ctx, store.RejectedQuery{Since: d.Time(p.opts.Loc), Until: d.AddDays(1).Time(p.opts.Loc)}, func(r *store.Rejected) error {
 		if r.Source != store.SourcePipeline {
@@ -159,10 +159,10 @@ func fromStored(pt *store.PortOneTransfer) settlement.Transfer {
 // businessDateOf is the business date of the order or cancellation a
 // settle-time rejection is about (zero when it cannot be told).
 func (p *Pipeline) businessDateOf(ctx context.Context, r *store.Rejected) settlement.Date {
-	if o, err := p.st.Order(ctx, r.PartnerID, r.RecordKey); err == nil {
+	if o, err := p.st.Order(ctx, r.PartnerID, settlement.PaymentID(r.RecordKey)); err == nil {
 		return o.BusinessDate
 	}
-	if c, err := p.st.Cancellation(ctx, r.PartnerID, r.RecordKey); err == nil {
+	if c, err := p.st.Cancellation(ctx, r.PartnerID, settlement.CancellationID(r.RecordKey)); err == nil {
 		return c.BusinessDate
 	}
 	return settlement.Date{}

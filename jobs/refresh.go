@@ -76,7 +76,7 @@ func (p *Pipeline) Refresh(ctx context.Context, d settlement.Date, _ RunOptions)
 		}
 		w.Account.Number = transfer.MaskAccountNumber(w.Account.Number)
 		raw, _ := json.Marshal(w)
-		if err := p.st.SavePartner(ctx, store.Partner{ID: w.ID, Name: w.Name, DefaultContractID: w.DefaultContractID, Raw: raw}); err != nil {
+		if err := p.st.SavePartner(ctx, store.Partner{ID: settlement.PartnerID(w.ID), Name: w.Name, DefaultContractID: w.DefaultContractID, Raw: raw}); err != nil {
 			return c, err
 		}
 		c["partners"]++

@@ -59,7 +59,7 @@ func (tc *termsCache) partner(ctx context.Context, id string) (store.Partner, er
 	if pt, ok := tc.partners[id]; ok {
 		return pt, nil
 	}
-	pt, err := tc.st.Partner(ctx, id)
+	pt, err := tc.st.Partner(ctx, settlement.PartnerID(id))
 	if err != nil {
 		return pt, err
 	}
@@ -147,7 +147,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		sr, rej := p.settleOrder(ctx, tc, d, rec)
 		if rej != nil {
 			c["rejected"]++
-			return p.reject(ctx, rec.File, rec.Line, rec.Order.PartnerID, rec.Order.PaymentID, rec.Request, rej)
+			return p.reject(ctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, rej)
 		}
 		c["orders"]++
 		batch = append(batch, sr)
@@ -170,7 +170,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		sr, rej := p.settleOrder(ctx, tc, d, rec)
 		if rej != nil {
 			c["rejected"]++
-			return p.reject(ctx, rec.File, rec.Line, rec.Order.PartnerID, rec.Order.PaymentID, rec.Request, rej)
+			return p.reject(ctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, rej)
 		}
 		if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
 			return err
@@ -188,7 +188,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 			sr, rej := p.settleCancel(ctx, tc, d, rec)
 			if rej != nil {
 				c["rejected"]++
-				return p.reject(ctx, rec.File, rec.Line, rec.PartnerID, rec.Cancellation.CancellationID, rec.Request, rej)
+				return p.reject(ctx, rec.File, rec.Line, string(rec.PartnerID), string(rec.Cancellation.CancellationID), rec.Request, rej)
 			}
 			if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
 				return err
@@ -214,7 +214,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 // reject keeps a record the settlement rules refused at settle time, with
 // source "pipeline" and the file and line it came from, if any.
 func (p *Pipeline) reject(ctx context.Context, file string, line int, partnerID, key string, raw []byte, rej error) error {
-	r := store.Rejected{Source: store.SourcePipeline, File: file, Line: line, PartnerID: partnerID, RecordKey: key, Payload: raw, Reason: rej.Error()}
+	r := store.Rejected{Source: store.SourcePipeline, File: file, Line: line, PartnerID: settlement.PartnerID(partnerID), RecordKey: key, Payload: raw, Reason: rej.Error()}
 	if se, ok := settlement.AsError(rej); ok {
 		r.Field, r.ErrorType = se.Field, string(se.Type)
 	}
@@ -226,7 +226,7 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	o := rec.Order
 	contractID := o.ContractID
 	if contractID == "" {
-		pt, err := tc.partner(ctx, o.PartnerID)
+		pt, err := tc.partner(ctx, string(o.PartnerID))
 		if err != nil {
 			return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrPartnerNotFound, Field: "partnerId", Message: fmt.Sprintf("partner %q is not known (run refresh): %v", o.PartnerID, err)}
 		}
@@ -245,7 +245,7 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	if err := json.Unmarshal(rec.Request, &body); err != nil {
 		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "stored request: " + err.Error()}
 	}
-	body.ID = store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, "")
+	body.ID = string(store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, ""))
 	body.ContractID = contractID
 	body.SettlementStartDate = o.SettlementStartDate.String() // always explicit (DESIGN.md §3)
 	req, err := json.Marshal(body)
@@ -275,7 +275,7 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 		case settlement.KindOrder:
 			orderSettlement = s
 		case settlement.KindOrderCancel:
-			done[s.Transfer.CancellationID] = s.ID
+			done[string(s.Transfer.CancellationID)] = s.ID
 		}
 	}
 	if orderSettlement == nil {
@@ -296,10 +296,10 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 		return store.SettlementRecord{}, err
 	}
 	sort.SliceStable(prior, func(i, j int) bool {
-		return done[prior[i].Cancellation.CancellationID] < done[prior[j].Cancellation.CancellationID]
+		return done[string(prior[i].Cancellation.CancellationID)] < done[string(prior[j].Cancellation.CancellationID)]
 	})
 	for _, pc := range prior {
-		if _, ok := done[pc.Cancellation.CancellationID]; !ok || pc.Cancellation.CancellationID == rec.Cancellation.CancellationID {
+		if _, ok := done[string(pc.Cancellation.CancellationID)]; !ok || pc.Cancellation.CancellationID == rec.Cancellation.CancellationID {
 			continue
 		}
 		if _, err := book.Cancel(pc.Cancellation); err != nil {
@@ -314,10 +314,10 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	if err := json.Unmarshal(rec.Request, &body); err != nil {
 		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "stored request: " + err.Error()}
 	}
-	body.ID = store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID)
+	body.ID = string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID))
 	// Name the order transfer by the id we gave it: PortOne requires
 	// transferId when a payment has several transfers, and it is never wrong.
-	body.TransferID = store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, "")
+	body.TransferID = string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, ""))
 	body.PartnerID, body.PaymentID = "", ""
 	body.SettlementStartDate = rec.Cancellation.SettlementStartDate.String()
 	req, err := json.Marshal(body)

@@ -26,7 +26,7 @@ func (p *Pipeline) Sync(ctx context.Context, d settlement.Date, _ RunOptions) (C
 	open := map[string]settlement.TransferStatus{}
 	var from settlement.Date
 	err := p.st.OpenTransfers(ctx, func(t *store.PortOneTransfer) error {
-		open[t.TransferID] = t.Status
+		open[string(t.TransferID)] = t.Status
 		if s := t.SettlementStartDate; !s.IsZero() && (from.IsZero() || s.Before(from)) {
 			from = s
 		}
@@ -74,11 +74,11 @@ func (p *Pipeline) Sync(ctx context.Context, d settlement.Date, _ RunOptions) (C
 			if err != nil {
 				return fmt.Errorf("sync: get transfer %s: %w", id, err)
 			}
-			old, err := p.st.PortOneTransferByID(gctx, id)
+			old, err := p.st.PortOneTransferByID(gctx, settlement.TransferID(id))
 			if err != nil {
 				return err
 			}
-			if err := p.st.RecordTransfer(gctx, portOneAnswer(w, old.IntentID, p.opts.Now()), "sync"); err != nil {
+			if err := p.st.RecordTransfer(gctx, portOneAnswer(w, string(old.IntentID), p.opts.Now()), "sync"); err != nil {
 				return err
 			}
 			recorded.Add(1)

@@ -38,7 +38,7 @@ func (s *synthSource) order(i int, o *OrderRow, ls *[synthLinesPerOrder]OrderLin
 	pid := "P" + strconv.Itoa(1000+p)
 	pay := "pay-" + strconv.Itoa(10_000_000+i)
 	*o = OrderRow{
-		Kind: settlement.KindOrder, PartnerID: pid, PartnerName: "파트너 " + pid, PaymentID: pay, TransferID: "tr-" + pay,
+		Kind: settlement.KindOrder, PartnerID: settlement.PartnerID(pid), PartnerName: "파트너 " + pid, PaymentID: settlement.PaymentID(pay), TransferID: settlement.TransferID("tr-" + pay),
 		SettlementStartDate: s.start.AddDays(day), SettlementDate: s.start.AddDays(day + 3), Status: settlement.StatusInProcess,
 	}
 	n := min(synthLinesPerOrder, s.lines-i*synthLinesPerOrder)
@@ -46,7 +46,7 @@ func (s *synthSource) order(i int, o *OrderRow, ls *[synthLinesPerOrder]OrderLin
 		a := block(settlement.Won(1000*(1+(i+j)%97)), settlement.Won(100*((i+j)%5)), settlement.Won(50*((i+j)%3)))
 		o.Amounts = o.Amounts.Add(a)
 		ls[j] = OrderLineRow{
-			Kind: settlement.KindOrder, PartnerID: pid, PartnerName: o.PartnerName, PaymentID: pay, TransferID: o.TransferID,
+			Kind: settlement.KindOrder, PartnerID: settlement.PartnerID(pid), PartnerName: o.PartnerName, PaymentID: settlement.PaymentID(pay), TransferID: o.TransferID,
 			ProductID: "SKU-" + strconv.Itoa((i*7+j)%5000), ProductName: "상품", Quantity: int64(1 + j),
 			SettlementStartDate: o.SettlementStartDate, SettlementDate: o.SettlementDate, Amounts: a,
 		}
@@ -69,7 +69,7 @@ func (s *synthSource) Summary(ctx context.Context, yield func(SummaryRow) error)
 	var ls [synthLinesPerOrder]OrderLineRow
 	for i := 0; i < s.orders(); i++ {
 		s.order(i, &o, &ls)
-		k := detailKey{o.PartnerID, o.SettlementDate}
+		k := detailKey{string(o.PartnerID), o.SettlementDate}
 		r := rows[k]
 		if r == nil {
 			r = &SummaryRow{PartnerID: o.PartnerID, PartnerName: o.PartnerName, SettlementDate: o.SettlementDate, PortOneSettlement: won(0)}
@@ -127,7 +127,7 @@ func (s *synthSource) Cancellations(ctx context.Context, yield func(OrderRow) er
 			continue
 		}
 		s.order(i, &o, &ls)
-		o.Kind, o.CancellationID, o.TransferID = settlement.KindOrderCancel, "cxl-"+o.PaymentID, "tr-cxl-"+o.PaymentID
+		o.Kind, o.CancellationID, o.TransferID = settlement.KindOrderCancel, settlement.CancellationID("cxl-"+o.PaymentID), settlement.TransferID("tr-cxl-"+o.PaymentID)
 		if err := yield(o); err != nil {
 			return err
 		}

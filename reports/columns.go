@@ -146,15 +146,15 @@ func portOneCols[T any](prefix string, get func(*T) (local settlement.Won, portO
 
 func orderColumns(cancel bool) []column[OrderRow] {
 	cols := []column[OrderRow]{
-		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *OrderRow) string { return r.PartnerID }),
+		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *OrderRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *OrderRow) string { return r.PartnerName }),
-		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *OrderRow) string { return r.PaymentID }),
+		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *OrderRow) string { return string(r.PaymentID) }),
 	}
 	if cancel {
-		cols = append(cols, textCol("취소 ID", "Cancellation ID", "cancellation.id", 20, func(r *OrderRow) string { return r.CancellationID }))
+		cols = append(cols, textCol("취소 ID", "Cancellation ID", "cancellation.id", 20, func(r *OrderRow) string { return string(r.CancellationID) }))
 	}
 	cols = append(cols,
-		textCol("이체 ID", "Transfer ID", "id", 20, func(r *OrderRow) string { return r.TransferID }),
+		textCol("이체 ID", "Transfer ID", "id", 20, func(r *OrderRow) string { return string(r.TransferID) }),
 		dateCol("정산시작일", "Settlement start date", "settlementStartDate", func(r *OrderRow) settlement.Date { return r.SettlementStartDate }),
 		dateCol("정산일", "Settlement date", "settlementDate", func(r *OrderRow) settlement.Date { return r.SettlementDate }),
 		textCol("상태", "Status", "status", 12, func(r *OrderRow) string { return string(r.Status) }),
@@ -169,11 +169,11 @@ func orderColumns(cancel bool) []column[OrderRow] {
 func orderLineColumns() []column[OrderLineRow] {
 	cols := []column[OrderLineRow]{
 		textCol("유형", "Type", "type", 14, func(r *OrderLineRow) string { return string(r.Kind) }),
-		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *OrderLineRow) string { return r.PartnerID }),
+		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *OrderLineRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *OrderLineRow) string { return r.PartnerName }),
-		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *OrderLineRow) string { return r.PaymentID }),
-		textCol("취소 ID", "Cancellation ID", "cancellation.id", 16, func(r *OrderLineRow) string { return r.CancellationID }),
-		textCol("이체 ID", "Transfer ID", "id", 20, func(r *OrderLineRow) string { return r.TransferID }),
+		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *OrderLineRow) string { return string(r.PaymentID) }),
+		textCol("취소 ID", "Cancellation ID", "cancellation.id", 16, func(r *OrderLineRow) string { return string(r.CancellationID) }),
+		textCol("이체 ID", "Transfer ID", "id", 20, func(r *OrderLineRow) string { return string(r.TransferID) }),
 		textCol("상품 ID", "Product ID", "orderLines[].product.id", 14, func(r *OrderLineRow) string { return r.ProductID }),
 		textCol("상품명", "Product name", "orderLines[].product.name", 20, func(r *OrderLineRow) string { return r.ProductName }),
 		{ko: "수량", en: "Quantity", key: "orderLines[].quantity", width: 8, k: kInt,
@@ -191,11 +191,11 @@ func orderLineColumns() []column[OrderLineRow] {
 func mismatchColumns() []column[MismatchRow] {
 	return []column[MismatchRow]{
 		textCol("유형", "Type", "type", 14, func(r *MismatchRow) string { return string(r.Kind) }),
-		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *MismatchRow) string { return r.PartnerID }),
+		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *MismatchRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *MismatchRow) string { return r.PartnerName }),
-		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *MismatchRow) string { return r.PaymentID }),
-		textCol("취소 ID", "Cancellation ID", "cancellation.id", 16, func(r *MismatchRow) string { return r.CancellationID }),
-		textCol("이체 ID", "Transfer ID", "id", 20, func(r *MismatchRow) string { return r.TransferID }),
+		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *MismatchRow) string { return string(r.PaymentID) }),
+		textCol("취소 ID", "Cancellation ID", "cancellation.id", 16, func(r *MismatchRow) string { return string(r.CancellationID) }),
+		textCol("이체 ID", "Transfer ID", "id", 20, func(r *MismatchRow) string { return string(r.TransferID) }),
 		textCol("상품 ID", "Product ID", "orderLines[].product.id", 14, func(r *MismatchRow) string { return r.ProductID }),
 		dateCol("정산일", "Settlement date", "settlementDate", func(r *MismatchRow) settlement.Date { return r.SettlementDate }),
 		textCol("필드", "Field", "field", 24, func(r *MismatchRow) string { return r.Field }),
@@ -233,12 +233,12 @@ func mismatchColumns() []column[MismatchRow] {
 
 func transferColumns() []column[TransferRow] {
 	return []column[TransferRow]{
-		textCol("이체 ID", "Transfer ID", "id", 20, func(r *TransferRow) string { return r.TransferID }),
+		textCol("이체 ID", "Transfer ID", "id", 20, func(r *TransferRow) string { return string(r.TransferID) }),
 		textCol("유형", "Type", "type", 14, func(r *TransferRow) string { return string(r.Kind) }),
-		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *TransferRow) string { return r.PartnerID }),
+		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *TransferRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *TransferRow) string { return r.PartnerName }),
-		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *TransferRow) string { return r.PaymentID }),
-		textCol("취소 ID", "Cancellation ID", "cancellation.id", 16, func(r *TransferRow) string { return r.CancellationID }),
+		textCol("결제 ID", "Payment ID", "payment.id", 20, func(r *TransferRow) string { return string(r.PaymentID) }),
+		textCol("취소 ID", "Cancellation ID", "cancellation.id", 16, func(r *TransferRow) string { return string(r.CancellationID) }),
 		dateCol("정산시작일", "Settlement start date", "settlementStartDate", func(r *TransferRow) settlement.Date { return r.SettlementStartDate }),
 		dateCol("정산일", "Settlement date", "settlementDate", func(r *TransferRow) settlement.Date { return r.SettlementDate }),
 		{ko: "정산금액", en: "Settlement", key: "amount.settlement", width: 14, k: kMoney,

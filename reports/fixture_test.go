@@ -107,13 +107,13 @@ func fixture() *memSource {
 		}
 		tid := "tr-" + payment
 		src.orders = append(src.orders, OrderRow{
-			Kind: settlement.KindOrder, PartnerID: partner, PartnerName: pname, PaymentID: payment, TransferID: tid,
+			Kind: settlement.KindOrder, PartnerID: settlement.PartnerID(partner), PartnerName: pname, PaymentID: settlement.PaymentID(payment), TransferID: settlement.TransferID(tid),
 			SettlementStartDate: start, SettlementDate: sdate, Status: status, Amounts: total,
 			PortOneSettlement: won(total.Settlement + portOneDelta),
 		})
 		for _, l := range lines {
 			src.lines = append(src.lines, OrderLineRow{
-				Kind: settlement.KindOrder, PartnerID: partner, PartnerName: pname, PaymentID: payment, TransferID: tid,
+				Kind: settlement.KindOrder, PartnerID: settlement.PartnerID(partner), PartnerName: pname, PaymentID: settlement.PaymentID(payment), TransferID: settlement.TransferID(tid),
 				ProductID: l.id, ProductName: l.name, Quantity: l.qty, SettlementStartDate: start, SettlementDate: sdate,
 				Amounts: l.a, PortOneSettlement: won(l.a.Settlement),
 			})
@@ -170,7 +170,7 @@ func summarize(orders, cancels []OrderRow) []SummaryRow {
 	idx := map[detailKey]int{}
 	var out []SummaryRow
 	get := func(r *OrderRow) *SummaryRow {
-		k := detailKey{r.PartnerID, r.SettlementDate}
+		k := detailKey{string(r.PartnerID), r.SettlementDate}
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
@@ -195,7 +195,7 @@ func summarize(orders, cancels []OrderRow) []SummaryRow {
 		if c := a.SettlementDate.Compare(b.SettlementDate); c != 0 {
 			return c
 		}
-		return strings.Compare(a.PartnerID, b.PartnerID)
+		return strings.Compare(string(a.PartnerID), string(b.PartnerID))
 	})
 	return out
 }

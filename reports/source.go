@@ -46,7 +46,7 @@ type RunInfo struct {
 // SummaryRow is one partner's settlement on one settlement date, net of
 // cancellations (orders − cancellations, field by field).
 type SummaryRow struct {
-	PartnerID      string
+	PartnerID      settlement.PartnerID
 	PartnerName    string
 	SettlementDate settlement.Date
 	Orders         int // ORDER transfers
@@ -61,11 +61,11 @@ type SummaryRow struct {
 // transfer (sheets Orders and Cancellations).
 type OrderRow struct {
 	Kind                settlement.Kind
-	PartnerID           string
+	PartnerID           settlement.PartnerID
 	PartnerName         string
-	PaymentID           string
-	CancellationID      string // ORDER_CANCEL only
-	TransferID          string // PortOne's transfer id (ours until PortOne answered)
+	PaymentID           settlement.PaymentID
+	CancellationID      settlement.CancellationID // ORDER_CANCEL only
+	TransferID          settlement.TransferID     // PortOne's transfer id (ours until PortOne answered)
 	SettlementStartDate settlement.Date
 	SettlementDate      settlement.Date
 	Status              settlement.TransferStatus
@@ -79,11 +79,11 @@ type OrderRow struct {
 // (sheet Order lines and the CSV).
 type OrderLineRow struct {
 	Kind                settlement.Kind
-	PartnerID           string
+	PartnerID           settlement.PartnerID
 	PartnerName         string
-	PaymentID           string
-	CancellationID      string // ORDER_CANCEL only
-	TransferID          string
+	PaymentID           settlement.PaymentID
+	CancellationID      settlement.CancellationID // ORDER_CANCEL only
+	TransferID          settlement.TransferID
 	ProductID           string
 	ProductName         string
 	Quantity            int64
@@ -96,11 +96,11 @@ type OrderLineRow struct {
 // MismatchRow is one difference between our numbers and PortOne's.
 type MismatchRow struct {
 	Kind           settlement.Kind
-	PartnerID      string
+	PartnerID      settlement.PartnerID
 	PartnerName    string
-	PaymentID      string
-	CancellationID string
-	TransferID     string
+	PaymentID      settlement.PaymentID
+	CancellationID settlement.CancellationID
+	TransferID     settlement.TransferID
 	ProductID      string // the order line compared; empty for the order block
 	SettlementDate settlement.Date
 	// Field is PortOne's schema path of the compared value, such as
@@ -118,12 +118,12 @@ type MismatchRow struct {
 
 // TransferRow is one status of one transfer as we saw it (sheet Transfers).
 type TransferRow struct {
-	TransferID          string
+	TransferID          settlement.TransferID
 	Kind                settlement.Kind
-	PartnerID           string
+	PartnerID           settlement.PartnerID
 	PartnerName         string
-	PaymentID           string
-	CancellationID      string
+	PaymentID           settlement.PaymentID
+	CancellationID      settlement.CancellationID
 	SettlementStartDate settlement.Date
 	SettlementDate      settlement.Date
 	Settlement          settlement.Won

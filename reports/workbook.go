@@ -159,7 +159,7 @@ func (b *builder) build(ctx context.Context) error {
 
 	b.orders = newStreamSheet(f, b.z, SheetOrders, orderColumns(false), st, o, true)
 	if err := b.src.Orders(ctx, func(r OrderRow) error {
-		a := b.aggFor(r.PartnerID, r.SettlementDate)
+		a := b.aggFor(string(r.PartnerID), r.SettlementDate)
 		a.orders++
 		a.orderAmt = a.orderAmt.Add(r.Amounts)
 		if r.PortOneSettlement != nil {
@@ -183,7 +183,7 @@ func (b *builder) build(ctx context.Context) error {
 
 	b.cancels = newStreamSheet(f, b.z, SheetCancellations, orderColumns(true), st, o, true)
 	if err := b.src.Cancellations(ctx, func(r OrderRow) error {
-		a := b.aggFor(r.PartnerID, r.SettlementDate)
+		a := b.aggFor(string(r.PartnerID), r.SettlementDate)
 		a.cancels++
 		a.cancelAmt = a.cancelAmt.Add(r.Amounts)
 		if r.PortOneSettlement != nil {
@@ -257,13 +257,13 @@ func settlementDays(rows []SummaryRow) []settlement.Date {
 // read the Orders and Cancellations aggregates.
 func summaryColumns(agg map[detailKey]*detailAgg) []column[SummaryRow] {
 	detail := func(r *SummaryRow) *detailAgg {
-		if a := agg[detailKey{r.PartnerID, r.SettlementDate}]; a != nil {
+		if a := agg[detailKey{string(r.PartnerID), r.SettlementDate}]; a != nil {
 			return a
 		}
 		return &detailAgg{}
 	}
 	cols := []column[SummaryRow]{
-		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *SummaryRow) string { return r.PartnerID }),
+		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *SummaryRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *SummaryRow) string { return r.PartnerName }),
 		dateCol("정산일", "Settlement date", "settlementDate", func(r *SummaryRow) settlement.Date { return r.SettlementDate }),
 		{ko: "주문 건수", en: "Orders", key: "count(type = ORDER)", width: 10, k: kInt, field: fieldOrders,
@@ -435,14 +435,14 @@ func writeChart(f *excelize.File, st *styles, l Lang, rows []SummaryRow, days []
 	perDay := map[settlement.Date]settlement.Won{}
 	perPartnerDay := map[detailKey]settlement.Won{}
 	for _, r := range rows {
-		p := byPartner[r.PartnerID]
+		p := byPartner[string(r.PartnerID)]
 		if p == nil {
-			p = &partner{id: r.PartnerID, name: r.PartnerName}
-			byPartner[r.PartnerID] = p
+			p = &partner{id: string(r.PartnerID), name: r.PartnerName}
+			byPartner[string(r.PartnerID)] = p
 		}
 		p.total += r.Amounts.Settlement
 		perDay[r.SettlementDate] += r.Amounts.Settlement
-		perPartnerDay[detailKey{r.PartnerID, r.SettlementDate}] += r.Amounts.Settlement
+		perPartnerDay[detailKey{string(r.PartnerID), r.SettlementDate}] += r.Amounts.Settlement
 	}
 	var top []*partner
 	for _, p := range byPartner {

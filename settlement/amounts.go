@@ -143,10 +143,10 @@ type LineResult struct {
 // back.
 type Transfer struct {
 	Kind                Kind
-	PartnerID           string
-	PaymentID           string
+	PartnerID           PartnerID
+	PaymentID           PaymentID
 	ContractID          string
-	CancellationID      string // ORDER_CANCEL only
+	CancellationID      CancellationID // ORDER_CANCEL only
 	SettlementStartDate Date
 	SettlementDate      Date
 	Amounts             Amounts

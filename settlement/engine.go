@@ -5,16 +5,6 @@ import (
 	"slices"
 )
 
-// Limits keep every product and sum far from int64 overflow, so that no
-// input, however hostile, can wrap an amount. PortOne's own limits are not
-// published; these are beyond any real order (a quadrillion won).
-const (
-	MaxAmount   Won   = 1_000_000_000_000_000
-	MaxQuantity int64 = 1_000_000_000
-	MaxLines          = 10_000
-	MaxItems          = 1_000 // discounts or fees in one scope
-)
-
 // scope is one place where the formulas run: an order line, the order-level
 // items of an order with lines, or the whole of an order given by amount.
 type scope struct {

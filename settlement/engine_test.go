@@ -338,7 +338,7 @@ func (g *fuzzGen) order() Order {
 
 // cancel builds a cancel of what remains in b; it may be invalid on purpose.
 func (g *fuzzGen) cancel(b *Book, id int) Cancellation {
-	c := Cancellation{CancellationID: fmt.Sprint("c", id), SettlementStartDate: b.order.SettlementStartDate.AddDays(int(g.n(40)))}
+	c := Cancellation{CancellationID: CancellationID(fmt.Sprint("c", id)), SettlementStartDate: b.order.SettlementStartDate.AddDays(int(g.n(40)))}
 	switch g.n(5) {
 	case 0:
 		c.Form = CancelAll

@@ -41,8 +41,8 @@ type Line struct {
 // PortOne's CreatePlatformOrderTransferBody in domain terms. Exactly one of
 // OrderAmount (HasLines false) and Lines (HasLines true) describes it.
 type Order struct {
-	PartnerID  string
-	PaymentID  string
+	PartnerID  PartnerID
+	PaymentID  PaymentID
 	ContractID string
 
 	HasLines    bool
@@ -81,7 +81,7 @@ type CancelLine struct {
 // Cancellation is a cancel of (part of) an order: PortOne's
 // CreatePlatformOrderCancelTransferBody in domain terms.
 type Cancellation struct {
-	CancellationID string
+	CancellationID CancellationID
 
 	Form        CancelForm
 	OrderAmount Won // CancelByAmount: cancelled order amount, discount included

@@ -17,9 +17,9 @@ import (
 // payload that decides Duplicate vs Conflict.
 type CancellationRecord struct {
 	Cancellation settlement.Cancellation
-	PartnerID    string
-	PaymentID    string
-	TransferID   string // PortOne's transferId when the record names one
+	PartnerID    settlement.PartnerID
+	PaymentID    settlement.PaymentID
+	TransferID   settlement.TransferID // PortOne's transferId when the record names one
 	CancelledAt  time.Time
 	BusinessDate settlement.Date
 	Request      []byte
@@ -94,11 +94,14 @@ func (s *Store) SaveCancellations(ctx context.Context, recs []CancellationRecord
 
 func (s *Store) saveCancellationsTx(tx *gorm.DB, recs []CancellationRecord, preps []prepared, outs []Outcome) error {
 	now := s.nowUTC()
-	type key struct{ p, c string }
+	type key struct {
+		p settlement.PartnerID
+		c settlement.CancellationID
+	}
 	type ex struct {
 		ID             int64
-		PartnerID      string
-		CancellationID string
+		PartnerID      settlement.PartnerID
+		CancellationID settlement.CancellationID
 		RequestHash    string
 	}
 	found := map[key]ex{}
@@ -150,11 +153,14 @@ func (s *Store) saveCancellationsTx(tx *gorm.DB, recs []CancellationRecord, prep
 		}
 		c := conflictOf("cancellation", r.Key(), storedCanon, p.canon)
 		outs[i] = Outcome{Kind: Conflict, ID: id, Conflict: c}
-		rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.PartnerID, r.Cancellation.CancellationID, r.Request, c, now))
+		rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.PartnerID, string(r.Cancellation.CancellationID), r.Request, c, now))
 	}
 	if len(newRows) > 0 {
 		// Link each to its order when the order is already known.
-		type ok struct{ p, q string }
+		type ok struct {
+			p settlement.PartnerID
+			q settlement.PaymentID
+		}
 		orderIDs := map[ok]int64{}
 		for i := 0; i < len(newRows); i += chunk {
 			var keys [][]any
@@ -234,7 +240,7 @@ func cancellationToRow(r *CancellationRecord, p prepared, now time.Time) cancell
 
 // Cancellation returns the cancellation with key (partner, cancellation id),
 // or a *NotFoundError.
-func (s *Store) Cancellation(ctx context.Context, partnerID, cancellationID string) (CancellationRecord, error) {
+func (s *Store) Cancellation(ctx context.Context, partnerID settlement.PartnerID, cancellationID settlement.CancellationID) (CancellationRecord, error) {
 	var row cancellationRow
 	if err := s.w(ctx).Where("partner_id = ? AND cancellation_id = ?", partnerID, cancellationID).Take(&row).Error; err != nil {
 		return CancellationRecord{}, notFound(err, fmt.Sprintf("cancellation partner %q cancellation %q", partnerID, cancellationID))
@@ -249,7 +255,7 @@ func (s *Store) Cancellation(ctx context.Context, partnerID, cancellationID stri
 // CancellationsOfOrder returns an order's cancellations in the order they
 // happened (cancelledAt, then arrival): the order a settlement.Book must
 // replay them in.
-func (s *Store) CancellationsOfOrder(ctx context.Context, partnerID, paymentID string) ([]CancellationRecord, error) {
+func (s *Store) CancellationsOfOrder(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID) ([]CancellationRecord, error) {
 	var rows []cancellationRow
 	if err := s.w(ctx).Where("partner_id = ? AND payment_id = ?", partnerID, paymentID).
 		Order("cancelled_at, id").Find(&rows).Error; err != nil {

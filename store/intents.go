@@ -31,9 +31,9 @@ const (
 // payment, kind, cancellation): deterministic, so every rerun on any
 // instance derives the same id; URL-safe (lowercase base32) and 46
 // characters long. It is sent to PortOne as the transfer's `id`.
-func IntentID(partnerID, paymentID string, kind settlement.Kind, cancellationID string) string {
+func IntentID(partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID) settlement.TransferID {
 	h := sha256.New()
-	for _, p := range []string{partnerID, paymentID, string(kind), cancellationID} {
+	for _, p := range []string{string(partnerID), string(paymentID), string(kind), string(cancellationID)} {
 		fmt.Fprintf(h, "%d:%s;", len(p), p)
 	}
 	sum := h.Sum(nil)
@@ -43,16 +43,16 @@ func IntentID(partnerID, paymentID string, kind settlement.Kind, cancellationID 
 	} else if kind != settlement.KindOrder {
 		prefix = "stl-m-"
 	}
-	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:25]))
+	return settlement.TransferID(prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:25])))
 }
 
 // IntentSpec is a transfer intent to create: the transfer's key and the
 // request body that will be posted (unchanged) on every attempt.
 type IntentSpec struct {
-	PartnerID      string
-	PaymentID      string
+	PartnerID      settlement.PartnerID
+	PaymentID      settlement.PaymentID
 	Kind           settlement.Kind
-	CancellationID string // "" for ORDER
+	CancellationID settlement.CancellationID // "" for ORDER
 	BusinessDate   settlement.Date
 	Request        []byte // PortOne request body, JSON
 	SettlementID   int64  // the settlement it posts, if stored
@@ -60,12 +60,12 @@ type IntentSpec struct {
 
 // Intent is a stored transfer intent.
 type Intent struct {
-	ID                int64  // row id
-	IntentID          string // client transfer id (IntentID)
-	PartnerID         string
-	PaymentID         string
+	ID                int64                 // row id
+	IntentID          settlement.TransferID // client transfer id (IntentID)
+	PartnerID         settlement.PartnerID
+	PaymentID         settlement.PaymentID
 	Kind              settlement.Kind
-	CancellationID    string
+	CancellationID    settlement.CancellationID
 	SettlementID      int64
 	BusinessDate      settlement.Date
 	Request           []byte
@@ -76,7 +76,7 @@ type Intent struct {
 	ClaimOwner        string
 	LeaseExpires      time.Time
 	NotBefore         time.Time
-	PortOneTransferID string
+	PortOneTransferID settlement.TransferID
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
@@ -162,7 +162,7 @@ func (s *Store) createIntentsTx(tx *gorm.DB, specs []IntentSpec, preps []prepare
 }
 
 // IntentByID returns the intent with client id intentID, or a *NotFoundError.
-func (s *Store) IntentByID(ctx context.Context, intentID string) (Intent, error) {
+func (s *Store) IntentByID(ctx context.Context, intentID settlement.TransferID) (Intent, error) {
 	var r intentRow
 	if err := s.w(ctx).Where("intent_id = ?", intentID).Take(&r).Error; err != nil {
 		return Intent{}, notFound(err, fmt.Sprintf("transfer intent %q", intentID))
@@ -171,7 +171,7 @@ func (s *Store) IntentByID(ctx context.Context, intentID string) (Intent, error)
 }
 
 // IntentByKey returns the intent for (partner, payment, kind, cancellation).
-func (s *Store) IntentByKey(ctx context.Context, partnerID, paymentID string, kind settlement.Kind, cancellationID string) (Intent, error) {
+func (s *Store) IntentByKey(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID) (Intent, error) {
 	return s.IntentByID(ctx, IntentID(partnerID, paymentID, kind, cancellationID))
 }
 
@@ -258,20 +258,20 @@ func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner strin
 
 // RenewIntent extends owner's lease on a claimed intent. It returns a
 // *LeaseError (ErrLeaseLost) when owner no longer holds it.
-func (s *Store) RenewIntent(ctx context.Context, intentID, owner string, lease time.Duration) error {
+func (s *Store) RenewIntent(ctx context.Context, intentID settlement.TransferID, owner string, lease time.Duration) error {
 	return s.updateClaimed(ctx, intentID, owner, map[string]any{"lease_expires_ms": s.nowMS() + lease.Milliseconds()})
 }
 
 // ReleaseIntent gives a claimed intent back unposted (shutdown), claimable
 // at once by anyone. It returns a *LeaseError when owner does not hold it.
-func (s *Store) ReleaseIntent(ctx context.Context, intentID, owner string) error {
+func (s *Store) ReleaseIntent(ctx context.Context, intentID settlement.TransferID, owner string) error {
 	return s.updateClaimed(ctx, intentID, owner, map[string]any{"claim_owner": "", "lease_expires_ms": 0})
 }
 
 // RetryIntent records a retryable failure (network error, 5xx, 429) of a
 // claimed intent: it stays pending, released, and is claimable again from
 // notBefore. It returns a *LeaseError when owner does not hold it.
-func (s *Store) RetryIntent(ctx context.Context, intentID, owner, reason string, notBefore time.Time) error {
+func (s *Store) RetryIntent(ctx context.Context, intentID settlement.TransferID, owner, reason string, notBefore time.Time) error {
 	return s.updateClaimed(ctx, intentID, owner, map[string]any{"claim_owner": "", "lease_expires_ms": 0,
 		"last_error": reason, "not_before_ms": notBefore.UnixMilli()})
 }
@@ -279,17 +279,17 @@ func (s *Store) RetryIntent(ctx context.Context, intentID, owner, reason string,
 // FailIntent records a final failure of a claimed intent (status failed,
 // kept for a person to look at; ResetIntent makes it pending again). It
 // returns a *LeaseError when owner does not hold it.
-func (s *Store) FailIntent(ctx context.Context, intentID, owner, reason string) error {
+func (s *Store) FailIntent(ctx context.Context, intentID settlement.TransferID, owner, reason string) error {
 	return s.updateClaimed(ctx, intentID, owner, map[string]any{"status": string(IntentFailed), "claim_owner": "", "lease_expires_ms": 0, "last_error": reason})
 }
 
 // ConflictIntent records that PortOne holds a different transfer under the
 // intent's id or key (status conflict, final).
-func (s *Store) ConflictIntent(ctx context.Context, intentID, owner, reason string) error {
+func (s *Store) ConflictIntent(ctx context.Context, intentID settlement.TransferID, owner, reason string) error {
 	return s.updateClaimed(ctx, intentID, owner, map[string]any{"status": string(IntentConflict), "claim_owner": "", "lease_expires_ms": 0, "last_error": reason})
 }
 
-func (s *Store) updateClaimed(ctx context.Context, intentID, owner string, set map[string]any) error {
+func (s *Store) updateClaimed(ctx context.Context, intentID settlement.TransferID, owner string, set map[string]any) error {
 	set["updated_at"] = at(s.nowUTC())
 	res := s.w(ctx).Model(&intentRow{}).Where("intent_id = ? AND claim_owner = ? AND status = ?", intentID, owner, string(IntentPending)).Updates(set)
 	if res.Error != nil {
@@ -307,7 +307,7 @@ func (s *Store) updateClaimed(ctx context.Context, intentID, owner string, set m
 
 // ResetIntent makes a failed or conflicting intent pending again (an
 // operator's decision), released and claimable at once.
-func (s *Store) ResetIntent(ctx context.Context, intentID string) error {
+func (s *Store) ResetIntent(ctx context.Context, intentID settlement.TransferID) error {
 	res := s.w(ctx).Model(&intentRow{}).Where("intent_id = ? AND status IN ?", intentID, []string{string(IntentFailed), string(IntentConflict)}).
 		Updates(map[string]any{"status": string(IntentPending), "claim_owner": "", "lease_expires_ms": 0, "not_before_ms": 0, "updated_at": at(s.nowUTC())})
 	if res.Error != nil {
@@ -326,7 +326,7 @@ func (s *Store) ResetIntent(ctx context.Context, intentID string) error {
 // that went through must be recorded whoever holds the claim now.
 // Completing an intent again with the same PortOne transfer id is a no-op;
 // with another id it returns a *ConflictError.
-func (s *Store) CompleteIntent(ctx context.Context, intentID, owner string, status IntentStatus, answer PortOneTransfer) error {
+func (s *Store) CompleteIntent(ctx context.Context, intentID settlement.TransferID, owner string, status IntentStatus, answer PortOneTransfer) error {
 	if status != IntentPosted && status != IntentAdopted {
 		return &InvalidError{Record: fmt.Sprintf("transfer intent %q", intentID), Field: "status", Err: fmt.Errorf("%q: want posted or adopted", status)}
 	}
@@ -344,7 +344,7 @@ func (s *Store) CompleteIntent(ctx context.Context, intentID, owner string, stat
 				return nil
 			}
 			return &ConflictError{Record: "transfer intent", Key: fmt.Sprintf("%q", intentID),
-				Diffs: []FieldDiff{{Path: "transferId", Stored: in.PortOneTransferID, Got: answer.TransferID}}}
+				Diffs: []FieldDiff{{Path: "transferId", Stored: string(in.PortOneTransferID), Got: string(answer.TransferID)}}}
 		}
 		answer.IntentID = intentID
 		if answer.PartnerID == "" {

@@ -85,7 +85,7 @@ func count(t testing.TB, s *Store, table string) int64 {
 // and its request JSON.
 func sampleOrder(partner, payment string, qty int64) OrderRecord {
 	o := settlement.Order{
-		PartnerID: partner, PaymentID: payment, ContractID: "c1", HasLines: true,
+		PartnerID: settlement.PartnerID(partner), PaymentID: settlement.PaymentID(payment), ContractID: "c1", HasLines: true,
 		Lines: []settlement.Line{
 			{Product: settlement.Product{ID: "p1", Name: "Shirt", Amount: 10000, TaxFree: 0, Tag: "apparel"}, Quantity: qty,
 				Discounts: []settlement.Discount{{SharePolicyID: "d1", Amount: 1000, TaxFree: 0}}, AdditionalFees: []string{"f1"}},
@@ -119,9 +119,9 @@ func sampleCancel(partner, payment, cancellation string, qty int64) Cancellation
 	req := fmt.Sprintf(`{"partnerId":%q,"paymentId":%q,"cancellationId":%q,"orderDetail":{"orderLines":[{"productId":"p1","quantity":%d,"discounts":[]}]},"discounts":[],"cancelledAt":"2025-10-02T10:00:00+09:00"}`,
 		partner, payment, cancellation, qty)
 	return CancellationRecord{
-		Cancellation: settlement.Cancellation{CancellationID: cancellation, Form: settlement.CancelByLines,
+		Cancellation: settlement.Cancellation{CancellationID: settlement.CancellationID(cancellation), Form: settlement.CancelByLines,
 			Lines: []settlement.CancelLine{{ProductID: "p1", Quantity: qty}}},
-		PartnerID: partner, PaymentID: payment, CancelledAt: time.Date(2025, 10, 2, 1, 0, 0, 0, time.UTC),
+		PartnerID: settlement.PartnerID(partner), PaymentID: settlement.PaymentID(payment), CancelledAt: time.Date(2025, 10, 2, 1, 0, 0, 0, time.UTC),
 		BusinessDate: settlement.MustDate("2025-10-02"), Request: []byte(req), Source: SourceImport, File: "cancels.jsonl", Line: 3,
 	}
 }
@@ -137,7 +137,7 @@ func amounts(k int64) settlement.Amounts {
 
 func sampleSettlement(partner, payment string, lines int) SettlementRecord {
 	t := settlement.Transfer{
-		Kind: settlement.KindOrder, PartnerID: partner, PaymentID: payment, ContractID: "c1",
+		Kind: settlement.KindOrder, PartnerID: settlement.PartnerID(partner), PaymentID: settlement.PaymentID(payment), ContractID: "c1",
 		SettlementStartDate: settlement.MustDate("2025-10-01"), SettlementDate: settlement.MustDate("2025-10-03"),
 		Discounts:      []settlement.DiscountResult{{SharePolicyID: "d2", Amount: 500, ShareAmount: 250}},
 		AdditionalFees: []settlement.FeeResult{{PolicyID: "f2", Amount: 100, VAT: 10}},
@@ -147,7 +147,7 @@ func sampleSettlement(partner, payment string, lines int) SettlementRecord {
 		t.Lines = append(t.Lines, settlement.LineResult{Product: settlement.Product{ID: fmt.Sprintf("p%d", i+1), Name: "P"}, Quantity: 1, Amounts: a})
 		t.Amounts = t.Amounts.Add(a)
 	}
-	req, _ := json.Marshal(map[string]any{"id": IntentID(partner, payment, settlement.KindOrder, ""), "partnerId": partner, "paymentId": payment})
+	req, _ := json.Marshal(map[string]any{"id": IntentID(settlement.PartnerID(partner), settlement.PaymentID(payment), settlement.KindOrder, ""), "partnerId": partner, "paymentId": payment})
 	return SettlementRecord{Transfer: t, BusinessDate: settlement.MustDate("2025-10-01"), ContractVersion: 1,
 		PolicyVersions: map[string]int{"d2": 1, "f2": 2}, IntentRequest: req}
 }

@@ -10,7 +10,7 @@ import "github.com/settle-dev/settle/settlement"
 
 type partnerRow struct {
 	ID                int64 `gorm:"primaryKey"`
-	PartnerID         string
+	PartnerID         settlement.PartnerID
 	Name              string
 	DefaultContractID string
 	RawJSON           string `gorm:"column:raw_json"`
@@ -73,8 +73,8 @@ func (additionalFeePolicyRow) TableName() string { return "additional_fee_polici
 
 type orderRow struct {
 	ID                  int64 `gorm:"primaryKey"`
-	PartnerID           string
-	PaymentID           string
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
 	ContractID          string
 	ContractVersion     int64
 	HasLines            int64
@@ -130,10 +130,10 @@ func (orderFeeRow) TableName() string { return "order_additional_fees" }
 
 type cancellationRow struct {
 	ID                  int64 `gorm:"primaryKey"`
-	PartnerID           string
-	CancellationID      string
-	PaymentID           string
-	TransferID          string
+	PartnerID           settlement.PartnerID
+	CancellationID      settlement.CancellationID
+	PaymentID           settlement.PaymentID
+	TransferID          settlement.TransferID
 	OrderRef            *int64
 	Form                string
 	OrderAmount         int64
@@ -175,10 +175,10 @@ func (cancellationDiscountRow) TableName() string { return "cancellation_discoun
 
 type settlementRow struct {
 	ID                  int64 `gorm:"primaryKey"`
-	PartnerID           string
-	PaymentID           string
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
 	Kind                string
-	CancellationID      string
+	CancellationID      settlement.CancellationID
 	OrderRef            *int64
 	CancellationRef     *int64
 	ContractID          string
@@ -212,11 +212,11 @@ func (settlementLineRow) TableName() string { return "settlement_lines" }
 
 type intentRow struct {
 	ID                int64 `gorm:"primaryKey"`
-	IntentID          string
-	PartnerID         string
-	PaymentID         string
+	IntentID          settlement.TransferID
+	PartnerID         settlement.PartnerID
+	PaymentID         settlement.PaymentID
 	Kind              string
-	CancellationID    string
+	CancellationID    settlement.CancellationID
 	SettlementRef     *int64
 	BusinessDate      day
 	RequestJSON       string `gorm:"column:request_json"`
@@ -225,23 +225,23 @@ type intentRow struct {
 	Attempts          int64
 	LastError         string
 	ClaimOwner        string
-	LeaseExpiresMS    int64   `gorm:"column:lease_expires_ms"`
-	NotBeforeMS       int64   `gorm:"column:not_before_ms"`
-	PortOneTransferID string  `gorm:"column:portone_transfer_id"`
-	CreatedAt         instant `gorm:"autoCreateTime:false"`
-	UpdatedAt         instant `gorm:"autoUpdateTime:false"`
+	LeaseExpiresMS    int64                 `gorm:"column:lease_expires_ms"`
+	NotBeforeMS       int64                 `gorm:"column:not_before_ms"`
+	PortOneTransferID settlement.TransferID `gorm:"column:portone_transfer_id"`
+	CreatedAt         instant               `gorm:"autoCreateTime:false"`
+	UpdatedAt         instant               `gorm:"autoUpdateTime:false"`
 }
 
 func (intentRow) TableName() string { return "transfer_intents" }
 
 type portoneTransferRow struct {
-	ID                  int64  `gorm:"primaryKey"`
-	TransferID          string `gorm:"column:transfer_id"`
+	ID                  int64                 `gorm:"primaryKey"`
+	TransferID          settlement.TransferID `gorm:"column:transfer_id"`
 	IntentRef           *int64
-	PartnerID           string
-	PaymentID           string
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
 	Kind                string
-	CancellationID      string
+	CancellationID      settlement.CancellationID
 	Status              string
 	SettlementStartDate day
 	SettlementDate      day
@@ -266,9 +266,9 @@ func (portoneLineRow) TableName() string { return "portone_transfer_lines" }
 
 type statusHistoryRow struct {
 	ID         int64 `gorm:"primaryKey"`
-	TransferID string
-	IntentID   string
-	PartnerID  string
+	TransferID settlement.TransferID
+	IntentID   settlement.TransferID
+	PartnerID  settlement.PartnerID
 	FromStatus string
 	ToStatus   string
 	Source     string
@@ -280,10 +280,10 @@ func (statusHistoryRow) TableName() string { return "transfer_status_history" }
 type mismatchRow struct {
 	ID           int64 `gorm:"primaryKey"`
 	BusinessDate day
-	PartnerID    string
-	PaymentID    string
-	IntentID     string
-	TransferID   string
+	PartnerID    settlement.PartnerID
+	PaymentID    settlement.PaymentID
+	IntentID     settlement.TransferID
+	TransferID   settlement.TransferID
 	ProductID    string
 	Reason       string
 	Field        string
@@ -302,7 +302,7 @@ type rejectedRow struct {
 	Source     string
 	File       string
 	Line       int64
-	PartnerID  string
+	PartnerID  settlement.PartnerID
 	RecordKey  string
 	Payload    string
 	Reason     string
@@ -318,8 +318,8 @@ type webhookRow struct {
 	ID             int64 `gorm:"primaryKey"`
 	WebhookID      string
 	EventType      string
-	PaymentID      string
-	CancellationID string
+	PaymentID      settlement.PaymentID
+	CancellationID settlement.CancellationID
 	SentAt         instant
 	RawJSON        string `gorm:"column:raw_json"`
 	ReceivedAt     instant

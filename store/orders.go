@@ -140,14 +140,17 @@ func retryOnDuplicate(f func() error) error {
 
 type existing struct {
 	ID          int64
-	PartnerID   string
-	PaymentID   string
+	PartnerID   settlement.PartnerID
+	PaymentID   settlement.PaymentID
 	RequestHash string
 }
 
 func (s *Store) saveOrdersTx(tx *gorm.DB, recs []OrderRecord, preps []prepared, outs []Outcome) error {
 	now := s.nowUTC()
-	type key struct{ p, q string }
+	type key struct {
+		p settlement.PartnerID
+		q settlement.PaymentID
+	}
 	found := map[key]existing{}
 	const chunk = 300
 	for i := 0; i < len(recs); i += chunk {
@@ -182,7 +185,7 @@ func (s *Store) saveOrdersTx(tx *gorm.DB, recs []OrderRecord, preps []prepared, 
 			}
 			c := conflictOf("order", r.Key(), []byte(stored), p.canon)
 			outs[i] = Outcome{Kind: Conflict, ID: e.ID, Conflict: c}
-			rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.Order.PartnerID, r.Order.PaymentID, r.Request, c, now))
+			rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.Order.PartnerID, string(r.Order.PaymentID), r.Request, c, now))
 			continue
 		}
 		if j, ok := firstInBatch[k]; ok {
@@ -192,7 +195,7 @@ func (s *Store) saveOrdersTx(tx *gorm.DB, recs []OrderRecord, preps []prepared, 
 			}
 			c := conflictOf("order", r.Key(), preps[j].canon, p.canon)
 			outs[i] = Outcome{Kind: Conflict, ID: -1 - int64(j), Conflict: c}
-			rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.Order.PartnerID, r.Order.PaymentID, r.Request, c, now))
+			rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.Order.PartnerID, string(r.Order.PaymentID), r.Request, c, now))
 			continue
 		}
 		firstInBatch[k] = i
@@ -293,7 +296,7 @@ func orderChildren(id int64, o *settlement.Order) ([]orderLineRow, []orderDiscou
 
 // Order returns the order with key (partner, payment). It returns a
 // *NotFoundError (ErrNotFound) when there is none.
-func (s *Store) Order(ctx context.Context, partnerID, paymentID string) (OrderRecord, error) {
+func (s *Store) Order(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID) (OrderRecord, error) {
 	var row orderRow
 	err := s.w(ctx).Where("partner_id = ? AND payment_id = ?", partnerID, paymentID).Take(&row).Error
 	if err != nil {
@@ -406,7 +409,7 @@ func saveRejects(tx *gorm.DB, rows []rejectedRow) error {
 		CreateInBatches(&rows, 200).Error
 }
 
-func conflictReject(src Source, file string, line int, partnerID, key string, payload []byte, c *ConflictError, now time.Time) rejectedRow {
+func conflictReject(src Source, file string, line int, partnerID settlement.PartnerID, key string, payload []byte, c *ConflictError, now time.Time) rejectedRow {
 	return newRejectedRow(Rejected{
 		Source: src, File: file, Line: line, PartnerID: partnerID, RecordKey: key,
 		Payload: payload, Reason: c.Reason(), Field: c.Field(), ErrorType: "CONFLICT", ReceivedAt: now,

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/settle-dev/settle/settlement"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -18,7 +19,7 @@ type Rejected struct {
 	Source     Source
 	File       string // import file, or ""
 	Line       int    // 1-based line in File, or 0
-	PartnerID  string
+	PartnerID  settlement.PartnerID
 	RecordKey  string // payment id or cancellation id when known
 	Payload    []byte // the raw record
 	Reason     string // what is wrong, naming the field
@@ -33,7 +34,7 @@ func newRejectedRow(r Rejected) rejectedRow {
 	return rejectedRow{
 		Source: string(r.Source), File: r.File, Line: int64(r.Line), PartnerID: r.PartnerID, RecordKey: r.RecordKey,
 		Payload: string(r.Payload), Reason: r.Reason, Field: r.Field, ErrorType: r.ErrorType, ReceivedAt: at(r.ReceivedAt),
-		DedupHash: sha(string(r.Source), r.File, strconv.Itoa(r.Line), r.PartnerID, r.RecordKey, string(r.Payload), r.Reason, r.Field, r.ErrorType),
+		DedupHash: sha(string(r.Source), r.File, strconv.Itoa(r.Line), string(r.PartnerID), r.RecordKey, string(r.Payload), r.Reason, r.Field, r.ErrorType),
 	}
 }
 
@@ -68,8 +69,8 @@ func (s *Store) SaveRejected(ctx context.Context, r Rejected) (Outcome, error) {
 type WebhookEvent struct {
 	WebhookID      string // the webhook-id header: unique
 	EventType      string // e.g. Transaction.Cancelled
-	PaymentID      string
-	CancellationID string
+	PaymentID      settlement.PaymentID
+	CancellationID settlement.CancellationID
 	SentAt         time.Time // webhook-timestamp
 	Raw            []byte
 	ReceivedAt     time.Time
@@ -136,7 +137,7 @@ func (r *webhookRow) event() WebhookEvent {
 // LinkCancellationWebhook records webhookID on the stored cancellations of
 // (paymentID, cancellationID) that no webhook reported yet, and returns how
 // many it linked (0 while the cancellation has not arrived).
-func (s *Store) LinkCancellationWebhook(ctx context.Context, paymentID, cancellationID, webhookID string) (int, error) {
+func (s *Store) LinkCancellationWebhook(ctx context.Context, paymentID settlement.PaymentID, cancellationID settlement.CancellationID, webhookID string) (int, error) {
 	res := s.w(ctx).Model(&cancellationRow{}).
 		Where("payment_id = ? AND cancellation_id = ? AND webhook_id = ?", paymentID, cancellationID, "").
 		Update("webhook_id", webhookID)
@@ -148,7 +149,7 @@ func (s *Store) LinkCancellationWebhook(ctx context.Context, paymentID, cancella
 
 // WebhookForCancellation returns the first webhook event that reported the
 // cancellation (paymentID, cancellationID), or a *NotFoundError.
-func (s *Store) WebhookForCancellation(ctx context.Context, paymentID, cancellationID string) (WebhookEvent, error) {
+func (s *Store) WebhookForCancellation(ctx context.Context, paymentID settlement.PaymentID, cancellationID settlement.CancellationID) (WebhookEvent, error) {
 	var r webhookRow
 	err := s.w(ctx).Where("payment_id = ? AND cancellation_id = ?", paymentID, cancellationID).Order("id").Take(&r).Error
 	if err != nil {

@@ -44,7 +44,7 @@ func (r *SettlementRecord) Key() string {
 	return transferKey(t.PartnerID, t.PaymentID, t.Kind, t.CancellationID)
 }
 
-func transferKey(partner, payment string, kind settlement.Kind, cancellation string) string {
+func transferKey(partner settlement.PartnerID, payment settlement.PaymentID, kind settlement.Kind, cancellation settlement.CancellationID) string {
 	k := fmt.Sprintf("partner %q payment %q kind %s", partner, payment, kind)
 	if cancellation != "" {
 		k += fmt.Sprintf(" cancellation %q", cancellation)
@@ -241,19 +241,20 @@ func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([
 }
 
 type tkey struct {
-	p, q string
-	k    settlement.Kind
-	c    string
+	p settlement.PartnerID
+	q settlement.PaymentID
+	k settlement.Kind
+	c settlement.CancellationID
 }
 
 func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, hashes []string, intents []prepared, outs []Outcome) error {
 	now := s.nowUTC()
 	type ex struct {
 		ID             int64
-		PartnerID      string
-		PaymentID      string
+		PartnerID      settlement.PartnerID
+		PaymentID      settlement.PaymentID
 		Kind           string
-		CancellationID string
+		CancellationID settlement.CancellationID
 		Hash           string
 	}
 	found := map[tkey]ex{}
@@ -556,29 +557,29 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord) (map[tkey]refs,
 			return nil, err
 		}
 		for _, e := range rows {
-			orders[pk{e.PartnerID, e.PaymentID}] = e.ID
+			orders[pk{string(e.PartnerID), string(e.PaymentID)}] = e.ID
 		}
 	}
 	for i := 0; i < len(ckeys); i += chunk {
 		var rows []struct {
 			ID             int64
-			PartnerID      string
-			CancellationID string
+			PartnerID      settlement.PartnerID
+			CancellationID settlement.CancellationID
 		}
 		if err := tx.Model(&cancellationRow{}).Select("id, partner_id, cancellation_id").Scopes(keysIn([]string{"partner_id", "cancellation_id"}, ckeys[i:min(i+chunk, len(ckeys))])).Find(&rows).Error; err != nil {
 			return nil, err
 		}
 		for _, e := range rows {
-			cancels[pk{e.PartnerID, e.CancellationID}] = e.ID
+			cancels[pk{string(e.PartnerID), string(e.CancellationID)}] = e.ID
 		}
 	}
 	for _, r := range recs {
 		t := &r.Transfer
 		var rf refs
-		if id, ok := orders[pk{t.PartnerID, t.PaymentID}]; ok {
+		if id, ok := orders[pk{string(t.PartnerID), string(t.PaymentID)}]; ok {
 			rf.order = &id
 		}
-		if id, ok := cancels[pk{t.PartnerID, t.CancellationID}]; ok && t.CancellationID != "" {
+		if id, ok := cancels[pk{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" {
 			rf.cancel = &id
 		}
 		out[tkey{t.PartnerID, t.PaymentID, t.Kind, t.CancellationID}] = rf
@@ -588,7 +589,7 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord) (map[tkey]refs,
 
 // Settlement returns the stored settlement with key (partner, payment,
 // kind, cancellation id; "" for orders), or a *NotFoundError.
-func (s *Store) Settlement(ctx context.Context, partnerID, paymentID string, kind settlement.Kind, cancellationID string) (SettlementRecord, error) {
+func (s *Store) Settlement(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID) (SettlementRecord, error) {
 	recs, err := s.loadSettlements(s.w(ctx), s.w(ctx).Where("partner_id = ? AND payment_id = ? AND kind = ? AND cancellation_id = ?", partnerID, paymentID, string(kind), cancellationID))
 	if err != nil {
 		return SettlementRecord{}, fmt.Errorf("store: settlement %s: %w", transferKey(partnerID, paymentID, kind, cancellationID), err)
@@ -601,7 +602,7 @@ func (s *Store) Settlement(ctx context.Context, partnerID, paymentID string, kin
 
 // SettlementsOfPayment returns the settlements (the order's and its
 // cancellations') of one payment of one partner, in id order.
-func (s *Store) SettlementsOfPayment(ctx context.Context, partnerID, paymentID string) ([]SettlementRecord, error) {
+func (s *Store) SettlementsOfPayment(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID) ([]SettlementRecord, error) {
 	recs, err := s.loadSettlements(s.w(ctx), s.w(ctx).Where("partner_id = ? AND payment_id = ?", partnerID, paymentID).Order("id"))
 	if err != nil {
 		return nil, fmt.Errorf("store: settlements of payment %q: %w", paymentID, err)

@@ -15,7 +15,7 @@ import (
 
 // Partner is a PortOne partner as last fetched.
 type Partner struct {
-	ID                string // PortOne partner id
+	ID                settlement.PartnerID // PortOne partner id
 	Name              string
 	DefaultContractID string
 	Raw               []byte // PortOne's JSON
@@ -39,7 +39,7 @@ func (s *Store) SavePartner(ctx context.Context, p Partner) error {
 }
 
 // Partner returns a partner, or a *NotFoundError.
-func (s *Store) Partner(ctx context.Context, id string) (Partner, error) {
+func (s *Store) Partner(ctx context.Context, id settlement.PartnerID) (Partner, error) {
 	var r partnerRow
 	if err := s.w(ctx).Where("partner_id = ?", id).Take(&r).Error; err != nil {
 		return Partner{}, notFound(err, fmt.Sprintf("partner %q", id))

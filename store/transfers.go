@@ -14,12 +14,12 @@ import (
 // PortOneTransfer is PortOne's answer for one transfer: its amount block,
 // per-line blocks, status and dates, and the raw JSON as received.
 type PortOneTransfer struct {
-	TransferID          string // PortOne's transfer id (our client id when we chose it)
-	IntentID            string // the intent it answers, if any
-	PartnerID           string
-	PaymentID           string
+	TransferID          settlement.TransferID // PortOne's transfer id (our client id when we chose it)
+	IntentID            settlement.TransferID // the intent it answers, if any
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
 	Kind                settlement.Kind
-	CancellationID      string
+	CancellationID      settlement.CancellationID
 	Status              settlement.TransferStatus
 	SettlementStartDate settlement.Date
 	SettlementDate      settlement.Date
@@ -120,7 +120,7 @@ func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int6
 }
 
 // PortOneTransferByID returns PortOne's last recorded answer for a transfer.
-func (s *Store) PortOneTransferByID(ctx context.Context, transferID string) (PortOneTransfer, error) {
+func (s *Store) PortOneTransferByID(ctx context.Context, transferID settlement.TransferID) (PortOneTransfer, error) {
 	ts, err := s.loadPortOne(s.w(ctx), s.w(ctx).Where("transfer_id = ?", transferID))
 	if err != nil {
 		return PortOneTransfer{}, fmt.Errorf("store: portone transfer %q: %w", transferID, err)
@@ -167,7 +167,7 @@ func (s *Store) portOneFromRows(db *gorm.DB, rows []portoneTransferRow) ([]PortO
 	if err := db.Session(&gorm.Session{NewDB: true}).Where("portone_transfer_ref IN ?", ids).Order("portone_transfer_ref, line_no").Find(&lines).Error; err != nil {
 		return nil, err
 	}
-	intentIDs := map[int64]string{}
+	intentIDs := map[int64]settlement.TransferID{}
 	if len(refs) > 0 {
 		var ins []intentRow
 		var irefs []int64

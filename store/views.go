@@ -22,7 +22,7 @@ import (
 // Query selects what a read model covers. Zero fields select everything.
 type Query struct {
 	From, To  settlement.Date // business dates, inclusive
-	PartnerID string
+	PartnerID settlement.PartnerID
 	// BySettlementDate makes From/To select settlement dates instead of
 	// business dates (for "what is paid out on day X").
 	BySettlementDate bool
@@ -80,7 +80,7 @@ LEFT JOIN portone_transfers p ON p.transfer_id = i.portone_transfer_id`
 // Difference is local − PortOne over the transfers PortOne has answered
 // (Unanswered counts the others).
 type PartnerDayTotal struct {
-	PartnerID         string
+	PartnerID         settlement.PartnerID
 	SettlementDate    settlement.Date
 	Orders            int64
 	Cancellations     int64
@@ -136,19 +136,19 @@ func (s *Store) PartnerDayTotals(ctx context.Context, q Query, fn func(*PartnerD
 // convention); Kind tells them apart.
 type SettlementRow struct {
 	BusinessDate        settlement.Date
-	PartnerID           string
-	PaymentID           string
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
 	Kind                settlement.Kind
-	CancellationID      string
+	CancellationID      settlement.CancellationID
 	ContractID          string
 	ContractVersion     int
 	SettlementStartDate settlement.Date
 	SettlementDate      settlement.Date
 	Lines               int64
 	Amounts             settlement.Amounts
-	IntentID            string
+	IntentID            settlement.TransferID
 	IntentStatus        IntentStatus
-	TransferID          string
+	TransferID          settlement.TransferID
 	TransferStatus      settlement.TransferStatus
 	HasPortOne          bool
 	PortOne             settlement.Amounts // zero unless HasPortOne
@@ -199,10 +199,10 @@ func coalescedAmounts(prefix string) string {
 // PortOne's block for the same product: the flat detail export.
 type OrderLineRow struct {
 	BusinessDate        settlement.Date
-	PartnerID           string
-	PaymentID           string
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
 	Kind                settlement.Kind
-	CancellationID      string
+	CancellationID      settlement.CancellationID
 	LineNo              int
 	ProductID           string
 	ProductName         string
@@ -210,8 +210,8 @@ type OrderLineRow struct {
 	SettlementStartDate settlement.Date
 	SettlementDate      settlement.Date
 	Amounts             settlement.Amounts
-	IntentID            string
-	TransferID          string
+	IntentID            settlement.TransferID
+	TransferID          settlement.TransferID
 	TransferStatus      settlement.TransferStatus
 	HasPortOne          bool
 	PortOne             settlement.Amounts
@@ -255,10 +255,10 @@ func (s *Store) OrderLineRows(ctx context.Context, q Query, fn func(*OrderLineRo
 // (ProductID "") or per line, for one field.
 type Mismatch struct {
 	BusinessDate settlement.Date
-	PartnerID    string
-	PaymentID    string
-	IntentID     string
-	TransferID   string
+	PartnerID    settlement.PartnerID
+	PaymentID    settlement.PaymentID
+	IntentID     settlement.TransferID
+	TransferID   settlement.TransferID
 	ProductID    string // "" for the order-level block
 	Reason       string // e.g. "amount differs", "line missing at PortOne", "settlement date differs"
 	Field        string // PortOne's field name, e.g. "platformFeeVat"
@@ -356,9 +356,9 @@ func (s *Store) RejectedRecords(ctx context.Context, q RejectedQuery, fn func(*R
 
 // StatusChange is one entry of a transfer's status history.
 type StatusChange struct {
-	TransferID string
-	IntentID   string
-	PartnerID  string
+	TransferID settlement.TransferID
+	IntentID   settlement.TransferID
+	PartnerID  settlement.PartnerID
 	From       settlement.TransferStatus // "" for the first status seen
 	To         settlement.TransferStatus
 	Source     string // posted, adopted, sync, …
@@ -401,7 +401,7 @@ type OrderView struct {
 
 // OrderView returns the view of the order (partner, payment), or a
 // *NotFoundError when the order is unknown.
-func (s *Store) OrderView(ctx context.Context, partnerID, paymentID string) (OrderView, error) {
+func (s *Store) OrderView(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID) (OrderView, error) {
 	o, err := s.Order(ctx, partnerID, paymentID)
 	if err != nil {
 		return OrderView{}, err
@@ -418,7 +418,7 @@ func (s *Store) OrderView(ctx context.Context, partnerID, paymentID string) (Ord
 	if err := s.w(ctx).Where("partner_id = ? AND payment_id = ?", partnerID, paymentID).Order("id").Find(&irows).Error; err != nil {
 		return OrderView{}, wrap(err)
 	}
-	var tids []string
+	var tids []settlement.TransferID
 	for i := range irows {
 		v.Intents = append(v.Intents, irows[i].intent())
 		if irows[i].PortOneTransferID != "" {
@@ -443,8 +443,8 @@ func (s *Store) OrderView(ctx context.Context, partnerID, paymentID string) (Ord
 
 // OrderViewsByPayment returns the views of every partner's order with
 // paymentId (one payment may settle to several partners).
-func (s *Store) OrderViewsByPayment(ctx context.Context, paymentID string) ([]OrderView, error) {
-	var partners []string
+func (s *Store) OrderViewsByPayment(ctx context.Context, paymentID settlement.PaymentID) ([]OrderView, error) {
+	var partners []settlement.PartnerID
 	if err := s.w(ctx).Model(&orderRow{}).Where("payment_id = ?", paymentID).Order("partner_id").Pluck("partner_id", &partners).Error; err != nil {
 		return nil, fmt.Errorf("store: orders of payment %q: %w", paymentID, err)
 	}
@@ -479,7 +479,7 @@ func (s *Store) ReconcileItems(ctx context.Context, d settlement.Date, fn func(*
 // PortOne's last answers, leaving out the intents without a settlement.
 func (s *Store) reconcileItems(ctx context.Context, irows []intentRow) ([]ReconcileItem, error) {
 	var sids []int64
-	var tids []string
+	var tids []settlement.TransferID
 	for _, r := range irows {
 		if r.SettlementRef != nil {
 			sids = append(sids, *r.SettlementRef)
@@ -498,7 +498,7 @@ func (s *Store) reconcileItems(ctx context.Context, irows []intentRow) ([]Reconc
 	for i := range sets {
 		setBy[sets[i].ID] = &sets[i]
 	}
-	tBy := map[string]*PortOneTransfer{}
+	tBy := map[settlement.TransferID]*PortOneTransfer{}
 	for i := range ts {
 		tBy[ts[i].TransferID] = &ts[i]
 	}

@@ -35,13 +35,13 @@ func TestUnsettledWalks(t *testing.T) {
 		var orders, cancels []string
 		// The callbacks write to the store while the walk is under way.
 		if err := s.UnsettledOrders(ctx, d1, func(o *OrderRecord) error {
-			orders = append(orders, o.Order.PaymentID)
+			orders = append(orders, string(o.Order.PaymentID))
 			return s.SetOrderContractVersion(ctx, o.ID, "c1", 3)
 		}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.UnsettledCancellations(ctx, d2, func(c *CancellationRecord) error {
-			cancels = append(cancels, c.Cancellation.CancellationID)
+			cancels = append(cancels, string(c.Cancellation.CancellationID))
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -77,7 +77,7 @@ func TestWriteInsideStream(t *testing.T) {
 		n := 0
 		err := s.OrderLineRows(ctx, Query{}, func(r *OrderLineRow) error {
 			n++
-			_, err := s.SaveRejected(ctx, Rejected{Source: SourcePipeline, RecordKey: r.PaymentID, Reason: "test " + r.ProductID})
+			_, err := s.SaveRejected(ctx, Rejected{Source: SourcePipeline, RecordKey: string(r.PaymentID), Reason: "test " + r.ProductID})
 			return err
 		})
 		if err != nil || n != 6 {
@@ -155,7 +155,7 @@ func TestWalksPage(t *testing.T) {
 		}
 		seen := map[string]int{}
 		if err := s.CancellationsByBusinessDate(ctx, settlement.MustDate("2025-10-02"), func(c *CancellationRecord) error {
-			seen[c.Cancellation.CancellationID]++
+			seen[string(c.Cancellation.CancellationID)]++
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -192,14 +192,14 @@ func TestIDWalksPage(t *testing.T) {
 		}
 		seen := map[string]int{}
 		if err := s.UnsettledOrders(ctx, settlement.MustDate("2025-10-01"), func(o *OrderRecord) error {
-			seen[o.Order.PaymentID]++
+			seen[string(o.Order.PaymentID)]++
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
 		intents := map[string]int{}
 		if err := s.IntentsOn(ctx, ss[0].BusinessDate, func(in *Intent) error {
-			intents[in.IntentID]++
+			intents[string(in.IntentID)]++
 			return nil
 		}); err != nil {
 			t.Fatal(err)

@@ -23,17 +23,17 @@ func TestIntentID(t *testing.T) {
 		{"p", "payc", "ORDER", ""}, {"pp", "ay", "ORDER", ""}, {"한글 파트너", "pay/../x?y", "ORDER", ""},
 	}
 	for _, c := range cases {
-		id := IntentID(c[0], c[1], settlement.Kind(c[2]), c[3])
-		if len(id) > 64 || !urlSafe.MatchString(id) {
+		id := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]))
+		if len(id) > 64 || !urlSafe.MatchString(string(id)) {
 			t.Errorf("IntentID%v = %q: want ≤ 64 URL-safe characters", c, id)
 		}
-		if again := IntentID(c[0], c[1], settlement.Kind(c[2]), c[3]); again != id {
+		if again := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3])); again != id {
 			t.Errorf("IntentID%v not deterministic: %q then %q", c, id, again)
 		}
-		if prev, ok := seen[id]; ok {
+		if prev, ok := seen[string(id)]; ok {
 			t.Errorf("IntentID%v = %q collides with %s", c, id, prev)
 		}
-		seen[id] = fmt.Sprint(c)
+		seen[string(id)] = fmt.Sprint(c)
 	}
 }
 
@@ -92,13 +92,13 @@ func TestSaveSettlementWithIntent(t *testing.T) {
 }
 
 // makeIntents creates n pending intents.
-func makeIntents(t *testing.T, s *Store, n int) []string {
+func makeIntents(t *testing.T, s *Store, n int) []settlement.TransferID {
 	t.Helper()
 	ctx := context.Background()
-	var ids []string
+	var ids []settlement.TransferID
 	for i := range n {
 		pay := fmt.Sprintf("pay-%04d", i)
-		in, _, err := s.CreateIntent(ctx, IntentSpec{PartnerID: "partner-1", PaymentID: pay, Kind: settlement.KindOrder,
+		in, _, err := s.CreateIntent(ctx, IntentSpec{PartnerID: "partner-1", PaymentID: settlement.PaymentID(pay), Kind: settlement.KindOrder,
 			BusinessDate: settlement.MustDate("2025-10-01"), Request: []byte(`{"paymentId":"` + pay + `"}`)})
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +115,7 @@ func TestConcurrentClaimsAreDisjoint(t *testing.T) {
 			const total, workers = 300, 4
 			ids := makeIntents(t, openT(t, db.dsn), total)
 			var mu sync.Mutex
-			claimedBy := map[string][]string{}
+			claimedBy := map[settlement.TransferID][]string{}
 			var wg sync.WaitGroup
 			errs := make(chan error, workers)
 			for w := range workers {
@@ -433,7 +433,7 @@ func TestReadModels(t *testing.T) {
 		}
 		var items []string
 		if err := s.ReconcileItems(ctx, d1, func(it *ReconcileItem) error {
-			items = append(items, it.Intent.IntentID)
+			items = append(items, string(it.Intent.IntentID))
 			if it.PortOne == nil || it.Settlement.Transfer.Amounts != order.Transfer.Amounts {
 				t.Errorf("ReconcileItem %s: PortOne %v, settlement %+v", it.Intent.IntentID, it.PortOne, it.Settlement.Transfer.Amounts)
 			}
@@ -442,7 +442,7 @@ func TestReadModels(t *testing.T) {
 			t.Fatal(err)
 		}
 		sort.Strings(items)
-		if diff := cmp.Diff([]string{oid}, items); diff != "" {
+		if diff := cmp.Diff([]string{string(oid)}, items); diff != "" {
 			t.Errorf("ReconcileItems (-want +got):\n%s", diff)
 		}
 		stop := errors.New("stop")

@@ -272,7 +272,7 @@ func discountsFrom(field string, in []DiscountInput) []settlement.Discount {
 // externalPaymentDetail.paidAt, else the date of paidAt (the record's own
 // field, zero when unknown), each in loc.
 func (b *CreateOrderTransferBody) Order(paidAt time.Time, loc *time.Location) (settlement.Order, error) {
-	o := settlement.Order{PartnerID: b.PartnerID, PaymentID: b.PaymentID, ContractID: b.ContractID}
+	o := settlement.Order{PartnerID: settlement.PartnerID(b.PartnerID), PaymentID: settlement.PaymentID(b.PaymentID), ContractID: b.ContractID}
 	if b.PartnerID == "" {
 		return o, invalid("partnerId", "required")
 	}
@@ -340,7 +340,7 @@ func (b *CreateOrderTransferBody) Order(paidAt time.Time, loc *time.Location) (s
 // cancellation. The start date is the body's, else the date of
 // externalCancellationDetail.cancelledAt, else of cancelledAt, in loc.
 func (b *CreateOrderCancelTransferBody) Cancellation(cancelledAt time.Time, loc *time.Location) (settlement.Cancellation, error) {
-	c := settlement.Cancellation{CancellationID: b.CancellationID}
+	c := settlement.Cancellation{CancellationID: settlement.CancellationID(b.CancellationID)}
 	if b.CancellationID == "" {
 		return c, invalid("cancellationId", "required")
 	}
@@ -502,13 +502,13 @@ func TransferFromWire(w Transfer) (settlement.Transfer, settlement.TransferStatu
 	t.SettlementDate, _ = settlement.ParseDate(w.SettlementDate)
 	t.SettlementStartDate, _ = settlement.ParseDate(w.SettlementStartDate)
 	if w.Payment != nil {
-		t.PaymentID = w.Payment.ID
+		t.PaymentID = settlement.PaymentID(w.Payment.ID)
 	}
 	if w.Contract != nil {
 		t.ContractID = w.Contract.ID
 	}
 	if w.Cancellation != nil {
-		t.CancellationID = w.Cancellation.ID
+		t.CancellationID = settlement.CancellationID(w.Cancellation.ID)
 	}
 	if w.Amount != nil {
 		t.Amounts = AmountsFromWire(*w.Amount)
