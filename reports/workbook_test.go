@@ -22,7 +22,7 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-var updateReports = flag.Bool("update-reports", false, "rewrite testdata/reports/*.golden")
+var update = flag.Bool("update", false, "rewrite testdata/reports/*.golden")
 
 func writeBook(t *testing.T, src Source, opts Options) ([]byte, *excelize.File) {
 	t.Helper()
@@ -69,7 +69,7 @@ func dump(t *testing.T, f *excelize.File) string {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("..", "testdata", "reports", name+".golden")
-	if *updateReports {
+	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func golden(t *testing.T, name, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read golden (run go test ./reports -update-reports): %v", err)
+		t.Fatalf("read golden (run go test ./reports -update): %v", err)
 	}
 	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("%s mismatch (-golden +got):\n%s", path, diff)
