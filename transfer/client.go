@@ -7,16 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
 )
+
+// The client: configuration, the secret, the transport and one call with
+// its retries. The operations live in client_*.go, one file per resource.
 
 // redacted replaces a secret wherever it would be printed.
 const redacted = "[REDACTED]"
@@ -78,20 +79,6 @@ type Config struct {
 	Jitter func(n int64) int64
 	// Logger receives one record per retry (level INFO); default discards.
 	Logger *slog.Logger
-}
-
-// ConfigFromEnv reads PORTONE_API_BASE, PORTONE_API_SECRET and
-// PORTONE_TEST_MODE (a strconv.ParseBool value) through getenv.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	c := Config{BaseURL: getenv("PORTONE_API_BASE"), APISecret: Secret(getenv("PORTONE_API_SECRET"))}
-	if v := getenv("PORTONE_TEST_MODE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return c, fmt.Errorf("transfer: PORTONE_TEST_MODE: want a boolean, got %q", v)
-		}
-		c.TestMode = b
-	}
-	return c, nil
 }
 
 // Client calls PortOne's platform API. It is safe for concurrent use.
@@ -198,10 +185,14 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // String, GoString and Format keep the secret out of dumps of the transport.
-func (t *authTransport) String() string             { return "transfer.authTransport{secret: " + redacted + "}" }
-func (t *authTransport) GoString() string           { return t.String() }
+func (t *authTransport) String() string { return "transfer.authTransport{secret: " + redacted + "}" }
+
+func (t *authTransport) GoString() string { return t.String() }
+
 func (t *authTransport) Format(f fmt.State, _ rune) { io.WriteString(f, t.String()) }
-func (t *authTransport) CloseIdleConnections()      { closeIdle(t.base) }
+
+func (t *authTransport) CloseIdleConnections() { closeIdle(t.base) }
+
 func closeIdle(rt http.RoundTripper) {
 	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
@@ -329,62 +320,8 @@ func encodeBody(v any) ([]byte, error) {
 	return b, nil
 }
 
-// listQuery is the `requestBody` query parameter that carries a GET list
-// body (x-portone-query-or-body), as the official SDK sends it.
-func listQuery(body any) (url.Values, error) {
-	b, err := encodeBody(body)
-	if err != nil {
-		return nil, err
-	}
-	return url.Values{"requestBody": {string(b)}}, nil
-}
-
 // pathID escapes one path segment.
 func pathID(id string) string { return url.PathEscape(id) }
-
-// DefaultPageSize is the page size the iterators ask for.
-const DefaultPageSize = 100
-
-// paginate yields every item of a list operation, DefaultPageSize items a
-// page, until a short or empty page. list is the operation's List method
-// and f its filter. On error it yields the zero item and the error once,
-// then stops.
-func paginate[T, F any](ctx context.Context, f F, list func(context.Context, PageInput, F) ([]T, PageInfo, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		for n := 0; ; n++ {
-			number, size := n, DefaultPageSize
-			items, _, err := list(ctx, PageInput{Number: &number, Size: &size}, f)
-			if err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if len(items) < size {
-				return
-			}
-		}
-	}
-}
-
-// listBody is the JSON of every GET list body: {page?, filter?}.
-type listBody struct {
-	Page   *PageInput `json:"page,omitempty"`
-	Filter any        `json:"filter,omitempty"`
-}
-
-// list runs a GET list operation with its body in `requestBody`.
-func (c *Client) list(ctx context.Context, path string, body any, out any) error {
-	q, err := listQuery(body)
-	if err != nil {
-		return err
-	}
-	return c.do(ctx, call{method: http.MethodGet, path: path, query: q}, out)
-}
 
 // post sends a JSON body with POST.
 func (c *Client) post(ctx context.Context, path string, body, out any) error {
@@ -404,11 +341,27 @@ func (c *Client) send(ctx context.Context, method, path string, body, out any) e
 	return c.do(ctx, k, out)
 }
 
-// filterOrNil keeps a nil filter pointer out of the body (a typed nil in an
-// interface would encode as null).
-func filterOrNil[T any](f *T) any {
-	if f == nil {
-		return nil
+// wrapped sends body with method to path and decodes the object under key
+// of the answer ({contract: ...}, {discountSharePolicy: ...}, ...).
+func wrapped[T any](ctx context.Context, c *Client, method, path string, body any, key string) (T, error) {
+	var zero T
+	var out map[string]json.RawMessage
+	if err := c.send(ctx, method, path, body, &out); err != nil {
+		return zero, err
 	}
-	return f
+	raw, ok := out[key]
+	if !ok {
+		return zero, fmt.Errorf("response without %q", key)
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return zero, fmt.Errorf("decode %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func get[T any](ctx context.Context, c *Client, path string) (T, error) {
+	var v T
+	err := c.do(ctx, call{method: http.MethodGet, path: path}, &v)
+	return v, err
 }

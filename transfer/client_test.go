@@ -460,18 +460,3 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
-
-func TestConfigFromEnv(t *testing.T) {
-	env := map[string]string{"PORTONE_API_BASE": "http://localhost:8080", "PORTONE_API_SECRET": "s3", "PORTONE_TEST_MODE": "true"}
-	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.BaseURL != env["PORTONE_API_BASE"] || string(cfg.APISecret) != "s3" || !cfg.TestMode {
-		t.Errorf("ConfigFromEnv = %+v", cfg)
-	}
-	env["PORTONE_TEST_MODE"] = "maybe"
-	if _, err := ConfigFromEnv(func(k string) string { return env[k] }); err == nil {
-		t.Error("ConfigFromEnv(PORTONE_TEST_MODE=maybe): want an error")
-	}
-}

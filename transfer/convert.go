@@ -7,14 +7,11 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// This file maps between PortOne's wire shapes and the settlement
-// vocabulary. Mapping errors are *settlement.Error values of type
-// INVALID_REQUEST naming the JSON field, so a bad request reads the same
-// whether the emulator, `settle preview` or the HTTP API rejects it.
-
-func invalid(field, format string, args ...any) error {
-	return &settlement.Error{Type: settlement.ErrInvalidRequest, Field: field, Message: fmt.Sprintf(format, args...)}
-}
+// Conversion between PortOne's wire shapes and the settlement vocabulary,
+// both ways: requests (*Input, the create bodies: what the emulator and
+// preview accept) and answers (*FromWire: what PortOne holds). Mapping errors
+// are *settlement.Error values naming the JSON field, so a bad request reads
+// the same whether the emulator, `settle preview` or the HTTP API rejects it.
 
 var weekdays = map[string]time.Weekday{
 	"SUN": time.Sunday, "MON": time.Monday, "TUE": time.Tuesday, "WED": time.Wednesday,

@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
 )
 
-// StatusForType is the HTTP status PortOne answers with for error type t
-// (the schema's x-portone-status-code). An unknown type answers 400.
+// PortOne's error answers: *APIError and its typed details, decoded from
+// any non-2xx answer, and encoded back (MarshalJSON, NewAPIError) as the wire
+// form the emulator and the HTTP API answer with.
 
 // APIError is a non-2xx answer from PortOne. Type is the body's `type` (kept
 // as sent, even when this package does not know it); Detail holds the typed
@@ -341,27 +341,6 @@ func lenientUnmarshal(body []byte, v any) {
 		one, _ := json.Marshal(map[string]json.RawMessage{k: raw})
 		_ = json.Unmarshal(one, v)
 	}
-}
-
-// parseRetryAfter reads Retry-After as delta-seconds or an HTTP-date
-// (relative to now). Absent, malformed or past values give 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }
 
 // MarshalJSON encodes e as PortOne's error body: {type, message, ...the

@@ -10,10 +10,32 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
 )
+
+// parseRetryAfter reads Retry-After as delta-seconds or an HTTP-date
+// (relative to now). Absent, malformed or past values give 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
 
 // retryableStatus is the status half of the retry policy: 429, 5xx other
 // than 501, and 409 IDEMPOTENCY_OUTSTANDING_REQUEST are worth another

@@ -130,8 +130,10 @@ func TestCreateValidatesBeforeSending(t *testing.T) {
 			return err
 		}},
 		{"filter with two ranges", "filter", func() error {
-			_, _, err := c.ListTransferSummaries(ctx, PageInput{}, &TransferFilter{SettlementDateRange: &DateRange{}, SettlementStartDateRange: &DateRange{}})
-			return err
+			for _, err := range c.Transfers(ctx, &TransferFilter{SettlementDateRange: &DateRange{}, SettlementStartDateRange: &DateRange{}}) {
+				return err
+			}
+			return nil
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

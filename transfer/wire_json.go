@@ -8,14 +8,29 @@ import (
 	"strings"
 )
 
-// This file holds the custom JSON of the wire types:
-//   - request bodies send every required array as [] (never omitted, never
-//     null), whatever the caller left nil;
-//   - response types keep the fields they do not know in Extra and send them
-//     back out on MarshalJSON, so a value read from PortOne re-encodes
-//     without loss.
+// UnmarshalJSON keeps unknown fields in Extra.
+func (s *PartnerSettlement) UnmarshalJSON(data []byte) error {
+	type plain PartnerSettlement
+	return unmarshalKeeping(data, (*plain)(s), &s.Extra)
+}
 
-// ---- required arrays on request bodies ----
+// MarshalJSON encodes the settlement with its Extra fields.
+func (s PartnerSettlement) MarshalJSON() ([]byte, error) {
+	type plain PartnerSettlement
+	return marshalKeeping(plain(s), s.Extra)
+}
+
+// UnmarshalJSON keeps unknown fields in Extra.
+func (p *Payout) UnmarshalJSON(data []byte) error {
+	type plain Payout
+	return unmarshalKeeping(data, (*plain)(p), &p.Extra)
+}
+
+// MarshalJSON encodes the payout with its Extra fields.
+func (p Payout) MarshalJSON() ([]byte, error) {
+	type plain Payout
+	return marshalKeeping(plain(p), p.Extra)
+}
 
 func orEmpty[T any](s []T) []T {
 	if s == nil {
@@ -74,8 +89,6 @@ func (m ManualDatesInput) MarshalJSON() ([]byte, error) {
 	m.Dates = orEmpty(m.Dates)
 	return json.Marshal(plain(m))
 }
-
-// ---- unknown fields kept on response types ----
 
 // jsonNames lists the JSON names of t's fields (t a struct type).
 func jsonNames(t reflect.Type) map[string]bool {

@@ -6,8 +6,6 @@ import (
 	"io"
 )
 
-// ---- Partners: requests ----
-
 // ContactInput is PortOne's CreatePlatformPartnerBodyContact.
 type ContactInput struct {
 	Name        string `json:"name"`
@@ -59,11 +57,6 @@ type PartnerTypeInput struct {
 	Business    *BusinessInput   `json:"business,omitempty"`
 	WhtPayer    *IndividualInput `json:"whtPayer,omitempty"`
 	NonWhtPayer *IndividualInput `json:"nonWhtPayer,omitempty"`
-}
-
-// branches counts the set branches.
-func (t PartnerTypeInput) branches() int {
-	return countSet(t.Business != nil, t.WhtPayer != nil, t.NonWhtPayer != nil)
 }
 
 // PropertyValue is PortOne's PlatformUserDefinedPropertyValue.
@@ -124,8 +117,6 @@ type UpdatePartnerBody struct {
 	Type                  *UpdatePartnerTypeInput  `json:"type,omitempty"`
 	UserDefinedProperties map[string]PropertyValue `json:"userDefinedProperties,omitempty"`
 }
-
-// ---- Partners: responses ----
 
 // Contact is PortOne's PlatformContact.
 type Contact struct {

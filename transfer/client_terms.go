@@ -2,107 +2,13 @@ package transfer
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"net/http"
 )
 
-// wrapped sends body with method to path and decodes the object under key
-// of the answer ({contract: ...}, {discountSharePolicy: ...}, ...).
-func wrapped[T any](ctx context.Context, c *Client, method, path string, body any, key string) (T, error) {
-	var zero T
-	var out map[string]json.RawMessage
-	if err := c.send(ctx, method, path, body, &out); err != nil {
-		return zero, err
-	}
-	raw, ok := out[key]
-	if !ok {
-		return zero, fmt.Errorf("response without %q", key)
-	}
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return zero, fmt.Errorf("decode %s: %w", key, err)
-	}
-	return v, nil
-}
-
-func get[T any](ctx context.Context, c *Client, path string) (T, error) {
-	var v T
-	err := c.do(ctx, call{method: http.MethodGet, path: path}, &v)
-	return v, err
-}
-
-// listItems fetches page p of the list operation at path, whose answer is
-// {items, page}; what names the list in errors.
-func listItems[T any](ctx context.Context, c *Client, what, path string, p PageInput, filter any) ([]T, PageInfo, error) {
-	var out struct {
-		Items []T      `json:"items"`
-		Page  PageInfo `json:"page"`
-	}
-	if err := c.list(ctx, path, listBody{Page: &p, Filter: filter}, &out); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list %s: %w", what, err)
-	}
-	return out.Items, out.Page, nil
-}
-
-// countSet counts the true values: how many branches of a one-of are set.
-func countSet(set ...bool) int {
-	n := 0
-	for _, s := range set {
-		if s {
-			n++
-		}
-	}
-	return n
-}
-
-func feeBranches(f FeeInput) int { return countSet(f.FixedRate != nil, f.FixedAmount != nil) }
-
-func cycleBranches(m CycleMethodInput) int {
-	return countSet(m.Daily != nil, m.Weekly != nil, m.Monthly != nil, m.ManualDates != nil)
-}
-
-// ---- Contracts ----
-
-// ContractKeyword is PortOne's PlatformContractFilterInputKeyword: set at most one.
-type ContractKeyword struct {
-	ID   string `json:"id,omitempty"`
-	Name string `json:"name,omitempty"`
-}
-
-// ContractFilter is PortOne's PlatformContractFilterInput.
-type ContractFilter struct {
-	PlatformFeePayers []string         `json:"platformFeePayers,omitempty"`
-	CycleTypes        []string         `json:"cycleTypes,omitempty"`
-	DatePolicies      []string         `json:"datePolicies,omitempty"`
-	IsArchived        *bool            `json:"isArchived,omitempty"`
-	Keyword           *ContractKeyword `json:"keyword,omitempty"`
-}
-
-// UpdateContractBody is PortOne's UpdatePlatformContractBody: every field
-// optional; nil fields are not sent.
-type UpdateContractBody struct {
-	Name                     *string     `json:"name,omitempty"`
-	Memo                     *string     `json:"memo,omitempty"`
-	PlatformFee              *FeeInput   `json:"platformFee,omitempty"`
-	SettlementCycle          *CycleInput `json:"settlementCycle,omitempty"`
-	PlatformFeeVatPayer      *string     `json:"platformFeeVatPayer,omitempty"`
-	SubtractPaymentVatAmount *bool       `json:"subtractPaymentVatAmount,omitempty"`
-}
-
-func validateContract(name string, fee *FeeInput, cycle *CycleInput, create bool) error {
-	if create && name == "" {
-		return invalid("name", "required")
-	}
-	if fee != nil && feeBranches(*fee) != 1 {
-		return invalid("platformFee", "exactly one of fixedRate and fixedAmount, got %d", feeBranches(*fee))
-	}
-	if cycle != nil && cycleBranches(cycle.Method) != 1 {
-		return invalid("settlementCycle.method", "exactly one of daily, weekly, monthly and manualDates, got %d", cycleBranches(cycle.Method))
-	}
-	return nil
-}
+// The terms PortOne settles with: contracts, discount-share and
+// additional-fee policies, and the platform setting.
 
 // CreateContract creates a contract. Set b.ID so a retried create answers
 // PLATFORM_CONTRACT_ALREADY_EXISTS instead of creating a second one.
@@ -150,48 +56,15 @@ func (c *Client) ArchiveContract(ctx context.Context, id string) (Contract, erro
 	return v, nil
 }
 
-// RecoverContract recovers an archived contract. Errors: *APIError PLATFORM_CONTRACT_NOT_FOUND.
-func (c *Client) RecoverContract(ctx context.Context, id string) (Contract, error) {
-	v, err := wrapped[Contract](ctx, c, http.MethodPost, "/platform/contracts/"+pathID(id)+"/recover", nil, "contract")
-	if err != nil {
-		return Contract{}, fmt.Errorf("transfer: recover contract %s: %w", id, err)
-	}
-	return v, nil
-}
-
-// ListContracts fetches one page of contracts.
-func (c *Client) ListContracts(ctx context.Context, p PageInput, f *ContractFilter) ([]Contract, PageInfo, error) {
+// listContracts fetches one page of contracts.
+func (c *Client) listContracts(ctx context.Context, p PageInput, f *ContractFilter) ([]Contract, PageInfo, error) {
 	return listItems[Contract](ctx, c, "contracts", "/platform/contracts", p, filterOrNil(f))
 }
 
 // Contracts iterates over every contract matching f (nil: PortOne's default,
 // unarchived).
 func (c *Client) Contracts(ctx context.Context, f *ContractFilter) iter.Seq2[Contract, error] {
-	return paginate(ctx, f, c.ListContracts)
-}
-
-// ---- Discount share policies ----
-
-// PolicyKeyword is the keyword of the policy filters: set at most one
-// (Fee only for additional-fee policies).
-type PolicyKeyword struct {
-	ID   string `json:"id,omitempty"`
-	Name string `json:"name,omitempty"`
-	Fee  string `json:"fee,omitempty"`
-}
-
-// DiscountSharePolicyFilter is PortOne's PlatformDiscountSharePolicyFilterInput.
-type DiscountSharePolicyFilter struct {
-	IsArchived        *bool          `json:"isArchived,omitempty"`
-	PartnerShareRates []int64        `json:"partnerShareRates,omitempty"`
-	Keyword           *PolicyKeyword `json:"keyword,omitempty"`
-}
-
-// UpdateDiscountSharePolicyBody is PortOne's UpdatePlatformDiscountSharePolicyBody.
-type UpdateDiscountSharePolicyBody struct {
-	Name             *string `json:"name,omitempty"`
-	PartnerShareRate *int64  `json:"partnerShareRate,omitempty"`
-	Memo             *string `json:"memo,omitempty"`
+	return paginate(ctx, f, c.listContracts)
 }
 
 // CreateDiscountSharePolicy creates a discount share policy. Errors:
@@ -235,31 +108,14 @@ func (c *Client) ArchiveDiscountSharePolicy(ctx context.Context, id string) (Dis
 	return v, nil
 }
 
-// ListDiscountSharePolicies fetches one page of discount share policies.
-func (c *Client) ListDiscountSharePolicies(ctx context.Context, p PageInput, f *DiscountSharePolicyFilter) ([]DiscountSharePolicy, PageInfo, error) {
+// listDiscountSharePolicies fetches one page of discount share policies.
+func (c *Client) listDiscountSharePolicies(ctx context.Context, p PageInput, f *DiscountSharePolicyFilter) ([]DiscountSharePolicy, PageInfo, error) {
 	return listItems[DiscountSharePolicy](ctx, c, "discount share policies", "/platform/discount-share-policies", p, filterOrNil(f))
 }
 
 // DiscountSharePolicies iterates over every discount share policy matching f.
 func (c *Client) DiscountSharePolicies(ctx context.Context, f *DiscountSharePolicyFilter) iter.Seq2[DiscountSharePolicy, error] {
-	return paginate(ctx, f, c.ListDiscountSharePolicies)
-}
-
-// ---- Additional fee policies ----
-
-// AdditionalFeePolicyFilter is PortOne's PlatformAdditionalFeePolicyFilterInput.
-type AdditionalFeePolicyFilter struct {
-	IsArchived *bool          `json:"isArchived,omitempty"`
-	VatPayers  []string       `json:"vatPayers,omitempty"`
-	Keyword    *PolicyKeyword `json:"keyword,omitempty"`
-}
-
-// UpdateAdditionalFeePolicyBody is PortOne's UpdatePlatformAdditionalFeePolicyBody.
-type UpdateAdditionalFeePolicyBody struct {
-	Fee      *FeeInput `json:"fee,omitempty"`
-	Name     *string   `json:"name,omitempty"`
-	Memo     *string   `json:"memo,omitempty"`
-	VatPayer *string   `json:"vatPayer,omitempty"`
+	return paginate(ctx, f, c.listDiscountSharePolicies)
 }
 
 // CreateAdditionalFeePolicy creates an additional fee policy. Errors:
@@ -309,12 +165,25 @@ func (c *Client) ArchiveAdditionalFeePolicy(ctx context.Context, id string) (Add
 	return v, nil
 }
 
-// ListAdditionalFeePolicies fetches one page of additional fee policies.
-func (c *Client) ListAdditionalFeePolicies(ctx context.Context, p PageInput, f *AdditionalFeePolicyFilter) ([]AdditionalFeePolicy, PageInfo, error) {
+// listAdditionalFeePolicies fetches one page of additional fee policies.
+func (c *Client) listAdditionalFeePolicies(ctx context.Context, p PageInput, f *AdditionalFeePolicyFilter) ([]AdditionalFeePolicy, PageInfo, error) {
 	return listItems[AdditionalFeePolicy](ctx, c, "additional fee policies", "/platform/additional-fee-policies", p, filterOrNil(f))
 }
 
 // AdditionalFeePolicies iterates over every additional fee policy matching f.
 func (c *Client) AdditionalFeePolicies(ctx context.Context, f *AdditionalFeePolicyFilter) iter.Seq2[AdditionalFeePolicy, error] {
-	return paginate(ctx, f, c.ListAdditionalFeePolicies)
+	return paginate(ctx, f, c.listAdditionalFeePolicies)
+}
+
+// GetSetting fetches the platform setting. Note that when
+// SupportsMultipleOrderTransfersPerPartner is true, PortOne no longer
+// answers PLATFORM_TRANSFER_ALREADY_EXISTS for a second ORDER transfer of
+// the same payment and partner: the client-chosen id is then the only
+// duplicate guard.
+func (c *Client) GetSetting(ctx context.Context) (Setting, error) {
+	v, err := get[Setting](ctx, c, "/platform/setting")
+	if err != nil {
+		return Setting{}, fmt.Errorf("transfer: get platform setting: %w", err)
+	}
+	return v, nil
 }

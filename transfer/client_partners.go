@@ -7,24 +7,6 @@ import (
 	"net/http"
 )
 
-// validatePartnerBody checks what PortOne would reject without a round trip:
-// the required fields and exactly one branch of type.
-func validatePartnerBody(field string, b *CreatePartnerBody) error {
-	if b.Name == "" {
-		return invalid(field+"name", "required")
-	}
-	if b.DefaultContractID == "" {
-		return invalid(field+"defaultContractId", "required")
-	}
-	if n := b.Type.branches(); n != 1 {
-		return invalid(field+"type", "exactly one of business, whtPayer and nonWhtPayer, got %d", n)
-	}
-	if len(b.Tags) > 10 {
-		return invalid(field+"tags", "at most 10, got %d", len(b.Tags))
-	}
-	return nil
-}
-
 // CreatePartner creates a partner (POST /platform/partners). Set b.ID to
 // your own partner id so that a retried create answers 409
 // PLATFORM_PARTNER_ID_ALREADY_EXISTS instead of creating a second partner.
@@ -41,27 +23,6 @@ func (c *Client) CreatePartner(ctx context.Context, b CreatePartnerBody) (Partne
 		return Partner{}, fmt.Errorf("transfer: create partner %s: %w", b.ID, err)
 	}
 	return out.Partner, nil
-}
-
-// CreatePartners creates partners in one call (POST /platform/partners/batch).
-// Errors: as CreatePartner, plus PLATFORM_PARTNER_IDS_DUPLICATED and
-// PLATFORM_PARTNER_IDS_ALREADY_EXISTS with their *IDsError.
-func (c *Client) CreatePartners(ctx context.Context, bs []CreatePartnerBody) ([]Partner, error) {
-	for i := range bs {
-		if err := validatePartnerBody(fmt.Sprintf("partners[%d].", i), &bs[i]); err != nil {
-			return nil, fmt.Errorf("transfer: create partners: %w", err)
-		}
-	}
-	in := struct {
-		Partners []CreatePartnerBody `json:"partners"`
-	}{orEmpty(bs)}
-	var out struct {
-		Partners []Partner `json:"partners"`
-	}
-	if err := c.post(ctx, "/platform/partners/batch", in, &out); err != nil {
-		return nil, fmt.Errorf("transfer: create partners: %w", err)
-	}
-	return out.Partners, nil
 }
 
 // GetPartner fetches a partner. Errors: *APIError PLATFORM_PARTNER_NOT_FOUND.
@@ -102,24 +63,12 @@ func (c *Client) ArchivePartner(ctx context.Context, id string) (Partner, error)
 	return out.Partner, nil
 }
 
-// RecoverPartner recovers an archived partner. Errors: *APIError
-// PLATFORM_PARTNER_NOT_FOUND, PLATFORM_PARTNER_PENDING_NTS_OPERATION.
-func (c *Client) RecoverPartner(ctx context.Context, id string) (Partner, error) {
-	var out struct {
-		Partner Partner `json:"partner"`
-	}
-	if err := c.send(ctx, http.MethodPost, "/platform/partners/"+pathID(id)+"/recover", nil, &out); err != nil {
-		return Partner{}, fmt.Errorf("transfer: recover partner %s: %w", id, err)
-	}
-	return out.Partner, nil
-}
-
-// ListPartners fetches one page of partners.
-func (c *Client) ListPartners(ctx context.Context, p PageInput, f *PartnerFilter) ([]Partner, PageInfo, error) {
+// listPartners fetches one page of partners.
+func (c *Client) listPartners(ctx context.Context, p PageInput, f *PartnerFilter) ([]Partner, PageInfo, error) {
 	return listItems[Partner](ctx, c, "partners", "/platform/partners", p, filterOrNil(f))
 }
 
 // Partners iterates over every partner matching f (nil for all), page by page.
 func (c *Client) Partners(ctx context.Context, f *PartnerFilter) iter.Seq2[Partner, error] {
-	return paginate(ctx, f, c.ListPartners)
+	return paginate(ctx, f, c.listPartners)
 }

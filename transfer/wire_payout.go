@@ -1,13 +1,11 @@
 package transfer
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"iter"
 )
 
-// ---- Partner settlements ----
+// Wire types of partner settlements and payouts.
 
 // PartnerSettlementKeyword is PortOne's PlatformPartnerSettlementFilterKeywordInput.
 type PartnerSettlementKeyword struct {
@@ -67,40 +65,6 @@ func (s PartnerSettlement) ManualAmount() (int64, error) {
 		return 0, fmt.Errorf("transfer: partner settlement %s: amount is not an integer: %w", s.ID, err)
 	}
 	return a, nil
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (s *PartnerSettlement) UnmarshalJSON(data []byte) error {
-	type plain PartnerSettlement
-	return unmarshalKeeping(data, (*plain)(s), &s.Extra)
-}
-
-// MarshalJSON encodes the settlement with its Extra fields.
-func (s PartnerSettlement) MarshalJSON() ([]byte, error) {
-	type plain PartnerSettlement
-	return marshalKeeping(plain(s), s.Extra)
-}
-
-// ListPartnerSettlements fetches one page of partner settlements. PortOne
-// requires a filter; nil sends an empty one.
-func (c *Client) ListPartnerSettlements(ctx context.Context, p PageInput, f *PartnerSettlementFilter) ([]PartnerSettlement, PageInfo, error) {
-	if f == nil {
-		f = &PartnerSettlementFilter{}
-	}
-	return listItems[PartnerSettlement](ctx, c, "partner settlements", "/platform/partner-settlements", p, f)
-}
-
-// PartnerSettlements iterates over every partner settlement matching f.
-func (c *Client) PartnerSettlements(ctx context.Context, f *PartnerSettlementFilter) iter.Seq2[PartnerSettlement, error] {
-	return paginate(ctx, f, c.ListPartnerSettlements)
-}
-
-// ---- Payouts ----
-
-// DateTimeRange is PortOne's DateTimeRange (RFC 3339 instants).
-type DateTimeRange struct {
-	From  string `json:"from"`
-	Until string `json:"until"`
 }
 
 // PayoutCriteria is PortOne's PlatformPayoutFilterInputCriteria.
@@ -191,53 +155,4 @@ type Payout struct {
 	SettlementStatement     SettlementStatement `json:"settlementStatement"`
 
 	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (p *Payout) UnmarshalJSON(data []byte) error {
-	type plain Payout
-	return unmarshalKeeping(data, (*plain)(p), &p.Extra)
-}
-
-// MarshalJSON encodes the payout with its Extra fields.
-func (p Payout) MarshalJSON() ([]byte, error) {
-	type plain Payout
-	return marshalKeeping(plain(p), p.Extra)
-}
-
-// ListPayouts fetches one page of payouts.
-func (c *Client) ListPayouts(ctx context.Context, p PageInput, f *PayoutFilter) ([]Payout, PageInfo, error) {
-	return listItems[Payout](ctx, c, "payouts", "/platform/payouts", p, filterOrNil(f))
-}
-
-// Payouts iterates over every payout matching f.
-func (c *Client) Payouts(ctx context.Context, f *PayoutFilter) iter.Seq2[Payout, error] {
-	return paginate(ctx, f, c.ListPayouts)
-}
-
-// ---- Platform setting ----
-
-// Setting is PortOne's PlatformSetting.
-type Setting struct {
-	DefaultWithdrawalMemo                     string `json:"defaultWithdrawalMemo,omitempty"`
-	DefaultDepositMemo                        string `json:"defaultDepositMemo,omitempty"`
-	SupportsMultipleOrderTransfersPerPartner  bool   `json:"supportsMultipleOrderTransfersPerPartner"`
-	AdjustSettlementDateAfterHolidayIfEarlier bool   `json:"adjustSettlementDateAfterHolidayIfEarlier"`
-	DeductWht                                 bool   `json:"deductWht"`
-	SettlementAmountType                      string `json:"settlementAmountType"`
-	IsForTest                                 bool   `json:"isForTest"`
-	ManualSettlementPerTransfer               bool   `json:"manualSettlementPerTransfer"`
-}
-
-// GetSetting fetches the platform setting. Note that when
-// SupportsMultipleOrderTransfersPerPartner is true, PortOne no longer
-// answers PLATFORM_TRANSFER_ALREADY_EXISTS for a second ORDER transfer of
-// the same payment and partner: the client-chosen id is then the only
-// duplicate guard.
-func (c *Client) GetSetting(ctx context.Context) (Setting, error) {
-	v, err := get[Setting](ctx, c, "/platform/setting")
-	if err != nil {
-		return Setting{}, fmt.Errorf("transfer: get platform setting: %w", err)
-	}
-	return v, nil
 }

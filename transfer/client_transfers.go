@@ -1,0 +1,164 @@
+package transfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strings"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// Transfers: the three creates with their idempotency contract (adoption on
+// PortOne's duplicate answers), get, delete and the summaries list.
+
+// CreateResult is the outcome of a create: the transfer PortOne holds, and
+// whether it already existed (a previous attempt or run created it, and this
+// call adopted it rather than creating another).
+type CreateResult struct {
+	Transfer Transfer
+	Adopted  bool
+}
+
+// ConflictError reports that the id we posted (or the payment and partner we
+// posted for) already belongs to a transfer that differs from what we meant
+// to create: reusing an id with another payload is a bug upstream, never
+// something to paper over. Existing is that transfer.
+type ConflictError struct {
+	ID       string
+	Fields   []string
+	Existing Transfer
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("transfer %s already exists and differs in %s", e.ID, strings.Join(e.Fields, ", "))
+}
+
+// CreateOrderTransfer posts an ORDER transfer. b.ID is required: the same
+// body and id go out on every attempt. If PortOne answers 409
+// PLATFORM_TRANSFER_ID_ALREADY_USED or PLATFORM_TRANSFER_ALREADY_EXISTS, the
+// existing transfer is fetched and returned with Adopted set; if it differs
+// from b (see Differs) the result is returned together with a *ConflictError.
+// Other errors: *settlement.Error INVALID_REQUEST for a body that cannot be
+// sent; *APIError for PortOne's answers; the context's error.
+func (c *Client) CreateOrderTransfer(ctx context.Context, b CreateOrderTransferBody) (CreateResult, error) {
+	if err := ValidateOrderBody(&b); err != nil {
+		return CreateResult{}, fmt.Errorf("transfer: create order transfer %s: %w", b.ID, err)
+	}
+	res, err := c.create(ctx, "/platform/transfers/order", b.ID, b, func(got Transfer) []string { return Differs(&b, got) })
+	if err != nil {
+		return res, fmt.Errorf("transfer: create order transfer %s: %w", b.ID, err)
+	}
+	return res, nil
+}
+
+// CreateOrderCancelTransfer posts an ORDER_CANCEL transfer, with the same
+// idempotency contract as CreateOrderTransfer.
+func (c *Client) CreateOrderCancelTransfer(ctx context.Context, b CreateOrderCancelTransferBody) (CreateResult, error) {
+	if err := ValidateCancelBody(&b); err != nil {
+		return CreateResult{}, fmt.Errorf("transfer: create order cancel transfer %s: %w", b.ID, err)
+	}
+	res, err := c.create(ctx, "/platform/transfers/order-cancel", b.ID, b, func(got Transfer) []string { return Differs(&b, got) })
+	if err != nil {
+		return res, fmt.Errorf("transfer: create order cancel transfer %s: %w", b.ID, err)
+	}
+	return res, nil
+}
+
+// CreateManualTransfer posts a MANUAL transfer, with the same idempotency
+// contract as CreateOrderTransfer.
+func (c *Client) CreateManualTransfer(ctx context.Context, b CreateManualTransferBody) (CreateResult, error) {
+	if err := ValidateManualBody(&b); err != nil {
+		return CreateResult{}, fmt.Errorf("transfer: create manual transfer %s: %w", b.ID, err)
+	}
+	res, err := c.create(ctx, "/platform/transfers/manual", b.ID, b, func(got Transfer) []string { return Differs(&b, got) })
+	if err != nil {
+		return res, fmt.Errorf("transfer: create manual transfer %s: %w", b.ID, err)
+	}
+	return res, nil
+}
+
+// create posts body and adopts the existing transfer on the two duplicate
+// answers.
+func (c *Client) create(ctx context.Context, path, id string, body any, differs func(Transfer) []string) (CreateResult, error) {
+	var out struct {
+		Transfer Transfer `json:"transfer"`
+	}
+	err := c.post(ctx, path, body, &out)
+	if err == nil {
+		return CreateResult{Transfer: out.Transfer}, nil
+	}
+	existing := ""
+	var dup *TransferAlreadyExists
+	switch {
+	case errors.As(err, &dup) && dup.TransferID != "":
+		existing = dup.TransferID
+	case errors.Is(err, settlement.ErrTransferIDAlreadyUsed), errors.Is(err, settlement.ErrTransferAlreadyExists):
+		existing = id
+	default:
+		return CreateResult{}, err
+	}
+	got, gerr := c.getTransfer(ctx, existing)
+	if gerr != nil {
+		return CreateResult{}, fmt.Errorf("adopt existing transfer %s: %w (after %v)", existing, gerr, err)
+	}
+	res := CreateResult{Transfer: got, Adopted: true}
+	if fields := differs(got); len(fields) > 0 {
+		return res, &ConflictError{ID: existing, Fields: fields, Existing: got}
+	}
+	return res, nil
+}
+
+// GetTransfer fetches a transfer of any type. Errors: *APIError
+// PLATFORM_TRANSFER_NOT_FOUND.
+func (c *Client) GetTransfer(ctx context.Context, id string) (Transfer, error) {
+	t, err := c.getTransfer(ctx, id)
+	if err != nil {
+		return Transfer{}, fmt.Errorf("transfer: get transfer %s: %w", id, err)
+	}
+	return t, nil
+}
+
+func (c *Client) getTransfer(ctx context.Context, id string) (Transfer, error) {
+	var t Transfer
+	err := c.do(ctx, call{method: http.MethodGet, path: "/platform/transfers/" + pathID(id)}, &t)
+	return t, err
+}
+
+// DeleteTransfer deletes a transfer (SCHEDULED, IN_PROCESS or SETTLED).
+// Errors: *APIError PLATFORM_TRANSFER_NOT_FOUND,
+// PLATFORM_TRANSFER_NON_DELETABLE_STATUS, PLATFORM_CANCEL_ORDER_TRANSFERS_EXISTS.
+// A retried delete whose first attempt went through answers
+// PLATFORM_TRANSFER_NOT_FOUND; callers that retry deletes across runs treat
+// that as done.
+func (c *Client) DeleteTransfer(ctx context.Context, id string) error {
+	if err := c.do(ctx, call{method: http.MethodDelete, path: "/platform/transfers/" + pathID(id)}, nil); err != nil {
+		return fmt.Errorf("transfer: delete transfer %s: %w", id, err)
+	}
+	return nil
+}
+
+// listTransferSummaries fetches one page of transfer summaries
+// (GET /platform/transfer-summaries).
+func (c *Client) listTransferSummaries(ctx context.Context, p PageInput, f *TransferFilter) ([]TransferSummary, PageInfo, error) {
+	if err := f.Validate(); err != nil {
+		return nil, PageInfo{}, fmt.Errorf("transfer: list transfer summaries: %w", err)
+	}
+	var out struct {
+		TransferSummaries []TransferSummary `json:"transferSummaries"`
+		Page              PageInfo          `json:"page"`
+	}
+	if err := c.list(ctx, "/platform/transfer-summaries", listBody{Page: &p, Filter: filterOrNil(f)}, &out); err != nil {
+		return nil, PageInfo{}, fmt.Errorf("transfer: list transfer summaries: %w", err)
+	}
+	return out.TransferSummaries, out.Page, nil
+}
+
+// Transfers iterates over every transfer summary matching f (nil for all):
+//
+//	for t, err := range c.Transfers(ctx, f) { ... }
+func (c *Client) Transfers(ctx context.Context, f *TransferFilter) iter.Seq2[TransferSummary, error] {
+	return paginate(ctx, f, c.listTransferSummaries)
+}
