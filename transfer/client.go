@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,7 +54,11 @@ type Config struct {
 	BaseURL string
 	// APISecret is the V2 API secret, sent as `Authorization: PortOne <secret>`.
 	APISecret Secret
-	// TestMode adds ?test=true to every call (PortOne's test environment).
+	// TestMode selects PortOne's test environment. Every call carries the
+	// environment explicitly, test=true or test=false: without the query
+	// parameter PortOne lets a body's isForTest decide (release note
+	// 2025-10-02), so a live client would post a record flagged for test
+	// into the test environment while settle tracked it as live.
 	TestMode bool
 	// HTTPClient carries the requests; default a client without an overall
 	// timeout (AttemptTimeout bounds each attempt). The Client wraps its
@@ -204,7 +209,7 @@ func closeIdle(rt http.RoundTripper) {
 type call struct {
 	method string
 	path   string     // escaped path under the base, e.g. /platform/transfers/x
-	query  url.Values // without test; may be nil
+	query  url.Values // without test, which do always sets; may be nil
 	body   []byte     // nil for no body
 }
 
@@ -226,9 +231,7 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 	for key, vs := range k.query {
 		q[key] = vs
 	}
-	if c.test {
-		q.Set("test", "true")
-	}
+	q.Set("test", strconv.FormatBool(c.test))
 	u.RawQuery = q.Encode()
 	target := u.String()
 

@@ -175,6 +175,21 @@ func (c *Client) AdditionalFeePolicies(ctx context.Context, f *AdditionalFeePoli
 	return paginate(ctx, f, c.listAdditionalFeePolicies)
 }
 
+// UpdateSetting patches the platform setting; nil fields of b are left as
+// they are. `settle calibrate` (issue #16) sets the setting of the test
+// environment up for its probes with it. Errors: *settlement.Error
+// INVALID_REQUEST for an empty body; *APIError INVALID_REQUEST.
+func (c *Client) UpdateSetting(ctx context.Context, b UpdateSettingBody) (Setting, error) {
+	if b == (UpdateSettingBody{}) {
+		return Setting{}, fmt.Errorf("transfer: update platform setting: %w", invalid("", "nothing to update"))
+	}
+	v, err := wrapped[Setting](ctx, c, http.MethodPatch, "/platform/setting", b, "setting")
+	if err != nil {
+		return Setting{}, fmt.Errorf("transfer: update platform setting: %w", err)
+	}
+	return v, nil
+}
+
 // GetSetting fetches the platform setting. Note that when
 // SupportsMultipleOrderTransfersPerPartner is true, PortOne no longer
 // answers PLATFORM_TRANSFER_ALREADY_EXISTS for a second ORDER transfer of

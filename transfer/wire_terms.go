@@ -222,3 +222,15 @@ type Setting struct {
 	IsForTest                                 bool   `json:"isForTest"`
 	ManualSettlementPerTransfer               bool   `json:"manualSettlementPerTransfer"`
 }
+
+// UpdateSettingBody is PortOne's UpdatePlatformSettingBody: every field
+// optional; nil fields are not sent and stay as they are.
+type UpdateSettingBody struct {
+	DefaultWithdrawalMemo                     *string `json:"defaultWithdrawalMemo,omitempty"`
+	DefaultDepositMemo                        *string `json:"defaultDepositMemo,omitempty"`
+	SupportsMultipleOrderTransfersPerPartner  *bool   `json:"supportsMultipleOrderTransfersPerPartner,omitempty"`
+	AdjustSettlementDateAfterHolidayIfEarlier *bool   `json:"adjustSettlementDateAfterHolidayIfEarlier,omitempty"`
+	DeductWht                                 *bool   `json:"deductWht,omitempty"`
+	SettlementAmountType                      *string `json:"settlementAmountType,omitempty"`
+	ManualSettlementPerTransfer               *bool   `json:"manualSettlementPerTransfer,omitempty"`
+}
