@@ -324,10 +324,7 @@ func TestListSendsRequestBodyQueryAndPages(t *testing.T) {
 		pages = append(pages, body)
 		n := len(pages)
 		mu.Unlock()
-		count := DefaultPageSize
-		if n == 2 {
-			count = 1
-		}
+		count := map[int]int{1: DefaultPageSize, 2: 1}[n] // then an empty page ends the list
 		items := make([]string, count)
 		for i := range items {
 			items[i] = fmt.Sprintf(`{"type":"ORDER","id":"t%d-%d","status":"SETTLED","partner":{"id":"p"}}`, n, i)
@@ -352,6 +349,7 @@ func TestListSendsRequestBodyQueryAndPages(t *testing.T) {
 	want := []map[string]any{
 		{"page": map[string]any{"number": 0.0, "size": 100.0}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}},
 		{"page": map[string]any{"number": 1.0, "size": 100.0}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}},
+		{"page": map[string]any{"number": 2.0, "size": 100.0}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}},
 	}
 	if diff := cmp.Diff(want, pages); diff != "" {
 		t.Errorf("list bodies (-want +got):\n%s", diff)
@@ -360,6 +358,41 @@ func TestListSendsRequestBodyQueryAndPages(t *testing.T) {
 		if r.Method != http.MethodGet || len(r.Body) != 0 || !strings.Contains(r.Query, "test=true") {
 			t.Errorf("list request %s ?%s body %q: want GET with test=true and no body", r.Method, r.Query, r.Body)
 		}
+	}
+}
+
+// TestIteratorPagesUntilEmpty: a server that caps the page size below ours
+// answers full pages shorter than we asked for; the iterator must go on to
+// the empty page, not stop at the first short one and drop the rest.
+func TestIteratorPagesUntilEmpty(t *testing.T) {
+	const total, capped = 25, 10
+	s := newScript(t, func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Page PageInput `json:"page"`
+		}
+		if err := json.Unmarshal([]byte(r.URL.Query().Get("requestBody")), &body); err != nil || body.Page.Number == nil {
+			t.Errorf("requestBody %q: %v", r.URL.Query().Get("requestBody"), err)
+			return
+		}
+		var items []string
+		for i := *body.Page.Number * capped; i < min(total, (*body.Page.Number+1)*capped); i++ {
+			items = append(items, fmt.Sprintf(`{"id":"p%d","tags":[]}`, i))
+		}
+		reply(200, fmt.Sprintf(`{"items":[%s],"page":{"number":%d,"size":%d,"totalCount":%d}}`, strings.Join(items, ","), *body.Page.Number, capped, len(items)))(w, r)
+	})
+	c, _ := testClient(t, s.srv.URL)
+	var ids []string
+	for p, err := range c.Partners(context.Background(), nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+	}
+	if len(ids) != total || ids[total-1] != fmt.Sprintf("p%d", total-1) {
+		t.Errorf("iterated %d partners (%v), want all %d", len(ids), ids, total)
+	}
+	if n := len(s.requests()); n != 4 {
+		t.Errorf("%d pages fetched, want 4 (10, 10, 5, then the empty page)", n)
 	}
 }
 

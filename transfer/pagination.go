@@ -24,13 +24,26 @@ func listQuery(body any) (url.Values, error) {
 // DefaultPageSize is the page size the iterators ask for.
 const DefaultPageSize = 100
 
+// maxPages bounds one iteration (ten million items at DefaultPageSize): a
+// server that ignored page.number would otherwise answer the same full page
+// forever.
+const maxPages = 100_000
+
 // paginate yields every item of a list operation, DefaultPageSize items a
-// page, until a short or empty page. list is the operation's List method
-// and f its filter. On error it yields the zero item and the error once,
-// then stops.
+// page, until an empty page. A short page does not end the list: PortOne
+// documents no page-size limit or default, and its page.totalCount is the
+// count on the page, not a total, so a server that caps the size below ours
+// answers full pages shorter than we asked for, and stopping there would
+// silently drop the rest. list fetches one page and f is its filter. On error
+// it yields the zero item and the error once, then stops.
 func paginate[T, F any](ctx context.Context, f F, list func(context.Context, PageInput, F) ([]T, PageInfo, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		for n := 0; ; n++ {
+			if n == maxPages {
+				var zero T
+				yield(zero, fmt.Errorf("list still not done after %d pages: stopping", maxPages))
+				return
+			}
 			number, size := n, DefaultPageSize
 			items, _, err := list(ctx, PageInput{Number: &number, Size: &size}, f)
 			if err != nil {
@@ -43,7 +56,7 @@ func paginate[T, F any](ctx context.Context, f F, list func(context.Context, Pag
 					return
 				}
 			}
-			if len(items) < size {
+			if len(items) == 0 {
 				return
 			}
 		}
