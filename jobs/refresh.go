@@ -32,8 +32,12 @@ func (p *Pipeline) Refresh(ctx context.Context, d settlement.Date, _ RunOptions)
 		if err != nil {
 			return c, fmt.Errorf("refresh: list contracts: %w", err)
 		}
+		k, err := transfer.ContractFromWire(w)
+		if err != nil {
+			return c, fmt.Errorf("refresh: %w", err)
+		}
 		raw, _ := json.Marshal(w)
-		_, created, err := p.st.SaveContract(ctx, transfer.ContractFromWire(w), w.AppliedAt, raw)
+		_, created, err := p.st.SaveContract(ctx, k, w.AppliedAt, raw)
 		if err != nil {
 			return c, err
 		}
@@ -46,8 +50,12 @@ func (p *Pipeline) Refresh(ctx context.Context, d settlement.Date, _ RunOptions)
 		if err != nil {
 			return c, fmt.Errorf("refresh: list discount share policies: %w", err)
 		}
+		d, err := transfer.DiscountSharePolicyFromWire(w)
+		if err != nil {
+			return c, fmt.Errorf("refresh: %w", err)
+		}
 		raw, _ := json.Marshal(w)
-		_, created, err := p.st.SaveDiscountSharePolicy(ctx, transfer.DiscountSharePolicyFromWire(w), w.AppliedAt, raw)
+		_, created, err := p.st.SaveDiscountSharePolicy(ctx, d, w.AppliedAt, raw)
 		if err != nil {
 			return c, err
 		}
@@ -60,8 +68,12 @@ func (p *Pipeline) Refresh(ctx context.Context, d settlement.Date, _ RunOptions)
 		if err != nil {
 			return c, fmt.Errorf("refresh: list additional fee policies: %w", err)
 		}
+		a, err := transfer.AdditionalFeePolicyFromWire(w)
+		if err != nil {
+			return c, fmt.Errorf("refresh: %w", err)
+		}
 		raw, _ := json.Marshal(w)
-		_, created, err := p.st.SaveAdditionalFeePolicy(ctx, transfer.AdditionalFeePolicyFromWire(w), w.AppliedAt, raw)
+		_, created, err := p.st.SaveAdditionalFeePolicy(ctx, a, w.AppliedAt, raw)
 		if err != nil {
 			return c, err
 		}

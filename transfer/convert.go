@@ -31,33 +31,84 @@ func parseDateField(field, s string) (settlement.Date, error) {
 	return d, nil
 }
 
-// FeeFromInput maps a PlatformFeeInput; exactly one branch must be set.
+// ---- bounds ----
+//
+// Terms are bounded where they enter, whichever way that is: a request body
+// (the emulator, `settle preview`) or PortOne's answer (refresh). A fixed fee
+// is an amount (settlement.CheckAmount: 0..settlement.MaxAmount), a rate is
+// 0..settlement.RateScale milli-percent, a VAT payer is PARTNER or MERCHANT
+// and a cycle is what settlement.Cycle.Validate accepts (lagDays 1..10, ...):
+// nothing outside settlement's limits reaches the engine, whose sums are
+// then far from int64's range. The checks use settlement's limits, not
+// copies; when settlement exports validators for whole contracts and
+// policies, checkRate and the fee checks here can defer to them.
+
+// checkRate bounds a milli-percent rate: 0..settlement.RateScale (100 %).
+func checkRate(field string, r int64) *settlement.Error {
+	if r < 0 || r > int64(settlement.RateScale) {
+		return invalid(field, "must be 0..%d (milli-percent), got %d", settlement.RateScale, r)
+	}
+	return nil
+}
+
+// heldByPortOne says that a value PortOne holds is outside the bounds: the
+// error names the object (kind and id) besides the field, so whoever reads
+// it knows what to fix in PortOne's console. PolicyID is set for policies.
+func heldByPortOne(kind, id string, err error) error {
+	e, ok := settlement.AsError(err)
+	if !ok {
+		return fmt.Errorf("%s %q as PortOne holds it: %w", kind, id, err)
+	}
+	out := *e
+	out.Message = fmt.Sprintf("%s %q as PortOne holds it: %s", kind, id, e.Message)
+	if kind != "contract" {
+		out.PolicyID = id
+	}
+	return &out
+}
+
+// FeeFromInput maps a PlatformFeeInput: exactly one branch, a rate of
+// 0..settlement.RateScale or an amount of 0..settlement.MaxAmount.
 func FeeFromInput(field string, in FeeInput) (settlement.Fee, error) {
 	switch {
 	case in.FixedRate != nil && in.FixedAmount != nil:
 		return settlement.Fee{}, invalid(field, "exactly one of fixedRate and fixedAmount, got both")
 	case in.FixedRate != nil:
-		if *in.FixedRate < 0 || *in.FixedRate > int64(settlement.RateScale) {
-			return settlement.Fee{}, invalid(field+".fixedRate", "must be 0..100000 (milli-percent), got %d", *in.FixedRate)
+		if err := checkRate(field+".fixedRate", *in.FixedRate); err != nil {
+			return settlement.Fee{}, err
 		}
 		return settlement.Fee{Kind: settlement.FeeFixedRate, Rate: settlement.Rate(*in.FixedRate)}, nil
 	case in.FixedAmount != nil:
-		if *in.FixedAmount < 0 {
-			return settlement.Fee{}, invalid(field+".fixedAmount", "must be >= 0, got %d", *in.FixedAmount)
+		if err := settlement.CheckAmount(field+".fixedAmount", settlement.Won(*in.FixedAmount)); err != nil {
+			return settlement.Fee{}, err
 		}
 		return settlement.Fee{Kind: settlement.FeeFixedAmount, Amount: settlement.Won(*in.FixedAmount)}, nil
 	}
 	return settlement.Fee{}, invalid(field, "exactly one of fixedRate and fixedAmount, got neither")
 }
 
-// FeeFromWire maps a PlatformFee.
-func FeeFromWire(f Fee) settlement.Fee {
+// feeFromWire maps a PlatformFee under the same bounds as FeeFromInput; a
+// type this package does not know is refused, not read as a rate.
+func feeFromWire(field string, f Fee) (settlement.Fee, error) {
 	switch f.Type {
+	case "FIXED_RATE":
+		if f.Rate == nil {
+			return settlement.Fee{}, invalid(field+".rate", "required for a FIXED_RATE fee")
+		}
+		if err := checkRate(field+".rate", *f.Rate); err != nil {
+			return settlement.Fee{}, err
+		}
+		return settlement.Fee{Kind: settlement.FeeFixedRate, Rate: settlement.Rate(*f.Rate)}, nil
 	case "FIXED_AMOUNT":
-		return settlement.Fee{Kind: settlement.FeeFixedAmount, Amount: settlement.Won(deref(f.Amount))}
-	default:
-		return settlement.Fee{Kind: settlement.FeeFixedRate, Rate: settlement.Rate(deref(f.Rate))}
+		if f.Amount == nil {
+			return settlement.Fee{}, invalid(field+".amount", "required for a FIXED_AMOUNT fee")
+		}
+		if err := settlement.CheckAmount(field+".amount", settlement.Won(*f.Amount)); err != nil {
+			return settlement.Fee{}, err
+		}
+		return settlement.Fee{Kind: settlement.FeeFixedAmount, Amount: settlement.Won(*f.Amount)}, nil
 	}
+	return settlement.Fee{}, invalid(field+".type", "must be FIXED_RATE or FIXED_AMOUNT, got %q", f.Type)
 }
 
 // FeeToWire maps a fee to PlatformFee.
@@ -129,17 +180,27 @@ func CycleFromInput(field string, in CycleInput) (settlement.Cycle, error) {
 	return c, nil
 }
 
-// CycleFromWire maps a PlatformSettlementCycle.
-func CycleFromWire(w Cycle) settlement.Cycle {
+// cycleFromWire maps a PlatformSettlementCycle under the bounds of
+// settlement.Cycle.Validate (lagDays 1..10, a known date policy and method,
+// days and dates in range). A weekday this package does not know is refused,
+// not read as Sunday.
+func cycleFromWire(w Cycle) (settlement.Cycle, error) {
 	c := settlement.Cycle{LagDays: w.LagDays, DatePolicy: settlement.DatePolicy(w.DatePolicy), Method: settlement.CycleMethod(w.Method.Type)}
-	for _, s := range w.Method.DaysOfWeek {
-		c.DaysOfWeek = append(c.DaysOfWeek, weekdays[s])
+	for i, s := range w.Method.DaysOfWeek {
+		wd, ok := weekdays[s]
+		if !ok {
+			return c, invalid(fmt.Sprintf("settlementCycle.method.daysOfWeek[%d]", i), "must be SUN..SAT, got %q", s)
+		}
+		c.DaysOfWeek = append(c.DaysOfWeek, wd)
 	}
 	c.DaysOfMonth = append([]int(nil), w.Method.DaysOfMonth...)
 	for _, d := range w.Method.Dates {
 		c.Dates = append(c.Dates, settlement.MonthDay{Month: time.Month(d.Month), Day: d.Day})
 	}
-	return c
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	return c, nil
 }
 
 // CycleToWire maps a cycle to PlatformSettlementCycle.
@@ -198,14 +259,22 @@ func ContractFromInput(in CreateContractBody) (settlement.Contract, error) {
 	return c, nil
 }
 
-// ContractFromWire maps a PlatformContract.
-func ContractFromWire(w Contract) settlement.Contract {
-	return settlement.Contract{
-		ID: w.ID, Name: w.Name, PlatformFee: FeeFromWire(w.PlatformFee),
-		PlatformFeeVatPayer:      settlement.Payer(w.PlatformFeeVatPayer),
-		SubtractPaymentVatAmount: w.SubtractPaymentVatAmount,
-		Cycle:                    CycleFromWire(w.SettlementCycle),
+// ContractFromWire maps a PlatformContract as PortOne holds it, bounded
+// like ContractFromInput. Errors: *settlement.Error INVALID_REQUEST naming
+// the field, its message naming the contract.
+func ContractFromWire(w Contract) (settlement.Contract, error) {
+	c := settlement.Contract{ID: w.ID, Name: w.Name, SubtractPaymentVatAmount: w.SubtractPaymentVatAmount}
+	var err error
+	if c.PlatformFee, err = feeFromWire("platformFee", w.PlatformFee); err != nil {
+		return c, heldByPortOne("contract", w.ID, err)
 	}
+	if c.PlatformFeeVatPayer, err = payerFrom("platformFeeVatPayer", w.PlatformFeeVatPayer); err != nil {
+		return c, heldByPortOne("contract", w.ID, err)
+	}
+	if c.Cycle, err = cycleFromWire(w.SettlementCycle); err != nil {
+		return c, heldByPortOne("contract", w.ID, err)
+	}
+	return c, nil
 }
 
 // ContractToInput maps a contract to CreatePlatformContractBody.
@@ -224,15 +293,21 @@ func DiscountSharePolicyFromInput(in CreateDiscountSharePolicyBody) (settlement.
 	if in.Name == "" {
 		return p, invalid("name", "required")
 	}
-	if in.PartnerShareRate < 0 || in.PartnerShareRate > int64(settlement.RateScale) {
-		return p, invalid("partnerShareRate", "must be 0..100000 (milli-percent), got %d", in.PartnerShareRate)
+	if err := checkRate("partnerShareRate", in.PartnerShareRate); err != nil {
+		return p, err
 	}
 	return p, nil
 }
 
-// DiscountSharePolicyFromWire maps a PlatformDiscountSharePolicy.
-func DiscountSharePolicyFromWire(w DiscountSharePolicy) settlement.DiscountSharePolicy {
-	return settlement.DiscountSharePolicy{ID: w.ID, Name: w.Name, PartnerShareRate: settlement.Rate(w.PartnerShareRate)}
+// DiscountSharePolicyFromWire maps a PlatformDiscountSharePolicy as PortOne
+// holds it: a share rate of 0..settlement.RateScale. Errors:
+// *settlement.Error INVALID_REQUEST naming the field and the policy.
+func DiscountSharePolicyFromWire(w DiscountSharePolicy) (settlement.DiscountSharePolicy, error) {
+	p := settlement.DiscountSharePolicy{ID: w.ID, Name: w.Name, PartnerShareRate: settlement.Rate(w.PartnerShareRate)}
+	if err := checkRate("partnerShareRate", w.PartnerShareRate); err != nil {
+		return p, heldByPortOne("discount share policy", w.ID, err)
+	}
+	return p, nil
 }
 
 // AdditionalFeePolicyFromInput maps a CreatePlatformAdditionalFeePolicyBody.
@@ -251,9 +326,19 @@ func AdditionalFeePolicyFromInput(in CreateAdditionalFeePolicyBody) (settlement.
 	return p, nil
 }
 
-// AdditionalFeePolicyFromWire maps a PlatformAdditionalFeePolicy.
-func AdditionalFeePolicyFromWire(w AdditionalFeePolicy) settlement.AdditionalFeePolicy {
-	return settlement.AdditionalFeePolicy{ID: w.ID, Name: w.Name, Fee: FeeFromWire(w.Fee), VatPayer: settlement.Payer(w.VatPayer)}
+// AdditionalFeePolicyFromWire maps a PlatformAdditionalFeePolicy as PortOne
+// holds it, bounded like AdditionalFeePolicyFromInput. Errors:
+// *settlement.Error INVALID_REQUEST naming the field and the policy.
+func AdditionalFeePolicyFromWire(w AdditionalFeePolicy) (settlement.AdditionalFeePolicy, error) {
+	p := settlement.AdditionalFeePolicy{ID: w.ID, Name: w.Name}
+	var err error
+	if p.Fee, err = feeFromWire("fee", w.Fee); err != nil {
+		return p, heldByPortOne("additional fee policy", w.ID, err)
+	}
+	if p.VatPayer, err = payerFrom("vatPayer", w.VatPayer); err != nil {
+		return p, heldByPortOne("additional fee policy", w.ID, err)
+	}
+	return p, nil
 }
 
 func discountsFrom(field string, in []DiscountInput) []settlement.Discount {

@@ -11,7 +11,7 @@ import (
 // are *settlement.Error INVALID_REQUEST naming the JSON field.
 
 // invalid is an INVALID_REQUEST naming field.
-func invalid(field, format string, args ...any) error {
+func invalid(field, format string, args ...any) *settlement.Error {
 	return &settlement.Error{Type: settlement.ErrInvalidRequest, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
