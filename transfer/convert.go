@@ -576,11 +576,12 @@ func deref[T any](p *T) T {
 }
 
 // TransferFromWire maps PortOne's answer for an ORDER or ORDER_CANCEL
-// transfer to the domain transfer (as PortOne sent it: a negated cancel stays
-// negated until settlement.NormalizeCancel) and its status. Dates PortOne
-// sent malformed stay zero, which reconciliation reports as differing.
+// transfer to the domain transfer and its status, as PortOne sent it: a
+// negated cancel stays negated (Observe is the boundary that normalises it),
+// and dates PortOne sent malformed stay zero, which reconciliation reports
+// as differing.
 func TransferFromWire(w Transfer) (settlement.Transfer, settlement.TransferStatus) {
-	t := settlement.Transfer{Kind: settlement.Kind(w.Type)}
+	t := settlement.Transfer{Kind: settlement.Kind(w.Type), PartnerID: settlement.PartnerID(partnerIDOf(w))}
 	t.SettlementDate, _ = settlement.ParseDate(w.SettlementDate)
 	t.SettlementStartDate, _ = settlement.ParseDate(w.SettlementStartDate)
 	if w.Payment != nil {

@@ -48,3 +48,83 @@ func TestObserveMakesTheAnswerRightOnce(t *testing.T) {
 		t.Errorf("Observe: Raw lost the partner or contract id: %s", raw)
 	}
 }
+
+// TestObserve: the sign of a cancel is normalised only when the whole
+// block reads as a negation, ids come out typed, and Raw keeps no account
+// wherever PortOne puts one while keeping every number digit for digit.
+func TestObserve(t *testing.T) {
+	pos := SettlementAmount{Settlement: 4450, Order: 5000, Payment: 5000, PlatformFee: 500, PlatformFeeVat: 50, PaymentSupply: 4546, PaymentVat: 454}
+	neg := SettlementAmount{Settlement: -4450, Order: -5000, Payment: -5000, PlatformFee: -500, PlatformFeeVat: -50, PaymentSupply: -4546, PaymentVat: -454}
+	mixed := SettlementAmount{Settlement: 4450, Order: -5000, Payment: 5000, PlatformFee: 500}
+	partner := json.RawMessage(`{"id":"p-1","name":"가게","account":{"bank":"KOOKMIN","number":"123-456-789012","holder":"홍길동"}}`)
+	base := func(typ string, a SettlementAmount, f func(*Transfer)) Transfer {
+		w := Transfer{Type: typ, ID: "tr-1", Status: "SCHEDULED", Partner: partner, Payment: &Payment{ID: "pay-1"}, Amount: &a,
+			SettlementDate: "2023-08-31", SettlementStartDate: "2023-08-12",
+			OrderLines: []TransferOrderLine{{Product: Product{ID: "a", Amount: 5000}, Quantity: 1, Amount: a}},
+			Discounts:  []TransferDiscount{{SharePolicy: DiscountSharePolicy{ID: "d"}, Amount: a.Discount}},
+		}
+		if typ == "ORDER_CANCEL" {
+			w.Cancellation = &Cancellation{ID: "k-1"}
+		}
+		if f != nil {
+			f(&w)
+		}
+		return w
+	}
+	for _, tc := range []struct {
+		name        string
+		w           Transfer
+		negated     bool
+		settlement  settlement.Won
+		partnerID   settlement.PartnerID
+		rawPartner  string // the partner member of Raw, "" for none
+		rawContains []string
+	}{
+		{"order", base("ORDER", pos, nil), false, 4450, "p-1", `{"id":"p-1","name":"가게"}`, nil},
+		{"positive cancel", base("ORDER_CANCEL", pos, nil), false, 4450, "p-1", `{"id":"p-1","name":"가게"}`, nil},
+		{"negated cancel", base("ORDER_CANCEL", neg, nil), true, 4450, "p-1", `{"id":"p-1","name":"가게"}`, []string{`"settlement":-4450`}},
+		{"mixed signs stay as sent, for reconcile to flag", base("ORDER_CANCEL", mixed, nil), false, 4450, "p-1", `{"id":"p-1","name":"가게"}`, nil},
+		{"a negated order is not flipped", base("ORDER", neg, nil), false, -4450, "p-1", `{"id":"p-1","name":"가게"}`, nil},
+		{"partner not an object", base("ORDER", pos, func(w *Transfer) { w.Partner = json.RawMessage(`"p-1 123-456-789012"`) }), false, 4450, "", "", nil},
+		{"no partner", base("ORDER", pos, func(w *Transfer) { w.Partner = nil }), false, 4450, "", "", nil},
+		{"accounts PortOne adds later", base("ORDER", pos, func(w *Transfer) {
+			w.Extra = map[string]json.RawMessage{
+				"payoutAccount": json.RawMessage(`{"number":"123-456-789012"}`),
+				"settlementTo":  json.RawMessage(`{"bankAccountNumber":"123-456-789012","bank":"KOOKMIN","kept":1}`),
+				"bigNumber":     json.RawMessage(`9007199254740993`),
+			}
+		}), false, 4450, "p-1", `{"id":"p-1","name":"가게"}`, []string{`"settlementTo":{"bank":"KOOKMIN","kept":1}`, `"bigNumber":9007199254740993`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := Observe(tc.w)
+			if o.Negated != tc.negated || o.Transfer.Amounts.Settlement != tc.settlement {
+				t.Errorf("Negated %t, settlement %d; want %t, %d", o.Negated, o.Transfer.Amounts.Settlement, tc.negated, tc.settlement)
+			}
+			if tc.negated {
+				if l := o.Transfer.Lines[0].Amounts; l.Order != 5000 || l.Settlement != 4450 {
+					t.Errorf("line not normalised with the block: %+v", l)
+				}
+			}
+			if o.ID != "tr-1" || o.Transfer.PaymentID != "pay-1" || o.Transfer.PartnerID != tc.partnerID || o.Status != settlement.StatusScheduled {
+				t.Errorf("ids %q %q %q, status %q", o.ID, o.Transfer.PaymentID, o.Transfer.PartnerID, o.Status)
+			}
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal(o.Raw, &raw); err != nil {
+				t.Fatalf("Raw %s: %v", o.Raw, err)
+			}
+			if got := string(raw["partner"]); got != tc.rawPartner {
+				t.Errorf("Raw partner = %s, want %s", got, tc.rawPartner)
+			}
+			for _, leak := range []string{"123-456-789012", "789012", "account", "Account", "홍길동"} {
+				if strings.Contains(string(o.Raw), leak) {
+					t.Errorf("Raw keeps %q: %s", leak, o.Raw)
+				}
+			}
+			for _, want := range tc.rawContains {
+				if !strings.Contains(string(o.Raw), want) {
+					t.Errorf("Raw lacks %s: %s", want, o.Raw)
+				}
+			}
+		})
+	}
+}
