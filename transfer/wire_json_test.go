@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var updateWire = flag.Bool("update-wire", false, "rewrite testdata/portone/requests/*.json from the request bodies")
+var update = flag.Bool("update", false, "rewrite golden files: here testdata/portone/requests/*.json, from the request bodies")
 
 // decoded turns JSON into generic values for comparisons that ignore
 // member order and whitespace.
@@ -228,7 +228,7 @@ func TestGoldenRequestBodies(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(dir, name+".json")
-			if *updateWire {
+			if *update {
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -238,7 +238,7 @@ func TestGoldenRequestBodies(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test ./transfer -run TestGoldenRequestBodies -update-wire)", err)
+				t.Fatalf("%v (run go test ./transfer -run TestGoldenRequestBodies -update)", err)
 			}
 			if diff := cmp.Diff(decoded(t, want), decoded(t, got)); diff != "" {
 				t.Errorf("%s body (-golden +got):\n%s", name, diff)
