@@ -1,9 +1,43 @@
-// Package transfer is settle's client of PortOne's platform API and the
-// mapping between PortOne's JSON shapes and the settlement vocabulary.
+// Package transfer is settle's boundary with PortOne's platform API: the
+// wire types, the client, the conversion between PortOne's shapes and the
+// settlement vocabulary, and the one place where PortOne's answers are made
+// right (Observe). It imports settlement only.
 //
-// It imports settlement only. Wire types mirror
-// reference/portone-platform-openapi.json; required arrays are sent as []
-// and exactly one branch of each oneOf is set.
+// # Files, by job
+//
+//   - wire.go, wire_terms.go, wire_transfer.go, wire_partner.go,
+//     wire_payout.go, wire_json.go: the wire types, one resource a file. They
+//     mirror reference/portone-platform-openapi.json and keep PortOne's names
+//     (the emulator and intake speak them too); required arrays go out as []
+//     and exactly one branch of each oneOf is set; answers keep the fields
+//     this package does not know in Extra and send them back out.
+//   - client.go (configuration, the secret, one call), retry.go (the retry
+//     policy, pure), pagination.go (lists and iterators), client_*.go (the
+//     operations, one resource a file), validate.go (what PortOne would
+//     refuse, checked before anything is sent).
+//   - convert.go: wire ↔ domain, requests and answers, bounded by
+//     settlement's limits. observe.go: Observe. differ.go: Differs.
+//   - errors.go: PortOne's error answers, decoded into *APIError with typed
+//     details; NewAPIError and (*APIError).MarshalJSON are the same answers
+//     in their wire form, which the emulator and the HTTP API send.
+//
+// # The client's surface
+//
+// Every method is there for a caller and is driven against the emulator
+// over loopback in surface_test.go, which fails for a method without a step:
+//
+//   - the nightly pipeline (jobs): CreateOrderTransfer,
+//     CreateOrderCancelTransfer, GetTransfer, Transfers, Partners, Contracts,
+//     DiscountSharePolicies, AdditionalFeePolicies, GetSetting;
+//   - corrections of posted transfers (issue #13): CreateManualTransfer,
+//     DeleteTransfer;
+//   - partner settlements and payouts (issue #15): PartnerSettlements,
+//     Payouts;
+//   - `settle calibrate` setting up its probes in test mode and cleaning up
+//     after them (issue #16): CreateContract, GetContract, UpdateContract,
+//     ArchiveContract; the same four for discount-share policies and for
+//     additional-fee policies; CreatePartner, GetPartner, UpdatePartner,
+//     ArchivePartner; UpdateSetting.
 //
 // # Idempotency contract
 //
@@ -25,6 +59,13 @@
 // platform setting supportsMultipleOrderTransfersPerPartner on, the id is
 // the only guard.
 //
+// # Test and live
+//
+// Every call carries test=true or test=false (Config.TestMode), on every
+// operation: without the query parameter PortOne lets a body's isForTest
+// decide (release note 2025-10-02), and a live client would post a record
+// flagged for test into the test environment.
+//
 // # Retry policy
 //
 // Each call makes at most Config.MaxAttempts attempts (default 5), each
@@ -37,13 +78,33 @@
 // the context, so a cancelled context ends them at once. Every response
 // body is read to the end and closed.
 //
+// # Lists
+//
+// The iterators ask for pages of DefaultPageSize and go on until an empty
+// page: PortOne's page.totalCount is the count on the page, and a server
+// that caps the page size answers full pages shorter than asked.
+//
+// # What PortOne holds, made right once
+//
+//   - Terms: ContractFromWire, DiscountSharePolicyFromWire and
+//     AdditionalFeePolicyFromWire refuse a value outside settlement's limits
+//     (a fixed fee outside 0..settlement.MaxAmount, a rate outside
+//     0..settlement.RateScale, an unknown fee type, VAT payer or weekday, a
+//     cycle settlement.Cycle.Validate refuses) with a *settlement.Error
+//     naming the field and the contract or policy; the *FromInput functions
+//     apply the same bounds to requests.
+//   - Transfers: Observe maps an answer to the settlement shape of our own
+//     transfers with a cancel's sign normalised once, and trims its JSON: the
+//     partner and contract snapshots reduced to id and name, no member
+//     naming an account at any depth.
+//
 // # Errors and secrets
 //
 // Every non-2xx answer becomes an *APIError; errors.Is matches PortOne's
-// error type (settlement.ErrorType is settlement.ErrorType) and errors.As
-// finds the typed detail of the types that carry fields. NewAPIError maps a
-// rejection of the settlement rules to PortOne's error, which marshals as
-// PortOne's error body.
+// error type (settlement.ErrorType) and errors.As finds the typed detail of
+// the types that carry fields. Bodies that cannot be sent are refused
+// before sending with a *settlement.Error INVALID_REQUEST naming the field.
 // The API secret (type Secret) prints and marshals as [REDACTED], is added
 // to requests only inside the transport, and is scrubbed from error bodies.
+// Account numbers in partner and payout types print masked.
 package transfer
