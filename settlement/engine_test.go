@@ -61,7 +61,7 @@ func checkTransfer(t testing.TB, tr Transfer, subtractVat bool) {
 	if len(tr.Lines) == 0 {
 		return
 	}
-	rest := tr.Amounts.Sub(tr.LinesTotal())
+	rest := must(t)(tr.Amounts.Sub(must(t)(tr.LinesTotal())))
 	var d, share, fee, vat Won
 	for _, x := range tr.Discounts {
 		d += x.Amount
@@ -140,8 +140,8 @@ func TestFixedAmountFees(t *testing.T) {
 	}
 	tr := b.Order()
 	checkTransfer(t, tr, false)
-	if tr.Amounts.PlatformFee != 1500 || tr.LinesTotal().PlatformFee != 0 {
-		t.Errorf("fixed platform fee: order %d, lines %d; want 1500 once per transfer, on the order level", tr.Amounts.PlatformFee, tr.LinesTotal().PlatformFee)
+	if tr.Amounts.PlatformFee != 1500 || must(t)(tr.LinesTotal()).PlatformFee != 0 {
+		t.Errorf("fixed platform fee: order %d, lines %d; want 1500 once per transfer, on the order level", tr.Amounts.PlatformFee, must(t)(tr.LinesTotal()).PlatformFee)
 	}
 	if got := tr.Lines[2].AdditionalFees; len(got) != 1 || got[0].Amount != 3000 || got[0].VAT != 0 {
 		t.Errorf("line fixed fee = %+v, want 3000 with no VAT (merchant pays)", got)
@@ -159,7 +159,7 @@ func TestFixedAmountFees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum := c1.Amounts.Add(c2.Amounts); sum != tr.Amounts {
+	if sum := must(t)(c1.Amounts.Add(c2.Amounts)); sum != tr.Amounts {
 		t.Errorf("cancels sum to %+v, want the order %+v", sum, tr.Amounts)
 	}
 }
@@ -184,7 +184,7 @@ func TestCancelSequence(t *testing.T) {
 			t.Fatalf("cancel %d: %v", i, err)
 		}
 		checkTransfer(t, ct, false)
-		sum = sum.Add(ct.Amounts)
+		sum = must(t)(sum.Add(ct.Amounts))
 	}
 	if sum != orig.Amounts {
 		t.Errorf("three cancels that take every line sum to\n%+v\nwant the order\n%+v", sum, orig.Amounts)
@@ -258,6 +258,18 @@ func TestPaymentVatBurden(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// must returns a function that returns its amounts, failing the test on
+// an error: must(t)(a.Add(b)).
+func must(t testing.TB) func(Amounts, error) Amounts {
+	return func(a Amounts, err error) Amounts {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+}
 
 // fuzzGen turns fuzz bytes into bounded choices.
 type fuzzGen struct {
@@ -403,7 +415,7 @@ func FuzzSettleAndCancel(f *testing.F) {
 				continue
 			}
 			checkTransfer(t, ct, terms.Contract.SubtractPaymentVatAmount)
-			sum = sum.Add(ct.Amounts)
+			sum = must(t)(sum.Add(ct.Amounts))
 			for _, l := range ct.Lines {
 				qty[l.Product.ID] += l.Quantity
 			}
@@ -429,7 +441,7 @@ func FuzzSettleAndCancel(f *testing.F) {
 			if err != nil {
 				t.Fatalf("cancel all of what remains: %v", err)
 			}
-			sum = sum.Add(last.Amounts)
+			sum = must(t)(sum.Add(last.Amounts))
 		}
 		if sum != orig.Amounts {
 			t.Fatalf("a fully cancelled order does not net to zero:\norder   %+v\ncancels %+v", orig.Amounts, sum)

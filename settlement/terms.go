@@ -1,6 +1,9 @@
 package settlement
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Payer says who bears a VAT: the partner (deducted from the settlement) or
 // the merchant (the fee is VAT-inclusive and the settlement is untouched).
@@ -105,4 +108,86 @@ type Terms struct {
 	Rounding               Rounding
 	Calendar               *Calendar
 	AdjustEarlierToNextDay bool
+}
+
+// Validate checks what a contract may say: its id (when set), a platform
+// fee of 0..100 % or 0..MaxAmount, a VAT payer, and its settlement cycle
+// (Cycle.Validate). Field is relative to the contract (for example
+// `platformFee.fixedRate`, `settlementCycle.lagDays`) and the message names
+// the contract. It is the one check for a contract, whether it comes from
+// PortOne, from the emulator's API or from a preview input.
+func (c Contract) Validate() *Error {
+	e := c.validate()
+	if e != nil && c.ID != "" {
+		e.Message = fmt.Sprintf("contract %q: %s", c.ID, e.Message)
+	}
+	return e
+}
+
+func (c Contract) validate() *Error {
+	if c.ID != "" {
+		if e := CheckID("id", c.ID); e != nil {
+			return e
+		}
+	}
+	if e := CheckFee("platformFee", c.PlatformFee); e != nil {
+		return e
+	}
+	if e := CheckPayer("platformFeeVatPayer", c.PlatformFeeVatPayer); e != nil {
+		return e
+	}
+	if err := c.Cycle.Validate(); err != nil {
+		if e, ok := AsError(err); ok {
+			cp := *e
+			return &cp
+		}
+		return newError(ErrInvalidRequest, "settlementCycle", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks what a discount share policy may say: its id (when set)
+// and a partnerShareRate of 0..100 %. Field is relative to the policy and
+// PolicyID names it.
+func (p DiscountSharePolicy) Validate() *Error {
+	e := p.validate()
+	if e != nil {
+		e.PolicyID = p.ID
+		e.Message = fmt.Sprintf("discount share policy %q: %s", p.ID, e.Message)
+	}
+	return e
+}
+
+func (p DiscountSharePolicy) validate() *Error {
+	if p.ID != "" {
+		if e := CheckID("id", p.ID); e != nil {
+			return e
+		}
+	}
+	return CheckRate("partnerShareRate", p.PartnerShareRate)
+}
+
+// Validate checks what an additional-fee policy may say: its id (when
+// set), a fee of 0..100 % or 0..MaxAmount, and a VAT payer. Field is
+// relative to the policy (`fee.fixedAmount`, `vatPayer`) and PolicyID names
+// it.
+func (p AdditionalFeePolicy) Validate() *Error {
+	e := p.validate()
+	if e != nil {
+		e.PolicyID = p.ID
+		e.Message = fmt.Sprintf("additional fee policy %q: %s", p.ID, e.Message)
+	}
+	return e
+}
+
+func (p AdditionalFeePolicy) validate() *Error {
+	if p.ID != "" {
+		if e := CheckID("id", p.ID); e != nil {
+			return e
+		}
+	}
+	if e := CheckFee("fee", p.Fee); e != nil {
+		return e
+	}
+	return CheckPayer("vatPayer", p.VatPayer)
 }
