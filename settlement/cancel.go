@@ -69,7 +69,7 @@ func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 	}
 	// A cancel of an accepted order keeps the bound (limits.go); checked
 	// all the same, like every sum.
-	if err := b.checkWhole(&plan.whole, plan.rest, plan.lines); err != nil {
+	if err := b.checkWhole(&plan.whole, &plan.rest, plan.lines); err != nil {
 		return Transfer{}, err
 	}
 	lines := make([]part, len(plan.lines))

@@ -363,7 +363,7 @@ func NewBook(o Order, t Terms) (*Book, error) {
 			}
 		}
 	}
-	if err := b.checkWhole(&whole, b.rest.part, nil); err != nil {
+	if err := b.checkWhole(&whole, &b.rest.part, nil); err != nil {
 		return nil, err
 	}
 	tr.Discounts, tr.AdditionalFees = b.rest.discounts, b.rest.fees
@@ -378,68 +378,78 @@ func NewBook(o Order, t Terms) (*Book, error) {
 	return b, nil
 }
 
-// checkPart applies rule 1 of the bound (limits.go) to one part, a line
-// block or the order-level part. Its items are never negative, so they
-// are within the bound when their totals are.
+// checkPart applies the bound (limits.go) to one part, a line block or the
+// order-level part. Its items are never negative, so they are within the
+// bound when their totals are.
 func checkPart(a *Amounts, at site) error {
-	if inBound(a) {
+	if inBound(a) && deductionsOf(a) <= MaxAmount {
 		return nil
 	}
-	i, _ := outOfBound(a)
-	f := AmountFields[i]
-	return newError(ErrInvalidRequest, at.field(fieldFault(i)), "%s would be %d, beyond ±%d", f.Name, *f.Get(a), MaxAmount)
+	return boundError([]sitePart{{*a, at}}, *a)
 }
 
-// checkWhole applies both rules of the bound to a transfer's block, whole,
-// the sum of rest and the parts of lines (nil: the book's own lines, as
-// for the order itself). On failure it names the request field at which
-// the running total left the bound.
-func (b *Book) checkWhole(whole *Amounts, rest part, lines []linePlan) error {
-	i, ded := outOfBound(whole)
-	if i < 0 && !ded {
+// checkWhole applies the bound to a transfer's block, whole, the sum of rest
+// and the parts of lines (nil: the book's own lines, as for the order
+// itself).
+func (b *Book) checkWhole(whole *Amounts, rest *part, lines []linePlan) error {
+	if inBound(whole) && deductionsOf(whole) <= MaxAmount {
 		return nil
 	}
-	// Walk the parts in request order with running totals of the field at
-	// fault (or of the deductions) and name the part at which it crossed.
-	type named struct {
-		a  *Amounts
-		at site
-	}
-	var parts []named
+	var parts []sitePart
 	if lines == nil {
 		for j := range b.lines {
-			parts = append(parts, named{&b.lines[j].amounts, site{line: j}})
+			parts = append(parts, sitePart{b.lines[j].amounts, site{line: j}})
 		}
 	} else {
 		for j := range lines {
-			parts = append(parts, named{&lines[j].part.amounts, site{line: lines[j].request}})
+			parts = append(parts, sitePart{lines[j].part.amounts, site{line: lines[j].request}})
 		}
 	}
-	parts = append(parts, named{&rest.amounts, orderLevel})
+	return boundError(append(parts, sitePart{rest.amounts, orderLevel}), *whole)
+}
+
+// sitePart is a part of a block and where the request states it.
+type sitePart struct {
+	a  Amounts
+	at site
+}
+
+// boundError explains why whole, the sum of parts, is out of the bound: it
+// walks the parts in request order with a running total of the deductions
+// (rule 2), then of the field at fault (rule 1), and names the request
+// field at which the total crossed. Deductions come first: they are what
+// takes settlement below −MaxAmount.
+func boundError(parts []sitePart, whole Amounts) error {
 	c := checked{ok: true}
-	if i >= 0 {
-		f := AmountFields[i]
+	total := c.add(c.add(c.add(whole.DiscountShare, whole.PlatformFee), c.add(whole.PlatformFeeVat, whole.AdditionalFee)),
+		c.add(whole.AdditionalFeeVat, whole.PaymentVatBurden))
+	if !c.ok || total > MaxAmount {
+		c = checked{ok: true}
 		var run Won
 		for _, p := range parts {
-			if run = c.add(run, *f.Get(p.a)); !c.ok || run < -MaxAmount || run > MaxAmount {
-				return newError(ErrInvalidRequest, p.at.field(fieldFault(i)), "the order's %s would be %d or more in magnitude, beyond ±%d", f.Name, abs64(int64(run)), MaxAmount)
+			for _, d := range []struct {
+				v Won
+				f fault
+			}{{p.a.DiscountShare, faultDiscounts}, {p.a.PlatformFee, faultPlatformFee}, {p.a.PlatformFeeVat, faultPlatformFee},
+				{p.a.AdditionalFee, faultFees}, {p.a.AdditionalFeeVat, faultFees}, {p.a.PaymentVatBurden, faultAmounts}} {
+				if run = c.add(run, d.v); !c.ok || run > MaxAmount {
+					return newError(ErrInvalidRequest, p.at.field(d.f), "the deductions would total more than %d (%s)", MaxAmount, deductionsText(&whole))
+				}
 			}
 		}
-		return newError(ErrInvalidRequest, "", "the order's %s is beyond ±%d", f.Name, MaxAmount)
+		return newError(ErrInvalidRequest, parts[len(parts)-1].at.field(faultAmounts), "the deductions total more than %d (%s)", MaxAmount, deductionsText(&whole))
 	}
-	var run Won
-	for _, p := range parts {
-		for _, d := range []struct {
-			v Won
-			f fault
-		}{{p.a.DiscountShare, faultDiscounts}, {p.a.PlatformFee, faultPlatformFee}, {p.a.PlatformFeeVat, faultPlatformFee},
-			{p.a.AdditionalFee, faultFees}, {p.a.AdditionalFeeVat, faultFees}, {p.a.PaymentVatBurden, faultAmounts}} {
-			if run = c.add(run, d.v); !c.ok || run > MaxAmount {
-				return newError(ErrInvalidRequest, p.at.field(d.f), "the order's deductions would total more than %d (%s)", MaxAmount, deductionsText(whole))
+	if i, _ := outOfBound(whole); i >= 0 {
+		f := AmountFields[i]
+		c = checked{ok: true}
+		var run Won
+		for _, p := range parts {
+			if run = c.add(run, *f.Get(&p.a)); !c.ok || run < -MaxAmount || run > MaxAmount {
+				return newError(ErrInvalidRequest, p.at.field(fieldFault(i)), "%s would be %d or more in magnitude, beyond ±%d", f.Name, abs64(int64(run)), MaxAmount)
 			}
 		}
 	}
-	return newError(ErrInvalidRequest, "", "the order's deductions total more than %d (%s)", MaxAmount, deductionsText(whole))
+	return newError(ErrInvalidRequest, "", "the amounts are beyond the bound (±%d; deductions %s)", MaxAmount, deductionsText(&whole))
 }
 
 // checkBlock applies PortOne's PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED rules to

@@ -116,9 +116,15 @@ func CheckRate(field string, r Rate) *Error {
 func CheckFee(field string, f Fee) *Error {
 	switch f.Kind {
 	case FeeFixedRate:
-		return CheckRate(field+".fixedRate", f.Rate)
+		if f.Rate < 0 || f.Rate > RateScale { // the path is built only on failure: this runs for every policy an order names
+			return CheckRate(field+".fixedRate", f.Rate)
+		}
+		return nil
 	case FeeFixedAmount:
-		return CheckAmount(field+".fixedAmount", f.Amount)
+		if f.Amount < 0 || f.Amount > MaxAmount {
+			return CheckAmount(field+".fixedAmount", f.Amount)
+		}
+		return nil
 	}
 	return newError(ErrInvalidRequest, field, "exactly one of fixedRate and fixedAmount (kind %q)", f.Kind)
 }
@@ -137,29 +143,28 @@ func CheckPayer(field string, p Payer) *Error {
 // elsewhere, such as PortOne's answers. field prefixes the name of the
 // field at fault.
 func CheckAmounts(field string, a Amounts) *Error {
-	i, ded := outOfBound(&a)
-	switch {
-	case i >= 0:
+	if inBound(&a) && deductionsOf(&a) <= MaxAmount {
+		return nil
+	}
+	if i, _ := outOfBound(a); i >= 0 {
 		f := AmountFields[i]
 		return newError(ErrInvalidRequest, joinField(field, f.Name), "must be within ±%d, got %d", MaxAmount, *f.Get(&a))
-	case ded:
-		return newError(ErrInvalidRequest, field, "deductions total more than %d: %s", MaxAmount, deductionsText(&a))
 	}
-	return nil
+	return newError(ErrInvalidRequest, field, "deductions total more than %d: %s", MaxAmount, deductionsText(&a))
 }
 
 // outOfBound reports the index in AmountFields of the first field of a
 // outside ±MaxAmount (or -1), and whether its deductions total more than
-// MaxAmount.
-func outOfBound(a *Amounts) (field int, deductions bool) {
-	if !inBound(a) {
+// MaxAmount. It is the slow path, after inBound or deductionsOf failed.
+func outOfBound(a Amounts) (field int, deductions bool) {
+	if !inBound(&a) {
 		for i, f := range AmountFields {
-			if v := *f.Get(a); v < -MaxAmount || v > MaxAmount {
+			if v := *f.Get(&a); v < -MaxAmount || v > MaxAmount {
 				return i, false
 			}
 		}
 	}
-	return -1, deductionsOf(a) > MaxAmount
+	return -1, deductionsOf(&a) > MaxAmount
 }
 
 // inBound is the fast test of rule 1.
