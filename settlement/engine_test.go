@@ -308,17 +308,17 @@ func (g *fuzzGen) terms() Terms {
 
 func (g *fuzzGen) discounts(max Won) []Discount {
 	var ds []Discount
-	for range g.n(2) {
+	for k := range g.n(2) {
 		amt := Won(g.n(int64(max) / 2))
-		ds = append(ds, Discount{SharePolicyID: []string{"half", "third"}[g.n(1)], Amount: amt, TaxFree: Won(g.n(int64(amt) / 4))})
+		ds = append(ds, Discount{SharePolicyID: []string{"half", "third"}[(k+g.n(1))%2], Amount: amt, TaxFree: Won(g.n(int64(amt) / 4))})
 	}
 	return ds
 }
 
 func (g *fuzzGen) fees() []string {
 	var fs []string
-	for range g.n(2) {
-		fs = append(fs, []string{"pg", "ship"}[g.n(1)])
+	for k := range g.n(2) {
+		fs = append(fs, []string{"pg", "ship"}[(k+g.n(1))%2]) // a policy once per scope
 	}
 	return fs
 }
