@@ -13,7 +13,9 @@ import "fmt"
 //   - any other cancel is computed afresh on the cancelled part (the
 //     order's rates and policies on the cancelled amount, the named
 //     discount parts), then capped field by field at what remains, which
-//     matters only under UP or HALF_UP rounding;
+//     matters only under UP or HALF_UP rounding; its VAT split is fitted
+//     within what remains of the VAT and supply of each of its blocks, so
+//     neither is ever negative or more than remains;
 //   - the contract's fixed-amount fee and fixed-amount additional fees are
 //     returned only with the remainder, never pro rata.
 //
@@ -26,7 +28,8 @@ import "fmt"
 // PLATFORM_CANCELLABLE_DISCOUNT_AMOUNT_EXCEEDED,
 // PLATFORM_CANCELLABLE_DISCOUNT_TAX_FREE_AMOUNT_EXCEEDED,
 // PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED, INVALID_REQUEST and
-// PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE.
+// PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE, never
+// wrapped. A cancel of an accepted order keeps the bound of limits.go.
 func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 	if b.closed {
 		return Transfer{}, newError(ErrOrderTransferAlreadyCancelled, "", "payment %s of partner %s is already fully cancelled", b.order.PaymentID, b.order.PartnerID)

@@ -66,26 +66,35 @@ func FuzzTermsOrdersCancels(f *testing.F) {
 				break
 			}
 		}
-		for _, l := range orig.Lines {
-			if qty[l.Product.ID] > l.Quantity {
-				t.Fatalf("cancelled %d of product %s, ordered %d", qty[l.Product.ID], l.Product.ID, l.Quantity)
-			}
-		}
-		if !b.FullyCancelled() {
-			last, err := b.Cancel(Cancellation{CancellationID: "last", Form: CancelAll, SettlementStartDate: orig.SettlementStartDate})
-			if err != nil {
-				t.Fatalf("cancel all of what remains: %v", err)
-			}
+		closeBook(t, b, sum, qty, func(last Transfer) {
 			checkBounded(t, "last cancel", last, sub)
 			checkTransfer(t, last, sub)
-			if sum, err = sum.Add(last.Amounts); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if sum != orig.Amounts || !b.Remaining().IsZero() {
-			t.Fatalf("a fully cancelled order does not net to zero:\norder   %+v\ncancels %+v", orig.Amounts, sum)
-		}
+		})
 	})
+}
+
+// closeBook ends a fuzz run over b, whose accepted cancels took sum and the
+// quantities qty: none took more of a product than was ordered, and
+// cancelling what remains (checked with check) nets the order to zero.
+func closeBook(t *testing.T, b *Book, sum Amounts, qty map[string]int64, check func(Transfer)) {
+	t.Helper()
+	orig := b.Order()
+	for _, l := range orig.Lines {
+		if qty[l.Product.ID] > l.Quantity {
+			t.Fatalf("cancelled %d of product %s, ordered %d", qty[l.Product.ID], l.Product.ID, l.Quantity)
+		}
+	}
+	if !b.FullyCancelled() {
+		last, err := b.Cancel(Cancellation{CancellationID: "last", Form: CancelAll, SettlementStartDate: orig.SettlementStartDate})
+		if err != nil {
+			t.Fatalf("cancel all of what remains: %v", err)
+		}
+		check(last)
+		sum = must(t)(sum.Add(last.Amounts))
+	}
+	if sum != orig.Amounts || !b.Remaining().IsZero() {
+		t.Fatalf("a fully cancelled order does not net to zero:\norder   %+v\ncancels %+v\nremaining %+v", orig.Amounts, sum, b.Remaining())
+	}
 }
 
 // nonNegative are the fields no block of an order or a cancel may have

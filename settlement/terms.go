@@ -125,10 +125,8 @@ func (c Contract) Validate() *Error {
 }
 
 func (c Contract) validate() *Error {
-	if c.ID != "" {
-		if e := CheckID("id", c.ID); e != nil {
-			return e
-		}
+	if e := checkOptionalID(c.ID); e != nil {
+		return e
 	}
 	if e := CheckFee("platformFee", c.PlatformFee); e != nil {
 		return e
@@ -150,21 +148,11 @@ func (c Contract) validate() *Error {
 // and a partnerShareRate of 0..100 %. Field is relative to the policy and
 // PolicyID names it.
 func (p DiscountSharePolicy) Validate() *Error {
-	e := p.validate()
-	if e != nil {
-		e.PolicyID = p.ID
-		e.Message = fmt.Sprintf("discount share policy %q: %s", p.ID, e.Message)
+	e := checkOptionalID(p.ID)
+	if e == nil {
+		e = CheckRate("partnerShareRate", p.PartnerShareRate)
 	}
-	return e
-}
-
-func (p DiscountSharePolicy) validate() *Error {
-	if p.ID != "" {
-		if e := CheckID("id", p.ID); e != nil {
-			return e
-		}
-	}
-	return CheckRate("partnerShareRate", p.PartnerShareRate)
+	return aboutPolicy(e, "discount share policy", p.ID)
 }
 
 // Validate checks what an additional-fee policy may say: its id (when
@@ -172,22 +160,30 @@ func (p DiscountSharePolicy) validate() *Error {
 // relative to the policy (`fee.fixedAmount`, `vatPayer`) and PolicyID names
 // it.
 func (p AdditionalFeePolicy) Validate() *Error {
-	e := p.validate()
-	if e != nil {
-		e.PolicyID = p.ID
-		e.Message = fmt.Sprintf("additional fee policy %q: %s", p.ID, e.Message)
+	e := checkOptionalID(p.ID)
+	if e == nil {
+		e = CheckFee("fee", p.Fee)
 	}
-	return e
+	if e == nil {
+		e = CheckPayer("vatPayer", p.VatPayer)
+	}
+	return aboutPolicy(e, "additional fee policy", p.ID)
 }
 
-func (p AdditionalFeePolicy) validate() *Error {
-	if p.ID != "" {
-		if e := CheckID("id", p.ID); e != nil {
-			return e
-		}
+// checkOptionalID checks an id that may be absent (PortOne assigns one
+// when a create request leaves it out).
+func checkOptionalID(id string) *Error {
+	if id == "" {
+		return nil
 	}
-	if e := CheckFee("fee", p.Fee); e != nil {
-		return e
+	return CheckID("id", id)
+}
+
+// aboutPolicy names the policy e is about, in its message and PolicyID.
+func aboutPolicy(e *Error, what, id string) *Error {
+	if e != nil {
+		e.PolicyID = id
+		e.Message = fmt.Sprintf("%s %q: %s", what, id, e.Message)
 	}
-	return CheckPayer("vatPayer", p.VatPayer)
+	return e
 }
