@@ -518,8 +518,7 @@ func validateOrder(o *Order, t *Terms) error {
 				continue
 			}
 			if e := pol.Validate(); e != nil {
-				e.Field = fmt.Sprintf("%sdiscounts[%d].sharePolicyId", at(), i)
-				return e
+				return policyAt(e, fmt.Sprintf("%sdiscounts[%d].sharePolicyId", at(), i))
 			}
 		}
 		if i, j := duplicate(len(ds), func(k int) string { return ds[k].SharePolicyID }); j >= 0 {
@@ -537,8 +536,7 @@ func validateOrder(o *Order, t *Terms) error {
 				continue
 			}
 			if e := pol.Validate(); e != nil {
-				e.Field = fmt.Sprintf("%sadditionalFees[%d].policyId", at(), i)
-				return e
+				return policyAt(e, fmt.Sprintf("%sadditionalFees[%d].policyId", at(), i))
 			}
 		}
 		if i, j := duplicate(len(fees), func(k int) string { return fees[k] }); j >= 0 {
@@ -601,6 +599,13 @@ func validateOrder(o *Order, t *Terms) error {
 		return e
 	}
 	return nil
+}
+
+// policyAt points a policy's error at the request field that names the
+// policy, keeping the policy's own field in the message.
+func policyAt(e *Error, ref string) *Error {
+	e.Message, e.Field = fmt.Sprintf("%s (the policy's %s)", e.Message, e.Field), ref
+	return e
 }
 
 // duplicate returns the indexes i < j of the first key (by j) that occurs
