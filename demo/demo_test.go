@@ -66,14 +66,15 @@ func TestDemoEndToEnd(t *testing.T) {
 			var want settlement.Amounts
 			var orders, cancels int64
 			err = st.SettlementRows(ctx, store.Query{From: res.From, To: res.To}, func(r *store.SettlementRow) error {
+				var err error
 				if r.Kind == settlement.KindOrderCancel {
 					cancels++
-					want = want.Sub(r.Amounts)
+					want, err = want.Sub(r.Amounts)
 				} else {
 					orders++
-					want = want.Add(r.Amounts)
+					want, err = want.Add(r.Amounts)
 				}
-				return nil
+				return err
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -129,11 +129,19 @@ func (s *exportSource) Summary(ctx context.Context, yield func(reports.SummaryRo
 		sign := settlement.Won(1)
 		if r.Kind == settlement.KindOrderCancel {
 			sr.Cancellations++
-			sr.Amounts = sr.Amounts.Sub(r.Amounts)
 			sign = -1
+			sum, err := sr.Amounts.Sub(r.Amounts)
+			if err != nil {
+				return fmt.Errorf("summary of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
+			}
+			sr.Amounts = sum
 		} else {
 			sr.Orders++
-			sr.Amounts = sr.Amounts.Add(r.Amounts)
+			sum, err := sr.Amounts.Add(r.Amounts)
+			if err != nil {
+				return fmt.Errorf("summary of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
+			}
+			sr.Amounts = sum
 		}
 		if po != nil {
 			if sr.PortOneSettlement == nil {

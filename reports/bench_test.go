@@ -44,7 +44,7 @@ func (s *synthSource) order(i int, o *OrderRow, ls *[synthLinesPerOrder]OrderLin
 	n := min(synthLinesPerOrder, s.lines-i*synthLinesPerOrder)
 	for j := 0; j < n; j++ {
 		a := block(settlement.Won(1000*(1+(i+j)%97)), settlement.Won(100*((i+j)%5)), settlement.Won(50*((i+j)%3)))
-		o.Amounts = o.Amounts.Add(a)
+		o.Amounts = mustAmounts(o.Amounts.Add(a))
 		ls[j] = OrderLineRow{
 			Kind: settlement.KindOrder, PartnerID: settlement.PartnerID(pid), PartnerName: o.PartnerName, PaymentID: settlement.PaymentID(pay), TransferID: o.TransferID,
 			ProductID: "SKU-" + strconv.Itoa((i*7+j)%5000), ProductName: "상품", Quantity: int64(1 + j),
@@ -77,10 +77,15 @@ func (s *synthSource) Summary(ctx context.Context, yield func(SummaryRow) error)
 			keys = append(keys, k)
 		}
 		r.Orders++
-		r.Amounts = r.Amounts.Add(o.Amounts)
+		var err error
+		if r.Amounts, err = r.Amounts.Add(o.Amounts); err != nil {
+			return err
+		}
 		if s.cancelled(i) {
 			r.Cancellations++
-			r.Amounts = r.Amounts.Sub(o.Amounts)
+			if r.Amounts, err = r.Amounts.Sub(o.Amounts); err != nil {
+				return err
+			}
 		} else {
 			*r.PortOneSettlement += o.Amounts.Settlement
 		}

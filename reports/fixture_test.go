@@ -103,7 +103,7 @@ func fixture() *memSource {
 	addOrder := func(partner, pname, payment string, start, sdate settlement.Date, status settlement.TransferStatus, portOneDelta settlement.Won, lines ...line) {
 		var total settlement.Amounts
 		for _, l := range lines {
-			total = total.Add(l.a)
+			total = mustAmounts(total.Add(l.a))
 		}
 		tid := "tr-" + payment
 		src.orders = append(src.orders, OrderRow{
@@ -182,13 +182,13 @@ func summarize(orders, cancels []OrderRow) []SummaryRow {
 	for i := range orders {
 		s := get(&orders[i])
 		s.Orders++
-		s.Amounts = s.Amounts.Add(orders[i].Amounts)
+		s.Amounts = mustAmounts(s.Amounts.Add(orders[i].Amounts))
 		*s.PortOneSettlement += *orders[i].PortOneSettlement
 	}
 	for i := range cancels {
 		s := get(&cancels[i])
 		s.Cancellations++
-		s.Amounts = s.Amounts.Sub(cancels[i].Amounts)
+		s.Amounts = mustAmounts(s.Amounts.Sub(cancels[i].Amounts))
 		*s.PortOneSettlement -= *cancels[i].PortOneSettlement
 	}
 	slices.SortFunc(out, func(a, b SummaryRow) int {
@@ -198,4 +198,13 @@ func summarize(orders, cancels []OrderRow) []SummaryRow {
 		return strings.Compare(string(a.PartnerID), string(b.PartnerID))
 	})
 	return out
+}
+
+// mustAmounts returns a; the fixtures' small amounts cannot overflow, and a
+// panic says so loudly if they ever do.
+func mustAmounts(a settlement.Amounts, err error) settlement.Amounts {
+	if err != nil {
+		panic(err)
+	}
+	return a
 }

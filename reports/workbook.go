@@ -92,11 +92,11 @@ type detailKey struct {
 // and settlement date, to check the Summary against.
 type detailAgg struct {
 	orders, cancels             int
-	orderAmt, cancelAmt         settlement.Amounts
+	netAmt                      settlement.Amounts // Σ orders − Σ cancellations
 	orderPortOne, cancelPortOne settlement.Won
 }
 
-func (a *detailAgg) net() settlement.Amounts { return a.orderAmt.Sub(a.cancelAmt) }
+func (a *detailAgg) net() settlement.Amounts { return a.netAmt }
 
 type builder struct {
 	f   *excelize.File
@@ -161,7 +161,10 @@ func (b *builder) build(ctx context.Context) error {
 	if err := b.src.Orders(ctx, func(r OrderRow) error {
 		a := b.aggFor(string(r.PartnerID), r.SettlementDate)
 		a.orders++
-		a.orderAmt = a.orderAmt.Add(r.Amounts)
+		var err error
+		if a.netAmt, err = a.netAmt.Add(r.Amounts); err != nil {
+			return fmt.Errorf("orders of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
+		}
 		if r.PortOneSettlement != nil {
 			a.orderPortOne += *r.PortOneSettlement
 		}
@@ -185,7 +188,10 @@ func (b *builder) build(ctx context.Context) error {
 	if err := b.src.Cancellations(ctx, func(r OrderRow) error {
 		a := b.aggFor(string(r.PartnerID), r.SettlementDate)
 		a.cancels++
-		a.cancelAmt = a.cancelAmt.Add(r.Amounts)
+		var err error
+		if a.netAmt, err = a.netAmt.Sub(r.Amounts); err != nil {
+			return fmt.Errorf("cancellations of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
+		}
 		if r.PortOneSettlement != nil {
 			a.cancelPortOne += *r.PortOneSettlement
 		}

@@ -58,56 +58,87 @@ var AmountFields = []AmountField{
 	{"discountShareTaxFree", func(a *Amounts) *Won { return &a.DiscountShareTaxFree }},
 }
 
-// Add returns a + b field by field. (Written out rather than looped over
-// AmountFields: it is on the hot path of every settlement; TestAddCoversEveryField
-// keeps the two in step.)
-func (a Amounts) Add(b Amounts) Amounts {
-	return Amounts{
-		Settlement:           a.Settlement + b.Settlement,
-		SettlementTaxFree:    a.SettlementTaxFree + b.SettlementTaxFree,
-		Payment:              a.Payment + b.Payment,
-		PaymentVat:           a.PaymentVat + b.PaymentVat,
-		PaymentVatBurden:     a.PaymentVatBurden + b.PaymentVatBurden,
-		PaymentTaxFree:       a.PaymentTaxFree + b.PaymentTaxFree,
-		PaymentSupply:        a.PaymentSupply + b.PaymentSupply,
-		Order:                a.Order + b.Order,
-		OrderTaxFree:         a.OrderTaxFree + b.OrderTaxFree,
-		PlatformFee:          a.PlatformFee + b.PlatformFee,
-		PlatformFeeVat:       a.PlatformFeeVat + b.PlatformFeeVat,
-		AdditionalFee:        a.AdditionalFee + b.AdditionalFee,
-		AdditionalFeeVat:     a.AdditionalFeeVat + b.AdditionalFeeVat,
-		Discount:             a.Discount + b.Discount,
-		DiscountTaxFree:      a.DiscountTaxFree + b.DiscountTaxFree,
-		DiscountShare:        a.DiscountShare + b.DiscountShare,
-		DiscountShareTaxFree: a.DiscountShareTaxFree + b.DiscountShareTaxFree,
+// Add returns a + b field by field. Money never wraps: a sum outside
+// int64's range is an *Error (INVALID_REQUEST) naming the first such field.
+func (a Amounts) Add(b Amounts) (Amounts, error) {
+	if s, ok := a.add(b); ok {
+		return s, nil
 	}
+	return Amounts{}, a.overflow(b, (*checked).add)
 }
 
-// Sub returns a − b field by field.
-func (a Amounts) Sub(b Amounts) Amounts {
-	return Amounts{
-		Settlement:           a.Settlement - b.Settlement,
-		SettlementTaxFree:    a.SettlementTaxFree - b.SettlementTaxFree,
-		Payment:              a.Payment - b.Payment,
-		PaymentVat:           a.PaymentVat - b.PaymentVat,
-		PaymentVatBurden:     a.PaymentVatBurden - b.PaymentVatBurden,
-		PaymentTaxFree:       a.PaymentTaxFree - b.PaymentTaxFree,
-		PaymentSupply:        a.PaymentSupply - b.PaymentSupply,
-		Order:                a.Order - b.Order,
-		OrderTaxFree:         a.OrderTaxFree - b.OrderTaxFree,
-		PlatformFee:          a.PlatformFee - b.PlatformFee,
-		PlatformFeeVat:       a.PlatformFeeVat - b.PlatformFeeVat,
-		AdditionalFee:        a.AdditionalFee - b.AdditionalFee,
-		AdditionalFeeVat:     a.AdditionalFeeVat - b.AdditionalFeeVat,
-		Discount:             a.Discount - b.Discount,
-		DiscountTaxFree:      a.DiscountTaxFree - b.DiscountTaxFree,
-		DiscountShare:        a.DiscountShare - b.DiscountShare,
-		DiscountShareTaxFree: a.DiscountShareTaxFree - b.DiscountShareTaxFree,
+// Sub returns a − b field by field, or an *Error as for Add.
+func (a Amounts) Sub(b Amounts) (Amounts, error) {
+	if d, ok := a.sub(b); ok {
+		return d, nil
 	}
+	return Amounts{}, a.overflow(b, (*checked).sub)
 }
 
-// Neg returns −a field by field.
-func (a Amounts) Neg() Amounts { return Amounts{}.Sub(a) }
+// Neg returns −a field by field, or an *Error as for Add (only
+// math.MinInt64 has no negation).
+func (a Amounts) Neg() (Amounts, error) { return Amounts{}.Sub(a) }
+
+// overflow names the first field where op leaves int64's range.
+func (a Amounts) overflow(b Amounts, op func(*checked, Won, Won) Won) *Error {
+	for _, f := range AmountFields {
+		c := checked{ok: true}
+		if op(&c, *f.Get(&a), *f.Get(&b)); !c.ok {
+			return newError(ErrInvalidRequest, f.Name, "%d and %d: the result is beyond the range of a won amount", *f.Get(&a), *f.Get(&b))
+		}
+	}
+	return newError(ErrInvalidRequest, "", "amounts out of range")
+}
+
+// add is Add without the error: ok is false when a field would wrap.
+// (Written out rather than looped over AmountFields: it is on the hot path
+// of every settlement; TestAddCoversEveryField keeps the two in step.)
+func (a Amounts) add(b Amounts) (Amounts, bool) {
+	c := checked{ok: true}
+	return Amounts{
+		Settlement:           c.add(a.Settlement, b.Settlement),
+		SettlementTaxFree:    c.add(a.SettlementTaxFree, b.SettlementTaxFree),
+		Payment:              c.add(a.Payment, b.Payment),
+		PaymentVat:           c.add(a.PaymentVat, b.PaymentVat),
+		PaymentVatBurden:     c.add(a.PaymentVatBurden, b.PaymentVatBurden),
+		PaymentTaxFree:       c.add(a.PaymentTaxFree, b.PaymentTaxFree),
+		PaymentSupply:        c.add(a.PaymentSupply, b.PaymentSupply),
+		Order:                c.add(a.Order, b.Order),
+		OrderTaxFree:         c.add(a.OrderTaxFree, b.OrderTaxFree),
+		PlatformFee:          c.add(a.PlatformFee, b.PlatformFee),
+		PlatformFeeVat:       c.add(a.PlatformFeeVat, b.PlatformFeeVat),
+		AdditionalFee:        c.add(a.AdditionalFee, b.AdditionalFee),
+		AdditionalFeeVat:     c.add(a.AdditionalFeeVat, b.AdditionalFeeVat),
+		Discount:             c.add(a.Discount, b.Discount),
+		DiscountTaxFree:      c.add(a.DiscountTaxFree, b.DiscountTaxFree),
+		DiscountShare:        c.add(a.DiscountShare, b.DiscountShare),
+		DiscountShareTaxFree: c.add(a.DiscountShareTaxFree, b.DiscountShareTaxFree),
+	}, c.ok
+}
+
+// sub is Sub without the error.
+func (a Amounts) sub(b Amounts) (Amounts, bool) {
+	c := checked{ok: true}
+	return Amounts{
+		Settlement:           c.sub(a.Settlement, b.Settlement),
+		SettlementTaxFree:    c.sub(a.SettlementTaxFree, b.SettlementTaxFree),
+		Payment:              c.sub(a.Payment, b.Payment),
+		PaymentVat:           c.sub(a.PaymentVat, b.PaymentVat),
+		PaymentVatBurden:     c.sub(a.PaymentVatBurden, b.PaymentVatBurden),
+		PaymentTaxFree:       c.sub(a.PaymentTaxFree, b.PaymentTaxFree),
+		PaymentSupply:        c.sub(a.PaymentSupply, b.PaymentSupply),
+		Order:                c.sub(a.Order, b.Order),
+		OrderTaxFree:         c.sub(a.OrderTaxFree, b.OrderTaxFree),
+		PlatformFee:          c.sub(a.PlatformFee, b.PlatformFee),
+		PlatformFeeVat:       c.sub(a.PlatformFeeVat, b.PlatformFeeVat),
+		AdditionalFee:        c.sub(a.AdditionalFee, b.AdditionalFee),
+		AdditionalFeeVat:     c.sub(a.AdditionalFeeVat, b.AdditionalFeeVat),
+		Discount:             c.sub(a.Discount, b.Discount),
+		DiscountTaxFree:      c.sub(a.DiscountTaxFree, b.DiscountTaxFree),
+		DiscountShare:        c.sub(a.DiscountShare, b.DiscountShare),
+		DiscountShareTaxFree: c.sub(a.DiscountShareTaxFree, b.DiscountShareTaxFree),
+	}, c.ok
+}
 
 // IsZero reports whether every field is zero.
 func (a Amounts) IsZero() bool { return a == Amounts{} }
@@ -155,11 +186,14 @@ type Transfer struct {
 	AdditionalFees      []FeeResult      // order-level
 }
 
-// LinesTotal is the sum of the line blocks.
-func (t *Transfer) LinesTotal() Amounts {
+// LinesTotal is the sum of the line blocks, or an *Error as for Add.
+func (t *Transfer) LinesTotal() (Amounts, error) {
 	var s Amounts
 	for i := range t.Lines {
-		s = s.Add(t.Lines[i].Amounts)
+		var err error
+		if s, err = s.Add(t.Lines[i].Amounts); err != nil {
+			return Amounts{}, err
+		}
 	}
-	return s
+	return s, nil
 }

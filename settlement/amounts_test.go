@@ -11,7 +11,7 @@ func TestAddCoversEveryField(t *testing.T) {
 	for i, f := range AmountFields {
 		var a, b Amounts
 		*f.Get(&a), *f.Get(&b) = Won(100+i), Won(7)
-		sum, diff := a.Add(b), a.Sub(b)
+		sum, diff := must(t)(a.Add(b)), must(t)(a.Sub(b))
 		if got := *f.Get(&sum); got != Won(107+i) {
 			t.Errorf("Add: %s = %d, want %d", f.Name, got, 107+i)
 		}

@@ -13,7 +13,9 @@ import "fmt"
 //   - any other cancel is computed afresh on the cancelled part (the
 //     order's rates and policies on the cancelled amount, the named
 //     discount parts), then capped field by field at what remains, which
-//     matters only under UP or HALF_UP rounding;
+//     matters only under UP or HALF_UP rounding; its VAT split is fitted
+//     within what remains of the VAT and supply of each of its blocks, so
+//     neither is ever negative or more than remains;
 //   - the contract's fixed-amount fee and fixed-amount additional fees are
 //     returned only with the remainder, never pro rata.
 //
@@ -26,7 +28,8 @@ import "fmt"
 // PLATFORM_CANCELLABLE_DISCOUNT_AMOUNT_EXCEEDED,
 // PLATFORM_CANCELLABLE_DISCOUNT_TAX_FREE_AMOUNT_EXCEEDED,
 // PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED, INVALID_REQUEST and
-// PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE.
+// PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE, never
+// wrapped. A cancel of an accepted order keeps the bound of limits.go.
 func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 	if b.closed {
 		return Transfer{}, newError(ErrOrderTransferAlreadyCancelled, "", "payment %s of partner %s is already fully cancelled", b.order.PaymentID, b.order.PartnerID)
@@ -67,45 +70,64 @@ func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 		Kind: KindOrderCancel, PartnerID: b.order.PartnerID, PaymentID: b.order.PaymentID, ContractID: b.terms.Contract.ID,
 		CancellationID: c.CancellationID, SettlementStartDate: c.SettlementStartDate, SettlementDate: date,
 	}
+	// A cancel of an accepted order keeps the bound (limits.go); checked
+	// all the same, like every sum.
+	if err := b.checkWhole(&plan.whole, &plan.rest, plan.lines); err != nil {
+		return Transfer{}, err
+	}
+	lines := make([]part, len(plan.lines))
+	ok := true
+	for i, lp := range plan.lines {
+		var o bool
+		lines[i], o = b.lines[lp.index].part.minus(lp.part)
+		ok = ok && o
+	}
+	rest, o := b.rest.part.minus(plan.rest)
+	left, o2 := b.left.sub(plan.whole)
+	if !ok || !o || !o2 {
+		return Transfer{}, orderLevel.rangeError(faultAmounts)
+	}
 	for _, lp := range plan.lines {
 		t.Lines = append(t.Lines, LineResult{Product: b.order.Lines[lp.index].Product, Quantity: lp.qty,
 			Discounts: lp.part.discounts, AdditionalFees: lp.part.fees, Amounts: lp.part.amounts})
 	}
 	t.Discounts, t.AdditionalFees = plan.rest.discounts, plan.rest.fees
-	t.Amounts = t.LinesTotal().Add(plan.rest.amounts)
+	t.Amounts = plan.whole
 
 	// Commit: nothing above changed the book.
-	for _, lp := range plan.lines {
+	for i, lp := range plan.lines {
 		r := &b.lines[lp.index]
 		r.qty -= lp.qty
-		r.part = r.part.minus(lp.part)
+		r.part = lines[i]
 	}
-	b.rest.part = b.rest.part.minus(plan.rest)
+	b.rest.part, b.left = rest, left
 	b.closed = plan.final
 	return t, nil
 }
 
 type linePlan struct {
-	index int
-	qty   int64
-	part  part
+	index   int // the order line
+	request int // its index in the cancel request, for error fields
+	qty     int64
+	part    part
 }
 
 type cancelPlan struct {
 	lines []linePlan
 	rest  part
+	whole Amounts // the cancel's block: Σ lines + rest
 	final bool
 }
 
 // planAll takes everything that remains.
 func (b *Book) planAll() cancelPlan {
-	p := cancelPlan{rest: b.rest.part.clone(), final: true}
+	p := cancelPlan{rest: b.rest.part.clone(), whole: b.left, final: true}
 	for i := range b.lines {
 		r := b.lines[i]
 		if r.qty == 0 && r.amounts.IsZero() {
 			continue
 		}
-		p.lines = append(p.lines, linePlan{index: i, qty: r.qty, part: r.part.clone()})
+		p.lines = append(p.lines, linePlan{index: i, request: i, qty: r.qty, part: r.part.clone()})
 	}
 	return p
 }
@@ -133,15 +155,23 @@ func (b *Book) planAmount(c Cancellation) (cancelPlan, error) {
 		return cancelPlan{}, &Error{Type: ErrCancellableAmountExceeded, Field: "orderDetail.orderAmount", AmountType: "SUPPLY_WITH_VAT",
 			Requested: taxable, Allowed: remTaxable, Message: fmt.Sprintf("cancellable amount (excluding tax-free) is %d, requested %d", remTaxable, taxable)}
 	}
-	p := b.terms.compute(scope{order: c.OrderAmount, orderTaxFree: tf, feeBase: c.OrderAmount, discounts: c.Discounts, fees: b.order.AdditionalFees, rateFee: true, partial: true})
-	p.capAt(&b.rest.part, b.terms.Contract.SubtractPaymentVatAmount)
+	p, f := b.terms.compute(scope{order: c.OrderAmount, orderTaxFree: tf, feeBase: c.OrderAmount, discounts: c.Discounts, fees: b.order.AdditionalFees, rateFee: true, partial: true})
+	if f == noFault {
+		f = p.capAt(&b.rest.part)
+	}
+	if f == noFault && !p.fitVAT(&b.left, b.terms.Contract.SubtractPaymentVatAmount) {
+		f = faultAmounts
+	}
+	if f != noFault {
+		return cancelPlan{}, orderLevel.rangeError(f)
+	}
 	if err := checkBlock(&p.amounts, -1, ""); err != nil {
 		return cancelPlan{}, err
 	}
-	if err := checkLeft(b.rest.amounts.Sub(p.amounts), "discounts", ""); err != nil {
+	if err := checkLeft(&b.rest.amounts, &p.amounts, "discounts", ""); err != nil {
 		return cancelPlan{}, err
 	}
-	return cancelPlan{rest: p}, nil
+	return cancelPlan{rest: p, whole: p.amounts}, nil
 }
 
 func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
@@ -154,9 +184,11 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 	if len(c.Lines) > MaxLines {
 		return cancelPlan{}, newError(ErrInvalidRequest, "orderDetail.orderLines", "at most %d lines", MaxLines)
 	}
+	subtract := b.terms.Contract.SubtractPaymentVatAmount
 	var plan cancelPlan
 	seen := map[string]bool{}
 	var cancelled, cancelledTaxFree Won
+	sum := checked{ok: true}
 	for i, cl := range c.Lines {
 		at := fmt.Sprintf("orderDetail.orderLines[%d]", i)
 		if seen[cl.ProductID] {
@@ -191,23 +223,34 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 		}
 		l := b.order.Lines[idx]
 		if cl.Quantity == r.qty {
-			plan.lines = append(plan.lines, linePlan{index: idx, qty: cl.Quantity, part: r.part.clone()})
-			cancelled += r.amounts.Order
-			cancelledTaxFree += r.amounts.OrderTaxFree
+			plan.lines = append(plan.lines, linePlan{index: idx, request: i, qty: cl.Quantity, part: r.part.clone()})
+			cancelled = sum.add(cancelled, r.amounts.Order)
+			cancelledTaxFree = sum.add(cancelledTaxFree, r.amounts.OrderTaxFree)
 			continue
 		}
-		order, tf := l.Product.Amount*Won(cl.Quantity), l.Product.TaxFree*Won(cl.Quantity)
-		p := b.terms.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: cl.Discounts, fees: l.AdditionalFees, rateFee: true, partial: true})
-		p.capAt(&r.part, b.terms.Contract.SubtractPaymentVatAmount)
+		order, tf := sum.mul(l.Product.Amount, cl.Quantity), sum.mul(l.Product.TaxFree, cl.Quantity)
+		p, f := b.terms.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: cl.Discounts, fees: l.AdditionalFees, rateFee: true, partial: true})
+		if f == noFault {
+			f = p.capAt(&r.part)
+		}
+		if f == noFault && !p.fitVAT(&r.amounts, subtract) {
+			f = faultAmounts
+		}
+		if f != noFault {
+			return cancelPlan{}, site{line: i}.rangeError(f)
+		}
 		if err := checkBlock(&p.amounts, i, cl.ProductID); err != nil {
 			return cancelPlan{}, err
 		}
-		if err := checkLeft(r.amounts.Sub(p.amounts), at+".discounts", cl.ProductID); err != nil {
+		if err := checkLeft(&r.amounts, &p.amounts, at+".discounts", cl.ProductID); err != nil {
 			return cancelPlan{}, err
 		}
-		plan.lines = append(plan.lines, linePlan{index: idx, qty: cl.Quantity, part: p})
-		cancelled += order
-		cancelledTaxFree += tf
+		plan.lines = append(plan.lines, linePlan{index: idx, request: i, qty: cl.Quantity, part: p})
+		cancelled = sum.add(cancelled, order)
+		cancelledTaxFree = sum.add(cancelledTaxFree, tf)
+	}
+	if !sum.ok {
+		return cancelPlan{}, newError(ErrInvalidRequest, "orderDetail.orderLines", "the cancelled amounts are beyond the range of a won amount")
 	}
 
 	// Does this cancel take the last unit of every line?
@@ -225,31 +268,50 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 		}
 	}
 	if final {
-		plan.rest, plan.final = b.rest.part.clone(), true
+		plan.rest, plan.whole, plan.final = b.rest.part.clone(), b.left, true
 		return plan, nil
 	}
 
 	var restTF Won
 	if c.TaxFree != nil {
-		restTF = *c.TaxFree - cancelledTaxFree
+		restTF = sum.sub(*c.TaxFree, cancelledTaxFree)
 	}
-	rp := b.terms.compute(scope{orderTaxFree: restTF, feeBase: cancelled, discounts: c.Discounts, fees: b.order.AdditionalFees, partial: true})
-	rp.capAt(&b.rest.part, b.terms.Contract.SubtractPaymentVatAmount)
-	plan.rest = rp
+	rp, f := b.terms.compute(scope{orderTaxFree: restTF, feeBase: cancelled, discounts: c.Discounts, fees: b.order.AdditionalFees, partial: true})
+	if f == noFault {
+		f = rp.capAt(&b.rest.part)
+	}
+	if f == noFault && !derive(&rp.amounts, subtract) {
+		f = faultAmounts
+	}
 	whole := rp.amounts
 	for _, lp := range plan.lines {
-		whole = whole.Add(lp.part.amounts)
+		var ok bool
+		if whole, ok = whole.add(lp.part.amounts); !ok {
+			f = faultAmounts
+		}
+	}
+	if !sum.ok || f != noFault {
+		return cancelPlan{}, orderLevel.rangeError(f)
 	}
 	if err := checkBlock(&whole, -1, ""); err != nil {
 		return cancelPlan{}, err
 	}
-	total := b.Remaining()
-	for _, lp := range plan.lines {
-		total = total.Sub(lp.part.amounts)
+	// The cancel's block has its own VAT split within what is left of the
+	// order block's; the order-level part takes the difference (fitVAT).
+	taxable, ok := taxableOf(&whole)
+	if v := fitVAT(whole.PaymentVat, taxable, b.left.PaymentVat, b.left.PaymentSupply); ok && v != whole.PaymentVat {
+		ra := &rp.amounts
+		ra.PaymentVat = sum.add(ra.PaymentVat, sum.sub(v, whole.PaymentVat))
+		whole.PaymentVat = v
+		ok = sum.ok && derive(ra, subtract) && derive(&whole, subtract)
 	}
-	if err := checkLeft(total.Sub(rp.amounts), "discounts", ""); err != nil {
+	if !ok {
+		return cancelPlan{}, orderLevel.rangeError(faultAmounts)
+	}
+	if err := checkLeft(&b.left, &whole, "discounts", ""); err != nil {
 		return cancelPlan{}, err
 	}
+	plan.rest, plan.whole = rp, whole
 	return plan, nil
 }
 
@@ -303,8 +365,13 @@ func (b *Book) checkDiscounts(ds []Discount, field string, line int) error {
 
 // checkLeft refuses a partial cancel that would leave more discount than
 // order (or more tax-free than its base) behind: the rest could then never
-// be cancelled consistently.
-func checkLeft(left Amounts, field, productID string) error {
+// be cancelled consistently. rem is what remains before the cancel, taken
+// what the cancel takes.
+func checkLeft(rem, taken *Amounts, field, productID string) error {
+	left, ok := rem.sub(*taken)
+	if !ok {
+		return newError(ErrInvalidRequest, field, "what would remain after this cancel is beyond the range of a won amount")
+	}
 	if err := checkBlock(&left, -1, productID); err != nil {
 		e := err.(*Error)
 		e.Field = field
@@ -314,11 +381,13 @@ func checkLeft(left Amounts, field, productID string) error {
 	return nil
 }
 
-// capAt caps every rounded item of p at what remains in rem, so that a
-// partial cancel never takes back more than remains, and then re-derives
-// the dependent fields. Amounts taken from the request (order, discounts)
-// were already checked against rem.
-func (p *part) capAt(rem *part, subtractPaymentVat bool) {
+// capAt caps every rounded item of p (discount shares, fees and their VAT,
+// the platform fee and its VAT) at what remains in rem, so that a partial
+// cancel never takes back more than remains, and sums the items again.
+// Amounts taken from the request (order, discounts) were already checked
+// against rem. The VAT split is fitted by the caller, against the block it
+// belongs to.
+func (p *part) capAt(rem *part) fault {
 	for i := range p.discounts {
 		d := &p.discounts[i]
 		for _, r := range rem.discounts {
@@ -330,24 +399,28 @@ func (p *part) capAt(rem *part, subtractPaymentVat bool) {
 	}
 	for i := range p.fees {
 		f := &p.fees[i]
-		for _, r := range rem.fees {
-			if r.PolicyID == f.PolicyID {
-				f.Amount = capWon(f.Amount, r.Amount)
-				f.VAT = capWon(f.VAT, r.VAT)
-			}
+		// The same policies in the same order: both come from the order's list.
+		if i < len(rem.fees) && rem.fees[i].PolicyID == f.PolicyID {
+			f.Amount = capWon(f.Amount, rem.fees[i].Amount)
+			f.VAT = capWon(f.VAT, rem.fees[i].VAT)
 		}
 	}
 	a, ra := &p.amounts, &rem.amounts
 	a.PlatformFee = capWon(a.PlatformFee, ra.PlatformFee)
 	a.PlatformFeeVat = capWon(a.PlatformFeeVat, ra.PlatformFeeVat)
-	p.sumItems()
-	// The VAT split: keep VAT within what remains, and the supply too.
-	taxable := (a.Order - a.Discount) - (a.OrderTaxFree - a.DiscountTaxFree)
-	a.PaymentVat = capWon(a.PaymentVat, ra.PaymentVat)
-	if supply := taxable - a.PaymentVat; capWon(supply, ra.PaymentSupply) != supply {
-		a.PaymentVat = taxable - capWon(supply, ra.PaymentSupply)
+	return p.sumItems()
+}
+
+// fitVAT fits p's paymentVat, a block of its own, within what rem has left
+// of its VAT and supply (see fitVAT) and derives the rest of p.
+func (p *part) fitVAT(rem *Amounts, subtractPaymentVat bool) bool {
+	a := &p.amounts
+	taxable, ok := taxableOf(a)
+	if !ok {
+		return false
 	}
-	derive(a, subtractPaymentVat)
+	a.PaymentVat = fitVAT(a.PaymentVat, taxable, rem.PaymentVat, rem.PaymentSupply)
+	return derive(a, subtractPaymentVat)
 }
 
 // capWon brings v toward zero so that it has rem's sign and no larger a
@@ -370,15 +443,30 @@ func (p part) clone() part {
 	return part{amounts: p.amounts, discounts: append([]DiscountResult(nil), p.discounts...), fees: append([]FeeResult(nil), p.fees...)}
 }
 
-// minus is p less q, item by item.
-func (p part) minus(q part) part {
+// minus is p less q, item by item; q's items are p's policies (a cancel
+// names only discounts the order has, and its fees are the order's). ok is
+// false if a field would overflow.
+func (p part) minus(q part) (part, bool) {
 	r := p.clone()
-	r.amounts = p.amounts.Sub(q.amounts)
+	var ok bool
+	r.amounts, ok = p.amounts.sub(q.amounts)
+	c := checked{ok: ok}
 	for _, d := range q.discounts {
-		r.discounts = addDiscount(r.discounts, DiscountResult{SharePolicyID: d.SharePolicyID, Amount: -d.Amount, TaxFree: -d.TaxFree, ShareAmount: -d.ShareAmount, ShareTaxFree: -d.ShareTaxFree})
+		for i := range r.discounts {
+			if rd := &r.discounts[i]; rd.SharePolicyID == d.SharePolicyID {
+				rd.Amount, rd.TaxFree = c.sub(rd.Amount, d.Amount), c.sub(rd.TaxFree, d.TaxFree)
+				rd.ShareAmount, rd.ShareTaxFree = c.sub(rd.ShareAmount, d.ShareAmount), c.sub(rd.ShareTaxFree, d.ShareTaxFree)
+				break
+			}
+		}
 	}
 	for _, f := range q.fees {
-		r.fees = addFee(r.fees, FeeResult{PolicyID: f.PolicyID, Amount: -f.Amount, VAT: -f.VAT})
+		for i := range r.fees {
+			if rf := &r.fees[i]; rf.PolicyID == f.PolicyID {
+				rf.Amount, rf.VAT = c.sub(rf.Amount, f.Amount), c.sub(rf.VAT, f.VAT)
+				break
+			}
+		}
 	}
-	return r
+	return r, c.ok
 }

@@ -15,9 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// updateDates rewrites the want fields of testdata/dates/*.json. It is not
-// called -update so it cannot clash with another golden test in this package.
-var updateDates = flag.Bool("update-dates", false, "rewrite the want/wantError fields of testdata/dates/*.json")
+// update rewrites the golden files of this package: the want fields of
+// testdata/dates/*.json. It is the one -update flag of every package.
+var update = flag.Bool("update", false, "rewrite the want/wantError fields of testdata/dates/*.json")
 
 func monthly(lag int, p DatePolicy, days ...int) Cycle {
 	return Cycle{LagDays: lag, DatePolicy: p, Method: CycleMonthly, DaysOfMonth: days}
@@ -300,7 +300,7 @@ func TestSettlementDateGolden(t *testing.T) {
 				t.Fatalf("SettlementDateOf error %v is not an *Error", err)
 			}
 
-			if *updateDates {
+			if *update {
 				g.Want, g.WantError = got, gotErr
 				out, err := json.MarshalIndent(g, "", "  ")
 				if err != nil {

@@ -26,19 +26,49 @@
 // Worked example (portone-platform.md G1): order 10000 at 10 % with the
 // partner paying fee VAT: fee 1000, VAT 100, settlement 8900.
 //
+// # Checked money and its bound
+//
+// No operation on money wraps: every sum, difference and product goes
+// through one checked type (money.go) that detects int64 overflow, and
+// ApplyRate refuses a result that does not fit. On top of that every
+// computed result keeps a documented bound (limits.go): every field of
+// every block and item within ±MaxAmount, and a block's deductions at most
+// MaxAmount, which keeps every cancel of an accepted order within the bound
+// too. A request that would leave it is refused with an *Error
+// (INVALID_REQUEST) naming the request field that drove it there, such as
+// `orderDetail.orderLines[3].additionalFees`, after PortOne's own rules.
+//
+// A contract and the policies an order names are checked with
+// Contract.Validate, DiscountSharePolicy.Validate and
+// AdditionalFeePolicy.Validate (rates 0..100 %, fixed amounts
+// 0..MaxAmount, known payers, a valid cycle), the same checks the other
+// packages use for what PortOne and preview inputs say. A policy is named
+// at most once per scope (a line's items, or the order level): a repeated
+// discount share policy is PLATFORM_DISCOUNT_SHARE_POLICY_ID_DUPLICATED, a
+// repeated additional-fee policy INVALID_REQUEST, never a fee charged twice.
+//
 // # Blocks tie
 //
 // An order with lines is computed per line (each line its own block, with
 // its own discounts and fees); order-level discounts and fees are computed
-// on the whole order and kept as one more block. The order block is the sum
-// of the line blocks and that order-level block, to the won, in every field.
+// on the whole order and kept as one more part. The order block is the sum
+// of the line blocks and that order-level part, to the won, in every field.
+//
+// Every block splits its taxable payment (payment − paymentTaxFree) into
+// paymentSupply and paymentVat, neither negative. The order block's split
+// is fitted to its own taxable payment: rounding each line and the
+// order-level part on its own can leave more VAT than payment when the
+// order-level discount takes (nearly) all of it, so the order-level part
+// takes whatever VAT the lines leave (fitVAT in engine.go).
 //
 // # Cancellations
 //
-// A Book tracks what remains of an order. A partial cancel is computed
-// afresh on the cancelled part and capped at what remains in every field; a
-// cancel that takes the last of a line, or all, takes exactly the remainder,
-// so a fully cancelled order nets to zero in every field.
+// A Book tracks what remains of an order, of each line and of the order
+// block. A partial cancel is computed afresh on the cancelled part and
+// capped at what remains in every field, its VAT split included (each
+// cancel block's split lies within what is left of that block's supply and
+// VAT); a cancel that takes the last of a line, or all, takes exactly the
+// remainder, so a fully cancelled order nets to zero in every field.
 //
 // # Dates
 //

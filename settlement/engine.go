@@ -25,27 +25,104 @@ type part struct {
 	fees      []FeeResult
 }
 
-func (t *Terms) compute(s scope) part {
+// fault says which part of a request drove a computation out of range,
+// so that the error can name it: the scope's discounts, its additional
+// fees, the contract's platform fee, or the scope's amounts themselves.
+type fault uint8
+
+const (
+	noFault fault = iota
+	faultDiscounts
+	faultFees
+	faultPlatformFee
+	faultAmounts
+)
+
+// site names a scope of a request in error fields: an order line (its
+// index in the request) or, with line -1, the order level.
+type site struct{ line int }
+
+var orderLevel = site{line: -1}
+
+func (s site) path() string {
+	if s.line < 0 {
+		return "orderDetail"
+	}
+	return fmt.Sprintf("orderDetail.orderLines[%d]", s.line)
+}
+
+// field is the request field of fault f at s.
+func (s site) field(f fault) string {
+	prefix := ""
+	if s.line >= 0 {
+		prefix = s.path() + "."
+	}
+	switch f {
+	case faultDiscounts:
+		return prefix + "discounts"
+	case faultFees:
+		return prefix + "additionalFees"
+	case faultPlatformFee:
+		return "contract.platformFee"
+	}
+	return s.path()
+}
+
+// rangeError is the refusal of a computation that would overflow int64.
+func (s site) rangeError(f fault) *Error {
+	return newError(ErrInvalidRequest, s.field(f), "the amounts computed from this are beyond the range of a won amount")
+}
+
+// fieldFault maps a field of Amounts (its index in AmountFields) to the
+// part of the request that feeds it.
+func fieldFault(i int) fault {
+	switch AmountFields[i].Name {
+	case "discount", "discountTaxFree", "discountShare", "discountShareTaxFree":
+		return faultDiscounts
+	case "additionalFee", "additionalFeeVat":
+		return faultFees
+	case "platformFee", "platformFeeVat":
+		return faultPlatformFee
+	}
+	return faultAmounts
+}
+
+// compute runs the formulas on one scope. Every operation is checked; a
+// fault says where one would have overflowed (the part is then unusable).
+func (t *Terms) compute(s scope) (part, fault) {
 	var p part
 	a := &p.amounts
 	fr, vr := t.Rounding.Fee, t.Rounding.VAT
 	a.Order, a.OrderTaxFree = s.order, s.orderTaxFree
+	c := checked{ok: true}
+	if len(s.discounts) > 0 {
+		p.discounts = make([]DiscountResult, 0, len(s.discounts))
+	}
 	for _, d := range s.discounts {
 		rate := t.DiscountSharePolicies[d.SharePolicyID].PartnerShareRate
-		p.discounts = addDiscount(p.discounts, DiscountResult{
+		p.discounts = append(p.discounts, DiscountResult{
 			SharePolicyID: d.SharePolicyID, Amount: d.Amount, TaxFree: d.TaxFree,
-			ShareAmount: ApplyRate(d.Amount, rate, fr), ShareTaxFree: ApplyRate(d.TaxFree, rate, fr),
+			ShareAmount: c.rate(d.Amount, rate, fr), ShareTaxFree: c.rate(d.TaxFree, rate, fr),
 		})
 	}
-	c := t.Contract
-	if s.rateFee && c.PlatformFee.Kind == FeeFixedRate {
-		a.PlatformFee = ApplyRate(s.feeBase, c.PlatformFee.Rate, fr)
+	if !c.ok {
+		return p, faultDiscounts
 	}
-	if s.fixedFee && c.PlatformFee.Kind == FeeFixedAmount {
-		a.PlatformFee = c.PlatformFee.Amount
+	k := t.Contract
+	if s.rateFee && k.PlatformFee.Kind == FeeFixedRate {
+		a.PlatformFee = c.rate(s.feeBase, k.PlatformFee.Rate, fr)
 	}
-	if c.PlatformFeeVatPayer == PayerPartner {
-		a.PlatformFeeVat = VATOf(a.PlatformFee, vr)
+	if s.fixedFee && k.PlatformFee.Kind == FeeFixedAmount {
+		a.PlatformFee = k.PlatformFee.Amount
+	}
+	if k.PlatformFeeVatPayer == PayerPartner {
+		a.PlatformFeeVat = c.rate(a.PlatformFee, VATRate, vr)
+	}
+	if !c.ok {
+		return p, faultPlatformFee
+	}
+	if len(s.fees) > 0 {
+		p.fees = make([]FeeResult, 0, len(s.fees))
 	}
 	for _, id := range s.fees {
 		pol := t.AdditionalFeePolicies[id]
@@ -55,84 +132,117 @@ func (t *Terms) compute(s scope) part {
 				amt = pol.Fee.Amount
 			}
 		} else {
-			amt = ApplyRate(s.feeBase, pol.Fee.Rate, fr)
+			amt = c.rate(s.feeBase, pol.Fee.Rate, fr)
 		}
 		var vat Won
 		if pol.VatPayer == PayerPartner {
-			vat = VATOf(amt, vr)
+			vat = c.rate(amt, VATRate, vr)
 		}
-		p.fees = addFee(p.fees, FeeResult{PolicyID: id, Amount: amt, VAT: vat})
+		p.fees = append(p.fees, FeeResult{PolicyID: id, Amount: amt, VAT: vat})
 	}
-	p.sumItems()
-	_, a.PaymentVat = SplitVAT((a.Order-a.Discount)-(a.OrderTaxFree-a.DiscountTaxFree), vr)
-	derive(a, c.SubtractPaymentVatAmount)
-	return p
+	if !c.ok {
+		return p, faultFees
+	}
+	if f := p.sumItems(); f != noFault {
+		return p, f
+	}
+	taxable, ok := taxableOf(a)
+	if !ok {
+		return p, faultAmounts
+	}
+	_, a.PaymentVat = SplitVAT(taxable, vr)
+	if !derive(a, k.SubtractPaymentVatAmount) {
+		return p, faultAmounts
+	}
+	return p, noFault
+}
+
+// taxableOf is the taxable part of a block's payment, (order − discount) −
+// (orderTaxFree − discountTaxFree): what paymentVat and paymentSupply split.
+func taxableOf(a *Amounts) (Won, bool) {
+	c := checked{ok: true}
+	t := c.sub(c.sub(a.Order, a.Discount), c.sub(a.OrderTaxFree, a.DiscountTaxFree))
+	return t, c.ok
 }
 
 // sumItems sets the block's discount and fee totals from its items.
-func (p *part) sumItems() {
+func (p *part) sumItems() fault {
 	a := &p.amounts
+	c := checked{ok: true}
 	a.Discount, a.DiscountTaxFree, a.DiscountShare, a.DiscountShareTaxFree = 0, 0, 0, 0
 	for _, d := range p.discounts {
-		a.Discount += d.Amount
-		a.DiscountTaxFree += d.TaxFree
-		a.DiscountShare += d.ShareAmount
-		a.DiscountShareTaxFree += d.ShareTaxFree
+		a.Discount = c.add(a.Discount, d.Amount)
+		a.DiscountTaxFree = c.add(a.DiscountTaxFree, d.TaxFree)
+		a.DiscountShare = c.add(a.DiscountShare, d.ShareAmount)
+		a.DiscountShareTaxFree = c.add(a.DiscountShareTaxFree, d.ShareTaxFree)
+	}
+	if !c.ok {
+		return faultDiscounts
 	}
 	a.AdditionalFee, a.AdditionalFeeVat = 0, 0
 	for _, f := range p.fees {
-		a.AdditionalFee += f.Amount
-		a.AdditionalFeeVat += f.VAT
+		a.AdditionalFee = c.add(a.AdditionalFee, f.Amount)
+		a.AdditionalFeeVat = c.add(a.AdditionalFeeVat, f.VAT)
 	}
+	if !c.ok {
+		return faultFees
+	}
+	return noFault
 }
 
 // derive sets the fields that follow from the others; paymentVat is an
-// input here because a cancel may have capped it.
-func derive(a *Amounts, subtractPaymentVat bool) {
-	a.Payment = a.Order - a.Discount
-	a.PaymentTaxFree = a.OrderTaxFree - a.DiscountTaxFree
-	a.PaymentSupply = a.Payment - a.PaymentTaxFree - a.PaymentVat
+// input here because a cancel or the order block may have fitted it. It
+// reports false if an operation would overflow.
+func derive(a *Amounts, subtractPaymentVat bool) bool {
+	c := checked{ok: true}
+	a.Payment = c.sub(a.Order, a.Discount)
+	a.PaymentTaxFree = c.sub(a.OrderTaxFree, a.DiscountTaxFree)
+	a.PaymentSupply = c.sub(c.sub(a.Payment, a.PaymentTaxFree), a.PaymentVat)
 	a.PaymentVatBurden = 0
 	if subtractPaymentVat {
 		a.PaymentVatBurden = a.PaymentVat
 	}
-	a.Settlement = a.Order - a.DiscountShare - a.PlatformFee - a.PlatformFeeVat -
-		a.AdditionalFee - a.AdditionalFeeVat - a.PaymentVatBurden
-	a.SettlementTaxFree = a.OrderTaxFree - a.DiscountShareTaxFree
+	s := c.sub(a.Order, a.DiscountShare)
+	s = c.sub(s, a.PlatformFee)
+	s = c.sub(s, a.PlatformFeeVat)
+	s = c.sub(s, a.AdditionalFee)
+	s = c.sub(s, a.AdditionalFeeVat)
+	a.Settlement = c.sub(s, a.PaymentVatBurden)
+	a.SettlementTaxFree = c.sub(a.OrderTaxFree, a.DiscountShareTaxFree)
+	return c.ok
 }
 
-func addDiscount(ds []DiscountResult, d DiscountResult) []DiscountResult {
-	for i := range ds {
-		if ds[i].SharePolicyID == d.SharePolicyID {
-			ds[i].Amount += d.Amount
-			ds[i].TaxFree += d.TaxFree
-			ds[i].ShareAmount += d.ShareAmount
-			ds[i].ShareTaxFree += d.ShareTaxFree
-			return ds
-		}
+// fitVAT returns v, the VAT computed for a block whose taxable payment is
+// taxable, moved as little as needed so that neither paymentVat nor
+// paymentSupply (taxable − VAT) is negative or more than rem has left of
+// it. Rounding each scope on its own can leave the sum of the scopes'
+// VAT above the taxable amount of the block (three lines of 12 won with
+// VAT rounded UP and an order-level discount of 36: VAT 2, supply −2 on a
+// payment of 0); the block's own figures come first. When 0 ≤ taxable ≤
+// rem's taxable the range is never empty.
+func fitVAT(v, taxable, remVat, remSupply Won) Won {
+	c := checked{ok: true}
+	lo := max(0, c.sub(taxable, remSupply))
+	hi := min(remVat, taxable)
+	if !c.ok {
+		return v
 	}
-	return append(ds, d)
-}
-
-func addFee(fs []FeeResult, f FeeResult) []FeeResult {
-	for i := range fs {
-		if fs[i].PolicyID == f.PolicyID {
-			fs[i].Amount += f.Amount
-			fs[i].VAT += f.VAT
-			return fs
-		}
-	}
-	return append(fs, f)
+	return min(max(v, lo), hi)
 }
 
 // SettleOrder validates o against t and computes its order transfer.
 //
 // Errors are *Error values with PortOne's types: INVALID_REQUEST for
-// malformed values, PLATFORM_PRODUCT_ID_DUPLICATED,
-// PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED (discount over order, tax-free over
-// its base), PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND,
+// malformed values, for a contract or policy outside its limits
+// (Contract.Validate and the policies' Validate), for an additional-fee
+// policy named twice in one scope, and for results outside the bound of
+// limits.go; PLATFORM_PRODUCT_ID_DUPLICATED,
+// PLATFORM_DISCOUNT_SHARE_POLICY_ID_DUPLICATED (a discount share policy
+// twice in one scope), PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED (discount over
+// order, tax-free over its base), PLATFORM_DISCOUNT_SHARE_POLICIES_NOT_FOUND,
 // PLATFORM_ADDITIONAL_FEE_POLICIES_NOT_FOUND and
-// PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE.
+// PLATFORM_SETTLEMENT_DATE_EARLIER_THAN_SETTLEMENT_START_DATE. The error is
+// the *Error itself, never wrapped.
 func SettleOrder(o Order, t Terms) (Transfer, error) {
 	b, err := NewBook(o, t)
 	if err != nil {
@@ -145,12 +255,17 @@ func SettleOrder(o Order, t Terms) (Transfer, error) {
 // far. It is a value of the domain, not a store: callers rebuild it from the
 // order and its accepted cancellations (NewBook, then Cancel for each in
 // the order they were accepted). A Book is not safe for concurrent use.
+//
+// Invariant: left is the sum of lines and rest, field by field, and every
+// field of left and of each line has the sign of the order's and no larger
+// a magnitude (paymentVat and paymentSupply included).
 type Book struct {
 	terms  Terms
 	order  Order
 	orig   Transfer
 	lines  []remainder // per order line, aligned with order.Lines
 	rest   remainder   // order-level items (or the whole order without lines)
+	left   Amounts     // the order block less every cancel so far
 	closed bool        // fully cancelled
 }
 
@@ -177,47 +292,164 @@ func NewBook(o Order, t Terms) (*Book, error) {
 		Kind: KindOrder, PartnerID: o.PartnerID, PaymentID: o.PaymentID, ContractID: t.Contract.ID,
 		SettlementStartDate: o.SettlementStartDate,
 	}
-	var total Won
+	c := checked{ok: true}
+	var whole Amounts
 	if o.HasLines {
 		b.lines = make([]remainder, 0, len(o.Lines))
 		tr.Lines = make([]LineResult, 0, len(o.Lines))
-		var linesTaxFree Won
-		for _, l := range o.Lines {
-			order, tf := l.Product.Amount*Won(l.Quantity), l.Product.TaxFree*Won(l.Quantity)
-			total += order
-			linesTaxFree += tf
-			p := t.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: l.Discounts, fees: l.AdditionalFees, rateFee: true})
-			if err := checkBlock(&p.amounts, len(tr.Lines), l.Product.ID); err != nil {
+		var total, linesTaxFree Won
+		for i, l := range o.Lines {
+			at := site{line: i}
+			order, tf := c.mul(l.Product.Amount, l.Quantity), c.mul(l.Product.TaxFree, l.Quantity)
+			total, linesTaxFree = c.add(total, order), c.add(linesTaxFree, tf)
+			if !c.ok {
+				return nil, at.rangeError(faultAmounts)
+			}
+			p, f := t.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: l.Discounts, fees: l.AdditionalFees, rateFee: true})
+			if f != noFault {
+				return nil, at.rangeError(f)
+			}
+			if err := checkBlock(&p.amounts, i, l.Product.ID); err != nil {
 				return nil, err
+			}
+			if err := checkPart(&p.amounts, at); err != nil {
+				return nil, err
+			}
+			if whole, c.ok = whole.add(p.amounts); !c.ok {
+				return nil, at.rangeError(faultAmounts)
 			}
 			b.lines = append(b.lines, remainder{qty: l.Quantity, part: p})
 			tr.Lines = append(tr.Lines, LineResult{Product: l.Product, Quantity: l.Quantity, Discounts: p.discounts, AdditionalFees: p.fees, Amounts: p.amounts})
 		}
 		var restTF Won
 		if o.TaxFree != nil {
-			restTF = *o.TaxFree - linesTaxFree
+			restTF = c.sub(*o.TaxFree, linesTaxFree)
 		}
-		b.rest.part = t.compute(scope{orderTaxFree: restTF, feeBase: total, discounts: o.Discounts, fees: o.AdditionalFees, fixedFee: true})
+		var f fault
+		b.rest.part, f = t.compute(scope{orderTaxFree: restTF, feeBase: total, discounts: o.Discounts, fees: o.AdditionalFees, fixedFee: true})
+		if !c.ok || f != noFault {
+			return nil, orderLevel.rangeError(f)
+		}
 	} else {
-		total = o.OrderAmount
 		var tf Won
 		if o.TaxFree != nil {
 			tf = *o.TaxFree
 		}
-		b.rest.part = t.compute(scope{order: total, orderTaxFree: tf, feeBase: total, discounts: o.Discounts, fees: o.AdditionalFees, rateFee: true, fixedFee: true})
+		var f fault
+		b.rest.part, f = t.compute(scope{order: o.OrderAmount, orderTaxFree: tf, feeBase: o.OrderAmount, discounts: o.Discounts, fees: o.AdditionalFees, rateFee: true, fixedFee: true})
+		if f != noFault {
+			return nil, orderLevel.rangeError(f)
+		}
 	}
-	tr.Discounts, tr.AdditionalFees = b.rest.discounts, b.rest.fees
-	tr.Amounts = tr.LinesTotal().Add(b.rest.amounts)
-	if err := checkBlock(&tr.Amounts, -1, ""); err != nil {
+	if err := checkPart(&b.rest.amounts, orderLevel); err != nil {
 		return nil, err
 	}
+	if whole, c.ok = whole.add(b.rest.amounts); !c.ok {
+		return nil, orderLevel.rangeError(faultAmounts)
+	}
+	if err := checkBlock(&whole, -1, ""); err != nil {
+		return nil, err
+	}
+	// The order block's VAT split is its own: the order-level part takes
+	// whatever the lines' splits leave (see fitVAT).
+	if o.HasLines {
+		taxable, _ := taxableOf(&whole)
+		if v := fitVAT(whole.PaymentVat, taxable, taxable, taxable); v != whole.PaymentVat {
+			r := &b.rest.amounts
+			r.PaymentVat = c.add(r.PaymentVat, c.sub(v, whole.PaymentVat))
+			whole.PaymentVat = v
+			if !c.ok || !derive(r, t.Contract.SubtractPaymentVatAmount) || !derive(&whole, t.Contract.SubtractPaymentVatAmount) {
+				return nil, orderLevel.rangeError(faultAmounts)
+			}
+		}
+	}
+	if err := b.checkWhole(&whole, &b.rest.part, nil); err != nil {
+		return nil, err
+	}
+	tr.Discounts, tr.AdditionalFees = b.rest.discounts, b.rest.fees
+	tr.Amounts = whole
 	d, err := SettlementDateOf(o.SettlementStartDate, o.SettlementDate, t.Contract.Cycle, t.Calendar, t.AdjustEarlierToNextDay)
 	if err != nil {
 		return nil, err
 	}
 	tr.SettlementDate = d
 	b.orig = tr
+	b.left = whole
 	return b, nil
+}
+
+// checkPart applies the bound (limits.go) to one part, a line block or the
+// order-level part. Its items are never negative, so they are within the
+// bound when their totals are.
+func checkPart(a *Amounts, at site) error {
+	if inBound(a) && deductionsOf(a) <= MaxAmount {
+		return nil
+	}
+	return boundError([]sitePart{{*a, at}}, *a)
+}
+
+// checkWhole applies the bound to a transfer's block, whole, the sum of rest
+// and the parts of lines (nil: the book's own lines, as for the order
+// itself).
+func (b *Book) checkWhole(whole *Amounts, rest *part, lines []linePlan) error {
+	if inBound(whole) && deductionsOf(whole) <= MaxAmount {
+		return nil
+	}
+	var parts []sitePart
+	if lines == nil {
+		for j := range b.lines {
+			parts = append(parts, sitePart{b.lines[j].amounts, site{line: j}})
+		}
+	} else {
+		for j := range lines {
+			parts = append(parts, sitePart{lines[j].part.amounts, site{line: lines[j].request}})
+		}
+	}
+	return boundError(append(parts, sitePart{rest.amounts, orderLevel}), *whole)
+}
+
+// sitePart is a part of a block and where the request states it.
+type sitePart struct {
+	a  Amounts
+	at site
+}
+
+// boundError explains why whole, the sum of parts, is out of the bound: it
+// walks the parts in request order with a running total of the deductions
+// (rule 2), then of the field at fault (rule 1), and names the request
+// field at which the total crossed. Deductions come first: they are what
+// takes settlement below −MaxAmount.
+func boundError(parts []sitePart, whole Amounts) error {
+	c := checked{ok: true}
+	total := c.add(c.add(c.add(whole.DiscountShare, whole.PlatformFee), c.add(whole.PlatformFeeVat, whole.AdditionalFee)),
+		c.add(whole.AdditionalFeeVat, whole.PaymentVatBurden))
+	if !c.ok || total > MaxAmount {
+		c = checked{ok: true}
+		var run Won
+		for _, p := range parts {
+			for _, d := range []struct {
+				v Won
+				f fault
+			}{{p.a.DiscountShare, faultDiscounts}, {p.a.PlatformFee, faultPlatformFee}, {p.a.PlatformFeeVat, faultPlatformFee},
+				{p.a.AdditionalFee, faultFees}, {p.a.AdditionalFeeVat, faultFees}, {p.a.PaymentVatBurden, faultAmounts}} {
+				if run = c.add(run, d.v); !c.ok || run > MaxAmount {
+					return newError(ErrInvalidRequest, p.at.field(d.f), "the deductions would total more than %d (%s)", MaxAmount, deductionsText(&whole))
+				}
+			}
+		}
+		return newError(ErrInvalidRequest, parts[len(parts)-1].at.field(faultAmounts), "the deductions total more than %d (%s)", MaxAmount, deductionsText(&whole))
+	}
+	if i, _ := outOfBound(whole); i >= 0 {
+		f := AmountFields[i]
+		c = checked{ok: true}
+		var run Won
+		for _, p := range parts {
+			if run = c.add(run, *f.Get(&p.a)); !c.ok || run < -MaxAmount || run > MaxAmount {
+				return newError(ErrInvalidRequest, p.at.field(fieldFault(i)), "%s would be %d or more in magnitude, beyond ±%d", f.Name, abs64(int64(run)), MaxAmount)
+			}
+		}
+	}
+	return newError(ErrInvalidRequest, "", "the amounts are beyond the bound (±%d; deductions %s)", MaxAmount, deductionsText(&whole))
 }
 
 // checkBlock applies PortOne's PLATFORM_SETTLEMENT_AMOUNT_EXCEEDED rules to
@@ -258,8 +490,9 @@ func validateOrder(o *Order, t *Terms) error {
 	if err := t.Rounding.Validate(); err != nil {
 		return newError(ErrInvalidRequest, "rounding", "%v", err)
 	}
-	if err := validateContract(&t.Contract); err != nil {
-		return err
+	if e := t.Contract.Validate(); e != nil {
+		e.Field = joinField("contract", e.Field)
+		return e
 	}
 	var missingD, missingF []string
 	checkPolicies := func(ds []Discount, fees []string, line int) error {
@@ -277,14 +510,40 @@ func validateOrder(o *Order, t *Terms) error {
 				err.Field = fmt.Sprintf("%sdiscounts[%d].%s", at(), i, err.Field)
 				return err
 			}
-			if _, ok := t.DiscountSharePolicies[d.SharePolicyID]; !ok && !slices.Contains(missingD, d.SharePolicyID) {
-				missingD = append(missingD, d.SharePolicyID)
+			pol, ok := t.DiscountSharePolicies[d.SharePolicyID]
+			if !ok {
+				if !slices.Contains(missingD, d.SharePolicyID) {
+					missingD = append(missingD, d.SharePolicyID)
+				}
+				continue
+			}
+			if e := pol.Validate(); e != nil {
+				return policyAt(e, fmt.Sprintf("%sdiscounts[%d].sharePolicyId", at(), i))
 			}
 		}
-		for _, id := range fees {
-			if _, ok := t.AdditionalFeePolicies[id]; !ok && !slices.Contains(missingF, id) {
-				missingF = append(missingF, id)
+		if i, j := duplicate(len(ds), func(k int) string { return ds[k].SharePolicyID }); j >= 0 {
+			e := newError(ErrDiscountSharePolicyIDDuplicated, fmt.Sprintf("%sdiscounts[%d].sharePolicyId", at(), j),
+				"discount share policy %q is also %sdiscounts[%d]; give one discount per policy in a scope", ds[j].SharePolicyID, at(), i)
+			e.PolicyID = ds[j].SharePolicyID
+			return e
+		}
+		for i, id := range fees {
+			pol, ok := t.AdditionalFeePolicies[id]
+			if !ok {
+				if !slices.Contains(missingF, id) {
+					missingF = append(missingF, id)
+				}
+				continue
 			}
+			if e := pol.Validate(); e != nil {
+				return policyAt(e, fmt.Sprintf("%sadditionalFees[%d].policyId", at(), i))
+			}
+		}
+		if i, j := duplicate(len(fees), func(k int) string { return fees[k] }); j >= 0 {
+			e := newError(ErrInvalidRequest, fmt.Sprintf("%sadditionalFees[%d].policyId", at(), j),
+				"additional fee policy %q is also %sadditionalFees[%d]; a policy is charged once per scope", fees[j], at(), i)
+			e.PolicyID = fees[j]
+			return e
 		}
 		return nil
 	}
@@ -308,19 +567,23 @@ func validateOrder(o *Order, t *Terms) error {
 				return e
 			}
 			seen[p.ID] = i
-			total += p.Amount * Won(l.Quantity)
-			if total > MaxAmount {
+			c := checked{ok: true}
+			// checkLine bounds the line by MaxAmount, so neither step can
+			// overflow; checked all the same.
+			if total = c.add(total, c.mul(p.Amount, l.Quantity)); !c.ok || total > MaxAmount {
 				return newError(ErrInvalidRequest, "orderDetail.orderLines", "order total exceeds %d", MaxAmount)
 			}
 			if err := checkPolicies(l.Discounts, l.AdditionalFees, i); err != nil {
 				return err
 			}
 		}
-	} else if o.OrderAmount < 0 || o.OrderAmount > MaxAmount {
-		return newError(ErrInvalidRequest, "orderDetail.orderAmount", "must be 0..%d, got %d", MaxAmount, o.OrderAmount)
+	} else if err := CheckAmount("orderDetail.orderAmount", o.OrderAmount); err != nil {
+		return err
 	}
-	if o.TaxFree != nil && (*o.TaxFree < 0 || *o.TaxFree > MaxAmount) {
-		return newError(ErrInvalidRequest, "taxFreeAmount", "must be 0..%d, got %d", MaxAmount, *o.TaxFree)
+	if o.TaxFree != nil {
+		if err := CheckAmount("taxFreeAmount", *o.TaxFree); err != nil {
+			return err
+		}
 	}
 	if err := checkPolicies(o.Discounts, o.AdditionalFees, -1); err != nil {
 		return err
@@ -336,6 +599,39 @@ func validateOrder(o *Order, t *Terms) error {
 		return e
 	}
 	return nil
+}
+
+// policyAt points a policy's error at the request field that names the
+// policy, keeping the policy's own field in the message.
+func policyAt(e *Error, ref string) *Error {
+	e.Message, e.Field = fmt.Sprintf("%s (the policy's %s)", e.Message, e.Field), ref
+	return e
+}
+
+// duplicate returns the indexes i < j of the first key (by j) that occurs
+// twice among n keys, or j = -1. Scopes are small (a few items) and at
+// most MaxItems, so a short list is scanned and a long one hashed.
+func duplicate(n int, key func(int) string) (i, j int) {
+	if n <= 16 {
+		for j := 1; j < n; j++ {
+			kj := key(j)
+			for i := 0; i < j; i++ {
+				if key(i) == kj {
+					return i, j
+				}
+			}
+		}
+		return -1, -1
+	}
+	seen := make(map[string]int, n)
+	for j := 0; j < n; j++ {
+		k := key(j)
+		if i, ok := seen[k]; ok {
+			return i, j
+		}
+		seen[k] = j
+	}
+	return -1, -1
 }
 
 // checkLine checks one order line's own values.
@@ -375,41 +671,11 @@ func checkDiscount(d Discount) *Error {
 	return nil
 }
 
-func validateContract(c *Contract) error {
-	switch c.PlatformFee.Kind {
-	case FeeFixedRate:
-		if c.PlatformFee.Rate < 0 || c.PlatformFee.Rate > RateScale {
-			return newError(ErrInvalidRequest, "contract.platformFee.fixedRate", "must be 0..100000, got %d", c.PlatformFee.Rate)
-		}
-	case FeeFixedAmount:
-		if c.PlatformFee.Amount < 0 || c.PlatformFee.Amount > MaxAmount {
-			return newError(ErrInvalidRequest, "contract.platformFee.fixedAmount", "must be 0..%d, got %d", MaxAmount, c.PlatformFee.Amount)
-		}
-	default:
-		return newError(ErrInvalidRequest, "contract.platformFee", "exactly one of fixedRate and fixedAmount")
-	}
-	switch c.PlatformFeeVatPayer {
-	case PayerPartner, PayerMerchant:
-	default:
-		return newError(ErrInvalidRequest, "contract.platformFeeVatPayer", "must be PARTNER or MERCHANT, got %q", c.PlatformFeeVatPayer)
-	}
-	if err := c.Cycle.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 // Order returns the order transfer the book started from.
 func (b *Book) Order() Transfer { return b.orig }
 
 // Remaining is the order block less everything cancelled so far.
-func (b *Book) Remaining() Amounts {
-	a := b.rest.amounts
-	for i := range b.lines {
-		a = a.Add(b.lines[i].amounts)
-	}
-	return a
-}
+func (b *Book) Remaining() Amounts { return b.left }
 
 // RemainingQuantity is the quantity of productID not yet cancelled.
 func (b *Book) RemainingQuantity(productID string) (int64, bool) {

@@ -2,6 +2,8 @@ package settlement
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
 
 	"github.com/shopspring/decimal"
 )
@@ -81,23 +83,36 @@ func (r Rounding) Validate() error {
 // once, to this one formula result. Negative results round toward zero for
 // DOWN and away from zero for UP, so that the magnitude of a cancel is
 // rounded the same way as the order it reverses.
-func ApplyRate(base Won, rate Rate, mode RoundMode) Won {
+//
+// ok is false when the result does not fit in a Won: it never wraps. With
+// a validated rate (0..RateScale) the result is never larger than base.
+func ApplyRate(base Won, rate Rate, mode RoundMode) (w Won, ok bool) {
 	if base == 0 || rate == 0 {
-		return 0
+		return 0, true
 	}
-	// Fast path: exact integer arithmetic when it cannot overflow.
+	// Fast path: exact integer arithmetic when it cannot overflow (the
+	// comparisons are written out so that math.MinInt64, whose absolute
+	// value does not exist, takes the exact path).
 	b, r := int64(base), int64(rate)
-	if abs64(b) < 1<<40 && abs64(r) < 1<<22 {
+	if -1<<40 < b && b < 1<<40 && -1<<22 < r && r < 1<<22 {
 		p := b * r
 		q, rem := p/int64(RateScale), p%int64(RateScale)
-		return Won(roundQuotient(q, rem, int64(RateScale), mode))
+		return Won(roundQuotient(q, rem, int64(RateScale), mode)), true
 	}
-	d := decimal.NewFromInt(b).Mul(decimal.NewFromInt(r)).Shift(-5)
-	return Won(roundDecimal(d, mode).IntPart())
+	d := roundDecimal(decimal.NewFromInt(b).Mul(decimal.NewFromInt(r)).Shift(-5), mode)
+	if d.LessThan(minWon) || d.GreaterThan(maxWon) {
+		return 0, false
+	}
+	return Won(d.IntPart()), true
 }
 
-// VATOf returns the 10 % VAT on amount, rounded with mode.
-func VATOf(amount Won, mode RoundMode) Won { return ApplyRate(amount, VATRate, mode) }
+var (
+	minWon = decimal.NewFromInt(math.MinInt64)
+	maxWon = decimal.NewFromInt(math.MaxInt64)
+)
+
+// VATOf returns the 10 % VAT on amount, rounded with mode; ok as for ApplyRate.
+func VATOf(amount Won, mode RoundMode) (Won, bool) { return ApplyRate(amount, VATRate, mode) }
 
 // SplitVAT splits a VAT-inclusive taxable amount into supply value and VAT:
 // VAT is gross ÷ 11 rounded with mode and the supply takes the rest, so the
@@ -147,5 +162,44 @@ func abs64(v int64) int64 {
 	if v < 0 {
 		return -v
 	}
+	return v
+}
+
+// checked does arithmetic on Won that never wraps: each operation that
+// would leave int64's range clears ok (and its result is then meaningless).
+// It is the one place where money is added, subtracted or multiplied; the
+// engine sets its results against the documented bound (limits.go)
+// separately, after PortOne's own rules have had their say.
+type checked struct{ ok bool }
+
+func (c *checked) add(a, b Won) Won {
+	s := a + b
+	if (s > a) != (b > 0) {
+		c.ok = false
+	}
+	return s
+}
+
+func (c *checked) sub(a, b Won) Won {
+	d := a - b
+	if (d < a) != (b > 0) {
+		c.ok = false
+	}
+	return d
+}
+
+// mul returns a × n.
+func (c *checked) mul(a Won, n int64) Won {
+	hi, lo := bits.Mul64(uint64(abs64(int64(a))), uint64(abs64(n)))
+	if hi != 0 || lo > math.MaxInt64 || a == math.MinInt64 || n == math.MinInt64 {
+		c.ok = false
+	}
+	return a * Won(n)
+}
+
+// rate is ApplyRate under the same rule.
+func (c *checked) rate(base Won, r Rate, mode RoundMode) Won {
+	v, ok := ApplyRate(base, r, mode)
+	c.ok = c.ok && ok
 	return v
 }

@@ -25,7 +25,7 @@ func TestApplyRateRounding(t *testing.T) {
 			mode RoundMode
 			want Won
 		}{{RoundDown, c.down}, {RoundUp, c.up}, {RoundHalfUp, c.halfUp}} {
-			if got := ApplyRate(c.base, c.rate, m.mode); got != m.want {
+			if got, ok := ApplyRate(c.base, c.rate, m.mode); got != m.want || !ok {
 				t.Errorf("ApplyRate(%d, %v, %s) = %d, want %d", c.base, c.rate, m.mode, got, m.want)
 			}
 		}

@@ -42,14 +42,38 @@ type Mismatch struct {
 // NormalizeCancel turns an ORDER_CANCEL answer whose amounts PortOne sent
 // negated into positive magnitudes, so it compares with ours
 // (portone-platform.md §3.2: examples are positive, the 2023 text says
-// negative; both are accepted). It reports whether it flipped the sign.
+// negative; both are accepted). It reports whether it flipped the sign. A
+// value with no negation (math.MinInt64, which no bounded block holds)
+// leaves t as it is, to be reported as a mismatch.
 func NormalizeCancel(t *Transfer) bool {
 	if t.Kind != KindOrderCancel || !negated(&t.Amounts) {
 		return false
 	}
-	t.Amounts = t.Amounts.Neg()
+	c := checked{ok: true}
+	neg := func(v Won) Won { return c.sub(0, v) }
+	amounts, ok := Amounts{}.sub(t.Amounts)
+	lines := make([]Amounts, len(t.Lines))
 	for i := range t.Lines {
-		t.Lines[i].Amounts = t.Lines[i].Amounts.Neg()
+		var o bool
+		lines[i], o = Amounts{}.sub(t.Lines[i].Amounts)
+		ok = ok && o
+	}
+	for _, d := range t.Discounts {
+		neg(d.Amount)
+		neg(d.TaxFree)
+		neg(d.ShareAmount)
+		neg(d.ShareTaxFree)
+	}
+	for _, f := range t.AdditionalFees {
+		neg(f.Amount)
+		neg(f.VAT)
+	}
+	if !ok || !c.ok {
+		return false
+	}
+	t.Amounts = amounts
+	for i := range t.Lines {
+		t.Lines[i].Amounts = lines[i]
 	}
 	for i := range t.Discounts {
 		d := &t.Discounts[i]
@@ -124,7 +148,12 @@ func compareBlock(ms []Mismatch, productID string, ours, theirs *Amounts) []Mism
 	for _, f := range AmountFields {
 		o, t := *f.Get(ours), *f.Get(theirs)
 		if o != t {
-			ms = append(ms, Mismatch{Reason: AmountDiffers, ProductID: productID, Field: f.Name, Local: o, PortOne: t, Diff: t - o})
+			m := Mismatch{Reason: AmountDiffers, ProductID: productID, Field: f.Name, Local: o, PortOne: t}
+			c := checked{ok: true}
+			if m.Diff = c.sub(t, o); !c.ok {
+				m.Diff, m.Detail = 0, "the difference is beyond the range of a won amount"
+			}
+			ms = append(ms, m)
 		}
 	}
 	return ms

@@ -44,9 +44,9 @@ func TestNormalizeCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	neg := cloneTransfer(c)
-	neg.Amounts = neg.Amounts.Neg()
+	neg.Amounts = must(t)(neg.Amounts.Neg())
 	for i := range neg.Lines {
-		neg.Lines[i].Amounts = neg.Lines[i].Amounts.Neg()
+		neg.Lines[i].Amounts = must(t)(neg.Lines[i].Amounts.Neg())
 	}
 	for i := range neg.Discounts {
 		neg.Discounts[i].Amount = -neg.Discounts[i].Amount

@@ -1,6 +1,9 @@
 package settlement
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Payer says who bears a VAT: the partner (deducted from the settlement) or
 // the merchant (the fee is VAT-inclusive and the settlement is untouched).
@@ -105,4 +108,82 @@ type Terms struct {
 	Rounding               Rounding
 	Calendar               *Calendar
 	AdjustEarlierToNextDay bool
+}
+
+// Validate checks what a contract may say: its id (when set), a platform
+// fee of 0..100 % or 0..MaxAmount, a VAT payer, and its settlement cycle
+// (Cycle.Validate). Field is relative to the contract (for example
+// `platformFee.fixedRate`, `settlementCycle.lagDays`) and the message names
+// the contract. It is the one check for a contract, whether it comes from
+// PortOne, from the emulator's API or from a preview input.
+func (c Contract) Validate() *Error {
+	e := c.validate()
+	if e != nil && c.ID != "" {
+		e.Message = fmt.Sprintf("contract %q: %s", c.ID, e.Message)
+	}
+	return e
+}
+
+func (c Contract) validate() *Error {
+	if e := checkOptionalID(c.ID); e != nil {
+		return e
+	}
+	if e := CheckFee("platformFee", c.PlatformFee); e != nil {
+		return e
+	}
+	if e := CheckPayer("platformFeeVatPayer", c.PlatformFeeVatPayer); e != nil {
+		return e
+	}
+	if err := c.Cycle.Validate(); err != nil {
+		if e, ok := AsError(err); ok {
+			cp := *e
+			return &cp
+		}
+		return newError(ErrInvalidRequest, "settlementCycle", "%v", err)
+	}
+	return nil
+}
+
+// Validate checks what a discount share policy may say: its id (when set)
+// and a partnerShareRate of 0..100 %. Field is relative to the policy and
+// PolicyID names it.
+func (p DiscountSharePolicy) Validate() *Error {
+	e := checkOptionalID(p.ID)
+	if e == nil {
+		e = CheckRate("partnerShareRate", p.PartnerShareRate)
+	}
+	return aboutPolicy(e, "discount share policy", p.ID)
+}
+
+// Validate checks what an additional-fee policy may say: its id (when
+// set), a fee of 0..100 % or 0..MaxAmount, and a VAT payer. Field is
+// relative to the policy (`fee.fixedAmount`, `vatPayer`) and PolicyID names
+// it.
+func (p AdditionalFeePolicy) Validate() *Error {
+	e := checkOptionalID(p.ID)
+	if e == nil {
+		e = CheckFee("fee", p.Fee)
+	}
+	if e == nil {
+		e = CheckPayer("vatPayer", p.VatPayer)
+	}
+	return aboutPolicy(e, "additional fee policy", p.ID)
+}
+
+// checkOptionalID checks an id that may be absent (PortOne assigns one
+// when a create request leaves it out).
+func checkOptionalID(id string) *Error {
+	if id == "" {
+		return nil
+	}
+	return CheckID("id", id)
+}
+
+// aboutPolicy names the policy e is about, in its message and PolicyID.
+func aboutPolicy(e *Error, what, id string) *Error {
+	if e != nil {
+		e.PolicyID = id
+		e.Message = fmt.Sprintf("%s %q: %s", what, id, e.Message)
+	}
+	return e
 }

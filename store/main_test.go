@@ -145,7 +145,11 @@ func sampleSettlement(partner, payment string, lines int) SettlementRecord {
 	for i := range lines {
 		a := amounts(int64(i + 1))
 		t.Lines = append(t.Lines, settlement.LineResult{Product: settlement.Product{ID: fmt.Sprintf("p%d", i+1), Name: "P"}, Quantity: 1, Amounts: a})
-		t.Amounts = t.Amounts.Add(a)
+		sum, err := t.Amounts.Add(a)
+		if err != nil {
+			panic(err) // small fixed amounts: cannot overflow
+		}
+		t.Amounts = sum
 	}
 	req, _ := json.Marshal(map[string]any{"id": IntentID(settlement.PartnerID(partner), settlement.PaymentID(payment), settlement.KindOrder, ""), "partnerId": partner, "paymentId": payment})
 	return SettlementRecord{Transfer: t, BusinessDate: settlement.MustDate("2025-10-01"), ContractVersion: 1,
