@@ -160,7 +160,11 @@ func parseEvent(id string, sent time.Time, body []byte) (store.WebhookEvent, *we
 	bad := func(e *settlement.Error) *webhookError { return &webhookError{status: http.StatusBadRequest, err: e} }
 	var b webhookBody
 	if err := jsonv2.Unmarshal(body, &b); err != nil {
-		return ev, bad(intake.JSONError(err))
+		e := intake.JSONError(err)
+		if e.Field == "" {
+			e.Field = "body"
+		}
+		return ev, bad(e)
 	}
 	if b.Type == "" {
 		return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "type", "required")

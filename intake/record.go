@@ -251,8 +251,10 @@ func recordType(declared string, hasCancel bool, want string) (string, *settleme
 		return "", invalid("type", "want %q here, got %q", want, declared)
 	case want == TypeOrder && hasCancel:
 		return "", invalid("cancellationId", "not allowed on an %s record", want)
+	case want == TypeOrderCancel && !hasCancel:
+		return "", invalid("cancellationId", "required")
 	case want != "":
-		return want, nil // a cancellation without cancellationId: the validator names it
+		return want, nil
 	case declared != "":
 		return declared, nil
 	case hasCancel:

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	
+	"strconv"
+	"strings"
+
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 )
@@ -178,20 +180,50 @@ func (in *Intake) cancelRecord(c *CancelRecord, src store.Source, file string, l
 	}
 }
 
-// reject keeps a rejected record with its reason (DESIGN.md §6).
+// maxRejectedPayload caps the text a rejected record is kept with: enough
+// to see what was sent, not a way to fill the database with refused bodies.
+const maxRejectedPayload = 64 << 10
+
+// Reject keeps a rejected record with its reason (DESIGN.md §6), and at
+// most maxRejectedPayload bytes of what was received.
 func (in *Intake) Reject(ctx context.Context, p *Problem, payload []byte, src store.Source) error {
 	typ := ""
 	if p.Err != nil {
 		typ = string(p.Err.Type)
 	}
+	if len(payload) > maxRejectedPayload {
+		payload = append(payload[:maxRejectedPayload:maxRejectedPayload], "…"...)
+	}
 	_, err := in.st.SaveRejected(ctx, store.Rejected{
-		Source: src, File: p.Source, Line: p.Line, PartnerID: settlement.PartnerID(p.PartnerID), RecordKey: p.RecordID,
-		Payload: payload, Reason: p.Reason(), Field: p.Field(), ErrorType: typ,
+		Source: src, File: storable(p.Source), Line: p.Line, PartnerID: settlement.PartnerID(storableID(p.PartnerID)),
+		RecordKey: storableID(p.RecordID), Payload: []byte(storable(string(payload))), Reason: storable(p.Reason()),
+		Field: storable(p.Field()), ErrorType: typ,
 	})
 	if err != nil {
 		return fmt.Errorf("keep rejected record %s: %w", p.Key(), err)
 	}
 	return nil
+}
+
+// storable is text as every database keeps it alike: valid UTF-8 without
+// NUL (PostgreSQL refuses both in text; SQLite would keep them). A refused
+// record is kept with what it said, made storable, not lost.
+func storable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// storableID is an id of a refused record as it can be kept: as sent when
+// it is a good id, else quoted (a NUL becomes \x00) and clipped.
+func storableID(id string) string {
+	if id == "" || settlement.CheckID("", id) == nil {
+		return id
+	}
+	q := strconv.QuoteToASCII(id)
+	if len(q) > settlement.MaxIDBytes {
+		q = q[:settlement.MaxIDBytes]
+	}
+	return q
 }
 
 // ConflictRejection is the rejection a conflict answers with: PortOne's
