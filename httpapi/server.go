@@ -26,14 +26,14 @@ import (
 const DefaultMaxBodyBytes = 1 << 20
 
 // DefaultMaxInFlight bounds the requests the API works on at once. A
-// request beyond it waits up to inFlightWait for a place, then is answered
+// request beyond it waits up to DefaultInFlightWait for a place, then is answered
 // 503 with Retry-After; its body is not read. With the body cap this
 // bounds the memory the API can be made to hold (about MaxInFlight × a few
 // times MaxBodyBytes), whatever the number of clients.
-const DefaultMaxInFlight = 16
+const DefaultMaxInFlight = 8
 
-// inFlightWait is how long a request waits for a place before 503.
-const inFlightWait = 2 * time.Second
+// DefaultInFlightWait is how long a request waits for a place before 503.
+const DefaultInFlightWait = 2 * time.Second
 
 // MinTokenBytes is the shortest SETTLE_API_TOKEN the API accepts.
 const MinTokenBytes = 16
@@ -63,8 +63,11 @@ type Config struct {
 	// rest of the intake.Rules every record is checked against.
 	TestMode    bool
 	HorizonDays int
-	// MaxInFlight bounds the requests worked on at once (default DefaultMaxInFlight).
-	MaxInFlight int
+	// MaxInFlight bounds the requests worked on at once (default
+	// DefaultMaxInFlight); one more waits up to InFlightWait (default
+	// DefaultInFlightWait) for a place, then gets 503 with Retry-After.
+	MaxInFlight  int
+	InFlightWait time.Duration
 	// MaxBodyBytes caps request bodies (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// WebhookTolerance is how far webhook-timestamp may be from Now
@@ -88,6 +91,7 @@ type server struct {
 	tolerance time.Duration
 	now       func() time.Time
 	slots     chan struct{} // one per request in flight
+	wait      time.Duration
 }
 
 // NewServer returns the HTTP API of `settle serve` (DESIGN.md §3, issue #7):
@@ -134,7 +138,10 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	s := &server{
 		st: st, log: logger, token: sha256.Sum256([]byte(cfg.APIToken)), keys: keys,
 		maxBody: cfg.MaxBodyBytes, tolerance: cfg.WebhookTolerance, now: cfg.Now,
-		slots: make(chan struct{}, cfg.MaxInFlight),
+		slots: make(chan struct{}, cfg.MaxInFlight), wait: cfg.InFlightWait,
+	}
+	if s.wait <= 0 {
+		s.wait = DefaultInFlightWait
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
@@ -306,7 +313,7 @@ func (s *server) auth(h http.HandlerFunc) http.Handler {
 // bounded runs h only when it has a place among the requests in flight,
 // and refuses a declared body over the limit before anything else: 413
 // before a byte of it is read, 503 with Retry-After when every place stays
-// taken for inFlightWait.
+// taken for the wait.
 func (s *server) bounded(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.maxBody {
@@ -317,7 +324,7 @@ func (s *server) bounded(h http.HandlerFunc) http.HandlerFunc {
 		select {
 		case s.slots <- struct{}{}:
 		default:
-			t := time.NewTimer(inFlightWait)
+			t := time.NewTimer(s.wait)
 			select {
 			case s.slots <- struct{}{}:
 				t.Stop()

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -28,9 +29,21 @@ import (
 const MaxUnknownBytes = 16 << 10
 
 // decodeStrict decodes data into v (an *orderInput, *cancelInput or
-// preview input) under the rules above.
-func decodeStrict(data []byte, v any) *settlement.Error {
-	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+// preview input) under the rules above. unknown, when not nil, is v's kept
+// unknown fields, checked against known (see checkUnknown) before the
+// duplicate check: that check remembers every name of an object, so a body
+// of a hundred thousand unknown members is refused by the cap first, for a
+// fraction of the memory.
+func decodeStrict(data []byte, v any, unknown *jsontext.Value, known map[string]string) *settlement.Error {
+	if err := jsonv2.Unmarshal(data, v, jsonv2.RejectUnknownMembers(true), jsontext.AllowDuplicateNames(true)); err != nil {
+		return jsonError(err)
+	}
+	if unknown != nil {
+		if err := checkUnknown(*unknown, known); err != nil {
+			return err
+		}
+	}
+	if err := jsontext.NewDecoder(bytes.NewReader(data)).SkipValue(); err != nil {
 		return jsonError(err)
 	}
 	return nil
@@ -175,7 +188,8 @@ func checkUnknown(v jsontext.Value, known map[string]string) *settlement.Error {
 	if len(v) == 0 {
 		return nil
 	}
-	dec := jsontext.NewDecoder(strings.NewReader(string(v)))
+	// The names were checked for duplicates when v was decoded.
+	dec := jsontext.NewDecoder(bytes.NewReader(v), jsontext.AllowDuplicateNames(true))
 	if _, err := dec.ReadToken(); err != nil { // {
 		return invalid("", "unknown fields: %v", err)
 	}

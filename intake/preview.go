@@ -86,7 +86,7 @@ func Preview(data []byte, loc *time.Location) (*PreviewOutput, error) {
 // the field at fault.
 func (r Rules) Preview(data []byte) (*PreviewOutput, error) {
 	var in PreviewInput
-	if err := decodeStrict(data, &in); err != nil {
+	if err := decodeStrict(data, &in, nil, nil); err != nil {
 		return nil, &PreviewError{Err: err}
 	}
 	terms, pols, err := previewTerms(&in)
@@ -137,14 +137,14 @@ func (r Rules) decodePreview(data []byte, want string, pm *previewMode) (Record,
 	}
 	if want == TypeOrderCancel {
 		var in cancelInput
-		if err := decodeStrict(data, &in); err != nil {
+		if err := decodeStrict(data, &in, &in.Unknown, cancelNames); err != nil {
 			return Record{}, err
 		}
 		c, err := r.cancel(&in, pm)
 		return Record{Cancel: c}, err
 	}
 	var in orderInput
-	if err := decodeStrict(data, &in); err != nil {
+	if err := decodeStrict(data, &in, &in.Unknown, orderNames); err != nil {
 		return Record{}, err
 	}
 	o, err := r.order(&in, pm)

@@ -197,7 +197,7 @@ func (r Rules) decode(data []byte, want string) (Record, error) {
 	}
 	if typ == TypeOrderCancel {
 		var in cancelInput
-		if err := decodeStrict(data, &in); err != nil {
+		if err := decodeStrict(data, &in, &in.Unknown, cancelNames); err != nil {
 			return Record{}, err
 		}
 		c, err := r.cancel(&in, nil)
@@ -207,7 +207,7 @@ func (r Rules) decode(data []byte, want string) (Record, error) {
 		return Record{Cancel: c}, nil
 	}
 	var in orderInput
-	if err := decodeStrict(data, &in); err != nil {
+	if err := decodeStrict(data, &in, &in.Unknown, orderNames); err != nil {
 		return Record{}, err
 	}
 	o, err := r.order(&in, nil)
@@ -221,7 +221,8 @@ func (r Rules) decode(data []byte, want string) (Record, error) {
 // type the caller expects (the endpoint).
 func jsonRecordType(data []byte, want string) (string, *settlement.Error) {
 	var p recordProbe
-	if err := jsonv2.Unmarshal(data, &p); err != nil {
+	// Duplicates are refused by the decode that follows (decodeStrict).
+	if err := jsonv2.Unmarshal(data, &p, jsontext.AllowDuplicateNames(true)); err != nil {
 		return "", jsonError(err)
 	}
 	var declared string
