@@ -5,14 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-
-	jsonv2 "github.com/go-json-experiment/json"
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/settlement"
@@ -139,9 +137,9 @@ func (k webhookKeys) verify(h http.Header, body []byte, now time.Time, tolerance
 // webhookBody is PortOne's V2 webhook body (version 2024-04-25). Unknown
 // fields are ignored; data is decoded only for the types settle acts on.
 type webhookBody struct {
-	Type      string         `json:"type"`
-	Timestamp string         `json:"timestamp"`
-	Data      jsontext.Value `json:"data"`
+	Type      string          `json:"type"`
+	Timestamp string          `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
 }
 
 type transactionData struct {
@@ -159,8 +157,7 @@ func parseEvent(id string, sent time.Time, body []byte) (store.WebhookEvent, *we
 	ev := store.WebhookEvent{WebhookID: id, SentAt: sent, Raw: body}
 	bad := func(e *settlement.Error) *webhookError { return &webhookError{status: http.StatusBadRequest, err: e} }
 	var b webhookBody
-	if err := jsonv2.Unmarshal(body, &b); err != nil {
-		e := intake.JSONError(err)
+	if e := intake.DecodeJSON(body, &b); e != nil {
 		if e.Field == "" {
 			e.Field = "body"
 		}
@@ -174,9 +171,8 @@ func parseEvent(id string, sent time.Time, body []byte) (store.WebhookEvent, *we
 		return ev, nil
 	}
 	var d transactionData
-	if len(b.Data) > 0 && b.Data.Kind() != 'n' {
-		if err := jsonv2.Unmarshal(b.Data, &d); err != nil {
-			e := intake.JSONError(err)
+	if len(b.Data) > 0 && string(b.Data) != "null" {
+		if e := intake.DecodeJSON(b.Data, &d); e != nil {
 			c := *e
 			c.Field = strings.TrimSuffix("data."+c.Field, ".")
 			return ev, bad(&c)

@@ -49,10 +49,16 @@ func decodeStrict(data []byte, v any, unknown *jsontext.Value, known map[string]
 	return nil
 }
 
-// JSONError is the INVALID_REQUEST answer to a JSON decoding error (of
-// encoding/json/v2's rules), naming the field by its path: for the JSON
-// that is not a record but arrives beside them (webhooks).
-func JSONError(err error) *settlement.Error { return jsonError(err) }
+// DecodeJSON decodes JSON that is not a record but arrives beside them
+// (PortOne's webhooks) by the same strict rules, except that unknown
+// members are ignored: valid UTF-8, one value, no duplicate names. The
+// error is INVALID_REQUEST naming the field by its path.
+func DecodeJSON(data []byte, v any) *settlement.Error {
+	if err := jsonv2.Unmarshal(data, v); err != nil {
+		return jsonError(err)
+	}
+	return nil
+}
 
 // jsonError turns a decoding error into INVALID_REQUEST naming the field by
 // its path (orderDetail.orderLines[0].quantity).
