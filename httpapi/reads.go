@@ -196,6 +196,12 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err)
 		return
 	}
+	if partner != "" {
+		if err := settlement.CheckID("partnerId", partner); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
+	}
 	var view store.OrderView
 	if partner != "" {
 		v, err := s.st.OrderView(ctx, settlement.PartnerID(partner), settlement.PaymentID(payment))

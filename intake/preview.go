@@ -159,14 +159,19 @@ func previewTerms(in *PreviewInput) (settlement.Terms, transfer.Policies, error)
 	}
 	pols := transfer.Policies{Discount: map[string]transfer.DiscountSharePolicy{}, Fee: map[string]transfer.AdditionalFeePolicy{}}
 	c, err := transfer.ContractFromInput(in.Contract)
+	if err == nil && in.Contract.ID != "" {
+		if e := settlement.CheckID("id", in.Contract.ID); e != nil {
+			err = e
+		}
+	}
 	if err != nil {
 		return t, pols, prefixed("contract", err)
 	}
 	t.Contract = c
 	for i, p := range in.DiscountSharePolicies {
 		d, err := transfer.DiscountSharePolicyFromInput(p)
-		if err == nil && p.ID == "" {
-			err = &settlement.Error{Type: settlement.ErrInvalidRequest, Field: "id", Message: "required in preview input"}
+		if e := settlement.CheckID("id", p.ID); err == nil && e != nil {
+			err = e
 		}
 		if err != nil {
 			return t, pols, prefixed(fmt.Sprintf("discountSharePolicies[%d]", i), err)
@@ -176,8 +181,8 @@ func previewTerms(in *PreviewInput) (settlement.Terms, transfer.Policies, error)
 	}
 	for i, p := range in.AdditionalFeePolicies {
 		f, err := transfer.AdditionalFeePolicyFromInput(p)
-		if err == nil && p.ID == "" {
-			err = &settlement.Error{Type: settlement.ErrInvalidRequest, Field: "id", Message: "required in preview input"}
+		if e := settlement.CheckID("id", p.ID); err == nil && e != nil {
+			err = e
 		}
 		if err != nil {
 			return t, pols, prefixed(fmt.Sprintf("additionalFeePolicies[%d]", i), err)
