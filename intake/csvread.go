@@ -187,16 +187,16 @@ func scanCSV(ctx context.Context, r io.Reader, name string, maxLine int) (*csvSc
 }
 
 // seekable returns r as an io.ReadSeeker, spooling it to a temporary file
-// when it cannot seek; done removes the file.
-func seekable(r io.Reader) (rs io.ReadSeeker, done func(), err error) {
+// when it cannot seek, and the offset r starts at; done removes the file.
+func seekable(r io.Reader) (rs io.ReadSeeker, start int64, done func(), err error) {
 	if rs, ok := r.(io.ReadSeeker); ok {
-		if _, err := rs.Seek(0, io.SeekCurrent); err == nil {
-			return rs, func() {}, nil
+		if at, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			return rs, at, func() {}, nil
 		}
 	}
 	f, err := os.CreateTemp("", "settle-import-*.csv")
 	if err != nil {
-		return nil, nil, fmt.Errorf("spool the input: %w", err)
+		return nil, 0, nil, fmt.Errorf("spool the input: %w", err)
 	}
 	done = func() {
 		f.Close()
@@ -204,13 +204,13 @@ func seekable(r io.Reader) (rs io.ReadSeeker, done func(), err error) {
 	}
 	if _, err := io.Copy(f, r); err != nil {
 		done()
-		return nil, nil, fmt.Errorf("spool the input: %w", err)
+		return nil, 0, nil, fmt.Errorf("spool the input: %w", err)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		done()
-		return nil, nil, fmt.Errorf("spool the input: %w", err)
+		return nil, 0, nil, fmt.Errorf("spool the input: %w", err)
 	}
-	return f, done, nil
+	return f, 0, done, nil
 }
 
 // csvGroup is the consecutive rows of one record (pass 2).
@@ -242,7 +242,7 @@ func (g *csvGroup) add(row csvRow, name string) {
 // readCSV reads a CSV file and emits one item per record, in file order;
 // an unreadable row that belongs to no record is an item of its own.
 func readCSV(ctx context.Context, r io.Reader, name string, ro readOpts, emit func(item) error) error {
-	rs, done, err := seekable(r)
+	rs, start, done, err := seekable(r)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -254,7 +254,7 @@ func readCSV(ctx context.Context, r io.Reader, name string, ro readOpts, emit fu
 	if hprob != nil {
 		return emit(item{line: hprob.Line, probs: []*Problem{hprob}})
 	}
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
 		return fmt.Errorf("read %s again: %w", name, err)
 	}
 	var (
