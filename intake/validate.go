@@ -106,7 +106,6 @@ func (r Rules) order(in *orderInput, pm *previewMode) (*OrderRecord, error) {
 	if b.SettlementStartDate == "" {
 		b.SettlementStartDate = o.SettlementStartDate.String()
 	}
-	in.IsForTest = nil
 	normalizeOrderBody(b)
 	rec := &OrderRecord{Body: *b, PaidAt: paidAt, Order: o}
 	if pm == nil {
@@ -160,7 +159,6 @@ func (r Rules) cancel(in *cancelInput, pm *previewMode) (*CancelRecord, error) {
 	if b.SettlementStartDate == "" {
 		b.SettlementStartDate = c.SettlementStartDate.String()
 	}
-	in.IsForTest = nil
 	normalizeCancelBody(b)
 	rec := &CancelRecord{Body: *b, CancelledAt: cancelledAt, Cancellation: c}
 	if pm == nil {
