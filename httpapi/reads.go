@@ -192,9 +192,15 @@ func (s *server) getOrder(w http.ResponseWriter, r *http.Request) {
 	payment := r.PathValue("paymentId")
 	partner := r.URL.Query().Get("partnerId")
 	setReqKey(ctx, intake.OrderKey(partner, payment))
-	if err := intake.CheckID("paymentId", payment); err != nil {
+	if err := settlement.CheckID("paymentId", payment); err != nil {
 		writeError(w, http.StatusBadRequest, err)
 		return
+	}
+	if partner != "" {
+		if err := settlement.CheckID("partnerId", partner); err != nil {
+			writeError(w, http.StatusBadRequest, err)
+			return
+		}
 	}
 	var view store.OrderView
 	if partner != "" {

@@ -25,6 +25,16 @@ import (
 // DefaultMaxBodyBytes caps a request body: 1 MiB.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxInFlight bounds the requests the API works on at once. A
+// request beyond it waits up to DefaultInFlightWait for a place, then is answered
+// 503 with Retry-After; its body is not read. With the body cap this
+// bounds the memory the API can be made to hold (about MaxInFlight × a few
+// times MaxBodyBytes), whatever the number of clients.
+const DefaultMaxInFlight = 8
+
+// DefaultInFlightWait is how long a request waits for a place before 503.
+const DefaultInFlightWait = 2 * time.Second
+
 // MinTokenBytes is the shortest SETTLE_API_TOKEN the API accepts.
 const MinTokenBytes = 16
 
@@ -35,6 +45,7 @@ const (
 	errMethodNotAllowed settlement.ErrorType = "METHOD_NOT_ALLOWED"
 	errWebhookReplayed  settlement.ErrorType = "WEBHOOK_ID_ALREADY_USED"
 	errInternal         settlement.ErrorType = "INTERNAL_ERROR"
+	errBusy             settlement.ErrorType = "SERVICE_BUSY"
 )
 
 // Config configures the HTTP API.
@@ -48,12 +59,22 @@ type Config struct {
 	WebhookSecret string
 	// Location is the business time zone (SETTLE_TZ); required.
 	Location *time.Location
+	// TestMode is PORTONE_TEST_MODE and HorizonDays SETTLE_HORIZON: the
+	// rest of the intake.Rules every record is checked against.
+	TestMode    bool
+	HorizonDays int
+	// MaxInFlight bounds the requests worked on at once (default
+	// DefaultMaxInFlight); one more waits up to InFlightWait (default
+	// DefaultInFlightWait) for a place, then gets 503 with Retry-After.
+	MaxInFlight  int
+	InFlightWait time.Duration
 	// MaxBodyBytes caps request bodies (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// WebhookTolerance is how far webhook-timestamp may be from Now
 	// (default DefaultWebhookTolerance).
 	WebhookTolerance time.Duration
-	// Now is the clock webhook timestamps are checked against (default time.Now).
+	// Now is the clock webhook timestamps and the record horizon are
+	// checked against (default time.Now).
 	Now func() time.Time
 	// Terms, when set, validates records with the merchant's real terms.
 	Terms intake.TermsFunc
@@ -69,6 +90,8 @@ type server struct {
 	maxBody   int64
 	tolerance time.Duration
 	now       func() time.Time
+	slots     chan struct{} // one per request in flight
+	wait      time.Duration
 }
 
 // NewServer returns the HTTP API of `settle serve` (DESIGN.md §3, issue #7):
@@ -91,16 +114,16 @@ type server struct {
 // malformed webhook secret.
 func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, error) {
 	if cfg.APIToken == "" {
-		return nil, errors.New("ingest: SETTLE_API_TOKEN is required to serve the API")
+		return nil, errors.New("SETTLE_API_TOKEN is required to serve the API")
 	}
 	if len(cfg.APIToken) < MinTokenBytes {
-		return nil, fmt.Errorf("ingest: SETTLE_API_TOKEN must be at least %d characters", MinTokenBytes)
+		return nil, fmt.Errorf("SETTLE_API_TOKEN must be at least %d characters", MinTokenBytes)
 	}
 	if cfg.Location == nil {
-		return nil, errors.New("ingest: Config.Location (SETTLE_TZ) is required")
+		return nil, errors.New("Config.Location (SETTLE_TZ) is required")
 	}
 	if st == nil {
-		return nil, errors.New("ingest: a store is required")
+		return nil, errors.New("a store is required")
 	}
 	keys, err := parseWebhookSecrets(cfg.WebhookSecret)
 	if err != nil {
@@ -109,10 +132,16 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	s := &server{
-		in: intake.New(st, cfg.Location, cfg.Terms),
 		st: st, log: logger, token: sha256.Sum256([]byte(cfg.APIToken)), keys: keys,
 		maxBody: cfg.MaxBodyBytes, tolerance: cfg.WebhookTolerance, now: cfg.Now,
+		slots: make(chan struct{}, cfg.MaxInFlight), wait: cfg.InFlightWait,
+	}
+	if s.wait <= 0 {
+		s.wait = DefaultInFlightWait
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
@@ -123,14 +152,15 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.in = intake.New(st, intake.Rules{Location: cfg.Location, TestMode: cfg.TestMode, HorizonDays: cfg.HorizonDays, Now: s.now}, cfg.Terms)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("POST /v1/orders", s.auth(s.postOrder))
-	mux.Handle("POST /v1/cancellations", s.auth(s.postCancellation))
-	mux.Handle("GET /v1/orders/{paymentId}", s.auth(s.getOrder))
-	mux.Handle("GET /v1/settlements", s.auth(s.getSettlements))
-	mux.Handle("GET /v1/runs", s.auth(s.getRuns))
-	mux.HandleFunc("POST /webhooks/portone", s.webhook)
+	mux.Handle("POST /v1/orders", s.auth(s.bounded(s.postOrder)))
+	mux.Handle("POST /v1/cancellations", s.auth(s.bounded(s.postCancellation)))
+	mux.Handle("GET /v1/orders/{paymentId}", s.auth(s.bounded(s.getOrder)))
+	mux.Handle("GET /v1/settlements", s.auth(s.bounded(s.getSettlements)))
+	mux.Handle("GET /v1/runs", s.auth(s.bounded(s.getRuns)))
+	mux.Handle("POST /webhooks/portone", s.bounded(s.webhook))
 	return s.logRequests(jsonFallback(mux)), nil
 }
 
@@ -280,6 +310,40 @@ func (s *server) auth(h http.HandlerFunc) http.Handler {
 	})
 }
 
+// bounded runs h only when it has a place among the requests in flight,
+// and refuses a declared body over the limit before anything else: 413
+// before a byte of it is read, 503 with Retry-After when every place stays
+// taken for the wait.
+func (s *server) bounded(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.maxBody {
+			w.Header().Set("Connection", "close") // the unread body is not drained
+			writeError(w, http.StatusRequestEntityTooLarge, invalid("body", "%d bytes declared (Content-Length), larger than the limit of %d bytes", r.ContentLength, s.maxBody))
+			return
+		}
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			t := time.NewTimer(s.wait)
+			select {
+			case s.slots <- struct{}{}:
+				t.Stop()
+			case <-t.C:
+				w.Header().Set("Retry-After", "1")
+				w.Header().Set("Connection", "close")
+				writeError(w, http.StatusServiceUnavailable, &settlement.Error{Type: errBusy,
+					Message: fmt.Sprintf("%d requests are in flight, the most this server works on at once; retry after a second", cap(s.slots))})
+				return
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		defer func() { <-s.slots }()
+		h(w, r)
+	}
+}
+
 // readBody reads a JSON request body of at most s.maxBody bytes.
 func (s *server) readBody(w http.ResponseWriter, r *http.Request, jsonOnly bool) ([]byte, int, *settlement.Error) {
 	if ct := r.Header.Get("Content-Type"); jsonOnly && ct != "" {
@@ -382,12 +446,12 @@ func (s *server) postRecord(w http.ResponseWriter, r *http.Request, typ string) 
 	var err error
 	if typ == intake.TypeOrder {
 		var o *intake.OrderRecord
-		if o, err = intake.DecodeOrder(data, s.in.Location()); err == nil {
+		if o, err = s.in.Rules().DecodeOrder(data); err == nil {
 			rec.Order = o
 		}
 	} else {
 		var c *intake.CancelRecord
-		if c, err = intake.DecodeCancel(data, s.in.Location()); err == nil {
+		if c, err = s.in.Rules().DecodeCancel(data); err == nil {
 			rec.Cancel = c
 		}
 	}

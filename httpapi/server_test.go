@@ -49,7 +49,13 @@ type testAPI struct {
 // newTestAPI serves the API on loopback over a real SQLite store.
 func newTestAPI(t *testing.T, mod func(*Config)) *testAPI {
 	t.Helper()
-	a := &testAPI{st: openStore(t), logs: &syncBuffer{}, now: time.Date(2025, 10, 2, 3, 0, 0, 0, time.UTC)}
+	return newTestAPIOn(t, openStore(t), mod)
+}
+
+// newTestAPIOn serves the API on loopback over st.
+func newTestAPIOn(t *testing.T, st *store.Store, mod func(*Config)) *testAPI {
+	t.Helper()
+	a := &testAPI{st: st, logs: &syncBuffer{}, now: time.Date(2025, 10, 2, 3, 0, 0, 0, time.UTC)}
 	cfg := Config{APIToken: testToken, Location: seoul, WebhookSecret: secretA + " " + secretB,
 		Now: func() time.Time { return a.now }}
 	if mod != nil {

@@ -1,19 +1,18 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 )
@@ -49,13 +48,13 @@ type webhookKeys [][]byte
 func parseWebhookSecrets(s string) (webhookKeys, error) {
 	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' || r == '\r' })
 	if len(parts) > 2 {
-		return nil, fmt.Errorf("ingest: PORTONE_WEBHOOK_SECRET: at most two secrets (old and new during a rotation), got %d", len(parts))
+		return nil, fmt.Errorf("PORTONE_WEBHOOK_SECRET: at most two secrets (old and new during a rotation), got %d", len(parts))
 	}
 	keys := make(webhookKeys, 0, len(parts))
 	for i, p := range parts {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(p, "whsec_"))
 		if err != nil || len(key) == 0 {
-			return nil, fmt.Errorf("ingest: PORTONE_WEBHOOK_SECRET: secret %d is not whsec_ followed by base64", i+1)
+			return nil, fmt.Errorf("PORTONE_WEBHOOK_SECRET: secret %d is not whsec_ followed by base64", i+1)
 		}
 		keys = append(keys, key)
 	}
@@ -93,8 +92,8 @@ func (k webhookKeys) verify(h http.Header, body []byte, now time.Time, tolerance
 	switch {
 	case id == "":
 		return time.Time{}, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, HeaderWebhookID, "required header missing")
-	case len(id) > 256:
-		return time.Time{}, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, HeaderWebhookID, "longer than 256 bytes")
+	case settlement.CheckID(HeaderWebhookID, id) != nil:
+		return time.Time{}, &webhookError{status: http.StatusBadRequest, err: settlement.CheckID(HeaderWebhookID, id)}
 	case tsText == "":
 		return time.Time{}, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, HeaderWebhookTimestamp, "required header missing")
 	case sigs == "":
@@ -150,12 +149,19 @@ type transactionData struct {
 	CancellationID string `json:"cancellationId"`
 }
 
-// parseEvent reads a verified body into the event the store keeps.
+// parseEvent reads a verified body into the event the store keeps. The
+// body is strict JSON (a duplicate name is refused, as in a record), and
+// the ids it names follow the rules of every id (settlement.CheckID): a
+// signature proves who sent a body, not that its ids are usable keys.
 func parseEvent(id string, sent time.Time, body []byte) (store.WebhookEvent, *webhookError) {
 	ev := store.WebhookEvent{WebhookID: id, SentAt: sent, Raw: body}
+	bad := func(e *settlement.Error) *webhookError { return &webhookError{status: http.StatusBadRequest, err: e} }
 	var b webhookBody
-	if err := json.Unmarshal(body, &b); err != nil {
-		return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "body", "want a JSON object {type, timestamp, data}")
+	if e := intake.DecodeJSON(body, &b); e != nil {
+		if e.Field == "" {
+			e.Field = "body"
+		}
+		return ev, bad(e)
 	}
 	if b.Type == "" {
 		return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "type", "required")
@@ -165,20 +171,23 @@ func parseEvent(id string, sent time.Time, body []byte) (store.WebhookEvent, *we
 		return ev, nil
 	}
 	var d transactionData
-	if len(b.Data) > 0 && !bytes.Equal(b.Data, []byte("null")) {
-		if err := json.Unmarshal(b.Data, &d); err != nil {
-			var te *json.UnmarshalTypeError
-			if errors.As(err, &te) {
-				return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "data."+te.Field, "want a value of type %s, got JSON %s", te.Type, te.Value)
-			}
-			return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "data", "want a JSON object")
+	if len(b.Data) > 0 && string(b.Data) != "null" {
+		if e := intake.DecodeJSON(b.Data, &d); e != nil {
+			c := *e
+			c.Field = strings.TrimSuffix("data."+c.Field, ".")
+			return ev, bad(&c)
 		}
 	}
 	ev.PaymentID, ev.CancellationID = settlement.PaymentID(d.PaymentID), settlement.CancellationID(d.CancellationID)
 	switch b.Type {
 	case EventTransactionPaid, EventTransactionCancelled, EventTransactionPartialCancelled:
-		if d.PaymentID == "" {
-			return ev, webhookReject(http.StatusBadRequest, settlement.ErrInvalidRequest, "data.paymentId", "required")
+		if err := settlement.CheckID("data.paymentId", d.PaymentID); err != nil {
+			return ev, bad(err)
+		}
+	}
+	if d.CancellationID != "" {
+		if err := settlement.CheckID("data.cancellationId", d.CancellationID); err != nil {
+			return ev, bad(err)
 		}
 	}
 	return ev, nil
@@ -210,7 +219,7 @@ func (s *server) process(ctx context.Context, ev store.WebhookEvent) (string, er
 		}
 		n, err := s.st.LinkCancellationWebhook(ctx, ev.PaymentID, ev.CancellationID, ev.WebhookID)
 		if err != nil {
-			return "", fmt.Errorf("ingest: link webhook %s: %w", ev.WebhookID, err)
+			return "", fmt.Errorf("link webhook %s: %w", ev.WebhookID, err)
 		}
 		if n == 0 {
 			return webhookPending, nil // processed when its cancellation arrives

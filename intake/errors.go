@@ -84,6 +84,32 @@ func (p *Problem) Field() string {
 	return p.Err.Field
 }
 
+// joinProblems is the one problem a record with several bad rows is kept
+// in rejected records as: the first, with the others named after it.
+func joinProblems(ps []*Problem) *Problem {
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	first := *ps[0]
+	e := *first.Err
+	var b strings.Builder
+	b.WriteString(e.Message)
+	b.WriteString(" (also")
+	for i, p := range ps[1:] {
+		if i == 5 {
+			fmt.Fprintf(&b, "; and %d more", len(ps)-6)
+			break
+		}
+		q := *p
+		q.Source = ""
+		fmt.Fprintf(&b, "; line %d: %s", p.Line, q.Reason())
+	}
+	b.WriteString(")")
+	e.Message = b.String()
+	first.Err = &e
+	return &first
+}
+
 // invalid is a field error of PortOne's type INVALID_REQUEST.
 func invalid(field, format string, args ...any) *settlement.Error {
 	return &settlement.Error{Type: settlement.ErrInvalidRequest, Field: field, Message: fmt.Sprintf(format, args...)}

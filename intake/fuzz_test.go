@@ -65,9 +65,11 @@ func FuzzDecodeJSONL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := bytes.Count(data, []byte("\n")) + 1
 		err := readJSONL(context.Background(), bytes.NewReader(data), "fuzz.jsonl",
-			readOpts{loc: seoul, maxLine: 4096, check: fuzzCheck}, func(it item) error {
-				if it.prob != nil {
-					checkProblem(t, it.prob, lines)
+			readOpts{rules: Rules{Location: seoul}, maxLine: 4096, check: fuzzCheck}, func(it item) error {
+				for _, p := range it.probs {
+					checkProblem(t, p, lines)
+				}
+				if len(it.probs) > 0 {
 					return nil
 				}
 				checkAccepted(t, it.rec)
@@ -87,9 +89,11 @@ func FuzzDecodeCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := bytes.Count(data, []byte("\n")) + 1
 		err := readCSV(context.Background(), bytes.NewReader(data), "fuzz.csv",
-			readOpts{loc: seoul, maxLine: 4096, check: fuzzCheck}, func(it item) error {
-				if it.prob != nil {
-					checkProblem(t, it.prob, lines)
+			readOpts{rules: Rules{Location: seoul}, maxLine: 4096, check: fuzzCheck}, func(it item) error {
+				for _, p := range it.probs {
+					checkProblem(t, p, lines)
+				}
+				if len(it.probs) > 0 {
 					return nil
 				}
 				checkAccepted(t, it.rec)

@@ -31,7 +31,7 @@ func FormatOf(name string) (Format, error) {
 	case ".csv":
 		return FormatCSV, nil
 	}
-	return "", fmt.Errorf("ingest: %s: unknown file type; want .jsonl, .ndjson or .csv", name)
+	return "", fmt.Errorf("%s: unknown file type; want .jsonl, .ndjson or .csv", name)
 }
 
 // Input is one file to import. Name is how problems name the file; Format,
@@ -46,6 +46,11 @@ type Input struct {
 type Options struct {
 	// Location is the business time zone (SETTLE_TZ). Required.
 	Location *time.Location
+	// TestMode, HorizonDays and Now are the rest of the Rules every record
+	// is checked against (PORTONE_TEST_MODE, SETTLE_HORIZON, the clock).
+	TestMode    bool
+	HorizonDays int
+	Now         func() time.Time
 	// MaxLineBytes caps a JSON Lines line and a CSV record (default 1 MiB).
 	MaxLineBytes int
 	// MaxProblems caps Report.Problems (default 1000); every rejected
@@ -101,7 +106,7 @@ func ImportFiles(ctx context.Context, st *store.Store, paths []string, opts Opti
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
-			return total, fmt.Errorf("ingest: %w", err)
+			return total, fmt.Errorf("%w", err)
 		}
 		rep, err := Import(ctx, st, []Input{{Name: p, R: f}}, opts)
 		f.Close()
@@ -126,6 +131,10 @@ func (r *Report) merge(o Report, max int) {
 	r.MoreProblems += o.MoreProblems
 }
 
+func (o Options) rules() Rules {
+	return Rules{Location: o.Location, TestMode: o.TestMode, HorizonDays: o.HorizonDays, Now: o.Now}
+}
+
 func (o Options) maxProblems() int {
 	if o.MaxProblems > 0 {
 		return o.MaxProblems
@@ -146,9 +155,9 @@ func (o Options) maxProblems() int {
 // read, the store fails, or ctx ends. The report then covers what was done.
 func Import(ctx context.Context, st *store.Store, inputs []Input, opts Options) (Report, error) {
 	if opts.Location == nil {
-		return Report{}, errors.New("ingest: import: Options.Location (SETTLE_TZ) is required")
+		return Report{}, errors.New("import: Options.Location (SETTLE_TZ) is required")
 	}
-	im := &importer{in: &Intake{st: st, loc: opts.Location, terms: opts.Terms}, max: opts.maxProblems(), onRecord: opts.OnRecord}
+	im := &importer{in: New(st, opts.rules(), opts.Terms), max: opts.maxProblems(), onRecord: opts.OnRecord}
 	for _, input := range inputs {
 		format := input.Format
 		if format == "" {
@@ -160,7 +169,7 @@ func Import(ctx context.Context, st *store.Store, inputs []Input, opts Options) 
 		}
 		im.file = FileReport{Name: input.Name}
 		im.csv = format == FormatCSV
-		ro := readOpts{loc: opts.Location, maxLine: opts.MaxLineBytes, check: im.check}
+		ro := readOpts{rules: opts.rules(), maxLine: opts.MaxLineBytes, check: im.check}
 		var err error
 		switch format {
 		case FormatCSV:
@@ -168,7 +177,7 @@ func Import(ctx context.Context, st *store.Store, inputs []Input, opts Options) 
 		case FormatJSONL:
 			err = readJSONL(ctx, input.R, input.Name, ro, im.emit(ctx))
 		default:
-			err = fmt.Errorf("ingest: %s: unknown format %q", input.Name, format)
+			err = fmt.Errorf("%s: unknown format %q", input.Name, format)
 		}
 		if err == nil {
 			err = im.flush(ctx)
@@ -213,10 +222,12 @@ func (im *importer) emit(ctx context.Context) func(item) error {
 		if im.onRecord != nil {
 			im.onRecord()
 		}
-		if it.prob != nil {
+		if len(it.probs) > 0 {
 			im.file.Rejected++
-			im.problem(it.prob)
-			return im.in.Reject(ctx, it.prob, it.raw, store.SourceImport)
+			for _, p := range it.probs {
+				im.problem(p)
+			}
+			return im.in.Reject(ctx, joinProblems(it.probs), it.raw, store.SourceImport)
 		}
 		if it.rec.Order != nil {
 			im.pending = append(im.pending, it)
@@ -245,7 +256,7 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	outs, err := im.in.st.SaveOrders(ctx, recs)
 	if err != nil {
-		return fmt.Errorf("ingest: %s: save orders: %w", im.file.Name, err)
+		return fmt.Errorf("%s: save orders: %w", im.file.Name, err)
 	}
 	for i, it := range im.pending {
 		im.count(it, Result{Kind: outs[i].Kind, Conflict: outs[i].Conflict})

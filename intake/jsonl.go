@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -14,18 +16,19 @@ import (
 // decoded record further (the settlement engine); a *settlement.Error
 // rejects the record, an error stops reading.
 type readOpts struct {
-	loc     *time.Location
+	rules   Rules
 	maxLine int
 	check   func(context.Context, Record) (*settlement.Error, error)
 }
 
 // item is one record read from a file: either decoded (rec) or rejected
-// (prob). raw is the text the record came from, kept with a rejection.
+// (probs: every problem found in it, each with its line). raw is the text
+// the record came from, kept with a rejection.
 type item struct {
-	line int
-	rec  Record
-	prob *Problem
-	raw  []byte
+	line  int
+	rec   Record
+	probs []*Problem
+	raw   []byte
 }
 
 // readJSONL streams JSON Lines: one record object per line; blank lines are
@@ -43,11 +46,11 @@ func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit 
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("ingest: read %s: %w", name, err)
+			return fmt.Errorf("read %s: %w", name, err)
 		}
 		if tooLong {
-			err := emit(item{line: lr.line, prob: &Problem{Source: name, Line: lr.line,
-				Err: invalid("", "line longer than %d bytes", lr.max)}})
+			err := emit(item{line: lr.line, probs: []*Problem{{Source: name, Line: lr.line,
+				Err: invalid("", "line longer than %d bytes", lr.max)}}})
 			if err != nil {
 				return err
 			}
@@ -57,7 +60,7 @@ func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit 
 			continue
 		}
 		it := item{line: lr.line, raw: bytes.Clone(line)}
-		rec, err := DecodeRecord(line, ro.loc)
+		rec, err := ro.rules.DecodeRecord(line)
 		if err == nil && ro.check != nil {
 			var ferr *settlement.Error
 			if ferr, err = ro.check(ctx, rec); err != nil {
@@ -68,8 +71,9 @@ func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit 
 			}
 		}
 		if err != nil {
-			it.prob = &Problem{Source: name, Line: lr.line, Err: asFieldError(err, "")}
-			guessKey(line, it.prob)
+			p := &Problem{Source: name, Line: lr.line, Err: asFieldError(err, "")}
+			guessKey(line, p)
+			it.probs = []*Problem{p}
 		} else {
 			it.rec = rec
 		}
@@ -81,15 +85,18 @@ func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit 
 
 // guessKey names a rejected JSON record in p as well as it can.
 func guessKey(data []byte, p *Problem) {
-	obj, err := decodeObject(data)
-	if err != nil {
+	var k struct {
+		Type           string `json:"type"`
+		PartnerID      string `json:"partnerId"`
+		PaymentID      string `json:"paymentId"`
+		CancellationID string `json:"cancellationId"`
+	}
+	// Lenient on purpose: whatever can be read names the record.
+	_ = jsonv2.Unmarshal(data, &k, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	p.PartnerID = k.PartnerID
+	if k.CancellationID != "" || k.Type == TypeOrderCancel {
+		p.Type, p.RecordID = TypeOrderCancel, k.CancellationID
 		return
 	}
-	str := func(k string) string { s, _ := obj[k].(string); return s }
-	p.PartnerID = str("partnerId")
-	if c := str("cancellationId"); c != "" || str("type") == TypeOrderCancel {
-		p.Type, p.RecordID = TypeOrderCancel, c
-		return
-	}
-	p.Type, p.RecordID = TypeOrder, str("paymentId")
+	p.Type, p.RecordID = TypeOrder, k.PaymentID
 }

@@ -22,7 +22,7 @@ func (in *Intake) pendingWebhook(ctx context.Context, c *CancelRecord) (string, 
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("ingest: webhook of cancellation %s: %w", c.Key(), err)
+		return "", fmt.Errorf("webhook of cancellation %s: %w", c.Key(), err)
 	}
 	return ev.WebhookID, nil
 }

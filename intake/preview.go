@@ -1,11 +1,11 @@
 package intake
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/transfer"
@@ -21,9 +21,9 @@ type PreviewInput struct {
 		Fee string `json:"fee"`
 		VAT string `json:"vat"`
 	} `json:"rounding,omitempty"`
-	Holidays []string          `json:"holidays,omitempty"`
-	Order    json.RawMessage   `json:"order"`
-	Cancels  []json.RawMessage `json:"cancels,omitempty"`
+	Holidays []string         `json:"holidays,omitempty"`
+	Order    jsontext.Value   `json:"order"`
+	Cancels  []jsontext.Value `json:"cancels,omitempty"`
 }
 
 // PreviewTransfer is one transfer of the preview's output, in PortOne's
@@ -43,12 +43,10 @@ type PreviewTransfer struct {
 type PreviewOutput struct {
 	Transfer        PreviewTransfer   `json:"transfer"`
 	CancelTransfers []PreviewTransfer `json:"cancelTransfers"`
-}
 
-// recordTimes are the fields our record shape adds to PortOne's bodies.
-type recordTimes struct {
-	PaidAt      string `json:"paidAt"`
-	CancelledAt string `json:"cancelledAt"`
+	// Notes say where preview chose a value PortOne would default (a
+	// settlementStartDate of today); `settle preview` prints them on stderr.
+	Notes []string `json:"-"`
 }
 
 // PreviewError is a rejected preview input: PortOne's error (type, field,
@@ -61,100 +59,96 @@ func (e *PreviewError) Error() string { return e.Err.Error() }
 func (e *PreviewError) Unwrap() error { return e.Err }
 
 func prefixed(prefix string, err error) error {
-	if se, ok := settlement.AsError(err); ok {
-		c := *se
-		if c.Field != "" {
-			c.Field = prefix + "." + c.Field
-		} else {
-			c.Field = prefix
-		}
-		return &PreviewError{Err: &c}
+	se := asFieldError(err, "")
+	c := *se
+	if c.Field != "" {
+		c.Field = prefix + "." + c.Field
+	} else {
+		c.Field = prefix
 	}
-	return &PreviewError{Err: &settlement.Error{Type: settlement.ErrInvalidRequest, Field: prefix, Message: err.Error()}}
-}
-
-// DecodeStrict decodes one JSON value and refuses trailing data.
-func decodeOne(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("unexpected data after the JSON value")
-	}
-	return nil
+	return &PreviewError{Err: &c}
 }
 
 // Preview computes, without any I/O, what PortOne would answer for the
-// order and cancels in data, in business time zone loc. Bad input is a
-// *PreviewError carrying PortOne's error type and the field at fault.
+// order and cancels in data, in business time zone loc; see Rules.Preview.
 func Preview(data []byte, loc *time.Location) (*PreviewOutput, error) {
+	return Rules{Location: loc}.Preview(data)
+}
+
+// Preview computes, without any I/O, what PortOne would answer for the
+// order and cancels in data. The input is decoded as strictly as a record
+// (duplicate names and unknown members refused), and the order and each
+// cancel go through the same decoder and validator as every record, in
+// preview mode (see previewMode): paidAt / cancelledAt are optional, a date
+// PortOne would default to the time of the request is today in SETTLE_TZ
+// (PreviewOutput.Notes says so), and the horizon and the isForTest check do
+// not apply. Bad input is a *PreviewError carrying PortOne's error type and
+// the field at fault.
+func (r Rules) Preview(data []byte) (*PreviewOutput, error) {
 	var in PreviewInput
-	if err := decodeOne(data, &in); err != nil {
-		return nil, &PreviewError{Err: &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "input: " + err.Error()}}
+	if err := decodeStrict(data, &in, nil, nil); err != nil {
+		return nil, &PreviewError{Err: err}
 	}
 	terms, pols, err := previewTerms(&in)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Order) == 0 {
+	if len(in.Order) == 0 || in.Order.Kind() == 'n' {
 		return nil, prefixed("order", errors.New("required"))
 	}
-	var body transfer.CreateOrderTransferBody
-	var times recordTimes
-	if err := decodeOne(in.Order, &body); err != nil {
-		return nil, prefixed("order", err)
-	}
-	_ = json.Unmarshal(in.Order, &times)
-	paidAt, err := previewInstant(times.PaidAt)
-	if err != nil {
-		return nil, prefixed("order.paidAt", err)
-	}
-	order, err := body.Order(paidAt, loc)
+	pm := &previewMode{}
+	rec, err := r.decodePreview(in.Order, TypeOrder, pm)
 	if err != nil {
 		return nil, prefixed("order", err)
 	}
-	book, err := settlement.NewBook(order, terms)
+	book, err := settlement.NewBook(rec.Order.Order, terms)
 	if err != nil {
 		return nil, prefixed("order", err)
 	}
 	out := &PreviewOutput{Transfer: previewTransfer(book.Order(), pols), CancelTransfers: []PreviewTransfer{}}
 	for i, raw := range in.Cancels {
 		at := fmt.Sprintf("cancels[%d]", i)
-		var cb transfer.CreateOrderCancelTransferBody
-		var ct recordTimes
-		if err := decodeOne(raw, &cb); err != nil {
-			return nil, prefixed(at, err)
-		}
-		_ = json.Unmarshal(raw, &ct)
-		cancelledAt, err := previewInstant(ct.CancelledAt)
-		if err != nil {
-			return nil, prefixed(at+".cancelledAt", err)
-		}
-		c, err := cb.Cancellation(cancelledAt, loc)
+		rec, err := r.decodePreview(raw, TypeOrderCancel, pm)
 		if err != nil {
 			return nil, prefixed(at, err)
 		}
-		t, err := book.Cancel(c)
+		c := rec.Cancel
+		t, err := book.Cancel(c.Cancellation)
 		if err != nil {
 			return nil, prefixed(at, err)
 		}
 		pt := previewTransfer(t, pols)
-		pt.Cancellation = &transfer.Cancellation{ID: string(c.CancellationID), CancelledAt: ct.CancelledAt}
+		var cancelledAt string
+		if !c.CancelledAt.IsZero() {
+			cancelledAt = c.CancelledAt.Format(time.RFC3339Nano)
+		}
+		pt.Cancellation = &transfer.Cancellation{ID: string(c.Cancellation.CancellationID), CancelledAt: cancelledAt}
 		out.CancelTransfers = append(out.CancelTransfers, pt)
 	}
+	out.Notes = pm.notes
 	return out, nil
 }
 
-func previewInstant(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+// decodePreview decodes one order or cancel of a preview input with the
+// one decoder and validator, in preview mode.
+func (r Rules) decodePreview(data []byte, want string, pm *previewMode) (Record, error) {
+	if _, err := jsonRecordType(data, want); err != nil {
+		return Record{}, err
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("want RFC 3339, got %q", s)
+	if want == TypeOrderCancel {
+		var in cancelInput
+		if err := decodeStrict(data, &in, &in.Unknown, cancelNames); err != nil {
+			return Record{}, err
+		}
+		c, err := r.cancel(&in, pm)
+		return Record{Cancel: c}, err
 	}
-	return t, nil
+	var in orderInput
+	if err := decodeStrict(data, &in, &in.Unknown, orderNames); err != nil {
+		return Record{}, err
+	}
+	o, err := r.order(&in, pm)
+	return Record{Order: o}, err
 }
 
 func previewTerms(in *PreviewInput) (settlement.Terms, transfer.Policies, error) {
@@ -165,14 +159,19 @@ func previewTerms(in *PreviewInput) (settlement.Terms, transfer.Policies, error)
 	}
 	pols := transfer.Policies{Discount: map[string]transfer.DiscountSharePolicy{}, Fee: map[string]transfer.AdditionalFeePolicy{}}
 	c, err := transfer.ContractFromInput(in.Contract)
+	if err == nil && in.Contract.ID != "" {
+		if e := settlement.CheckID("id", in.Contract.ID); e != nil {
+			err = e
+		}
+	}
 	if err != nil {
 		return t, pols, prefixed("contract", err)
 	}
 	t.Contract = c
 	for i, p := range in.DiscountSharePolicies {
 		d, err := transfer.DiscountSharePolicyFromInput(p)
-		if err == nil && p.ID == "" {
-			err = &settlement.Error{Type: settlement.ErrInvalidRequest, Field: "id", Message: "required in preview input"}
+		if e := settlement.CheckID("id", p.ID); err == nil && e != nil {
+			err = e
 		}
 		if err != nil {
 			return t, pols, prefixed(fmt.Sprintf("discountSharePolicies[%d]", i), err)
@@ -182,8 +181,8 @@ func previewTerms(in *PreviewInput) (settlement.Terms, transfer.Policies, error)
 	}
 	for i, p := range in.AdditionalFeePolicies {
 		f, err := transfer.AdditionalFeePolicyFromInput(p)
-		if err == nil && p.ID == "" {
-			err = &settlement.Error{Type: settlement.ErrInvalidRequest, Field: "id", Message: "required in preview input"}
+		if e := settlement.CheckID("id", p.ID); err == nil && e != nil {
+			err = e
 		}
 		if err != nil {
 			return t, pols, prefixed(fmt.Sprintf("additionalFeePolicies[%d]", i), err)

@@ -14,7 +14,7 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-var updatePreview = flag.Bool("update-preview", false, "rewrite testdata/preview/*.golden from the current output")
+var update = flag.Bool("update", false, "rewrite golden files: here testdata/preview/*.golden from the current output")
 
 // block is the part of an amount block portone-platform.md §8.1 tabulates.
 type block struct {
@@ -123,7 +123,7 @@ func TestPreviewGolden(t *testing.T) {
 				}
 			}
 			golden := filepath.Join("..", "testdata", "preview", name+".golden")
-			if *updatePreview {
+			if *update {
 				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
 					t.Fatal(err)
 				}
@@ -131,7 +131,7 @@ func TestPreviewGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if err != nil {
-				t.Fatalf("%v (run go test ./jobs -run TestPreviewGolden -update-preview)", err)
+				t.Fatalf("%v (run go test ./intake -run TestPreviewGolden -update)", err)
 			}
 			if d := cmp.Diff(strings.TrimSpace(string(want)), strings.TrimSpace(string(got))); d != "" {
 				t.Errorf("output differs from %s (-want +got):\n%s", golden, d)

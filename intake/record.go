@@ -1,16 +1,11 @@
 package intake
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"reflect"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/transfer"
@@ -24,13 +19,15 @@ const (
 )
 
 // OrderRecord is a paid order as a marketplace registers it: PortOne's
-// CreatePlatformOrderTransferBody plus paidAt.
+// CreatePlatformOrderTransferBody plus paidAt, decoded and validated.
 //
-// JSON is the record as stored: the input object with every field kept
-// (unknown ones included), "type" set to ORDER, settlementStartDate filled
-// in when it was absent, absent required arrays set to [], and keys sorted.
-// Two postings of the same order have the same JSON; it is what the store
-// compares to tell a duplicate from a conflict.
+// Body is what settle will post: settlementStartDate filled in when it was
+// absent, the required arrays as [], and no isForTest (the test query
+// parameter of every call decides, not the deprecated body flag). JSON is
+// the record as stored: Body plus "type", "paidAt" and the record's unknown
+// fields. Two postings of the same order have the same JSON up to key order
+// (the store compares canonical forms); it is what tells a duplicate from a
+// conflict.
 type OrderRecord struct {
 	Body   transfer.CreateOrderTransferBody
 	PaidAt time.Time
@@ -44,8 +41,8 @@ func (r *OrderRecord) Key() string { return OrderKey(r.Body.PartnerID, r.Body.Pa
 // CancelRecord is a cancellation as a marketplace registers it: PortOne's
 // CreatePlatformOrderCancelTransferBody plus cancelledAt. partnerId and
 // paymentId are required here (PortOne lets transferId replace them; settle
-// chooses the transfer itself). JSON is as for OrderRecord, with "type" set
-// to ORDER_CANCEL.
+// chooses the transfer itself). Body and JSON are as for OrderRecord, with
+// "type" ORDER_CANCEL and "cancelledAt".
 type CancelRecord struct {
 	Body         transfer.CreateOrderCancelTransferBody
 	CancelledAt  time.Time
@@ -128,433 +125,143 @@ func cancelKey(partner, cancellation string) string {
 	return TypeOrderCancel + " " + partner + "/" + cancellation
 }
 
-// DecodeRecord decodes one JSON object of either type. A record whose
-// "type" is ORDER_CANCEL, or that has a cancellationId, is a cancellation;
-// when both say something they must agree. Errors are *settlement.Error
-// naming the field at fault.
+// ---- the wire form of a record ----
+
+// orderBody and cancelBody are PortOne's bodies without their methods, so
+// that the JSON decoder can embed them in the record types below.
+type (
+	orderBody  transfer.CreateOrderTransferBody
+	cancelBody transfer.CreateOrderCancelTransferBody
+)
+
+// orderInput is an order record as it arrives, whatever carries it: the
+// JSON of the HTTP API, a JSON Lines line or `settle preview`, or the rows
+// of a CSV record (built field by field). Unknown holds the record's own
+// top-level fields that PortOne's body does not have, verbatim.
+type orderInput struct {
+	orderBody
+	Type      string         `json:"type,omitempty"`
+	PaidAt    string         `json:"paidAt,omitempty"`
+	IsForTest *bool          `json:"isForTest,omitempty"` // shadows the body's: checked, never stored
+	Unknown   jsontext.Value `json:",embed"`
+}
+
+// cancelInput is a cancellation record as it arrives; see orderInput.
+type cancelInput struct {
+	cancelBody
+	Type        string         `json:"type,omitempty"`
+	CancelledAt string         `json:"cancelledAt,omitempty"`
+	IsForTest   *bool          `json:"isForTest,omitempty"`
+	Unknown     jsontext.Value `json:",embed"`
+}
+
+// recordProbe reads what decides a JSON record's type.
+type recordProbe struct {
+	Type           jsontext.Value `json:"type"`
+	CancellationID jsontext.Value `json:"cancellationId"`
+}
+
+// DecodeRecord decodes and validates one JSON record of either type with
+// the rules r. A record whose "type" is ORDER_CANCEL, or that has a
+// cancellationId, is a cancellation; when both say something they must
+// agree. Errors are *settlement.Error naming the field at fault.
+func (r Rules) DecodeRecord(data []byte) (Record, error) {
+	return r.decode(data, "")
+}
+
+// DecodeOrder decodes and validates one order record (POST /v1/orders).
+func (r Rules) DecodeOrder(data []byte) (*OrderRecord, error) {
+	rec, err := r.decode(data, TypeOrder)
+	return rec.Order, err
+}
+
+// DecodeCancel decodes and validates one cancellation record (POST /v1/cancellations).
+func (r Rules) DecodeCancel(data []byte) (*CancelRecord, error) {
+	rec, err := r.decode(data, TypeOrderCancel)
+	return rec.Cancel, err
+}
+
+// DecodeRecord decodes one record with the default rules in loc: live
+// mode, no horizon (see Rules).
 func DecodeRecord(data []byte, loc *time.Location) (Record, error) {
-	obj, err := decodeObject(data)
-	if err != nil {
-		return Record{}, err
-	}
-	typ, err := recordType(obj, "")
-	if err != nil {
-		return Record{}, err
+	return Rules{Location: loc}.DecodeRecord(data)
+}
+
+// decode is the one JSON decoder of a record: strict JSON (valid UTF-8,
+// no duplicate names, no data after the object), PortOne's body shape with
+// unknown fields kept at the top level only, then the one validator.
+func (r Rules) decode(data []byte, want string) (Record, error) {
+	typ, terr := jsonRecordType(data, want)
+	if terr != nil {
+		return Record{}, terr
 	}
 	if typ == TypeOrderCancel {
-		c, err := decodeCancel(data, obj, loc)
+		var in cancelInput
+		if err := decodeStrict(data, &in, &in.Unknown, cancelNames); err != nil {
+			return Record{}, err
+		}
+		c, err := r.cancel(&in, nil)
 		if err != nil {
 			return Record{}, err
 		}
 		return Record{Cancel: c}, nil
 	}
-	o, err := decodeOrder(data, obj, loc)
+	var in orderInput
+	if err := decodeStrict(data, &in, &in.Unknown, orderNames); err != nil {
+		return Record{}, err
+	}
+	o, err := r.order(&in, nil)
 	if err != nil {
 		return Record{}, err
 	}
 	return Record{Order: o}, nil
 }
 
-// DecodeOrder decodes and validates one order record. loc is the business
-// time zone (SETTLE_TZ) in which paidAt's date becomes the default
-// settlementStartDate. Errors are *settlement.Error naming the field.
-func DecodeOrder(data []byte, loc *time.Location) (*OrderRecord, error) {
-	obj, err := decodeObject(data)
-	if err != nil {
-		return nil, err
+// jsonRecordType reads "type" and cancellationId. want, when not "", is the
+// type the caller expects (the endpoint).
+func jsonRecordType(data []byte, want string) (string, *settlement.Error) {
+	var p recordProbe
+	// Duplicates are refused by the decode that follows (decodeStrict).
+	if err := jsonv2.Unmarshal(data, &p, jsontext.AllowDuplicateNames(true)); err != nil {
+		return "", jsonError(err)
 	}
-	if _, err := recordType(obj, TypeOrder); err != nil {
-		return nil, err
-	}
-	return decodeOrder(data, obj, loc)
-}
-
-// DecodeCancel decodes and validates one cancellation record; see DecodeOrder.
-func DecodeCancel(data []byte, loc *time.Location) (*CancelRecord, error) {
-	obj, err := decodeObject(data)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := recordType(obj, TypeOrderCancel); err != nil {
-		return nil, err
-	}
-	return decodeCancel(data, obj, loc)
-}
-
-// recordType reads "type" and cancellationId. want, when not "", is the
-// type the caller expects (an endpoint or a CSV row type).
-func recordType(obj map[string]any, want string) (string, error) {
 	var declared string
-	if v, ok := obj["type"]; ok && v != nil {
-		s, ok := v.(string)
-		if !ok {
-			return "", invalid("type", "want %q or %q, got %s", TypeOrder, TypeOrderCancel, jsonKind(v))
+	if len(p.Type) > 0 && p.Type.Kind() != 'n' {
+		if p.Type.Kind() != '"' {
+			return "", invalid("type", "want %q or %q, got JSON %s", TypeOrder, TypeOrderCancel, kindName(p.Type.Kind()))
 		}
-		if s != TypeOrder && s != TypeOrderCancel {
-			return "", invalid("type", "want %q or %q, got %q", TypeOrder, TypeOrderCancel, clip(s))
+		_ = jsonv2.Unmarshal(p.Type, &declared)
+		if declared == "" {
+			return "", invalid("type", "want %q or %q, got %q", TypeOrder, TypeOrderCancel, "")
 		}
-		declared = s
 	}
-	_, hasCancel := obj["cancellationId"]
-	if hasCancel && obj["cancellationId"] == nil {
-		hasCancel = false
-	}
-	typ := declared
+	hasCancel := len(p.CancellationID) > 0 && p.CancellationID.Kind() != 'n'
+	return recordType(declared, hasCancel, want)
+}
+
+// recordType decides a record's type from its declared "type" (may be "")
+// and whether it has a cancellationId; want, when not "", is the type the
+// caller expects (an endpoint, or a CSV row type).
+func recordType(declared string, hasCancel bool, want string) (string, *settlement.Error) {
 	switch {
-	case declared == "" && hasCancel:
-		typ = TypeOrderCancel
-	case declared == "":
-		typ = TypeOrder
+	case declared != "" && declared != TypeOrder && declared != TypeOrderCancel:
+		return "", invalid("type", "want %q or %q, got %q", TypeOrder, TypeOrderCancel, clip(declared))
 	case declared == TypeOrder && hasCancel:
 		return "", invalid("type", "is %q but the record has a cancellationId", TypeOrder)
-	}
-	if want != "" && typ != want {
-		if declared == "" {
-			// Only cancellationId said so: name it.
-			return "", invalid("cancellationId", "not allowed on an %s record", want)
-		}
+	case want != "" && declared != "" && declared != want:
 		return "", invalid("type", "want %q here, got %q", want, declared)
+	case want == TypeOrder && hasCancel:
+		return "", invalid("cancellationId", "not allowed on an %s record", want)
+	case want == TypeOrderCancel && !hasCancel:
+		return "", invalid("cancellationId", "required")
+	case want != "":
+		return want, nil
+	case declared != "":
+		return declared, nil
+	case hasCancel:
+		return TypeOrderCancel, nil
 	}
-	return typ, nil
-}
-
-func decodeOrder(data []byte, obj map[string]any, loc *time.Location) (*OrderRecord, error) {
-	var body transfer.CreateOrderTransferBody
-	if err := unmarshalTyped(data, &body); err != nil {
-		return nil, err
-	}
-	paidAt, err := instantField(obj, "paidAt")
-	if err != nil {
-		return nil, err
-	}
-	o, err := body.Order(paidAt, loc)
-	if err != nil {
-		return nil, asFieldError(err, "")
-	}
-	if err := checkOrderBody(&body); err != nil {
-		return nil, err
-	}
-	if err := checkDates(o.SettlementStartDate, o.SettlementDate); err != nil {
-		return nil, err
-	}
-	if body.SettlementStartDate == "" {
-		body.SettlementStartDate = o.SettlementStartDate.String()
-		obj["settlementStartDate"] = body.SettlementStartDate
-	}
-	normalizeOrderBody(&body)
-	normalizeOrderObject(obj)
-	obj["type"] = TypeOrder
-	js, err := canonicalJSON(obj)
-	if err != nil {
-		return nil, err
-	}
-	return &OrderRecord{Body: body, PaidAt: paidAt, Order: o, JSON: js}, nil
-}
-
-func decodeCancel(data []byte, obj map[string]any, loc *time.Location) (*CancelRecord, error) {
-	var body transfer.CreateOrderCancelTransferBody
-	if err := unmarshalTyped(data, &body); err != nil {
-		return nil, err
-	}
-	cancelledAt, err := instantField(obj, "cancelledAt")
-	if err != nil {
-		return nil, err
-	}
-	c, err := body.Cancellation(cancelledAt, loc)
-	if err != nil {
-		return nil, asFieldError(err, "")
-	}
-	if err := checkCancelBody(&body); err != nil {
-		return nil, err
-	}
-	if err := checkDates(c.SettlementStartDate, c.SettlementDate); err != nil {
-		return nil, err
-	}
-	if body.SettlementStartDate == "" {
-		body.SettlementStartDate = c.SettlementStartDate.String()
-		obj["settlementStartDate"] = body.SettlementStartDate
-	}
-	normalizeCancelBody(&body)
-	normalizeCancelObject(obj)
-	obj["type"] = TypeOrderCancel
-	js, err := canonicalJSON(obj)
-	if err != nil {
-		return nil, err
-	}
-	return &CancelRecord{Body: body, CancelledAt: cancelledAt, Cancellation: c, JSON: js}, nil
-}
-
-// decodeObject parses data as exactly one JSON object, numbers kept as text.
-func decodeObject(data []byte) (map[string]any, error) {
-	if !utf8.Valid(data) {
-		return nil, invalid("", "not UTF-8 text")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, syntaxProblem(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, invalid("", "invalid JSON: data after the object")
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil, invalid("", "want a JSON object, got %s", jsonKind(v))
-	}
-	return obj, nil
-}
-
-func syntaxProblem(err error) *settlement.Error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return invalid("", "invalid JSON at byte %d: %v", se.Offset, se)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return invalid("", "invalid JSON: unexpected end of input")
-	}
-	return invalid("", "invalid JSON: %v", err)
-}
-
-// unmarshalTyped decodes data into a wire body; a type mismatch names the
-// field by its JSON path.
-func unmarshalTyped(data []byte, v any) error {
-	err := json.Unmarshal(data, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		field := te.Field
-		if obj, derr := decodeAny(data); derr == nil {
-			if p, ok := locate(obj, strings.Split(te.Field, "."), te.Type, ""); ok {
-				field = p
-			}
-		}
-		return invalid(field, "want %s, got JSON %s", goKind(te.Type), te.Value)
-	}
-	return asFieldError(syntaxProblem(err), "")
-}
-
-func decodeAny(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	err := dec.Decode(&v)
-	return v, err
-}
-
-// locate finds the first value along path (a json.UnmarshalTypeError
-// field, which has no array indexes) that a Go value of type want cannot
-// hold, and returns its path with the indexes filled in.
-func locate(v any, path []string, want reflect.Type, at string) (string, bool) {
-	if arr, ok := v.([]any); ok {
-		for i, e := range arr {
-			if p, ok := locate(e, path, want, fmt.Sprintf("%s[%d]", at, i)); ok {
-				return p, true
-			}
-		}
-		return "", false
-	}
-	if len(path) == 0 || (len(path) == 1 && path[0] == "") {
-		return at, !fits(v, want)
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return "", false
-	}
-	e, ok := obj[path[0]]
-	if !ok {
-		return "", false
-	}
-	next := path[0]
-	if at != "" {
-		next = at + "." + path[0]
-	}
-	if len(path) == 1 {
-		if _, isArr := e.([]any); isArr && want != nil && want.Kind() != reflect.Slice {
-			return locate(e, nil, want, next)
-		}
-		return next, !fits(e, want)
-	}
-	return locate(e, path[1:], want, next)
-}
-
-// fits reports whether a decoded JSON value can be decoded into want.
-func fits(v any, want reflect.Type) bool {
-	if want == nil || v == nil {
-		return true
-	}
-	for want.Kind() == reflect.Pointer {
-		want = want.Elem()
-	}
-	switch want.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := v.(json.Number)
-		if !ok {
-			return false
-		}
-		_, err := strconv.ParseInt(string(n), 10, want.Bits())
-		return err == nil
-	case reflect.String:
-		_, ok := v.(string)
-		return ok
-	case reflect.Bool:
-		_, ok := v.(bool)
-		return ok
-	case reflect.Slice, reflect.Array:
-		_, ok := v.([]any)
-		return ok
-	case reflect.Struct, reflect.Map:
-		_, ok := v.(map[string]any)
-		return ok
-	}
-	return true
-}
-
-func goKind(t reflect.Type) string {
-	if t == nil {
-		return "a value"
-	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer in range"
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	case reflect.Pointer:
-		return goKind(t.Elem())
-	}
-	return t.String()
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case json.Number, float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// instantField reads a required RFC 3339 instant.
-func instantField(obj map[string]any, name string) (time.Time, error) {
-	v, ok := obj[name]
-	if !ok || v == nil {
-		return time.Time{}, invalid(name, "required (RFC 3339, e.g. 2025-10-01T14:30:00+09:00)")
-	}
-	s, ok := v.(string)
-	if !ok {
-		return time.Time{}, invalid(name, "want an RFC 3339 string, got %s", jsonKind(v))
-	}
-	return parseInstant(name, s)
-}
-
-func parseInstant(name, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, invalid(name, "required (RFC 3339, e.g. 2025-10-01T14:30:00+09:00)")
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, invalid(name, "want RFC 3339 (e.g. 2025-10-01T14:30:00+09:00), got %q", clip(s))
-	}
-	return t, nil
-}
-
-// canonicalJSON is the stored form: sorted keys, no insignificant space,
-// no HTML escaping, numbers as they came.
-func canonicalJSON(v any) (json.RawMessage, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, invalid("", "cannot encode record: %v", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// The required arrays of PortOne's bodies may be omitted or null in a
-// record; they are stored (and later sent) as [].
-
-func normalizeOrderBody(b *transfer.CreateOrderTransferBody) {
-	if b.Discounts == nil {
-		b.Discounts = []transfer.DiscountInput{}
-	}
-	if b.AdditionalFees == nil {
-		b.AdditionalFees = []transfer.AdditionalFeeInput{}
-	}
-	for i := range b.OrderDetail.OrderLines {
-		l := &b.OrderDetail.OrderLines[i]
-		if l.Discounts == nil {
-			l.Discounts = []transfer.DiscountInput{}
-		}
-		if l.AdditionalFees == nil {
-			l.AdditionalFees = []transfer.AdditionalFeeInput{}
-		}
-	}
-}
-
-func normalizeCancelBody(b *transfer.CreateOrderCancelTransferBody) {
-	if b.Discounts == nil {
-		b.Discounts = []transfer.DiscountInput{}
-	}
-	if b.OrderDetail != nil {
-		for i := range b.OrderDetail.OrderLines {
-			l := &b.OrderDetail.OrderLines[i]
-			if l.Discounts == nil {
-				l.Discounts = []transfer.DiscountInput{}
-			}
-		}
-	}
-}
-
-func normalizeOrderObject(obj map[string]any) {
-	ensureArray(obj, "discounts")
-	ensureArray(obj, "additionalFees")
-	for _, l := range orderLinesOf(obj) {
-		ensureArray(l, "discounts")
-		ensureArray(l, "additionalFees")
-	}
-}
-
-func normalizeCancelObject(obj map[string]any) {
-	ensureArray(obj, "discounts")
-	for _, l := range orderLinesOf(obj) {
-		ensureArray(l, "discounts")
-	}
-}
-
-func orderLinesOf(obj map[string]any) []map[string]any {
-	od, _ := obj["orderDetail"].(map[string]any)
-	lines, _ := od["orderLines"].([]any)
-	out := make([]map[string]any, 0, len(lines))
-	for _, l := range lines {
-		if m, ok := l.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func ensureArray(obj map[string]any, key string) {
-	if v, ok := obj[key]; !ok || v == nil {
-		obj[key] = []any{}
-	}
+	return TypeOrder, nil
 }
 
 // clip shortens a value quoted in an error message.

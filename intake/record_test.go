@@ -32,7 +32,7 @@ func TestDecodeRecord(t *testing.T) {
 		{"cancel needs partnerId", `{"paymentId":"q","cancellationId":"c","cancelledAt":"2025-10-01T00:00:00Z","orderDetail":{"all":{}}}`, "", "partnerId", ""},
 		{"no lines", `{"partnerId":"p","paymentId":"q",` + paid + `,"orderDetail":{"orderLines":[]}}`, "", "orderDetail.orderLines", ""},
 		{"data after the object", `{"partnerId":"p"} {}`, "", "", ""},
-		{"not UTF-8", "{\"partnerId\":\"\xff\"}", "", "", ""},
+		{"not UTF-8", "{\"partnerId\":\"\xff\"}", "", "partnerId", ""},
 		{"line amount overflow", `{"partnerId":"p","paymentId":"q",` + paid + `,"orderDetail":{"orderLines":[{"product":{"id":"a","name":"n","amount":99999999999999},"quantity":2147483647}]}}`, "", "orderDetail.orderLines[0].quantity", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,9 +95,9 @@ func TestSplitCSVRecord(t *testing.T) {
 
 func readAllCSV(t *testing.T, text string, maxLine int) (recs []Record, probs []*Problem) {
 	t.Helper()
-	err := readCSV(context.Background(), strings.NewReader(text), "t.csv", readOpts{loc: seoul, maxLine: maxLine}, func(it item) error {
-		if it.prob != nil {
-			probs = append(probs, it.prob)
+	err := readCSV(context.Background(), strings.NewReader(text), "t.csv", readOpts{rules: Rules{Location: seoul}, maxLine: maxLine}, func(it item) error {
+		if len(it.probs) > 0 {
+			probs = append(probs, it.probs...)
 		} else {
 			recs = append(recs, it.rec)
 		}
@@ -117,13 +117,15 @@ func TestReadCSVShapes(t *testing.T) {
 		problems   []string // "line field"
 	}{
 		{"quoted multi-line memo", hdr + "p,q,2025-10-01T00:00:00Z,a,A,100,1,\"two\nlines\"\np,q2,2025-10-01T00:00:00Z,b,B,100,1,\n", 2, nil},
-		{"rows not consecutive", hdr + "p,q,2025-10-01T00:00:00Z,a,A,100,1,\np,r,2025-10-01T00:00:00Z,a,A,100,1,\np,q,,b,B,100,1,\n", 2, []string{"4 paymentId"}},
+		// Issue #10.2: both parts of q are rejected (it was stored as its first part).
+		{"rows not consecutive", hdr + "p,q,2025-10-01T00:00:00Z,a,A,100,1,\np,r,2025-10-01T00:00:00Z,a,A,100,1,\np,q,,b,B,100,1,\n", 1, []string{"2 paymentId", "4 paymentId"}},
 		{"record-level values disagree", hdr + "p,q,2025-10-01T00:00:00Z,a,A,100,1,x\np,q,,b,B,100,1,y\n", 0, []string{"3 memo"}},
 		{"wrong field count", hdr + "p,q,2025-10-01T00:00:00Z,a,A,100\n", 0, []string{"2 "}},
 		{"unterminated quote", hdr + "p,q,2025-10-01T00:00:00Z,a,A,100,1,\"open\n", 0, []string{"2 "}},
 		{"missing paymentId column", "partnerId,productId\np,a\n", 0, []string{"1 paymentId"}},
 		{"reserved column", "partnerId,paymentId,orderDetail\np,q,x\n", 0, []string{"1 orderDetail"}},
-		{"line too long", hdr + "p,q,2025-10-01T00:00:00Z,a," + strings.Repeat("A", 300) + ",100,1,\np,q2,2025-10-01T00:00:00Z,b,B,100,1,\n", 1, []string{"2 "}},
+		// Issue #10.2: the unreadable line may be q2's first row, so q2 is rejected whole.
+		{"line too long", hdr + "p,q,2025-10-01T00:00:00Z,a," + strings.Repeat("A", 300) + ",100,1,\np,q2,2025-10-01T00:00:00Z,b,B,100,1,\n", 0, []string{"2 ", "3 "}},
 		{"not UTF-8 (CP949)", hdr + "p,q,2025-10-01T00:00:00Z,a,\xc6\xbc\xbc\xc5\xc3\xf7,100,1,\n", 0, []string{"2 "}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

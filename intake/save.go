@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"strconv"
+	"strings"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
@@ -22,7 +23,7 @@ type TermsFunc func(ctx context.Context, partnerID, contractID string) (settleme
 // Intake validates records with the settlement rules and saves them.
 type Intake struct {
 	st    *store.Store
-	loc   *time.Location
+	rules Rules
 	terms TermsFunc
 }
 
@@ -89,7 +90,7 @@ func (in *Intake) termsFor(ctx context.Context, o settlement.Order) (settlement.
 			return t, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
-			return settlement.Terms{}, fmt.Errorf("ingest: terms of partner %q: %w", o.PartnerID, err)
+			return settlement.Terms{}, fmt.Errorf("terms of partner %q: %w", o.PartnerID, err)
 		}
 	}
 	return neutralTerms(o), nil
@@ -153,12 +154,12 @@ func (in *Intake) Save(ctx context.Context, rec Record, src store.Source, file s
 		return Result{Kind: store.Conflict, Conflict: ce}, nil
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("ingest: save %s: %w", rec.Key(), err)
+		return Result{}, fmt.Errorf("save %s: %w", rec.Key(), err)
 	}
 	if webhookID != "" && out.Kind == store.Created {
 		// The webhook that reported this cancellation was pending: it is linked now.
 		if err := in.st.MarkWebhookProcessed(ctx, webhookID, ""); err != nil {
-			return Result{}, fmt.Errorf("ingest: save %s: %w", rec.Key(), err)
+			return Result{}, fmt.Errorf("save %s: %w", rec.Key(), err)
 		}
 	}
 	return Result{Kind: out.Kind, Conflict: out.Conflict}, nil
@@ -166,7 +167,7 @@ func (in *Intake) Save(ctx context.Context, rec Record, src store.Source, file s
 
 func (in *Intake) orderRecord(o *OrderRecord, src store.Source, file string, line int) store.OrderRecord {
 	return store.OrderRecord{
-		Order: o.Order, PaidAt: o.PaidAt, BusinessDate: settlement.DateOf(o.PaidAt, in.loc),
+		Order: o.Order, PaidAt: o.PaidAt, BusinessDate: settlement.DateOf(o.PaidAt, in.rules.Location),
 		Request: o.JSON, Source: src, File: file, Line: line,
 	}
 }
@@ -174,25 +175,55 @@ func (in *Intake) orderRecord(o *OrderRecord, src store.Source, file string, lin
 func (in *Intake) cancelRecord(c *CancelRecord, src store.Source, file string, line int) store.CancellationRecord {
 	return store.CancellationRecord{
 		Cancellation: c.Cancellation, PartnerID: settlement.PartnerID(c.Body.PartnerID), PaymentID: settlement.PaymentID(c.Body.PaymentID),
-		TransferID: settlement.TransferID(c.Body.TransferID), CancelledAt: c.CancelledAt, BusinessDate: settlement.DateOf(c.CancelledAt, in.loc),
+		TransferID: settlement.TransferID(c.Body.TransferID), CancelledAt: c.CancelledAt, BusinessDate: settlement.DateOf(c.CancelledAt, in.rules.Location),
 		Request: c.JSON, Source: src, File: file, Line: line,
 	}
 }
 
-// reject keeps a rejected record with its reason (DESIGN.md §6).
+// maxRejectedPayload caps the text a rejected record is kept with: enough
+// to see what was sent, not a way to fill the database with refused bodies.
+const maxRejectedPayload = 64 << 10
+
+// Reject keeps a rejected record with its reason (DESIGN.md §6), and at
+// most maxRejectedPayload bytes of what was received.
 func (in *Intake) Reject(ctx context.Context, p *Problem, payload []byte, src store.Source) error {
 	typ := ""
 	if p.Err != nil {
 		typ = string(p.Err.Type)
 	}
+	if len(payload) > maxRejectedPayload {
+		payload = append(payload[:maxRejectedPayload:maxRejectedPayload], "…"...)
+	}
 	_, err := in.st.SaveRejected(ctx, store.Rejected{
-		Source: src, File: p.Source, Line: p.Line, PartnerID: settlement.PartnerID(p.PartnerID), RecordKey: p.RecordID,
-		Payload: payload, Reason: p.Reason(), Field: p.Field(), ErrorType: typ,
+		Source: src, File: storable(p.Source), Line: p.Line, PartnerID: settlement.PartnerID(storableID(p.PartnerID)),
+		RecordKey: storableID(p.RecordID), Payload: []byte(storable(string(payload))), Reason: storable(p.Reason()),
+		Field: storable(p.Field()), ErrorType: typ,
 	})
 	if err != nil {
-		return fmt.Errorf("ingest: keep rejected record %s: %w", p.Key(), err)
+		return fmt.Errorf("keep rejected record %s: %w", p.Key(), err)
 	}
 	return nil
+}
+
+// storable is text as every database keeps it alike: valid UTF-8 without
+// NUL (PostgreSQL refuses both in text; SQLite would keep them). A refused
+// record is kept with what it said, made storable, not lost.
+func storable(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// storableID is an id of a refused record as it can be kept: as sent when
+// it is a good id, else quoted (a NUL becomes \x00) and clipped.
+func storableID(id string) string {
+	if id == "" || settlement.CheckID("", id) == nil {
+		return id
+	}
+	q := strconv.QuoteToASCII(id)
+	if len(q) > settlement.MaxIDBytes {
+		q = q[:settlement.MaxIDBytes]
+	}
+	return q
 }
 
 // ConflictRejection is the rejection a conflict answers with: PortOne's
@@ -212,14 +243,14 @@ func ConflictFields(ce *store.ConflictError) []string {
 	return out
 }
 
-// New returns an Intake over st that dates records in loc (SETTLE_TZ) and
+// New returns an Intake over st that checks records with rules and
 // validates them with terms (nil: neutral terms; see TermsFunc).
-func New(st *store.Store, loc *time.Location, terms TermsFunc) *Intake {
-	return &Intake{st: st, loc: loc, terms: terms}
+func New(st *store.Store, rules Rules, terms TermsFunc) *Intake {
+	return &Intake{st: st, rules: rules, terms: terms}
 }
 
-// Location is the business time zone records are dated in.
-func (in *Intake) Location() *time.Location { return in.loc }
+// Rules are the rules records are checked against.
+func (in *Intake) Rules() Rules { return in.rules }
 
 // ProblemOf is the rejection of data (a record as received) for err, named
 // by rec when it was decoded, else by what can be read of data.

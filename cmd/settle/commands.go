@@ -201,8 +201,8 @@ func runImport(ctx context.Context, e *env) error {
 	}
 	defer w.Close()
 	prog := jobs.NewProgress(terminal(e.stderr), "import")
-	rep, err := intake.ImportFiles(ctx, w.st, fs.Args(), intake.Options{Location: e.cfg.TZ, Terms: w.p.TermsFor,
-		OnRecord: func() { prog.Add(1) }})
+	rep, err := intake.ImportFiles(ctx, w.st, fs.Args(), intake.Options{Location: e.cfg.TZ, TestMode: e.cfg.TestMode,
+		HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor, OnRecord: func() { prog.Add(1) }})
 	prog.Done()
 	if err != nil {
 		return err
@@ -274,7 +274,7 @@ func runServe(ctx context.Context, e *env) error {
 	defer w.Close()
 	logger := newLogger(e.stderr, slog.LevelInfo)
 	api, err := httpapi.NewServer(httpapi.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
-		Location: e.cfg.TZ, Terms: w.p.TermsFor}, w.st, logger)
+		Location: e.cfg.TZ, TestMode: e.cfg.TestMode, HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor}, w.st, logger)
 	if err != nil {
 		return usageError{err}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/settle-dev/settle/intake"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/transfer"
 )
@@ -32,6 +33,7 @@ type Config struct {
 	HolidaysFile  string
 	Rounding      settlement.Rounding
 	Lease         time.Duration // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
+	HorizonDays   int           // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
 	Version       string
 }
 
@@ -67,6 +69,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SETTLE_LEASE: want a positive duration such as 2m, got %q", v))
 		}
 		c.Lease = d
+	}
+	c.HorizonDays = intake.DefaultHorizonDays
+	if v := getenv("SETTLE_HORIZON"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 3660 {
+			errs = append(errs, fmt.Errorf("SETTLE_HORIZON: want a number of days from 1 to 3660, got %q", v))
+		}
+		c.HorizonDays = n
 	}
 	tz, err := time.LoadLocation(get("SETTLE_TZ", "Asia/Seoul"))
 	if err != nil {

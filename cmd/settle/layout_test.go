@@ -25,7 +25,7 @@ var layout = map[string]struct {
 	"store/storetest": {[]string{"store"}, nil}, // test support: no production package may import it
 	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2"}},
 	"emulator":        {[]string{"settlement", "transfer"}, nil},
-	"intake":          {[]string{"settlement", "transfer", "store"}, nil},
+	"intake":          {[]string{"settlement", "transfer", "store"}, []string{"github.com/go-json-experiment/json"}},
 	"jobs":            {[]string{"settlement", "transfer", "store", "reports"}, []string{"github.com/robfig/cron/v3", "golang.org/x/sync/"}},
 	"httpapi":         {[]string{"settlement", "transfer", "store", "intake", "jobs"}, nil},
 	"demo":            {[]string{"settlement", "transfer", "store", "intake", "jobs", "emulator"}, nil},

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 type result struct {
@@ -99,8 +100,10 @@ func TestPreviewCommand(t *testing.T) {
 func TestImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "orders.jsonl")
-	recs := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"2025-10-01T10:00:00+09:00","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}
-{"partnerId":"p1","paymentId":"pay-2","paidAt":"2025-10-01T10:00:00+09:00","orderDetail":{"orderLines":[{"product":{"id":"a","name":"A","amount":100},"quantity":-2,"discounts":[],"additionalFees":[]}]},"discounts":[],"additionalFees":[]}
+	// Paid an hour ago: inside SETTLE_HORIZON whenever the test runs.
+	paid := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	recs := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}
+{"partnerId":"p1","paymentId":"pay-2","paidAt":"` + paid + `","orderDetail":{"orderLines":[{"product":{"id":"a","name":"A","amount":100},"quantity":-2,"discounts":[],"additionalFees":[]}]},"discounts":[],"additionalFees":[]}
 `
 	if err := os.WriteFile(file, []byte(recs), 0o644); err != nil {
 		t.Fatal(err)
@@ -116,5 +119,60 @@ func TestImportCommand(t *testing.T) {
 	r = runCLI(t, env, "", "import", file)
 	if !strings.Contains(r.stdout, "Duplicate:1") || !strings.Contains(r.stdout, "Created:0") {
 		t.Errorf("importing again: %s", r.stdout)
+	}
+}
+
+// TestHorizonConfig (issue #10.3): SETTLE_HORIZON is the number of days
+// back a record may be dated; outside it the record is refused at intake,
+// naming the field, instead of stored and never settled.
+func TestHorizonConfig(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "old.jsonl")
+	old := time.Now().AddDate(0, 0, -40).Format(time.RFC3339)
+	rec := `{"partnerId":"p1","paymentId":"pay-old","paidAt":"` + old + `","orderDetail":{"orderAmount":10000}}` + "\n"
+	if err := os.WriteFile(file, []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db"), "SETTLE_HORIZON": "30"}
+	r := runCLI(t, env, "", "import", file)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "old.jsonl line 1: paidAt:") || !strings.Contains(r.stderr, "SETTLE_HORIZON") {
+		t.Errorf("import of a record 40 days old with SETTLE_HORIZON=30 = %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	env["SETTLE_HORIZON"] = "60"
+	if r := runCLI(t, env, "", "import", file); r.code != exitOK {
+		t.Errorf("with SETTLE_HORIZON=60 = %d: %s", r.code, r.stderr)
+	}
+	for _, bad := range []string{"0", "-3", "ninety", "99999"} {
+		env["SETTLE_HORIZON"] = bad
+		if r := runCLI(t, env, "", "import", file); r.code != exitUsage || !strings.Contains(r.stderr, "SETTLE_HORIZON") {
+			t.Errorf("SETTLE_HORIZON=%s: %d %s, want a configuration error", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// TestPreviewDefaultsToToday (issue #10.4): where PortOne would start from
+// the time of the request, preview uses today in SETTLE_TZ and says so on
+// stderr, instead of refusing what intake would refuse for another reason.
+func TestPreviewDefaultsToToday(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "preview", "g1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var in map[string]any
+	if err := json.Unmarshal(data, &in); err != nil {
+		t.Fatal(err)
+	}
+	order := in["order"].(map[string]any)
+	delete(order, "paidAt")
+	delete(order, "settlementStartDate")
+	b, _ := json.Marshal(in)
+	r := runCLI(t, map[string]string{"SETTLE_TZ": "Asia/Seoul"}, string(b), "preview")
+	if r.code != exitOK {
+		t.Fatalf("preview without a start = %d: %s", r.code, r.stderr)
+	}
+	loc, _ := time.LoadLocation("Asia/Seoul")
+	today := time.Now().In(loc).Format("2006-01-02")
+	if !strings.Contains(r.stderr, "using today, "+today) || !strings.Contains(r.stdout, `"settlementStartDate": "`+today+`"`) {
+		t.Errorf("preview without a start: stderr %q, stdout %s; want today %s used and said", r.stderr, r.stdout, today)
 	}
 }

@@ -56,7 +56,9 @@ func runPreview(_ context.Context, e *env) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	out, err := intake.Preview(data, e.cfg.TZ)
+	// Preview computes PortOne's documented examples, of any year: the
+	// horizon of SETTLE_HORIZON and the isForTest check do not apply.
+	out, err := intake.Rules{Location: e.cfg.TZ}.Preview(data)
 	if err != nil {
 		var pe *intake.PreviewError
 		if errors.As(err, &pe) {
@@ -67,6 +69,9 @@ func runPreview(_ context.Context, e *env) error {
 			return usagef("%s: %v", name, pe.Err)
 		}
 		return err
+	}
+	for _, n := range out.Notes {
+		fmt.Fprintf(e.stderr, "settle preview: %s: %s\n", name, n)
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
