@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -70,8 +71,9 @@ func withMaxVersion(v int) Option { return func(o *options) { o.maxVersion = v }
 //
 // dsn is `postgres://…` (or `postgresql://…`) for PostgreSQL, and
 // `sqlite://PATH`, `sqlite:PATH` or a plain path (`settle.db`) for SQLite.
-// SQLite runs in WAL mode with a busy timeout and foreign keys on, with one
-// writer connection and a separate pool of readers.
+// SQLite runs in WAL mode with synchronous=FULL (a commit is on disk before
+// it returns), a busy timeout and foreign keys on, with one writer
+// connection and a separate pool of readers.
 //
 // Open returns ErrSchemaTooNew when the database was migrated by a newer
 // settle, and a *MigrationError when a migration fails.
@@ -104,24 +106,10 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if path == "" || strings.Contains(path, "?") {
 			return nil, fmt.Errorf("store: open sqlite %q: want a file path without parameters", dsn)
 		}
-		base := "file:" + uriPath(path) +
-			fmt.Sprintf("?_journal_mode=WAL&_busy_timeout=%d&_foreign_keys=on&_synchronous=NORMAL", o.busy.Milliseconds())
-		w, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate&_cache_size=-32000"), cfg())
+		w, r, err := openSQLite(ctx, path, o, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+			return nil, err
 		}
-		wsql, _ := w.DB()
-		wsql.SetMaxOpenConns(1) // one writer: no SQLITE_BUSY between our own writers
-		wsql.SetMaxIdleConns(1)
-		wsql.SetConnMaxLifetime(0)
-		r, err := gorm.Open(sqlite.Open(base+"&mode=ro"), cfg())
-		if err != nil {
-			_ = wsql.Close()
-			return nil, fmt.Errorf("store: open sqlite %s for reading: %w", path, err)
-		}
-		rsql, _ := r.DB()
-		rsql.SetMaxOpenConns(max(o.readConns, 1))
-		rsql.SetMaxIdleConns(max(o.readConns, 1))
 		s.db, s.rdb = w, r
 	}
 	if err := s.ping(ctx); err != nil {
@@ -135,6 +123,90 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// sqliteParams are the connection parameters of every SQLite connection,
+// writer and readers alike. synchronous=FULL: in WAL mode NORMAL syncs the
+// WAL only at checkpoints, so a commit already acknowledged (an order
+// answered 201) could vanish on power loss; FULL syncs the WAL at every
+// commit. The journal mode is not a parameter: it is set once, on the
+// writer, by setWAL (it is a property of the file, kept across opens).
+func sqliteParams(busy time.Duration) string {
+	return fmt.Sprintf("?_busy_timeout=%d&_foreign_keys=on&_synchronous=FULL", busy.Milliseconds())
+}
+
+// openSQLite opens the single writer connection, puts the file in WAL mode,
+// then opens the read pool.
+func openSQLite(ctx context.Context, path string, o options, cfg func() *gorm.Config) (w, r *gorm.DB, err error) {
+	base := "file:" + uriPath(path) + sqliteParams(o.busy)
+	w, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate&_cache_size=-32000"), cfg())
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	wsql, _ := w.DB()
+	wsql.SetMaxOpenConns(1) // one writer: no SQLITE_BUSY between our own writers
+	wsql.SetMaxIdleConns(1)
+	wsql.SetConnMaxLifetime(0)
+	if err := setWAL(ctx, w, o.busy); err != nil {
+		_ = wsql.Close()
+		return nil, nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+	}
+	r, err = gorm.Open(sqlite.Open(base+"&mode=ro"), cfg())
+	if err != nil {
+		_ = wsql.Close()
+		return nil, nil, fmt.Errorf("store: open sqlite %s for reading: %w", path, err)
+	}
+	rsql, _ := r.DB()
+	rsql.SetMaxOpenConns(max(o.readConns, 1))
+	rsql.SetMaxIdleConns(max(o.readConns, 1))
+	return w, r, nil
+}
+
+// setWAL switches the database file to WAL mode, waiting up to busy for
+// other processes doing the same. Two connections that switch a new file
+// at once each hold a shared lock and want an exclusive one; SQLite answers
+// one of them SQLITE_BUSY at once rather than wait in the busy handler
+// (waiting could deadlock), so the busy timeout does not cover this case:
+// it is retried here. A file already in WAL mode answers at once.
+func setWAL(ctx context.Context, w *gorm.DB, busy time.Duration) error {
+	deadline := time.Now().Add(busy)
+	pause := 2 * time.Millisecond
+	for {
+		var mode string
+		err := w.WithContext(ctx).Raw("PRAGMA journal_mode=WAL").Scan(&mode).Error
+		if err == nil {
+			if !strings.EqualFold(mode, "wal") {
+				return fmt.Errorf("journal mode is %q, want wal (does the file system support shared memory?)", mode)
+			}
+			return nil
+		}
+		if !sqliteBusy(err) || time.Now().Add(pause).After(deadline) {
+			return fmt.Errorf("set WAL mode: %w", err)
+		}
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
+
+// sqliteBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED.
+// The driver's error type is read the way GORM's SQLite dialect reads it,
+// through its exported fields, so store needs no cgo import of its own.
+func sqliteBusy(err error) bool {
+	const busy, locked = 5, 6
+	for ; err != nil; err = errors.Unwrap(err) {
+		b, jerr := json.Marshal(err)
+		var m sqlite.ErrMessage
+		if jerr == nil && json.Unmarshal(b, &m) == nil && (m.Code == busy || m.Code == locked) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Store) ping(ctx context.Context) error {
