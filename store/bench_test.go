@@ -27,12 +27,7 @@ func BenchmarkWriteSettlementLines(b *testing.B) {
 	ctx := context.Background()
 	var total, cpu time.Duration
 	for n := 0; b.Loop(); n++ {
-		b.StopTimer()
-		s, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("bench%d.db", n)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
+		s := freshStore(b, n)
 		start, cpu0 := time.Now(), cpuTime()
 		for i := 0; i < len(recs); i += batch {
 			outs, err := s.SaveSettlements(ctx, recs[i:i+batch])
@@ -163,6 +158,17 @@ func BenchmarkExportWhileWriting(b *testing.B) {
 	}
 }
 
+// freshStore opens the n-th new SQLite store of a benchmark, off the clock.
+func freshStore(b *testing.B, n int) *Store {
+	b.StopTimer()
+	defer b.StartTimer()
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprintf("bench%d.db", n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // cpuTime is the process's user+system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -185,12 +191,7 @@ func BenchmarkSaveOrderOneByOne(b *testing.B) {
 	ctx := context.Background()
 	var total time.Duration
 	for n := 0; b.Loop(); n++ {
-		b.StopTimer()
-		s, err := Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("bench%d.db", n)))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
+		s := freshStore(b, n)
 		start := time.Now()
 		for i := range recs {
 			if out, err := s.SaveOrder(ctx, recs[i]); err != nil || out.Kind != Created {

@@ -58,165 +58,87 @@ func formOf(s string) settlement.CancelForm {
 // SaveOrder: a conflict returns the *ConflictError and keeps the record in
 // rejected records; nothing is overwritten.
 func (s *Store) SaveCancellation(ctx context.Context, rec CancellationRecord) (Outcome, error) {
-	return saveOne(ctx, rec, s.SaveCancellations)
+	return saveOneIdempotent(ctx, s, s.cancellations(), rec)
 }
 
 // SaveCancellations is SaveCancellation for a batch, in one transaction.
 func (s *Store) SaveCancellations(ctx context.Context, recs []CancellationRecord) ([]Outcome, error) {
-	preps := make([]prepared, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		if r.PartnerID == "" || r.Cancellation.CancellationID == "" || r.PaymentID == "" {
-			return nil, &InvalidError{Record: "cancellation " + r.Key(), Field: "partnerId/paymentId/cancellationId", Err: errors.New("missing")}
-		}
-		if r.CancelledAt.IsZero() || r.BusinessDate.IsZero() {
-			return nil, &InvalidError{Record: "cancellation " + r.Key(), Field: "cancelledAt", Err: errors.New("cancelledAt and its business date are required")}
-		}
-		if _, ok := formNames[r.Cancellation.Form]; !ok {
-			return nil, &InvalidError{Record: "cancellation " + r.Key(), Field: "orderDetail", Err: fmt.Errorf("unknown form %d", r.Cancellation.Form)}
-		}
-		p, err := prepareRequest("cancellation", r.Key(), r.Request)
-		if err != nil {
-			return nil, err
-		}
-		preps[i] = p
-	}
-	var outs []Outcome
-	err := retryOnDuplicate(func() error {
-		outs = make([]Outcome, len(recs))
-		return s.tx(ctx, func(tx *gorm.DB) error { return s.saveCancellationsTx(tx, recs, preps, outs) })
+	return saveIdempotent(ctx, s, s.cancellations(), recs)
+}
+
+// cancellations is the idempotent write of cancellations: key (partner,
+// cancellation id), payload the canonical request JSON.
+func (s *Store) cancellations() *idempotent[CancellationRecord] {
+	return inputRecords(s, idempotent[CancellationRecord]{
+		record: "cancellation", table: "cancellations", keyCols: []string{"partner_id", "cancellation_id"},
+		key: func(r *CancellationRecord) rowKey {
+			return rowKey{string(r.PartnerID), string(r.Cancellation.CancellationID)}
+		},
+		name: (*CancellationRecord).Key,
+		check: func(r *CancellationRecord) (payload, error) {
+			if r.PartnerID == "" || r.Cancellation.CancellationID == "" || r.PaymentID == "" {
+				return payload{}, &InvalidError{Record: "cancellation " + r.Key(), Field: "partnerId/paymentId/cancellationId", Err: errors.New("missing")}
+			}
+			if r.CancelledAt.IsZero() || r.BusinessDate.IsZero() {
+				return payload{}, &InvalidError{Record: "cancellation " + r.Key(), Field: "cancelledAt", Err: errors.New("cancelledAt and its business date are required")}
+			}
+			if _, ok := formNames[r.Cancellation.Form]; !ok {
+				return payload{}, &InvalidError{Record: "cancellation " + r.Key(), Field: "orderDetail", Err: fmt.Errorf("unknown form %d", r.Cancellation.Form)}
+			}
+			return requestPayload("cancellation", r.Key(), r.Request)
+		},
+		insert: s.insertCancellations,
+	}, func(r *CancellationRecord) Rejected {
+		return Rejected{Source: r.Source, File: r.File, Line: r.Line, PartnerID: r.PartnerID, RecordKey: string(r.Cancellation.CancellationID), Payload: r.Request}
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: save cancellations: %w", err)
-	}
-	return outs, nil
 }
 
-func (s *Store) saveCancellationsTx(tx *gorm.DB, recs []CancellationRecord, preps []prepared, outs []Outcome) error {
+// insertCancellations writes new cancellations with their lines and
+// discounts, each linked to its order when the order is already stored.
+func (s *Store) insertCancellations(tx *gorm.DB, recs []CancellationRecord, fresh []int, pays []payload, ids []int64) error {
 	now := s.nowUTC()
-	type key struct {
-		p settlement.PartnerID
-		c settlement.CancellationID
+	rows := make([]cancellationRow, len(fresh))
+	okeys := make([]rowKey, len(fresh))
+	for n, i := range fresh {
+		rows[n] = cancellationToRow(&recs[i], pays[i].hash, now)
+		okeys[n] = rowKey{string(recs[i].PartnerID), string(recs[i].PaymentID)}
 	}
-	type ex struct {
-		ID             int64
-		PartnerID      settlement.PartnerID
-		CancellationID settlement.CancellationID
-		RequestHash    string
+	orders, err := lookupKeys(tx, "orders", []string{"partner_id", "payment_id"}, "request_hash", okeys)
+	if err != nil {
+		return err
 	}
-	found := map[key]ex{}
-	const chunk = 300
-	for i := 0; i < len(recs); i += chunk {
-		var keys [][]any
-		for _, r := range recs[i:min(i+chunk, len(recs))] {
-			keys = append(keys, []any{r.PartnerID, r.Cancellation.CancellationID})
-		}
-		var rows []ex
-		if err := tx.Model(&cancellationRow{}).Select("id, partner_id, cancellation_id, request_hash").
-			Scopes(keysIn([]string{"partner_id", "cancellation_id"}, keys)).Find(&rows).Error; err != nil {
-			return err
-		}
-		for _, e := range rows {
-			found[key{e.PartnerID, e.CancellationID}] = e
+	for n := range rows {
+		if o, ok := orders[okeys[n]]; ok {
+			rows[n].OrderRef = &o.id
 		}
 	}
-	first := map[key]int{}
-	var newRows []cancellationRow
-	var newIdx []int
-	var rejects []rejectedRow
-	for i := range recs {
-		r, p := &recs[i], preps[i]
-		k := key{r.PartnerID, r.Cancellation.CancellationID}
-		var storedCanon []byte
-		var id int64
-		if e, ok := found[k]; ok {
-			if e.RequestHash == p.hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: e.ID}
-				continue
-			}
-			var stored string
-			if err := tx.Model(&cancellationRow{}).Select("request_json").Where("id = ?", e.ID).Scan(&stored).Error; err != nil {
-				return err
-			}
-			storedCanon, id = []byte(stored), e.ID
-		} else if j, ok := first[k]; ok {
-			if preps[j].hash == p.hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: -1 - int64(j)}
-				continue
-			}
-			storedCanon, id = preps[j].canon, -1-int64(j)
-		} else {
-			first[k] = i
-			newIdx = append(newIdx, i)
-			newRows = append(newRows, cancellationToRow(r, p, now))
-			continue
-		}
-		c := conflictOf("cancellation", r.Key(), storedCanon, p.canon)
-		outs[i] = Outcome{Kind: Conflict, ID: id, Conflict: c}
-		rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.PartnerID, string(r.Cancellation.CancellationID), r.Request, c, now))
+	if err := tx.CreateInBatches(&rows, 500).Error; err != nil {
+		return err
 	}
-	if len(newRows) > 0 {
-		// Link each to its order when the order is already known.
-		type ok struct {
-			p settlement.PartnerID
-			q settlement.PaymentID
-		}
-		orderIDs := map[ok]int64{}
-		for i := 0; i < len(newRows); i += chunk {
-			var keys [][]any
-			for _, r := range newRows[i:min(i+chunk, len(newRows))] {
-				keys = append(keys, []any{r.PartnerID, r.PaymentID})
-			}
-			var rows []existing
-			if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id").
-				Scopes(keysIn([]string{"partner_id", "payment_id"}, keys)).Find(&rows).Error; err != nil {
-				return err
-			}
-			for _, e := range rows {
-				orderIDs[ok{e.PartnerID, e.PaymentID}] = e.ID
+	var lines []cancellationLineRow
+	var discs []cancellationDiscountRow
+	for n, i := range fresh {
+		id := rows[n].ID
+		ids[n] = id
+		c := &recs[i].Cancellation
+		add := func(line int64, ds []settlement.Discount) {
+			for j, d := range ds {
+				discs = append(discs, cancellationDiscountRow{CancellationRef: id, LineNo: line, Seq: int64(j), SharePolicyID: d.SharePolicyID, Amount: int64(d.Amount), TaxFree: int64(d.TaxFree)})
 			}
 		}
-		for i := range newRows {
-			if id, found := orderIDs[ok{newRows[i].PartnerID, newRows[i].PaymentID}]; found {
-				newRows[i].OrderRef = &id
-			}
+		for j, l := range c.Lines {
+			lines = append(lines, cancellationLineRow{CancellationRef: id, LineNo: int64(j + 1), ProductID: l.ProductID, Quantity: l.Quantity})
+			add(int64(j+1), l.Discounts)
 		}
-		if err := tx.CreateInBatches(&newRows, 500).Error; err != nil {
-			return err
-		}
-		var lines []cancellationLineRow
-		var discs []cancellationDiscountRow
-		for n, i := range newIdx {
-			id := newRows[n].ID
-			outs[i] = Outcome{Kind: Created, ID: id}
-			c := &recs[i].Cancellation
-			add := func(line int64, ds []settlement.Discount) {
-				for j, d := range ds {
-					discs = append(discs, cancellationDiscountRow{CancellationRef: id, LineNo: line, Seq: int64(j), SharePolicyID: d.SharePolicyID, Amount: int64(d.Amount), TaxFree: int64(d.TaxFree)})
-				}
-			}
-			for j, l := range c.Lines {
-				lines = append(lines, cancellationLineRow{CancellationRef: id, LineNo: int64(j + 1), ProductID: l.ProductID, Quantity: l.Quantity})
-				add(int64(j+1), l.Discounts)
-			}
-			add(0, c.Discounts)
-		}
-		if err := createBatch(tx, lines); err != nil {
-			return err
-		}
-		if err := createBatch(tx, discs); err != nil {
-			return err
-		}
+		add(0, c.Discounts)
 	}
-	for i := range outs {
-		if outs[i].ID < 0 {
-			outs[i].ID = outs[-1-outs[i].ID].ID
-		}
+	if err := createBatch(tx, lines); err != nil {
+		return err
 	}
-	return saveRejects(tx, rejects)
+	return createBatch(tx, discs)
 }
 
-func cancellationToRow(r *CancellationRecord, p prepared, now time.Time) cancellationRow {
+func cancellationToRow(r *CancellationRecord, hash string, now time.Time) cancellationRow {
 	c := &r.Cancellation
 	return cancellationRow{
 		PartnerID:           r.PartnerID,
@@ -231,7 +153,7 @@ func cancellationToRow(r *CancellationRecord, p prepared, now time.Time) cancell
 		CancelledAt:         at(r.CancelledAt),
 		BusinessDate:        day(r.BusinessDate),
 		RequestJSON:         string(r.Request),
-		RequestHash:         p.hash,
+		RequestHash:         hash,
 		Source:              string(r.Source),
 		WebhookID:           r.WebhookID,
 		ReceivedAt:          at(now),

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 )
 
@@ -27,26 +26,6 @@ func canonical(raw []byte) ([]byte, any, error) {
 		return nil, nil, err
 	}
 	return out, v, nil
-}
-
-// diffJSON lists the leaf paths where two decoded documents differ, sorted.
-func diffJSON(stored, got any) []FieldDiff {
-	a, b := map[string]string{}, map[string]string{}
-	flatten("", stored, a)
-	flatten("", got, b)
-	var diffs []FieldDiff
-	for p, va := range a {
-		if vb, ok := b[p]; !ok || va != vb {
-			diffs = append(diffs, FieldDiff{Path: p, Stored: va, Got: vb})
-		}
-	}
-	for p, vb := range b {
-		if _, ok := a[p]; !ok {
-			diffs = append(diffs, FieldDiff{Path: p, Got: vb})
-		}
-	}
-	sort.Slice(diffs, func(i, j int) bool { return diffs[i].Path < diffs[j].Path })
-	return diffs
 }
 
 func flatten(path string, v any, out map[string]string) {
@@ -76,18 +55,4 @@ func flatten(path string, v any, out map[string]string) {
 	default:
 		out[path] = fmt.Sprint(x)
 	}
-}
-
-// conflictOf builds the ConflictError for two payloads with the same key.
-func conflictOf(record, key string, storedCanon, gotCanon []byte) *ConflictError {
-	_, a, _ := canonical(storedCanon)
-	_, b, _ := canonical(gotCanon)
-	d := diffJSON(a, b)
-	e := &ConflictError{Record: record, Key: key}
-	if len(d) > maxDiffs {
-		e.Diffs, e.More = d[:maxDiffs], len(d)-maxDiffs
-	} else {
-		e.Diffs = d
-	}
-	return e
 }

@@ -104,61 +104,61 @@ func (r *intentRow) intent() Intent {
 // intent is returned whatever its status), a different request a Conflict
 // (*ConflictError; nothing changed). The client id is IntentID of the key.
 func (s *Store) CreateIntent(ctx context.Context, spec IntentSpec) (Intent, Outcome, error) {
-	key := transferKey(spec.PartnerID, spec.PaymentID, spec.Kind, spec.CancellationID)
-	p, err := prepareRequest("transfer intent", key, spec.Request)
-	if err != nil {
+	out, err := saveOneIdempotent(ctx, s, s.intents(), spec)
+	if err != nil && out.Kind != Conflict {
 		return Intent{}, Outcome{}, err
 	}
-	outs := make([]Outcome, 1)
-	err = retryOnDuplicate(func() error {
-		return s.tx(ctx, func(tx *gorm.DB) error { return s.createIntentsTx(tx, []IntentSpec{spec}, []prepared{p}, outs) })
-	})
-	if err != nil {
-		return Intent{}, Outcome{}, fmt.Errorf("store: create intent %s: %w", key, err)
+	in, ierr := s.IntentByID(ctx, IntentID(spec.PartnerID, spec.PaymentID, spec.Kind, spec.CancellationID))
+	if ierr != nil {
+		return Intent{}, Outcome{}, ierr
 	}
-	in, err := s.IntentByID(ctx, IntentID(spec.PartnerID, spec.PaymentID, spec.Kind, spec.CancellationID))
-	if err != nil {
-		return Intent{}, Outcome{}, err
-	}
-	if outs[0].Kind == Conflict {
-		return in, outs[0], outs[0].Conflict
-	}
-	return in, outs[0], nil
+	return in, out, err
 }
 
-func (s *Store) createIntentsTx(tx *gorm.DB, specs []IntentSpec, preps []prepared, outs []Outcome) error {
-	now := at(s.nowUTC())
-	for i, sp := range specs {
-		if sp.PartnerID == "" || sp.PaymentID == "" || sp.Kind == "" {
-			return &InvalidError{Record: "transfer intent", Field: "partnerId/paymentId/kind", Err: errors.New("missing")}
-		}
-		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID)
-		var ex intentRow
-		res := tx.Select("id, request_hash, request_json").Where("intent_id = ?", id).Limit(1).Find(&ex)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected > 0 {
-			if ex.RequestHash == preps[i].hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: ex.ID}
-			} else {
-				outs[i] = Outcome{Kind: Conflict, ID: ex.ID, Conflict: conflictOf("transfer intent", transferKey(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID), []byte(ex.RequestJSON), preps[i].canon)}
+func (sp *IntentSpec) key() string {
+	return transferKey(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID)
+}
+
+// intents is the idempotent write of transfer intents: key (partner,
+// payment, kind, cancellation), payload the canonical request body.
+func (s *Store) intents() *idempotent[IntentSpec] {
+	return &idempotent[IntentSpec]{
+		record: "transfer intent", table: "transfer_intents", hashCol: "request_hash",
+		keyCols: []string{"partner_id", "payment_id", "kind", "cancellation_id"},
+		key: func(sp *IntentSpec) rowKey {
+			return rowKey{string(sp.PartnerID), string(sp.PaymentID), string(sp.Kind), string(sp.CancellationID)}
+		},
+		name: (*IntentSpec).key,
+		check: func(sp *IntentSpec) (payload, error) {
+			if sp.PartnerID == "" || sp.PaymentID == "" || sp.Kind == "" {
+				return payload{}, &InvalidError{Record: "transfer intent " + sp.key(), Field: "partnerId/paymentId/kind", Err: errors.New("missing")}
 			}
-			continue
-		}
-		row := intentRow{IntentID: id, PartnerID: sp.PartnerID, PaymentID: sp.PaymentID, Kind: string(sp.Kind), CancellationID: sp.CancellationID,
-			BusinessDate: day(sp.BusinessDate), RequestJSON: string(sp.Request), RequestHash: preps[i].hash, Status: string(IntentPending),
-			CreatedAt: now, UpdatedAt: now}
-		if sp.SettlementID > 0 {
-			sid := sp.SettlementID
-			row.SettlementRef = &sid
-		}
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		outs[i] = Outcome{Kind: Created, ID: row.ID}
+			return requestPayload("transfer intent", sp.key(), sp.Request)
+		},
+		stored: storedRequest("transfer_intents"),
+		diff:   diffRequests,
+		insert: func(tx *gorm.DB, specs []IntentSpec, fresh []int, pays []payload, ids []int64) error {
+			now := at(s.nowUTC())
+			rows := make([]intentRow, len(fresh))
+			for n, i := range fresh {
+				sp := &specs[i]
+				rows[n] = intentRow{IntentID: IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID), PartnerID: sp.PartnerID,
+					PaymentID: sp.PaymentID, Kind: string(sp.Kind), CancellationID: sp.CancellationID, BusinessDate: day(sp.BusinessDate),
+					RequestJSON: string(sp.Request), RequestHash: pays[i].hash, Status: string(IntentPending), CreatedAt: now, UpdatedAt: now}
+				if sp.SettlementID > 0 {
+					sid := sp.SettlementID
+					rows[n].SettlementRef = &sid
+				}
+			}
+			if err := tx.CreateInBatches(&rows, 500).Error; err != nil {
+				return err
+			}
+			for n := range rows {
+				ids[n] = rows[n].ID
+			}
+			return nil
+		},
 	}
-	return nil
 }
 
 // IntentByID returns the intent with client id intentID, or a *NotFoundError.

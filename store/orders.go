@@ -67,22 +67,6 @@ func (r *OrderRecord) Key() string {
 	return fmt.Sprintf("partner %q payment %q", r.Order.PartnerID, r.Order.PaymentID)
 }
 
-type prepared struct {
-	canon []byte
-	hash  string
-}
-
-func prepareRequest(record, key string, raw []byte) (prepared, error) {
-	if len(raw) == 0 {
-		return prepared{}, &InvalidError{Record: record + " " + key, Field: "request", Err: errors.New("empty request JSON")}
-	}
-	c, _, err := canonical(raw)
-	if err != nil {
-		return prepared{}, &InvalidError{Record: record + " " + key, Field: "request", Err: err}
-	}
-	return prepared{canon: c, hash: sha(string(c))}, nil
-}
-
 // SaveOrder stores one order idempotently by (partner, payment). The same
 // key with the same payload is a Duplicate no-op; the same key with a
 // different payload is a Conflict: nothing is overwritten, the new record is
@@ -91,7 +75,7 @@ func prepareRequest(record, key string, raw []byte) (prepared, error) {
 // It returns an *InvalidError (ErrInvalid) for a record without its key or
 // with a request that is not JSON.
 func (s *Store) SaveOrder(ctx context.Context, rec OrderRecord) (Outcome, error) {
-	return saveOne(ctx, rec, s.SaveOrders)
+	return saveOneIdempotent(ctx, s, s.orders(), rec)
 }
 
 // SaveOrders is SaveOrder for a batch (file imports): one transaction, one
@@ -99,146 +83,75 @@ func (s *Store) SaveOrder(ctx context.Context, rec OrderRecord) (Outcome, error)
 // reported in their Outcome and kept in rejected records. A record repeated
 // within the batch is a Duplicate (or Conflict) of its first occurrence.
 func (s *Store) SaveOrders(ctx context.Context, recs []OrderRecord) ([]Outcome, error) {
-	preps := make([]prepared, len(recs))
-	for i := range recs {
-		r := &recs[i]
-		if r.Order.PartnerID == "" || r.Order.PaymentID == "" {
-			return nil, &InvalidError{Record: "order " + r.Key(), Field: "partnerId/paymentId", Err: errors.New("missing")}
-		}
-		if r.PaidAt.IsZero() || r.BusinessDate.IsZero() {
-			return nil, &InvalidError{Record: "order " + r.Key(), Field: "paidAt", Err: errors.New("paidAt and its business date are required")}
-		}
-		p, err := prepareRequest("order", r.Key(), r.Request)
-		if err != nil {
-			return nil, err
-		}
-		preps[i] = p
-	}
-	var outs []Outcome
-	err := retryOnDuplicate(func() error {
-		outs = make([]Outcome, len(recs))
-		return s.tx(ctx, func(tx *gorm.DB) error { return s.saveOrdersTx(tx, recs, preps, outs) })
+	return saveIdempotent(ctx, s, s.orders(), recs)
+}
+
+// orders is the idempotent write of orders: key (partner, payment), payload
+// the canonical request JSON.
+func (s *Store) orders() *idempotent[OrderRecord] {
+	return inputRecords(s, idempotent[OrderRecord]{
+		record: "order", table: "orders", keyCols: []string{"partner_id", "payment_id"},
+		key:  func(r *OrderRecord) rowKey { return rowKey{string(r.Order.PartnerID), string(r.Order.PaymentID)} },
+		name: (*OrderRecord).Key,
+		check: func(r *OrderRecord) (payload, error) {
+			if r.Order.PartnerID == "" || r.Order.PaymentID == "" {
+				return payload{}, &InvalidError{Record: "order " + r.Key(), Field: "partnerId/paymentId", Err: errors.New("missing")}
+			}
+			if r.PaidAt.IsZero() || r.BusinessDate.IsZero() {
+				return payload{}, &InvalidError{Record: "order " + r.Key(), Field: "paidAt", Err: errors.New("paidAt and its business date are required")}
+			}
+			return requestPayload("order", r.Key(), r.Request)
+		},
+		insert: s.insertOrders,
+	}, func(r *OrderRecord) Rejected {
+		return Rejected{Source: r.Source, File: r.File, Line: r.Line, PartnerID: r.Order.PartnerID, RecordKey: string(r.Order.PaymentID), Payload: r.Request}
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: save orders: %w", err)
-	}
-	return outs, nil
 }
 
-// retryOnDuplicate reruns a write transaction that lost a race for a unique
-// key to a concurrent writer: the rerun sees the other writer's row and
-// answers Duplicate or Conflict.
-func retryOnDuplicate(f func() error) error {
-	var err error
-	for range 3 {
-		if err = f(); !errors.Is(err, gorm.ErrDuplicatedKey) {
-			return err
-		}
-	}
-	return dup(err, "unique key still taken after retries")
-}
-
-type existing struct {
-	ID          int64
-	PartnerID   settlement.PartnerID
-	PaymentID   settlement.PaymentID
-	RequestHash string
-}
-
-func (s *Store) saveOrdersTx(tx *gorm.DB, recs []OrderRecord, preps []prepared, outs []Outcome) error {
+// insertOrders writes new orders with their lines, discounts and fees, and
+// links the cancellations that arrived before them.
+func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays []payload, ids []int64) error {
 	now := s.nowUTC()
-	type key struct {
-		p settlement.PartnerID
-		q settlement.PaymentID
+	rows := make([]orderRow, len(fresh))
+	for n, i := range fresh {
+		rows[n] = orderToRow(&recs[i], pays[i].hash, now)
 	}
-	found := map[key]existing{}
-	const chunk = 300
-	for i := 0; i < len(recs); i += chunk {
-		var keys [][]any
-		for _, r := range recs[i:min(i+chunk, len(recs))] {
-			keys = append(keys, []any{r.Order.PartnerID, r.Order.PaymentID})
-		}
-		var rows []existing
-		if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id, request_hash").
-			Scopes(keysIn([]string{"partner_id", "payment_id"}, keys)).Find(&rows).Error; err != nil {
-			return err
-		}
-		for _, e := range rows {
-			found[key{e.PartnerID, e.PaymentID}] = e
-		}
+	if err := tx.CreateInBatches(&rows, 500).Error; err != nil {
+		return err
 	}
-	var newRows []orderRow
-	var newIdx []int
-	firstInBatch := map[key]int{}
-	var rejects []rejectedRow
-	for i := range recs {
-		r, p := &recs[i], preps[i]
-		k := key{r.Order.PartnerID, r.Order.PaymentID}
-		if e, ok := found[k]; ok {
-			if e.RequestHash == p.hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: e.ID}
-				continue
-			}
-			var stored string
-			if err := tx.Model(&orderRow{}).Select("request_json").Where("id = ?", e.ID).Scan(&stored).Error; err != nil {
-				return err
-			}
-			c := conflictOf("order", r.Key(), []byte(stored), p.canon)
-			outs[i] = Outcome{Kind: Conflict, ID: e.ID, Conflict: c}
-			rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.Order.PartnerID, string(r.Order.PaymentID), r.Request, c, now))
-			continue
-		}
-		if j, ok := firstInBatch[k]; ok {
-			if preps[j].hash == p.hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: -1 - int64(j)} // fixed below
-				continue
-			}
-			c := conflictOf("order", r.Key(), preps[j].canon, p.canon)
-			outs[i] = Outcome{Kind: Conflict, ID: -1 - int64(j), Conflict: c}
-			rejects = append(rejects, conflictReject(r.Source, r.File, r.Line, r.Order.PartnerID, string(r.Order.PaymentID), r.Request, c, now))
-			continue
-		}
-		firstInBatch[k] = i
-		newIdx = append(newIdx, i)
-		newRows = append(newRows, orderToRow(r, p, now))
+	var lines []orderLineRow
+	var discs []orderDiscountRow
+	var fees []orderFeeRow
+	keys := make([][]any, len(rows))
+	for n, i := range fresh {
+		ids[n] = rows[n].ID
+		keys[n] = []any{rows[n].PartnerID, rows[n].PaymentID}
+		l, d, f := orderChildren(rows[n].ID, &recs[i].Order)
+		lines, discs, fees = append(lines, l...), append(discs, d...), append(fees, f...)
 	}
-	if len(newRows) > 0 {
-		if err := tx.CreateInBatches(&newRows, 500).Error; err != nil {
-			return err
-		}
-		var lines []orderLineRow
-		var discs []orderDiscountRow
-		var fees []orderFeeRow
-		for n, i := range newIdx {
-			id := newRows[n].ID
-			outs[i] = Outcome{Kind: Created, ID: id}
-			l, d, f := orderChildren(id, &recs[i].Order)
-			lines, discs, fees = append(lines, l...), append(discs, d...), append(fees, f...)
-		}
-		if err := createBatch(tx, lines); err != nil {
-			return err
-		}
-		if err := createBatch(tx, discs); err != nil {
-			return err
-		}
-		if err := createBatch(tx, fees); err != nil {
-			return err
-		}
-		// Cancellations that arrived before their order now find it.
-		if err := tx.Exec(`UPDATE cancellations SET order_ref = (SELECT o.id FROM orders o
-			WHERE o.partner_id = cancellations.partner_id AND o.payment_id = cancellations.payment_id)
-			WHERE order_ref IS NULL AND EXISTS (SELECT 1 FROM orders o
-			WHERE o.partner_id = cancellations.partner_id AND o.payment_id = cancellations.payment_id)`).Error; err != nil {
+	if err := createBatch(tx, lines); err != nil {
+		return err
+	}
+	if err := createBatch(tx, discs); err != nil {
+		return err
+	}
+	if err := createBatch(tx, fees); err != nil {
+		return err
+	}
+	// Cancellations that arrived before their order now find it. Only this
+	// batch's payments are looked at (the (partner, payment) index), never
+	// the whole table.
+	for i := 0; i < len(keys); i += lookupChunk {
+		q := tx.Session(&gorm.Session{NewDB: true}).Model(&cancellationRow{}).
+			Where("order_ref IS NULL AND EXISTS (SELECT 1 FROM orders o WHERE o.partner_id = cancellations.partner_id AND o.payment_id = cancellations.payment_id)").
+			Scopes(keysIn([]string{"partner_id", "payment_id"}, keys[i:min(i+lookupChunk, len(keys))]))
+		if err := q.Update("order_ref", gorm.Expr("(SELECT o.id FROM orders o WHERE o.partner_id = cancellations.partner_id AND o.payment_id = cancellations.payment_id)")).Error; err != nil {
 			return err
 		}
 	}
-	for i := range outs {
-		if outs[i].ID < 0 {
-			outs[i].ID = outs[-1-outs[i].ID].ID
-		}
-	}
-	return saveRejects(tx, rejects)
+	return nil
 }
+
 
 // createBatch inserts rows in batches; nothing for an empty slice.
 func createBatch[T any](tx *gorm.DB, rows []T) error {
@@ -248,7 +161,7 @@ func createBatch[T any](tx *gorm.DB, rows []T) error {
 	return tx.CreateInBatches(&rows, 500).Error
 }
 
-func orderToRow(r *OrderRecord, p prepared, now time.Time) orderRow {
+func orderToRow(r *OrderRecord, hash string, now time.Time) orderRow {
 	o := &r.Order
 	return orderRow{
 		PartnerID:           o.PartnerID,
@@ -262,7 +175,7 @@ func orderToRow(r *OrderRecord, p prepared, now time.Time) orderRow {
 		PaidAt:              at(r.PaidAt),
 		BusinessDate:        day(r.BusinessDate),
 		RequestJSON:         string(r.Request),
-		RequestHash:         p.hash,
+		RequestHash:         hash,
 		Source:              string(r.Source),
 		ReceivedAt:          at(now),
 	}
@@ -407,11 +320,4 @@ func saveRejects(tx *gorm.DB, rows []rejectedRow) error {
 	}
 	return tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_hash"}}, DoNothing: true}).
 		CreateInBatches(&rows, 200).Error
-}
-
-func conflictReject(src Source, file string, line int, partnerID settlement.PartnerID, key string, payload []byte, c *ConflictError, now time.Time) rejectedRow {
-	return newRejectedRow(Rejected{
-		Source: src, File: file, Line: line, PartnerID: partnerID, RecordKey: key,
-		Payload: payload, Reason: c.Reason(), Field: c.Field(), ErrorType: "CONFLICT", ReceivedAt: now,
-	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -329,5 +330,97 @@ func TestInvalidRecords(t *testing.T) {
 	}
 	if n := count(t, s, "orders"); n != 0 {
 		t.Errorf("orders = %d, want 0", n)
+	}
+}
+
+// TestIdempotentWriteContract runs the one idempotent batch write through
+// every kind of record it serves: new keys are Created, a key repeated in
+// the batch is a Duplicate (same payload) or a Conflict (different) of its
+// first occurrence and points at its row, a key already stored is a
+// Duplicate or a Conflict of the stored row, and nothing is overwritten.
+func TestIdempotentWriteContract(t *testing.T) {
+	type rec struct{ key, variant int }
+	pays := []string{"pay-a", "pay-b"}
+	cases := []struct {
+		name  string
+		table string
+		save  func(ctx context.Context, s *Store, recs []rec) ([]Outcome, error)
+	}{
+		{"order", "orders", func(ctx context.Context, s *Store, recs []rec) ([]Outcome, error) {
+			var rs []OrderRecord
+			for _, r := range recs {
+				rs = append(rs, sampleOrder("partner-1", pays[r.key], int64(1+r.variant)))
+			}
+			return s.SaveOrders(ctx, rs)
+		}},
+		{"cancellation", "cancellations", func(ctx context.Context, s *Store, recs []rec) ([]Outcome, error) {
+			var rs []CancellationRecord
+			for _, r := range recs {
+				rs = append(rs, sampleCancel("partner-1", "pay-a", "cx-"+pays[r.key], int64(1+r.variant)))
+			}
+			return s.SaveCancellations(ctx, rs)
+		}},
+		{"settlement", "settlements", func(ctx context.Context, s *Store, recs []rec) ([]Outcome, error) {
+			var rs []SettlementRecord
+			for _, r := range recs {
+				rs = append(rs, sampleSettlement("partner-1", pays[r.key], 1+r.variant))
+			}
+			return s.SaveSettlements(ctx, rs)
+		}},
+		{"transfer intent", "transfer_intents", func(ctx context.Context, s *Store, recs []rec) ([]Outcome, error) {
+			var outs []Outcome
+			for _, r := range recs { // one at a time: CreateIntent has no batch form
+				_, out, err := s.CreateIntent(ctx, IntentSpec{PartnerID: "partner-1", PaymentID: settlement.PaymentID(pays[r.key]),
+					Kind: settlement.KindOrder, Request: []byte(fmt.Sprintf(`{"v":%d}`, r.variant))})
+				if err != nil && !errors.Is(err, ErrConflict) {
+					return nil, err
+				}
+				outs = append(outs, out)
+			}
+			return outs, nil
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+				ctx := context.Background()
+				outs, err := c.save(ctx, s, []rec{{0, 0}, {1, 0}, {1, 0}, {1, 1}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				kinds := func(outs []Outcome) []OutcomeKind {
+					var ks []OutcomeKind
+					for _, o := range outs {
+						ks = append(ks, o.Kind)
+					}
+					return ks
+				}
+				want := []OutcomeKind{Created, Created, Duplicate, Conflict}
+				if diff := cmp.Diff(want, kinds(outs)); diff != "" {
+					t.Fatalf("first batch outcomes (-want +got):\n%s", diff)
+				}
+				if outs[2].ID != outs[1].ID || outs[3].ID != outs[1].ID || outs[0].ID == outs[1].ID {
+					t.Errorf("ids %d %d %d %d: the repeats must point at the second record's row", outs[0].ID, outs[1].ID, outs[2].ID, outs[3].ID)
+				}
+				if outs[3].Conflict == nil || outs[3].Conflict.Record != c.name || len(outs[3].Conflict.Diffs) == 0 {
+					t.Errorf("conflict = %+v, want one of record %q naming the fields", outs[3].Conflict, c.name)
+				}
+				again, err := c.save(ctx, s, []rec{{0, 0}, {0, 1}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff([]OutcomeKind{Duplicate, Conflict}, kinds(again)); diff != "" || again[0].ID != outs[0].ID || again[1].ID != outs[0].ID {
+					t.Errorf("second batch = %+v (-want +got kinds:\n%s)", again, diff)
+				}
+				if n := count(t, s, c.table); n != 2 {
+					t.Errorf("%s rows = %d, want 2", c.table, n)
+				}
+				// Nothing overwritten: the stored payloads are the first ones.
+				same, err := c.save(ctx, s, []rec{{0, 0}, {1, 0}})
+				if err != nil || same[0].Kind != Duplicate || same[1].Kind != Duplicate {
+					t.Errorf("the first payloads again = %+v, %v; want two Duplicates", same, err)
+				}
+			})
+		})
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -153,8 +152,9 @@ func settlementPayload(r *SettlementRecord, b []byte) []byte {
 	return b
 }
 
-// payloadConflict diffs two settlement payloads.
-func payloadConflict(record, key string, stored, got []byte) *ConflictError {
+// diffSettlementPayloads lists the paths whose values differ between two
+// settlement payloads.
+func diffSettlementPayloads(stored, got []byte) []FieldDiff {
 	parse := func(b []byte) map[string]string {
 		m := map[string]string{}
 		for _, line := range strings.Split(string(b), "\n") {
@@ -164,26 +164,7 @@ func payloadConflict(record, key string, stored, got []byte) *ConflictError {
 		}
 		return m
 	}
-	a, g := parse(stored), parse(got)
-	var d []FieldDiff
-	for k, v := range a {
-		if w := g[k]; w != v {
-			d = append(d, FieldDiff{Path: k, Stored: v, Got: w})
-		}
-	}
-	for k, w := range g {
-		if _, ok := a[k]; !ok {
-			d = append(d, FieldDiff{Path: k, Got: w})
-		}
-	}
-	sort.Slice(d, func(i, j int) bool { return d[i].Path < d[j].Path })
-	e := &ConflictError{Record: record, Key: key}
-	if len(d) > maxDiffs {
-		e.Diffs, e.More = d[:maxDiffs], len(d)-maxDiffs
-	} else {
-		e.Diffs = d
-	}
-	return e
+	return diffPaths(parse(stored), parse(got))
 }
 
 func encodePolicyVersions(m map[string]int) string {
@@ -201,153 +182,98 @@ func encodePolicyVersions(m map[string]int) string {
 // in the same transaction; an existing intent with a different request is
 // a Conflict of record "transfer intent".
 func (s *Store) SaveSettlement(ctx context.Context, rec SettlementRecord) (Outcome, error) {
-	return saveOne(ctx, rec, s.SaveSettlements)
+	return saveOneIdempotent(ctx, s, s.settlements(), rec)
 }
 
 // SaveSettlements is SaveSettlement for a batch, in one transaction, with
 // batched inserts of the blocks and line blocks.
 func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([]Outcome, error) {
-	hashes := make([]string, len(recs))
-	var buf []byte
-	intents := make([]prepared, len(recs))
-	for i := range recs {
-		t := &recs[i].Transfer
-		if t.PartnerID == "" || t.PaymentID == "" || t.Kind == "" {
-			return nil, &InvalidError{Record: "settlement " + recs[i].Key(), Field: "partnerId/paymentId/kind", Err: errors.New("missing")}
-		}
-		if (t.Kind == settlement.KindOrderCancel) != (t.CancellationID != "") {
-			return nil, &InvalidError{Record: "settlement " + recs[i].Key(), Field: "cancellationId", Err: errors.New("required for ORDER_CANCEL only")}
-		}
-		buf = settlementPayload(&recs[i], buf[:0])
-		sum := sha256.Sum256(buf)
-		hashes[i] = hex.EncodeToString(sum[:])
-		if recs[i].IntentRequest != nil {
-			p, err := prepareRequest("transfer intent", recs[i].Key(), recs[i].IntentRequest)
-			if err != nil {
+	return saveIdempotent(ctx, s, s.settlements(), recs)
+}
+
+// settlements is the idempotent write of computed transfers: key (partner,
+// payment, kind, cancellation), payload every computed value
+// (settlementPayload), and the transfer intent in the same transaction.
+func (s *Store) settlements() *idempotent[SettlementRecord] {
+	var buf []byte // reused: a payload is hashed for every settlement written
+	return &idempotent[SettlementRecord]{
+		record: "settlement", table: "settlements", hashCol: "hash",
+		keyCols: []string{"partner_id", "payment_id", "kind", "cancellation_id"},
+		key: func(r *SettlementRecord) rowKey {
+			t := &r.Transfer
+			return rowKey{string(t.PartnerID), string(t.PaymentID), string(t.Kind), string(t.CancellationID)}
+		},
+		name: (*SettlementRecord).Key,
+		check: func(r *SettlementRecord) (payload, error) {
+			t := &r.Transfer
+			if t.PartnerID == "" || t.PaymentID == "" || t.Kind == "" {
+				return payload{}, &InvalidError{Record: "settlement " + r.Key(), Field: "partnerId/paymentId/kind", Err: errors.New("missing")}
+			}
+			if (t.Kind == settlement.KindOrderCancel) != (t.CancellationID != "") {
+				return payload{}, &InvalidError{Record: "settlement " + r.Key(), Field: "cancellationId", Err: errors.New("required for ORDER_CANCEL only")}
+			}
+			buf = settlementPayload(r, buf[:0])
+			sum := sha256.Sum256(buf)
+			return payload{hash: hex.EncodeToString(sum[:]), body: func() []byte { return settlementPayload(r, nil) }}, nil
+		},
+		stored: func(tx *gorm.DB, id int64) ([]byte, error) {
+			recs, err := s.loadSettlements(tx, tx.Session(&gorm.Session{NewDB: true}).Where("id = ?", id))
+			if err != nil || len(recs) == 0 {
 				return nil, err
 			}
-			intents[i] = p
-		}
+			return settlementPayload(&recs[0], nil), nil
+		},
+		diff:   diffSettlementPayloads,
+		insert: s.insertSettlementRecords,
+		after:  s.createSettlementIntents,
 	}
-	var outs []Outcome
-	err := retryOnDuplicate(func() error {
-		outs = make([]Outcome, len(recs))
-		return s.tx(ctx, func(tx *gorm.DB) error { return s.saveSettlementsTx(tx, recs, hashes, intents, outs) })
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: save settlements: %w", err)
-	}
-	return outs, nil
 }
 
-type tkey struct {
-	p settlement.PartnerID
-	q settlement.PaymentID
-	k settlement.Kind
-	c settlement.CancellationID
-}
-
-func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, hashes []string, intents []prepared, outs []Outcome) error {
+// insertSettlementRecords writes new settlements with their line blocks,
+// linked to their order and cancellation rows.
+func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fresh []int, pays []payload, ids []int64) error {
 	now := s.nowUTC()
-	type ex struct {
-		ID             int64
-		PartnerID      settlement.PartnerID
-		PaymentID      settlement.PaymentID
-		Kind           string
-		CancellationID settlement.CancellationID
-		Hash           string
-	}
-	found := map[tkey]ex{}
-	const chunk = 200
-	for i := 0; i < len(recs); i += chunk {
-		var keys [][]any
-		for _, r := range recs[i:min(i+chunk, len(recs))] {
-			t := &r.Transfer
-			keys = append(keys, []any{t.PartnerID, t.PaymentID, string(t.Kind), t.CancellationID})
-		}
-		var rows []ex
-		if err := tx.Model(&settlementRow{}).Select("id, partner_id, payment_id, kind, cancellation_id, hash").
-			Scopes(keysIn([]string{"partner_id", "payment_id", "kind", "cancellation_id"}, keys)).Find(&rows).Error; err != nil {
-			return err
-		}
-		for _, e := range rows {
-			found[tkey{e.PartnerID, e.PaymentID, settlement.Kind(e.Kind), e.CancellationID}] = e
-		}
-	}
-	// Link to the order / cancellation rows.
-	refs, err := s.sourceRefs(tx, recs)
+	refs, err := s.sourceRefs(tx, recs, fresh)
 	if err != nil {
 		return err
 	}
-	var newRows []settlementRow
-	var newIdx []int
-	first := map[tkey]int{}
-	for i := range recs {
-		t := &recs[i].Transfer
-		k := tkey{t.PartnerID, t.PaymentID, t.Kind, t.CancellationID}
-		hash := hashes[i]
-		if e, ok := found[k]; ok {
-			if e.Hash == hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: e.ID}
-				continue
-			}
-			stored, err := s.loadSettlements(tx, tx.Where("id = ?", e.ID))
-			if err != nil {
-				return err
-			}
-			outs[i] = Outcome{Kind: Conflict, ID: e.ID, Conflict: payloadConflict("settlement", recs[i].Key(), settlementPayload(&stored[0], nil), settlementPayload(&recs[i], nil))}
-			continue
-		}
-		if j, ok := first[k]; ok {
-			if hashes[j] == hash {
-				outs[i] = Outcome{Kind: Duplicate, ID: -1 - int64(j)}
-			} else {
-				outs[i] = Outcome{Kind: Conflict, ID: -1 - int64(j), Conflict: payloadConflict("settlement", recs[i].Key(), settlementPayload(&recs[j], nil), settlementPayload(&recs[i], nil))}
-			}
-			continue
-		}
-		first[k] = i
+	rows := make([]settlementRow, len(fresh))
+	nlines := 0
+	for n, i := range fresh {
 		r := &recs[i]
-		ref := refs[k]
-		newIdx = append(newIdx, i)
-		newRows = append(newRows, settlementRow{
+		t := &r.Transfer
+		rows[n] = settlementRow{
 			PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: string(t.Kind), CancellationID: t.CancellationID,
-			OrderRef: ref.order, CancellationRef: ref.cancel, ContractID: t.ContractID, ContractVersion: int64(r.ContractVersion),
+			OrderRef: refs[n].order, CancellationRef: refs[n].cancel, ContractID: t.ContractID, ContractVersion: int64(r.ContractVersion),
 			PolicyVersions: encodePolicyVersions(r.PolicyVersions), BusinessDate: day(r.BusinessDate),
 			SettlementStartDate: day(t.SettlementStartDate), SettlementDate: day(t.SettlementDate), Amounts: t.Amounts,
-			DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees), Hash: hash, ComputedAt: at(now),
-		})
+			DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees), Hash: pays[i].hash, ComputedAt: at(now),
+		}
+		nlines += len(t.Lines)
 	}
-	if len(newRows) > 0 {
-		if err := s.insertSettlements(tx, newRows); err != nil {
-			return err
-		}
-		n := 0
-		for _, r := range recs {
-			n += len(r.Transfer.Lines)
-		}
-		lines := make([]lineRef, 0, n)
-		for n, i := range newIdx {
-			id := newRows[n].ID
-			outs[i] = Outcome{Kind: Created, ID: id}
-			t := &recs[i].Transfer
-			start, date := t.SettlementStartDate.String(), t.SettlementDate.String()
-			for j := range t.Lines {
-				lines = append(lines, lineRef{ref: id, no: int64(j + 1), start: start, date: date, l: &t.Lines[j]})
-			}
-		}
-		if err := s.insertSettlementLines(tx, lines); err != nil {
-			return err
+	if err := s.insertSettlements(tx, rows); err != nil {
+		return err
+	}
+	lines := make([]lineRef, 0, nlines)
+	for n, i := range fresh {
+		id := rows[n].ID
+		ids[n] = id
+		t := &recs[i].Transfer
+		start, date := t.SettlementStartDate.String(), t.SettlementDate.String()
+		for j := range t.Lines {
+			lines = append(lines, lineRef{ref: id, no: int64(j + 1), start: start, date: date, l: &t.Lines[j]})
 		}
 	}
-	for i := range outs {
-		if outs[i].ID < 0 {
-			outs[i].ID = outs[-1-outs[i].ID].ID
-		}
-	}
-	// Intents, after the settlement rows so they can point at them.
+	return s.insertSettlementLines(tx, lines)
+}
+
+// createSettlementIntents creates the transfer intent of each settlement
+// saved with an IntentRequest (not of a conflicting one), pointing at it;
+// an intent whose stored request differs makes the settlement's outcome that
+// intent's Conflict.
+func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
 	var specs []IntentSpec
-	var specIdx []int
+	var idx []int
 	for i := range recs {
 		if recs[i].IntentRequest == nil || outs[i].Kind == Conflict {
 			continue
@@ -355,21 +281,23 @@ func (s *Store) saveSettlementsTx(tx *gorm.DB, recs []SettlementRecord, hashes [
 		t := &recs[i].Transfer
 		specs = append(specs, IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
 			BusinessDate: recs[i].BusinessDate, Request: recs[i].IntentRequest, SettlementID: outs[i].ID})
-		specIdx = append(specIdx, i)
+		idx = append(idx, i)
 	}
-	if len(specs) > 0 {
-		preps := make([]prepared, len(specs))
-		for n, i := range specIdx {
-			preps[n] = intents[i]
-		}
-		iouts := make([]Outcome, len(specs))
-		if err := s.createIntentsTx(tx, specs, preps, iouts); err != nil {
-			return err
-		}
-		for n, i := range specIdx {
-			if iouts[n].Kind == Conflict {
-				outs[i] = Outcome{Kind: Conflict, ID: outs[i].ID, Conflict: iouts[n].Conflict}
-			}
+	if len(specs) == 0 {
+		return nil
+	}
+	intents := s.intents()
+	pays, err := checkAll(intents, specs)
+	if err != nil {
+		return err
+	}
+	iouts := make([]Outcome, len(specs))
+	if err := writeIdempotent(tx, intents, specs, pays, iouts); err != nil {
+		return err
+	}
+	for n, i := range idx {
+		if iouts[n].Kind == Conflict {
+			outs[i] = Outcome{Kind: Conflict, ID: outs[i].ID, Conflict: iouts[n].Conflict}
 		}
 	}
 	return nil
@@ -386,14 +314,14 @@ var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancel
 func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 	ctx := tx.Statement.Context
 	const batch = 200
-	byKey := make(map[tkey]*settlementRow, len(rows))
+	byKey := make(map[rowKey]*settlementRow, len(rows))
 	args := make([]any, 0, batch*len(settlementCols))
 	for i := 0; i < len(rows); i += batch {
 		chunk := rows[i:min(i+batch, len(rows))]
 		args = args[:0]
 		for j := range chunk {
 			r := &chunk[j]
-			byKey[tkey{r.PartnerID, r.PaymentID, settlement.Kind(r.Kind), r.CancellationID}] = r
+			byKey[rowKey{string(r.PartnerID), string(r.PaymentID), r.Kind, string(r.CancellationID)}] = r
 			computed, _ := r.ComputedAt.Value()
 			args = append(args, r.PartnerID, r.PaymentID, r.Kind, r.CancellationID, r.OrderRef, r.CancellationRef, r.ContractID,
 				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(r.SettlementStartDate).String(),
@@ -407,13 +335,11 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 		}
 		for res.Next() {
 			var id int64
-			var k tkey
-			var kind string
-			if err := res.Scan(&id, &k.p, &k.q, &kind, &k.c); err != nil {
+			var k rowKey
+			if err := res.Scan(&id, &k[0], &k[1], &k[2], &k[3]); err != nil {
 				res.Close()
 				return err
 			}
-			k.k = settlement.Kind(kind)
 			if r := byKey[k]; r != nil {
 				r.ID = id
 			}
@@ -538,51 +464,35 @@ func (s *Store) insertSQL(table string, cols []string, rows int) string {
 
 type refs struct{ order, cancel *int64 }
 
-func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord) (map[tkey]refs, error) {
-	out := map[tkey]refs{}
-	var okeys, ckeys [][]any
-	for _, r := range recs {
-		t := &r.Transfer
-		okeys = append(okeys, []any{t.PartnerID, t.PaymentID})
+// sourceRefs finds the order and cancellation rows of recs[fresh[n]], in
+// fresh order.
+func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord, fresh []int) ([]refs, error) {
+	okeys := make([]rowKey, len(fresh))
+	var ckeys []rowKey
+	for n, i := range fresh {
+		t := &recs[i].Transfer
+		okeys[n] = rowKey{string(t.PartnerID), string(t.PaymentID)}
 		if t.CancellationID != "" {
-			ckeys = append(ckeys, []any{t.PartnerID, t.CancellationID})
+			ckeys = append(ckeys, rowKey{string(t.PartnerID), string(t.CancellationID)})
 		}
 	}
-	type pk struct{ p, q string }
-	orders, cancels := map[pk]int64{}, map[pk]int64{}
-	const chunk = 300
-	for i := 0; i < len(okeys); i += chunk {
-		var rows []existing
-		if err := tx.Model(&orderRow{}).Select("id, partner_id, payment_id").Scopes(keysIn([]string{"partner_id", "payment_id"}, okeys[i:min(i+chunk, len(okeys))])).Find(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, e := range rows {
-			orders[pk{string(e.PartnerID), string(e.PaymentID)}] = e.ID
-		}
+	orders, err := lookupKeys(tx, "orders", []string{"partner_id", "payment_id"}, "request_hash", okeys)
+	if err != nil {
+		return nil, err
 	}
-	for i := 0; i < len(ckeys); i += chunk {
-		var rows []struct {
-			ID             int64
-			PartnerID      settlement.PartnerID
-			CancellationID settlement.CancellationID
-		}
-		if err := tx.Model(&cancellationRow{}).Select("id, partner_id, cancellation_id").Scopes(keysIn([]string{"partner_id", "cancellation_id"}, ckeys[i:min(i+chunk, len(ckeys))])).Find(&rows).Error; err != nil {
-			return nil, err
-		}
-		for _, e := range rows {
-			cancels[pk{string(e.PartnerID), string(e.CancellationID)}] = e.ID
-		}
+	cancels, err := lookupKeys(tx, "cancellations", []string{"partner_id", "cancellation_id"}, "request_hash", ckeys)
+	if err != nil {
+		return nil, err
 	}
-	for _, r := range recs {
-		t := &r.Transfer
-		var rf refs
-		if id, ok := orders[pk{string(t.PartnerID), string(t.PaymentID)}]; ok {
-			rf.order = &id
+	out := make([]refs, len(fresh))
+	for n, i := range fresh {
+		t := &recs[i].Transfer
+		if o, ok := orders[okeys[n]]; ok {
+			out[n].order = &o.id
 		}
-		if id, ok := cancels[pk{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" {
-			rf.cancel = &id
+		if c, ok := cancels[rowKey{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" {
+			out[n].cancel = &c.id
 		}
-		out[tkey{t.PartnerID, t.PaymentID, t.Kind, t.CancellationID}] = rf
 	}
 	return out, nil
 }

@@ -267,19 +267,6 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.w(ctx).Transaction(fn)
 }
 
-// saveOne saves one record with save, its batch save, and returns its
-// Outcome; a Conflict also returns the *ConflictError as the error.
-func saveOne[R any](ctx context.Context, rec R, save func(context.Context, []R) ([]Outcome, error)) (Outcome, error) {
-	outs, err := save(ctx, []R{rec})
-	if err != nil {
-		return Outcome{}, err
-	}
-	if outs[0].Kind == Conflict {
-		return outs[0], outs[0].Conflict
-	}
-	return outs[0], nil
-}
-
 // notFound turns gorm.ErrRecordNotFound into ErrNotFound naming what.
 func notFound(err error, what string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, sql.ErrNoRows) {
