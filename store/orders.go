@@ -152,7 +152,6 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 	return nil
 }
 
-
 // createBatch inserts rows in batches; nothing for an empty slice.
 func createBatch[T any](tx *gorm.DB, rows []T) error {
 	if len(rows) == 0 {
