@@ -150,9 +150,7 @@ func Demo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 		}
 		res.Settlement += sign * r.Amounts.Settlement
 		if r.HasPortOne {
-			t := settlement.Transfer{Kind: r.Kind, Amounts: r.PortOne}
-			settlement.NormalizeCancel(&t)
-			res.PortOneNet += sign * t.Amounts.Settlement
+			res.PortOneNet += sign * r.PortOne.Settlement // positive for a cancel, as stored
 		}
 		return nil
 	})

@@ -43,7 +43,7 @@ func TestDemoEndToEnd(t *testing.T) {
 					t.Fatal(err)
 				}
 				_ = st.Mismatches(ctx, store.Query{From: res.From, To: res.To}, func(m *store.Mismatch) error {
-					if m.Reason != string(settlement.RejectedRecord) {
+					if m.Reason != settlement.RejectedRecord {
 						t.Logf("mismatch: %+v", *m)
 					}
 					return nil

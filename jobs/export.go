@@ -100,15 +100,13 @@ func (s *exportSource) name(ctx context.Context, partnerID settlement.PartnerID)
 	return n
 }
 
-// portOneSettlement is PortOne's settlement of a transfer as a positive
-// magnitude for cancels, whatever sign PortOne used.
-func portOneSettlement(kind settlement.Kind, has bool, a settlement.Amounts) *settlement.Won {
+// portOneSettlement is PortOne's settlement of a transfer (positive for a
+// cancel, as stored), or nil when PortOne has not answered.
+func portOneSettlement(has bool, a *settlement.Amounts) *settlement.Won {
 	if !has {
 		return nil
 	}
-	t := settlement.Transfer{Kind: kind, Amounts: a}
-	settlement.NormalizeCancel(&t)
-	v := t.Amounts.Settlement
+	v := a.Settlement
 	return &v
 }
 
@@ -125,7 +123,7 @@ func (s *exportSource) Summary(ctx context.Context, yield func(reports.SummaryRo
 			sr = &reports.SummaryRow{PartnerID: r.PartnerID, SettlementDate: r.SettlementDate}
 			rows[k] = sr
 		}
-		po := portOneSettlement(r.Kind, r.HasPortOne, r.PortOne)
+		po := portOneSettlement(r.HasPortOne, &r.PortOne)
 		sign := settlement.Won(1)
 		if r.Kind == settlement.KindOrderCancel {
 			sr.Cancellations++
@@ -184,7 +182,7 @@ func (s *exportSource) transfers(ctx context.Context, kind settlement.Kind, yiel
 		}
 		return yield(reports.OrderRow{Kind: r.Kind, PartnerID: r.PartnerID, PartnerName: s.name(ctx, r.PartnerID), PaymentID: r.PaymentID,
 			CancellationID: r.CancellationID, TransferID: id, SettlementStartDate: r.SettlementStartDate, SettlementDate: r.SettlementDate,
-			Status: r.TransferStatus, Amounts: r.Amounts, PortOneSettlement: portOneSettlement(r.Kind, r.HasPortOne, r.PortOne)})
+			Status: r.TransferStatus, Amounts: r.Amounts, PortOneSettlement: portOneSettlement(r.HasPortOne, &r.PortOne)})
 	})
 }
 
@@ -205,22 +203,22 @@ func (s *exportSource) OrderLines(ctx context.Context, yield func(reports.OrderL
 		return yield(reports.OrderLineRow{Kind: r.Kind, PartnerID: r.PartnerID, PartnerName: s.name(ctx, r.PartnerID), PaymentID: r.PaymentID,
 			CancellationID: r.CancellationID, TransferID: id, ProductID: r.ProductID, ProductName: r.ProductName, Quantity: r.Quantity,
 			SettlementStartDate: r.SettlementStartDate, SettlementDate: r.SettlementDate, Amounts: r.Amounts,
-			PortOneSettlement: portOneSettlement(r.Kind, r.HasPortOne, r.PortOne)})
+			PortOneSettlement: portOneSettlement(r.HasPortOne, &r.PortOne)})
 	})
 }
 
 func (s *exportSource) Mismatches(ctx context.Context, yield func(reports.MismatchRow) error) error {
 	return s.st.Mismatches(ctx, s.q, func(m *store.Mismatch) error {
 		row := reports.MismatchRow{PartnerID: m.PartnerID, PartnerName: s.name(ctx, m.PartnerID), PaymentID: m.PaymentID,
-			TransferID: m.TransferID, ProductID: m.ProductID, Field: m.Field, LocalText: m.LocalText, PortOneText: m.PortOneText, Reason: m.Reason}
-		if m.Reason == string(settlement.AmountDiffers) {
+			TransferID: m.TransferID, ProductID: m.ProductID, Field: m.Field, LocalText: m.LocalText, PortOneText: m.PortOneText, Reason: string(m.Reason)}
+		if m.Reason == settlement.AmountDiffers {
 			row.Field = "amount." + m.Field
 			if m.ProductID != "" {
 				row.Field = "orderLines[].amount." + m.Field
 			}
 			l, po := m.Local, m.PortOne
 			row.Local, row.PortOne = &l, &po
-		} else if m.Reason == string(settlement.UnknownAtPortOne) {
+		} else if m.Reason == settlement.UnknownAtPortOne {
 			po := m.PortOne
 			row.PortOne = &po
 		}
@@ -242,10 +240,9 @@ func (s *exportSource) Transfers(ctx context.Context, yield func(reports.Transfe
 			}
 			cache[c.TransferID] = t
 		}
-		set := *portOneSettlement(t.Kind, true, t.Amounts)
 		return yield(reports.TransferRow{TransferID: c.TransferID, Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(ctx, t.PartnerID),
 			PaymentID: t.PaymentID, CancellationID: t.CancellationID, SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate,
-			Settlement: set, PreviousStatus: c.From, Status: c.To, ObservedAt: c.ObservedAt, Note: c.Source})
+			Settlement: t.Amounts.Settlement, PreviousStatus: c.From, Status: c.To, ObservedAt: c.ObservedAt, Note: c.Source})
 	})
 }
 

@@ -192,7 +192,7 @@ func TestReconcileFindsTamperedAnswers(t *testing.T) {
 	}
 	found := map[string]store.Mismatch{}
 	for _, m := range got {
-		found[string(m.PaymentID)+"/"+m.Reason+"/"+m.Field] = m
+		found[string(m.PaymentID)+"/"+string(m.Reason)+"/"+m.Field] = m
 	}
 	if m, ok := found["pay-3/AMOUNT_DIFFERS/platformFeeVat"]; !ok || m.Diff != 7 || m.PortOne-m.Local != 7 {
 		t.Errorf("pay-3 platformFeeVat mismatch: %+v (all: %+v)", m, got)

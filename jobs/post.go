@@ -134,7 +134,7 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentSt
 		if res.Adopted {
 			status = store.IntentAdopted
 		}
-		return status, p.st.CompleteIntent(bg, in.IntentID, owner, status, portOneAnswer(res.Transfer, string(in.IntentID), p.opts.Now()))
+		return status, p.st.CompleteIntent(bg, in.IntentID, owner, status, p.answer(res.Transfer, in.IntentID))
 	}
 	if ctx.Err() != nil {
 		// Interrupted (SIGTERM): let another run take it; the id makes a
@@ -156,27 +156,13 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) (store.IntentSt
 	return store.IntentPending, p.st.RetryIntent(bg, in.IntentID, owner, err.Error(), p.opts.Now().Add(backoff))
 }
 
-// portOneAnswer maps PortOne's transfer to what the store keeps of it.
-func portOneAnswer(w transfer.Transfer, intentID string, now time.Time) store.PortOneTransfer {
-	t, status := transfer.TransferFromWire(w)
-	w.Partner = maskPartnerAccount(w.Partner)
-	raw, _ := json.Marshal(w)
-	pt := store.PortOneTransfer{
-		TransferID: settlement.TransferID(w.ID), IntentID: settlement.TransferID(intentID), PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
-		Status: status, SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate,
-		Amounts: t.Amounts, Raw: raw, ObservedAt: now,
-	}
-	if len(w.Partner) > 0 {
-		var partner struct {
-			ID string `json:"id"`
-		}
-		_ = json.Unmarshal(w.Partner, &partner)
-		pt.PartnerID = settlement.PartnerID(partner.ID)
-	}
-	for _, l := range t.Lines {
-		pt.Lines = append(pt.Lines, store.PortOneLine{ProductID: l.Product.ID, Quantity: l.Quantity, Amounts: l.Amounts})
-	}
-	return pt
+// answer is PortOne's answer w to intent intentID as the store keeps it:
+// made right once by transfer.Observe (the shape of our own transfers, a
+// cancel's amounts positive, the partner's account never kept).
+func (p *Pipeline) answer(w transfer.Transfer, intentID settlement.TransferID) store.PortOneTransfer {
+	o := transfer.Observe(w)
+	return store.PortOneTransfer{Transfer: o.Transfer, TransferID: o.ID, IntentID: intentID, Status: o.Status,
+		Negated: o.Negated, Raw: o.Raw, ObservedAt: p.opts.Now()}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -234,32 +220,4 @@ func (p *Pipeline) cancelReady(ctx context.Context, in store.Intent) (store.Inte
 		}
 	}
 	return store.IntentPosted, "", nil
-}
-
-// maskPartnerAccount masks the bank account number in the partner object
-// PortOne embeds in a transfer, before anything of it is stored: account
-// numbers are never kept in clear.
-func maskPartnerAccount(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 {
-		return raw
-	}
-	var p map[string]json.RawMessage
-	if json.Unmarshal(raw, &p) != nil {
-		return nil // not an object: keep nothing rather than something unmasked
-	}
-	var acct map[string]json.RawMessage
-	if json.Unmarshal(p["account"], &acct) != nil {
-		return raw
-	}
-	var num string
-	if json.Unmarshal(acct["number"], &num) != nil {
-		return raw
-	}
-	acct["number"], _ = json.Marshal(transfer.MaskAccountNumber(num))
-	p["account"], _ = json.Marshal(acct)
-	out, err := json.Marshal(p)
-	if err != nil {
-		return nil
-	}
-	return out
 }

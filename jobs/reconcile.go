@@ -28,7 +28,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 	add := func(m store.Mismatch) {
 		m.BusinessDate = d
 		ms = append(ms, m)
-		if m.Reason == string(settlement.RejectedRecord) {
+		if m.Reason == settlement.RejectedRecord {
 			c["rejected"]++
 		} else {
 			c["mismatches"]++
@@ -40,16 +40,15 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		base := store.Mismatch{PartnerID: ours.PartnerID, PaymentID: ours.PaymentID, IntentID: it.Intent.IntentID, TransferID: it.Intent.PortOneTransferID}
 		if it.PortOne == nil {
 			m := base
-			m.Reason, m.Field = string(settlement.MissingAtPortOne), "transfer"
+			m.Reason, m.Field = settlement.MissingAtPortOne, "transfer"
 			m.LocalText, m.PortOneText = string(it.Intent.Status), "no answer recorded"
 			add(m)
 			return nil
 		}
-		theirs := fromStored(it.PortOne)
-		settlement.NormalizeCancel(&theirs)
-		for _, sm := range settlement.Compare(&ours, &theirs) {
+		theirs := &it.PortOne.Transfer // positive for a cancel: Observe made it so
+		for _, sm := range settlement.Compare(&ours, theirs) {
 			m := base
-			m.ProductID, m.Reason, m.Field = sm.ProductID, string(sm.Reason), sm.Field
+			m.ProductID, m.Reason, m.Field = sm.ProductID, sm.Reason, sm.Field
 			m.Local, m.PortOne, m.Diff = sm.Local, sm.PortOne, sm.Diff
 			if sm.Reason == settlement.DateDiffers {
 				if sm.Field == "settlementDate" {
@@ -62,7 +61,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		}
 		if st := it.PortOne.Status; settlement.IsStuck(st, theirs.SettlementStartDate, theirs.SettlementDate, today, stuckGraceDays) {
 			m := base
-			m.Reason, m.Field = string(settlement.StatusStuck), "status"
+			m.Reason, m.Field = settlement.StatusStuck, "status"
 			m.LocalText = string(settlement.ExpectedStatus(theirs.SettlementStartDate, theirs.SettlementDate, today))
 			m.PortOneText = string(st)
 			add(m)
@@ -82,7 +81,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 			return nil
 		}
 		add(store.Mismatch{PartnerID: in.PartnerID, PaymentID: in.PaymentID, IntentID: in.IntentID,
-			Reason: string(settlement.MissingAtPortOne), Field: "transfer", LocalText: string(in.Status), PortOneText: in.LastError})
+			Reason: settlement.MissingAtPortOne, Field: "transfer", LocalText: string(in.Status), PortOneText: in.LastError})
 		return nil
 	})
 	if err != nil {
@@ -100,7 +99,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return c, err
 		}
-		m := store.Mismatch{PartnerID: settlement.PartnerID(s.Partner.ID), TransferID: settlement.TransferID(s.ID), Reason: string(settlement.UnknownAtPortOne), Field: "transfer", PortOneText: s.Type + " " + s.Status}
+		m := store.Mismatch{PartnerID: settlement.PartnerID(s.Partner.ID), TransferID: settlement.TransferID(s.ID), Reason: settlement.UnknownAtPortOne, Field: "transfer", PortOneText: s.Type + " " + s.Status}
 		if s.Payment != nil {
 			m.PaymentID = settlement.PaymentID(s.Payment.ID)
 		}
@@ -115,7 +114,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 	// a record of d. Not settled, so a partner may be owed money we have not
 	// computed.
 	addRejected := func(r *store.Rejected) {
-		add(store.Mismatch{PartnerID: r.PartnerID, PaymentID: settlement.PaymentID(r.RecordKey), Reason: string(settlement.RejectedRecord), Field: r.Field, LocalText: r.ErrorType, PortOneText: r.Reason})
+		add(store.Mismatch{PartnerID: r.PartnerID, PaymentID: settlement.PaymentID(r.RecordKey), Reason: settlement.RejectedRecord, Field: r.Field, LocalText: r.ErrorType, PortOneText: r.Reason})
 	}
 	err = p.st.RejectedRecords(ctx, store.RejectedQuery{Since: d.Time(p.opts.Loc), Until: d.AddDays(1).Time(p.opts.Loc)}, func(r *store.Rejected) error {
 		if r.Source != store.SourcePipeline {
@@ -144,16 +143,6 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		return c, fmt.Errorf("%s: %d: %w", d, n, ErrMismatches)
 	}
 	return c, nil
-}
-
-// fromStored rebuilds PortOne's transfer from what the store keeps of it.
-func fromStored(pt *store.PortOneTransfer) settlement.Transfer {
-	t := settlement.Transfer{Kind: pt.Kind, PartnerID: pt.PartnerID, PaymentID: pt.PaymentID, CancellationID: pt.CancellationID,
-		SettlementStartDate: pt.SettlementStartDate, SettlementDate: pt.SettlementDate, Amounts: pt.Amounts}
-	for _, l := range pt.Lines {
-		t.Lines = append(t.Lines, settlement.LineResult{Product: settlement.Product{ID: l.ProductID}, Quantity: l.Quantity, Amounts: l.Amounts})
-	}
-	return t
 }
 
 // businessDateOf is the business date of the order or cancellation a

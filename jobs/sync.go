@@ -78,7 +78,7 @@ func (p *Pipeline) Sync(ctx context.Context, d settlement.Date, _ RunOptions) (C
 			if err != nil {
 				return err
 			}
-			if err := p.st.RecordTransfer(gctx, portOneAnswer(w, string(old.IntentID), p.opts.Now()), "sync"); err != nil {
+			if err := p.st.RecordTransfer(gctx, p.answer(w, old.IntentID), "sync"); err != nil {
 				return err
 			}
 			recorded.Add(1)

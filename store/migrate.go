@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 // migration is one numbered schema step. Steps run in order, each in its own
@@ -23,6 +25,7 @@ var migrations = []migration{
 	{1, "initial schema", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV1) }},
 	{2, "intent retry backoff: transfer_intents.not_before_ms", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV2) }},
 	{3, "platform setting from PortOne: platform_settings", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV3) }},
+	{4, "PortOne's answers in the settlement shape, cancels positive", migrateV4},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -102,6 +105,17 @@ func currentVersion(ctx context.Context, db *gorm.DB) (int, error) {
 	return *v, nil
 }
 
+// amountNamesV1 are the amount columns of schema version 1, without their
+// a_ prefix.
+func amountNamesV1() []string {
+	return []string{
+		"settlement", "settlement_tax_free", "payment", "payment_vat", "payment_vat_burden",
+		"payment_tax_free", "payment_supply", "order", "order_tax_free", "platform_fee",
+		"platform_fee_vat", "additional_fee", "additional_fee_vat", "discount", "discount_tax_free",
+		"discount_share", "discount_share_tax_free",
+	}
+}
+
 // execScript runs a DDL script statement by statement after expanding the
 // dialect placeholders:
 //
@@ -131,12 +145,7 @@ func execScript(tx *gorm.DB, d Dialect, script string) error {
 // frozen: a field added to settlement.Amounts later needs a migration that
 // adds its column (TestSchemaHasEveryAmountField fails until one does).
 func amountColumnsV1(d Dialect) string {
-	names := []string{
-		"settlement", "settlement_tax_free", "payment", "payment_vat", "payment_vat_burden",
-		"payment_tax_free", "payment_supply", "order", "order_tax_free", "platform_fee",
-		"platform_fee_vat", "additional_fee", "additional_fee_vat", "discount", "discount_tax_free",
-		"discount_share", "discount_share_tax_free",
-	}
+	names := amountNamesV1()
 	typ := map[Dialect]string{SQLite: "INTEGER", Postgres: "BIGINT"}[d]
 	var b strings.Builder
 	for i, n := range names {
@@ -470,3 +479,77 @@ CREATE TABLE platform_settings (
 	updated_at {{ts}} NOT NULL
 );
 `
+
+// schemaV4 gives PortOne's answers the columns of our own transfers
+// (settlements, settlement_lines), so that one loader reads both: the
+// contract, the order-level and per-line discounts and fees, product
+// names and the dates on each line. negated records that PortOne sent a
+// cancel's amounts negated (they are stored positive).
+const schemaV4 = `
+ALTER TABLE portone_transfers ADD COLUMN contract_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE portone_transfers ADD COLUMN detail_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE portone_transfers ADD COLUMN negated {{int}} NOT NULL DEFAULT 0;
+ALTER TABLE portone_transfer_lines ADD COLUMN product_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE portone_transfer_lines ADD COLUMN settlement_start_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE portone_transfer_lines ADD COLUMN settlement_date TEXT NOT NULL DEFAULT '';
+ALTER TABLE portone_transfer_lines ADD COLUMN detail_json TEXT NOT NULL DEFAULT '';
+`
+
+// migrateV4 adds schemaV4 and makes the cancels that earlier versions
+// stored as PortOne sent them, amounts negated, positive like every other
+// stored cancel: the readers that flipped them late (reconcile, export) no
+// longer do, and the SQL read models never did. Which answers were negated
+// is decided by the rule transfer.Observe applies to new answers
+// (settlement.NormalizeCancel), on the amount columns of version 1.
+func migrateV4(tx *gorm.DB, d Dialect) error {
+	if err := execScript(tx, d, schemaV4); err != nil {
+		return err
+	}
+	names := amountNamesV1()
+	rows, err := tx.Raw("SELECT id, a_"+strings.Join(names, ", a_")+" FROM portone_transfers WHERE kind = ?", string(settlement.KindOrderCancel)).Rows()
+	if err != nil {
+		return err
+	}
+	var negated []int64
+	for rows.Next() {
+		var id int64
+		vals := make([]int64, len(names))
+		dest := []any{&id}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return err
+		}
+		t := settlement.Transfer{Kind: settlement.KindOrderCancel}
+		for _, f := range settlement.AmountFields {
+			for i, n := range names {
+				if n == snake(f.Name) {
+					*f.Get(&t.Amounts) = settlement.Won(vals[i])
+				}
+			}
+		}
+		if settlement.NormalizeCancel(&t) {
+			negated = append(negated, id)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	flip := make([]string, len(names))
+	for i, n := range names {
+		flip[i] = fmt.Sprintf("a_%[1]s = -a_%[1]s", n)
+	}
+	set := strings.Join(flip, ", ")
+	for i := 0; i < len(negated); i += 500 {
+		ids := negated[i:min(i+500, len(negated))]
+		if err := tx.Exec("UPDATE portone_transfers SET "+set+", negated = 1 WHERE id IN ?", ids).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE portone_transfer_lines SET "+set+" WHERE portone_transfer_ref IN ?", ids).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -174,30 +174,45 @@ type cancellationDiscountRow struct {
 func (cancellationDiscountRow) TableName() string { return "cancellation_discounts" }
 
 type settlementRow struct {
-	ID                  int64 `gorm:"primaryKey"`
-	PartnerID           settlement.PartnerID
-	PaymentID           settlement.PaymentID
-	Kind                string
-	CancellationID      settlement.CancellationID
-	OrderRef            *int64
-	CancellationRef     *int64
-	ContractID          string
-	ContractVersion     int64
-	PolicyVersions      string
-	BusinessDate        day
-	SettlementStartDate day
-	SettlementDate      day
-	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
-	DetailJSON          string             `gorm:"column:detail_json"`
-	Hash                string
-	ComputedAt          instant
+	ID              int64        `gorm:"primaryKey"`
+	Transfer        transferCols `gorm:"embedded"`
+	OrderRef        *int64
+	CancellationRef *int64
+	ContractVersion int64
+	PolicyVersions  string
+	BusinessDate    day
+	Hash            string
+	ComputedAt      instant
 }
 
 func (settlementRow) TableName() string { return "settlements" }
 
 type settlementLineRow struct {
-	ID                  int64 `gorm:"primaryKey"`
-	SettlementRef       int64
+	ID            int64 `gorm:"primaryKey"`
+	SettlementRef int64
+	Line          lineCols `gorm:"embedded"`
+}
+
+func (settlementLineRow) TableName() string { return "settlement_lines" }
+
+// transferCols are the columns of a stored transfer, ours (settlements) and
+// PortOne's answer (portone_transfers) alike, so that one loader reads both
+// into a settlement.Transfer (loadTransfers).
+type transferCols struct {
+	PartnerID           settlement.PartnerID
+	PaymentID           settlement.PaymentID
+	Kind                string
+	CancellationID      settlement.CancellationID
+	ContractID          string
+	SettlementStartDate day
+	SettlementDate      day
+	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
+	DetailJSON          string             `gorm:"column:detail_json"` // order-level discounts and fees
+}
+
+// lineCols are the columns of a line block of a stored transfer, ours
+// (settlement_lines) and PortOne's (portone_transfer_lines) alike.
+type lineCols struct {
 	LineNo              int64
 	ProductID           string
 	ProductName         string
@@ -205,10 +220,8 @@ type settlementLineRow struct {
 	SettlementStartDate day
 	SettlementDate      day
 	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
-	DetailJSON          string             `gorm:"column:detail_json"`
+	DetailJSON          string             `gorm:"column:detail_json"` // the line's discounts and fees
 }
-
-func (settlementLineRow) TableName() string { return "settlement_lines" }
 
 type intentRow struct {
 	ID                int64 `gorm:"primaryKey"`
@@ -235,31 +248,23 @@ type intentRow struct {
 func (intentRow) TableName() string { return "transfer_intents" }
 
 type portoneTransferRow struct {
-	ID                  int64                 `gorm:"primaryKey"`
-	TransferID          settlement.TransferID `gorm:"column:transfer_id"`
-	IntentRef           *int64
-	PartnerID           settlement.PartnerID
-	PaymentID           settlement.PaymentID
-	Kind                string
-	CancellationID      settlement.CancellationID
-	Status              string
-	SettlementStartDate day
-	SettlementDate      day
-	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
-	RawJSON             string             `gorm:"column:raw_json"`
-	RecordedAt          instant
-	UpdatedAt           instant `gorm:"autoUpdateTime:false"`
+	ID         int64                 `gorm:"primaryKey"`
+	TransferID settlement.TransferID `gorm:"column:transfer_id"`
+	IntentRef  *int64
+	Transfer   transferCols `gorm:"embedded"`
+	Status     string
+	Negated    int64
+	RawJSON    string `gorm:"column:raw_json"`
+	RecordedAt instant
+	UpdatedAt  instant `gorm:"autoUpdateTime:false"`
 }
 
 func (portoneTransferRow) TableName() string { return "portone_transfers" }
 
 type portoneLineRow struct {
-	ID                 int64 `gorm:"primaryKey"`
-	PortoneTransferRef int64 `gorm:"column:portone_transfer_ref"`
-	LineNo             int64
-	ProductID          string
-	Quantity           int64
-	Amounts            settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
+	ID                 int64    `gorm:"primaryKey"`
+	PortoneTransferRef int64    `gorm:"column:portone_transfer_ref"`
+	Line               lineCols `gorm:"embedded"`
 }
 
 func (portoneLineRow) TableName() string { return "portone_transfer_lines" }

@@ -163,6 +163,7 @@ func TestUpgradeFromV1(t *testing.T) {
 	if r, err := s.RunOf(ctx, "settle", settlement.MustDate("2025-10-01")); err != nil || r.Status != RunDone {
 		t.Errorf("run from v1 = %+v, %v", r, err)
 	}
+	checkUpgradedAnswers(t, s)
 	// Reopening an upgraded database is a no-op.
 	s.Close()
 	s2 := openT(t, path)
@@ -171,56 +172,60 @@ func TestUpgradeFromV1(t *testing.T) {
 	}
 }
 
-// writeV1Fixture makes a version-1 database through the current API where
-// version 1 already had the columns it writes (orders, settlements, runs),
-// and with SQL for the intents table, whose current model has a version-2
-// column.
-func writeV1Fixture(t *testing.T, dst string) {
+// checkUpgradedAnswers: PortOne's answers stored before version 4 read in
+// today's shape, and the cancel PortOne answered with negated amounts (cx-1)
+// reads positive everywhere, like the one it answered positive (cx-2):
+// through the store's loaders, the SQL read models and reconciliation's
+// items. Before migration 4, PartnerDayTotals summed cx-1 with the wrong
+// sign: PortOne's settlement 0 instead of -17800, a difference of -17800
+// instead of 0.
+func checkUpgradedAnswers(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "v1.db")
-	s := openT(t, path, withMaxVersion(1))
-	if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", "pay-1", 2)); err != nil {
-		t.Fatal(err)
-	}
-	rec := sampleSettlement("partner-1", "pay-1", 2)
-	rec.IntentRequest = nil
-	out, err := s.SaveSettlement(ctx, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := at(s.nowUTC())
-	if err := s.db.Exec(`INSERT INTO transfer_intents (intent_id, partner_id, payment_id, kind, cancellation_id, settlement_ref,
-		business_date, request_json, request_hash, status, created_at, updated_at) VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
-		IntentID("partner-1", "pay-1", settlement.KindOrder, ""), "partner-1", "pay-1", "ORDER", out.ID, "2025-10-01",
-		`{"paymentId":"pay-1"}`, sha(`{"paymentId":"pay-1"}`), "pending", now, now).Error; err != nil {
-		t.Fatal(err)
-	}
-	r, _, err := s.AcquireRun(ctx, "settle", settlement.MustDate("2025-10-01"), "fixture", 60e9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.FinishRun(ctx, r, map[string]int64{"orders": 1}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
-		t.Fatal(err)
-	}
-	if rdb, err := s.rdb.DB(); err == nil {
-		rdb.Close() // readers keep the WAL open
-	}
-	for _, q := range []string{"PRAGMA journal_mode=DELETE", "PRAGMA page_size=1024", "VACUUM"} { // a small file to commit
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatalf("%s: %v", q, err)
+	want := sampleCancelSettlement("cx-1").Transfer
+	for _, c := range []struct {
+		id      settlement.TransferID
+		negated bool
+	}{{"tr-cx-1", true}, {"tr-cx-2", false}} {
+		got, err := s.PortOneTransferByID(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != settlement.KindOrderCancel || got.Amounts != want.Amounts || len(got.Lines) != 1 ||
+			got.Lines[0].Amounts != want.Lines[0].Amounts || got.Negated != c.negated || got.IntentID == "" {
+			t.Errorf("PortOne's answer %s after the upgrade = %+v; want amounts %+v positive, negated %v", c.id, got, want.Amounts, c.negated)
 		}
 	}
-	s.Close()
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	var totals []PartnerDayTotal
+	if err := s.PartnerDayTotals(ctx, Query{}, func(r *PartnerDayTotal) error { totals = append(totals, *r); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, path, dst)
-	t.Logf("wrote %s", dst)
+	if len(totals) != 1 {
+		t.Fatalf("PartnerDayTotals = %+v, want one partner and day", totals)
+	}
+	if tt := totals[0]; tt.Cancellations != 2 || tt.Settlement != 26700-2*8900 || tt.PortOneSettlement != -2*8900 || tt.Difference != 0 || tt.Unanswered != 1 {
+		t.Errorf("PartnerDayTotals = %+v; want settlement 8900, PortOne's -17800 (the two cancels), difference 0", tt)
+	}
+	var rows []SettlementRow
+	if err := s.SettlementRows(ctx, Query{}, func(r *SettlementRow) error { rows = append(rows, *r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Kind == settlement.KindOrderCancel && (!r.HasPortOne || r.PortOne != r.Amounts) {
+			t.Errorf("SettlementRow of %s: PortOne %+v, want %+v", r.CancellationID, r.PortOne, r.Amounts)
+		}
+	}
+	n := 0
+	err := s.ReconcileItems(ctx, settlement.MustDate("2025-10-01"), func(it *ReconcileItem) error {
+		n++
+		if ms := settlement.Compare(&it.Settlement.Transfer, &it.PortOne.Transfer); len(ms) != 0 {
+			t.Errorf("reconcile %s after the upgrade: %+v", it.Intent.IntentID, ms)
+		}
+		return nil
+	})
+	if err != nil || n != 2 {
+		t.Errorf("ReconcileItems = %d items, %v; want the two cancels", n, err)
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -51,59 +51,6 @@ func transferKey(partner settlement.PartnerID, payment settlement.PaymentID, kin
 	return k
 }
 
-type discountJSON struct {
-	SharePolicyID string `json:"sharePolicyId"`
-	Amount        int64  `json:"amount"`
-	TaxFree       int64  `json:"taxFreeAmount"`
-	ShareAmount   int64  `json:"shareAmount"`
-	ShareTaxFree  int64  `json:"shareTaxFreeAmount"`
-}
-
-type feeJSON struct {
-	PolicyID string `json:"policyId"`
-	Amount   int64  `json:"amount"`
-	VAT      int64  `json:"vat"`
-}
-
-type detailJSON struct {
-	Discounts []discountJSON `json:"discounts,omitempty"`
-	Fees      []feeJSON      `json:"additionalFees,omitempty"`
-}
-
-func encodeDetail(ds []settlement.DiscountResult, fs []settlement.FeeResult) string {
-	if len(ds) == 0 && len(fs) == 0 {
-		return ""
-	}
-	var d detailJSON
-	for _, x := range ds {
-		d.Discounts = append(d.Discounts, discountJSON{x.SharePolicyID, int64(x.Amount), int64(x.TaxFree), int64(x.ShareAmount), int64(x.ShareTaxFree)})
-	}
-	for _, x := range fs {
-		d.Fees = append(d.Fees, feeJSON{x.PolicyID, int64(x.Amount), int64(x.VAT)})
-	}
-	b, _ := json.Marshal(d)
-	return string(b)
-}
-
-func decodeDetail(s string) ([]settlement.DiscountResult, []settlement.FeeResult, error) {
-	if s == "" {
-		return nil, nil, nil
-	}
-	var d detailJSON
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return nil, nil, err
-	}
-	var ds []settlement.DiscountResult
-	var fs []settlement.FeeResult
-	for _, x := range d.Discounts {
-		ds = append(ds, settlement.DiscountResult{SharePolicyID: x.SharePolicyID, Amount: settlement.Won(x.Amount), TaxFree: settlement.Won(x.TaxFree), ShareAmount: settlement.Won(x.ShareAmount), ShareTaxFree: settlement.Won(x.ShareTaxFree)})
-	}
-	for _, x := range d.Fees {
-		fs = append(fs, settlement.FeeResult{PolicyID: x.PolicyID, Amount: settlement.Won(x.Amount), VAT: settlement.Won(x.VAT)})
-	}
-	return ds, fs, nil
-}
-
 // settlementPayload is the payload of a settlement for Duplicate vs
 // Conflict: every computed value as a `path=value` line, paths in PortOne's
 // names, so that a conflict names the field. It is built by appending (no
@@ -241,30 +188,20 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 	nlines := 0
 	for n, i := range fresh {
 		r := &recs[i]
-		t := &r.Transfer
-		rows[n] = settlementRow{
-			PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: string(t.Kind), CancellationID: t.CancellationID,
-			OrderRef: refs[n].order, CancellationRef: refs[n].cancel, ContractID: t.ContractID, ContractVersion: int64(r.ContractVersion),
-			PolicyVersions: encodePolicyVersions(r.PolicyVersions), BusinessDate: day(r.BusinessDate),
-			SettlementStartDate: day(t.SettlementStartDate), SettlementDate: day(t.SettlementDate), Amounts: t.Amounts,
-			DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees), Hash: pays[i].hash, ComputedAt: at(now),
-		}
-		nlines += len(t.Lines)
+		rows[n] = settlementRow{Transfer: colsOf(&r.Transfer), OrderRef: refs[n].order, CancellationRef: refs[n].cancel,
+			ContractVersion: int64(r.ContractVersion), PolicyVersions: encodePolicyVersions(r.PolicyVersions),
+			BusinessDate: day(r.BusinessDate), Hash: pays[i].hash, ComputedAt: at(now)}
+		nlines += len(r.Transfer.Lines)
 	}
 	if err := s.insertSettlements(tx, rows); err != nil {
 		return err
 	}
 	lines := make([]lineRef, 0, nlines)
 	for n, i := range fresh {
-		id := rows[n].ID
-		ids[n] = id
-		t := &recs[i].Transfer
-		start, date := t.SettlementStartDate.String(), t.SettlementDate.String()
-		for j := range t.Lines {
-			lines = append(lines, lineRef{ref: id, no: int64(j + 1), start: start, date: date, l: &t.Lines[j]})
-		}
+		ids[n] = rows[n].ID
+		lines = linesOf(rows[n].ID, &recs[i].Transfer, lines)
 	}
-	return s.insertSettlementLines(tx, lines)
+	return s.insertLines(tx, ourTransfers, lines)
 }
 
 // createSettlementIntents creates the transfer intent of each settlement
@@ -321,12 +258,13 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 		args = args[:0]
 		for j := range chunk {
 			r := &chunk[j]
-			byKey[rowKey{string(r.PartnerID), string(r.PaymentID), r.Kind, string(r.CancellationID)}] = r
+			t := &r.Transfer
+			byKey[rowKey{string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID)}] = r
 			computed, _ := r.ComputedAt.Value()
-			args = append(args, r.PartnerID, r.PaymentID, r.Kind, r.CancellationID, r.OrderRef, r.CancellationRef, r.ContractID,
-				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(r.SettlementStartDate).String(),
-				settlement.Date(r.SettlementDate).String(), r.DetailJSON, r.Hash, computed)
-			args = amountValues(args, &r.Amounts)
+			args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
+				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
+				settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed)
+			args = amountValues(args, &t.Amounts)
 		}
 		q := s.insertSQL("settlements", settlementCols, len(chunk)) + " RETURNING id, partner_id, payment_id, kind, cancellation_id"
 		res, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
@@ -353,7 +291,8 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 	}
 	for i := range rows {
 		if rows[i].ID == 0 {
-			return fmt.Errorf("settlement %s: no id returned", transferKey(rows[i].PartnerID, rows[i].PaymentID, settlement.Kind(rows[i].Kind), rows[i].CancellationID))
+			t := &rows[i].Transfer
+			return fmt.Errorf("settlement %s: no id returned", transferKey(t.PartnerID, t.PaymentID, settlement.Kind(t.Kind), t.CancellationID))
 		}
 	}
 	return nil
@@ -367,16 +306,26 @@ func translateErr(tx *gorm.DB, err error) error {
 }
 
 // lineRef is one line block to insert: the line of a transfer and the
-// settlement row it belongs to (no copy of the block).
+// transfer row it belongs to (no copy of the block).
 type lineRef struct {
 	ref, no     int64
 	start, date string
 	l           *settlement.LineResult
 }
 
-// lineCols are settlement_lines' columns as insertSettlementLines writes
-// them; the amount columns come from settlement.AmountFields.
-var lineCols = append([]string{"settlement_ref", "line_no", "product_id", "product_name", "quantity",
+// linesOf appends the line blocks of t, stored as transfer row ref, to dst.
+func linesOf(ref int64, t *settlement.Transfer, dst []lineRef) []lineRef {
+	start, date := t.SettlementStartDate.String(), t.SettlementDate.String()
+	for j := range t.Lines {
+		dst = append(dst, lineRef{ref: ref, no: int64(j + 1), start: start, date: date, l: &t.Lines[j]})
+	}
+	return dst
+}
+
+// lineColumns are a line table's columns after its reference column, as
+// insertLines writes them; the amount columns come from
+// settlement.AmountFields.
+var lineColumns = append([]string{"line_no", "product_id", "product_name", "quantity",
 	"settlement_start_date", "settlement_date", "detail_json"}, amountCols...)
 
 // lineBatch is the rows per INSERT statement. The statement is prepared
@@ -385,22 +334,23 @@ var lineCols = append([]string{"settlement_ref", "line_no", "product_id", "produ
 // prepared statement beats one huge statement.
 const lineBatch = 64
 
-// insertSettlementLines writes line blocks with prepared multi-row INSERTs
-// straight on the transaction's connection: this is the hot path of a
-// nightly settle (hundreds of thousands of lines), where GORM's per-field
-// reflection costs more than the database does.
-func (s *Store) insertSettlementLines(tx *gorm.DB, lines []lineRef) error {
+// insertLines writes line blocks into tbl's line table with prepared
+// multi-row INSERTs straight on the transaction's connection: this is the
+// hot path of a nightly settle (hundreds of thousands of lines), where
+// GORM's per-field reflection costs more than the database does.
+func (s *Store) insertLines(tx *gorm.DB, tbl transferTable, lines []lineRef) error {
 	if len(lines) == 0 {
 		return nil
 	}
 	ctx := tx.Statement.Context
+	cols := append([]string{tbl.ref}, lineColumns...)
 	var full *sql.Stmt
 	defer func() {
 		if full != nil {
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, lineBatch*len(lineCols))
+	args := make([]any, 0, lineBatch*len(cols))
 	for i := 0; i < len(lines); i += lineBatch {
 		chunk := lines[i:min(i+lineBatch, len(lines))]
 		args = args[:0]
@@ -414,13 +364,13 @@ func (s *Store) insertSettlementLines(tx *gorm.DB, lines []lineRef) error {
 		var err error
 		if len(chunk) == lineBatch {
 			if full == nil {
-				if full, err = tx.Statement.ConnPool.PrepareContext(ctx, s.insertSQL("settlement_lines", lineCols, lineBatch)); err != nil {
+				if full, err = tx.Statement.ConnPool.PrepareContext(ctx, s.insertSQL(tbl.lines, cols, lineBatch)); err != nil {
 					return err
 				}
 			}
 			_, err = full.ExecContext(ctx, args...)
 		} else {
-			_, err = tx.Statement.ConnPool.ExecContext(ctx, s.insertSQL("settlement_lines", lineCols, len(chunk)), args...)
+			_, err = tx.Statement.ConnPool.ExecContext(ctx, s.insertSQL(tbl.lines, cols, len(chunk)), args...)
 		}
 		if err != nil {
 			return translateErr(tx, err)
@@ -528,48 +478,24 @@ func (s *Store) loadSettlements(db *gorm.DB, q *gorm.DB) ([]SettlementRecord, er
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
+	cols := make([]*transferCols, len(rows))
+	for i := range rows {
+		cols[i] = &rows[i].Transfer
 	}
-	var lines []settlementLineRow
-	if err := db.Session(&gorm.Session{NewDB: true}).Where("settlement_ref IN ?", ids).Order("settlement_ref, line_no").Find(&lines).Error; err != nil {
+	ts, err := loadTransfers(db, ourTransfers, func(i int) int64 { return rows[i].ID }, cols)
+	if err != nil {
 		return nil, err
 	}
 	recs := make([]SettlementRecord, len(rows))
-	byID := map[int64]*SettlementRecord{}
 	for i, r := range rows {
-		ds, fs, err := decodeDetail(r.DetailJSON)
-		if err != nil {
-			return nil, fmt.Errorf("settlement %d: detail: %w", r.ID, err)
-		}
 		var pv map[string]int
 		if r.PolicyVersions != "" {
 			if err := json.Unmarshal([]byte(r.PolicyVersions), &pv); err != nil {
 				return nil, fmt.Errorf("settlement %d: policy versions: %w", r.ID, err)
 			}
 		}
-		recs[i] = SettlementRecord{
-			Transfer: settlement.Transfer{
-				Kind: settlement.Kind(r.Kind), PartnerID: r.PartnerID, PaymentID: r.PaymentID, ContractID: r.ContractID,
-				CancellationID: r.CancellationID, SettlementStartDate: r.SettlementStartDate.date(), SettlementDate: r.SettlementDate.date(),
-				Amounts: r.Amounts, Discounts: ds, AdditionalFees: fs,
-			},
-			BusinessDate: r.BusinessDate.date(), ContractVersion: int(r.ContractVersion), PolicyVersions: pv,
-			ID: r.ID, ComputedAt: r.ComputedAt.Time,
-		}
-		byID[r.ID] = &recs[i]
-	}
-	for _, l := range lines {
-		ds, fs, err := decodeDetail(l.DetailJSON)
-		if err != nil {
-			return nil, fmt.Errorf("settlement %d line %d: detail: %w", l.SettlementRef, l.LineNo, err)
-		}
-		t := &byID[l.SettlementRef].Transfer
-		t.Lines = append(t.Lines, settlement.LineResult{
-			Product: settlement.Product{ID: l.ProductID, Name: l.ProductName}, Quantity: l.Quantity,
-			Discounts: ds, AdditionalFees: fs, Amounts: l.Amounts,
-		})
+		recs[i] = SettlementRecord{Transfer: ts[i], BusinessDate: r.BusinessDate.date(), ContractVersion: int(r.ContractVersion),
+			PolicyVersions: pv, ID: r.ID, ComputedAt: r.ComputedAt.Time}
 	}
 	return recs, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -11,33 +12,26 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// PortOneTransfer is PortOne's answer for one transfer: its amount block,
-// per-line blocks, status and dates, and the raw JSON as received.
+// PortOneTransfer is PortOne's answer for one transfer, kept in the shape
+// of a transfer we compute (a SettlementRecord's): the embedded
+// settlement.Transfer with its lines, discounts and fees, as
+// transfer.Observe made it right at the wire boundary. A cancel's amounts
+// are positive magnitudes whatever sign PortOne used (Negated records that
+// it sent them negated), so every reader, the SQL read models included,
+// sees one sign. Raw is PortOne's JSON as Observe trimmed it (no partner
+// account, no embedded reference data).
 type PortOneTransfer struct {
-	TransferID          settlement.TransferID // PortOne's transfer id (our client id when we chose it)
-	IntentID            settlement.TransferID // the intent it answers, if any
-	PartnerID           settlement.PartnerID
-	PaymentID           settlement.PaymentID
-	Kind                settlement.Kind
-	CancellationID      settlement.CancellationID
-	Status              settlement.TransferStatus
-	SettlementStartDate settlement.Date
-	SettlementDate      settlement.Date
-	Amounts             settlement.Amounts
-	Lines               []PortOneLine
-	Raw                 []byte
-	ObservedAt          time.Time // when PortOne said so; defaults to now
+	settlement.Transfer
+	TransferID settlement.TransferID // PortOne's transfer id (our client id when we chose it)
+	IntentID   settlement.TransferID // the intent it answers, if any
+	Status     settlement.TransferStatus
+	Negated    bool // PortOne sent the cancel's amounts negated
+	Raw        []byte
+	ObservedAt time.Time // when PortOne said so; defaults to now
 
 	// Set by the store on read.
 	RecordedAt time.Time
 	UpdatedAt  time.Time
-}
-
-// PortOneLine is one order line of PortOne's answer.
-type PortOneLine struct {
-	ProductID string
-	Quantity  int64
-	Amounts   settlement.Amounts
 }
 
 // RecordTransfer stores PortOne's current answer for a transfer (after a
@@ -76,9 +70,8 @@ func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int6
 		return res.Error
 	}
 	row := portoneTransferRow{
-		TransferID: t.TransferID, PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: string(t.Kind),
-		CancellationID: t.CancellationID, Status: string(t.Status), SettlementStartDate: day(t.SettlementStartDate),
-		SettlementDate: day(t.SettlementDate), Amounts: t.Amounts, RawJSON: string(t.Raw), RecordedAt: at(now), UpdatedAt: at(now),
+		TransferID: t.TransferID, Transfer: colsOf(&t.Transfer), Status: string(t.Status), Negated: boolInt(t.Negated),
+		RawJSON: string(t.Raw), RecordedAt: at(now), UpdatedAt: at(now),
 	}
 	if intentRef > 0 {
 		row.IntentRef = &intentRef
@@ -90,8 +83,9 @@ func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int6
 		if row.IntentRef == nil {
 			row.IntentRef = ex.IntentRef
 		}
-		if row.PartnerID == "" {
-			row.PartnerID, row.PaymentID, row.Kind, row.CancellationID = ex.PartnerID, ex.PaymentID, ex.Kind, ex.CancellationID
+		if row.Transfer.PartnerID == "" {
+			rt, et := &row.Transfer, &ex.Transfer
+			rt.PartnerID, rt.PaymentID, rt.Kind, rt.CancellationID = et.PartnerID, et.PaymentID, et.Kind, et.CancellationID
 		}
 		if err := tx.Save(&row).Error; err != nil {
 			return err
@@ -102,15 +96,11 @@ func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int6
 	} else if err := tx.Create(&row).Error; err != nil {
 		return err
 	}
-	lines := make([]portoneLineRow, len(t.Lines))
-	for i, l := range t.Lines {
-		lines[i] = portoneLineRow{PortoneTransferRef: row.ID, LineNo: int64(i + 1), ProductID: l.ProductID, Quantity: l.Quantity, Amounts: l.Amounts}
-	}
-	if err := createBatch(tx, lines); err != nil {
+	if err := s.insertLines(tx, portOneTransfers, linesOf(row.ID, &t.Transfer, nil)); err != nil {
 		return err
 	}
 	if from != string(t.Status) {
-		h := statusHistoryRow{TransferID: t.TransferID, IntentID: t.IntentID, PartnerID: row.PartnerID, FromStatus: from,
+		h := statusHistoryRow{TransferID: t.TransferID, IntentID: t.IntentID, PartnerID: row.Transfer.PartnerID, FromStatus: from,
 			ToStatus: string(t.Status), Source: source, ObservedAt: at(observed)}
 		if err := tx.Create(&h).Error; err != nil {
 			return err
@@ -155,16 +145,16 @@ func (s *Store) portOneFromRows(db *gorm.DB, rows []portoneTransferRow) ([]PortO
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ids := make([]int64, len(rows))
+	cols := make([]*transferCols, len(rows))
 	refs := map[int64]int64{}
-	for i, r := range rows {
-		ids[i] = r.ID
-		if r.IntentRef != nil {
-			refs[r.ID] = *r.IntentRef
+	for i := range rows {
+		cols[i] = &rows[i].Transfer
+		if r := rows[i].IntentRef; r != nil {
+			refs[rows[i].ID] = *r
 		}
 	}
-	var lines []portoneLineRow
-	if err := db.Session(&gorm.Session{NewDB: true}).Where("portone_transfer_ref IN ?", ids).Order("portone_transfer_ref, line_no").Find(&lines).Error; err != nil {
+	ts, err := loadTransfers(db, portOneTransfers, func(i int) int64 { return rows[i].ID }, cols)
+	if err != nil {
 		return nil, err
 	}
 	intentIDs := map[int64]settlement.TransferID{}
@@ -182,17 +172,128 @@ func (s *Store) portOneFromRows(db *gorm.DB, rows []portoneTransferRow) ([]PortO
 		}
 	}
 	out := make([]PortOneTransfer, len(rows))
-	byID := map[int64]*PortOneTransfer{}
 	for i, r := range rows {
-		out[i] = PortOneTransfer{TransferID: r.TransferID, IntentID: intentIDs[refs[r.ID]], PartnerID: r.PartnerID, PaymentID: r.PaymentID,
-			Kind: settlement.Kind(r.Kind), CancellationID: r.CancellationID, Status: settlement.TransferStatus(r.Status),
-			SettlementStartDate: r.SettlementStartDate.date(), SettlementDate: r.SettlementDate.date(), Amounts: r.Amounts,
-			Raw: []byte(r.RawJSON), RecordedAt: r.RecordedAt.Time, UpdatedAt: r.UpdatedAt.Time}
-		byID[r.ID] = &out[i]
-	}
-	for _, l := range lines {
-		t := byID[l.PortoneTransferRef]
-		t.Lines = append(t.Lines, PortOneLine{ProductID: l.ProductID, Quantity: l.Quantity, Amounts: l.Amounts})
+		out[i] = PortOneTransfer{Transfer: ts[i], TransferID: r.TransferID, IntentID: intentIDs[refs[r.ID]], Status: settlement.TransferStatus(r.Status),
+			Negated: r.Negated != 0, Raw: []byte(r.RawJSON), RecordedAt: r.RecordedAt.Time, UpdatedAt: r.UpdatedAt.Time}
 	}
 	return out, nil
+}
+
+// transferTable names the tables of one kind of stored transfer: ours
+// (settlements) or PortOne's answers. Both have the same transfer and line
+// columns (transferCols, lineCols), so one loader and one line writer
+// serve both.
+type transferTable struct {
+	table, lines, ref string // the transfers, their lines, the lines' reference column
+}
+
+var (
+	ourTransfers     = transferTable{"settlements", "settlement_lines", "settlement_ref"}
+	portOneTransfers = transferTable{"portone_transfers", "portone_transfer_lines", "portone_transfer_ref"}
+)
+
+// colsOf is the stored form of a transfer's own columns.
+func colsOf(t *settlement.Transfer) transferCols {
+	return transferCols{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: string(t.Kind), CancellationID: t.CancellationID,
+		ContractID: t.ContractID, SettlementStartDate: day(t.SettlementStartDate), SettlementDate: day(t.SettlementDate),
+		Amounts: t.Amounts, DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees)}
+}
+
+// loadTransfers builds the transfers whose own columns are cols (row id
+// id(i) for cols[i]) with their line blocks from tbl's lines, in cols order.
+func loadTransfers(db *gorm.DB, tbl transferTable, id func(i int) int64, cols []*transferCols) ([]settlement.Transfer, error) {
+	out := make([]settlement.Transfer, len(cols))
+	byID := make(map[int64]*settlement.Transfer, len(cols))
+	ids := make([]int64, len(cols))
+	for i, c := range cols {
+		ds, fs, err := decodeDetail(c.DetailJSON)
+		if err != nil {
+			return nil, fmt.Errorf("%s %d: detail: %w", tbl.table, id(i), err)
+		}
+		out[i] = settlement.Transfer{
+			Kind: settlement.Kind(c.Kind), PartnerID: c.PartnerID, PaymentID: c.PaymentID, ContractID: c.ContractID,
+			CancellationID: c.CancellationID, SettlementStartDate: c.SettlementStartDate.date(), SettlementDate: c.SettlementDate.date(),
+			Amounts: c.Amounts, Discounts: ds, AdditionalFees: fs,
+		}
+		ids[i] = id(i)
+		byID[ids[i]] = &out[i]
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.Session(&gorm.Session{NewDB: true}).Raw("SELECT "+tbl.ref+", product_id, product_name, quantity, detail_json, "+amountList("")+
+		" FROM "+tbl.lines+" WHERE "+tbl.ref+" IN ? ORDER BY "+tbl.ref+", line_no", ids).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref int64
+		var l settlement.LineResult
+		var detail string
+		if err := rows.Scan(amountDests([]any{&ref, &l.Product.ID, &l.Product.Name, &l.Quantity, &detail}, &l.Amounts)...); err != nil {
+			return nil, err
+		}
+		if l.Discounts, l.AdditionalFees, err = decodeDetail(detail); err != nil {
+			return nil, fmt.Errorf("%s %d line %s: detail: %w", tbl.table, ref, l.Product.ID, err)
+		}
+		t := byID[ref]
+		t.Lines = append(t.Lines, l)
+	}
+	return out, rows.Err()
+}
+
+type discountJSON struct {
+	SharePolicyID string `json:"sharePolicyId"`
+	Amount        int64  `json:"amount"`
+	TaxFree       int64  `json:"taxFreeAmount"`
+	ShareAmount   int64  `json:"shareAmount"`
+	ShareTaxFree  int64  `json:"shareTaxFreeAmount"`
+}
+
+type feeJSON struct {
+	PolicyID string `json:"policyId"`
+	Amount   int64  `json:"amount"`
+	VAT      int64  `json:"vat"`
+}
+
+type detailJSON struct {
+	Discounts []discountJSON `json:"discounts,omitempty"`
+	Fees      []feeJSON      `json:"additionalFees,omitempty"`
+}
+
+// encodeDetail is the detail_json of a block's discounts and fees: "" when
+// it has none (the common case costs nothing).
+func encodeDetail(ds []settlement.DiscountResult, fs []settlement.FeeResult) string {
+	if len(ds) == 0 && len(fs) == 0 {
+		return ""
+	}
+	var d detailJSON
+	for _, x := range ds {
+		d.Discounts = append(d.Discounts, discountJSON{x.SharePolicyID, int64(x.Amount), int64(x.TaxFree), int64(x.ShareAmount), int64(x.ShareTaxFree)})
+	}
+	for _, x := range fs {
+		d.Fees = append(d.Fees, feeJSON{x.PolicyID, int64(x.Amount), int64(x.VAT)})
+	}
+	b, _ := json.Marshal(d)
+	return string(b)
+}
+
+func decodeDetail(s string) ([]settlement.DiscountResult, []settlement.FeeResult, error) {
+	if s == "" {
+		return nil, nil, nil
+	}
+	var d detailJSON
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, nil, err
+	}
+	var ds []settlement.DiscountResult
+	var fs []settlement.FeeResult
+	for _, x := range d.Discounts {
+		ds = append(ds, settlement.DiscountResult{SharePolicyID: x.SharePolicyID, Amount: settlement.Won(x.Amount), TaxFree: settlement.Won(x.TaxFree), ShareAmount: settlement.Won(x.ShareAmount), ShareTaxFree: settlement.Won(x.ShareTaxFree)})
+	}
+	for _, x := range d.Fees {
+		fs = append(fs, settlement.FeeResult{PolicyID: x.PolicyID, Amount: settlement.Won(x.Amount), VAT: settlement.Won(x.VAT)})
+	}
+	return ds, fs, nil
 }

@@ -260,7 +260,7 @@ type Mismatch struct {
 	IntentID     settlement.TransferID
 	TransferID   settlement.TransferID
 	ProductID    string // "" for the order-level block
-	Reason       string // e.g. "amount differs", "line missing at PortOne", "settlement date differs"
+	Reason       settlement.MismatchReason
 	Field        string // PortOne's field name, e.g. "platformFeeVat"
 	Local        settlement.Won
 	PortOne      settlement.Won
@@ -283,7 +283,7 @@ func (s *Store) ReplaceMismatches(ctx context.Context, d settlement.Date, ms []M
 			m.Diff = m.PortOne - m.Local
 		}
 		rows[i] = mismatchRow{BusinessDate: day(d), PartnerID: m.PartnerID, PaymentID: m.PaymentID, IntentID: m.IntentID,
-			TransferID: m.TransferID, ProductID: m.ProductID, Reason: m.Reason, Field: m.Field, LocalValue: int64(m.Local),
+			TransferID: m.TransferID, ProductID: m.ProductID, Reason: string(m.Reason), Field: m.Field, LocalValue: int64(m.Local),
 			PortoneValue: int64(m.PortOne), Diff: int64(m.Diff), LocalText: m.LocalText, PortoneText: m.PortOneText, RecordedAt: now}
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -311,7 +311,7 @@ func (s *Store) Mismatches(ctx context.Context, q Query, fn func(*Mismatch) erro
 		m = Mismatch{}
 		var d day
 		var rec instant
-		if err := rows.Scan(&m.ID, &d, &m.PartnerID, &m.PaymentID, &m.IntentID, &m.TransferID, &m.ProductID, &m.Reason, &m.Field,
+		if err := rows.Scan(&m.ID, &d, &m.PartnerID, &m.PaymentID, &m.IntentID, &m.TransferID, &m.ProductID, (*string)(&m.Reason), &m.Field,
 			(*int64)(&m.Local), (*int64)(&m.PortOne), (*int64)(&m.Diff), &m.LocalText, &m.PortOneText, &rec); err != nil {
 			return fmt.Errorf("store: mismatches: %w", err)
 		}

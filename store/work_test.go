@@ -226,8 +226,9 @@ func TestCompleteIntentIdempotent(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
 		ctx := context.Background()
 		id := makeIntents(t, s, 1)[0]
-		ans := PortOneTransfer{TransferID: "tr-1", Status: settlement.StatusScheduled, Amounts: amounts(1),
-			SettlementDate: settlement.MustDate("2025-10-03"), Lines: []PortOneLine{{ProductID: "p1", Quantity: 1, Amounts: amounts(1)}}, Raw: []byte(`{"id":"tr-1"}`)}
+		ans := PortOneTransfer{TransferID: "tr-1", Status: settlement.StatusScheduled, Raw: []byte(`{"id":"tr-1"}`), Transfer: settlement.Transfer{
+			Amounts: amounts(1), SettlementDate: settlement.MustDate("2025-10-03"),
+			Lines: []settlement.LineResult{{Product: settlement.Product{ID: "p1"}, Quantity: 1, Amounts: amounts(1)}}}}
 		if err := s.CompleteIntent(ctx, id, "a", IntentAdopted, ans); err != nil {
 			t.Fatal(err)
 		}
@@ -365,8 +366,8 @@ func TestReadModels(t *testing.T) {
 			t.Fatal(err)
 		}
 		// PortOne answers the order with 10 won more settlement; the cancel is unanswered.
-		ans := PortOneTransfer{TransferID: "tr-1", Status: settlement.StatusScheduled, Amounts: order.Transfer.Amounts,
-			Lines: []PortOneLine{{ProductID: "p1", Quantity: 1, Amounts: order.Transfer.Lines[0].Amounts}}}
+		ans := PortOneTransfer{TransferID: "tr-1", Status: settlement.StatusScheduled, Transfer: settlement.Transfer{Amounts: order.Transfer.Amounts,
+			Lines: []settlement.LineResult{{Product: settlement.Product{ID: "p1"}, Quantity: 1, Amounts: order.Transfer.Lines[0].Amounts}}}}
 		ans.Amounts.Settlement += 10
 		oid := IntentID("partner-1", "pay-1", settlement.KindOrder, "")
 		if err := s.CompleteIntent(ctx, oid, "w", IntentPosted, ans); err != nil {
