@@ -166,7 +166,7 @@ type settleProc struct {
 }
 
 type jobDone struct {
-	job  string
+	job  Job
 	took time.Duration
 	at   time.Time
 }
@@ -193,7 +193,7 @@ func (b *settleBin) start(args ...string) *settleProc {
 			p.mu.Unlock()
 			if m := jobDoneLine.FindStringSubmatch(line); m != nil {
 				took, _ := time.ParseDuration(m[2])
-				p.jobs <- jobDone{job: m[1], took: took, at: time.Now()}
+				p.jobs <- jobDone{job: Job(m[1]), took: took, at: time.Now()}
 			}
 		}
 		_ = p.cmd.Wait() // after the last read, as StderrPipe requires
@@ -246,11 +246,11 @@ func (b *settleBin) run(args ...string) (int, *settleProc) {
 // ledgerState is what the store says of one date, read while no settle
 // process runs.
 type ledgerState struct {
-	runs    map[string]store.Run // job → run; missing when never started
+	runs    map[Job]store.Run // job → run; missing when never started
 	intents map[store.IntentStatus]int
 }
 
-func (s ledgerState) done(job string) bool { return s.runs[job].Status == store.RunDone }
+func (s ledgerState) done(job Job) bool { return s.runs[job].Status == store.RunDone }
 
 func (s ledgerState) allDone() bool {
 	for _, j := range NightlyJobs {
@@ -268,11 +268,11 @@ func (s ledgerState) where() string {
 		r, ok := s.runs[j]
 		switch {
 		case ok && r.Status == store.RunRunning:
-			return j
+			return string(j)
 		case !ok && j == JobRefresh:
 			return "startup"
 		case !ok || r.Status != store.RunDone:
-			return "before " + j
+			return "before " + string(j)
 		}
 	}
 	return "after export"
@@ -315,9 +315,9 @@ func (b *settleBin) ledger(d settlement.Date) ledgerState {
 		b.t.Fatal(err)
 	}
 	defer st.Close()
-	s := ledgerState{runs: map[string]store.Run{}}
+	s := ledgerState{runs: map[Job]store.Run{}}
 	for _, j := range NightlyJobs {
-		r, err := st.RunOf(ctx, j, d)
+		r, err := st.RunOf(ctx, string(j), d)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -335,7 +335,7 @@ func (b *settleBin) ledger(d settlement.Date) ledgerState {
 // calibration is how long a whole nightly takes with this data, job by job.
 type calibration struct {
 	startup time.Duration // exec to the first job's start
-	took    map[string]time.Duration
+	took    map[Job]time.Duration
 	total   time.Duration
 }
 
@@ -348,7 +348,7 @@ func calibrate(t *testing.T, bin, file string, loc *time.Location, d settlement.
 		t.Fatalf("calibration import: exit %d\n%s", code, p.logs())
 	}
 	p := b.start("run", "nightly", "--date", d.String(), "--out", b.out)
-	c := calibration{took: map[string]time.Duration{}}
+	c := calibration{took: map[Job]time.Duration{}}
 	for jd := range p.jobs {
 		if jd.job == JobRefresh {
 			c.startup = jd.at.Sub(p.started) - jd.took
@@ -405,8 +405,8 @@ func TestCrashNightlyKilled(t *testing.T) {
 	}
 
 	rng := rand.New(rand.NewPCG(6, 20250929))
-	plan := []string{JobSettle, JobPost, JobPost, JobPost, JobPost, JobSync, JobReconcile, JobReconcile, JobExport, JobExport}
-	var landed []string
+	plan := []Job{JobSettle, JobPost, JobPost, JobPost, JobPost, JobSync, JobReconcile, JobReconcile, JobExport, JobExport}
+	var landed []string // where each kill landed: a job, "before <job>", …
 	violation := ""
 	checkOrder := func(s ledgerState, after string) {
 		if v := s.orderViolation(); v != "" && violation == "" {
@@ -422,7 +422,7 @@ func TestCrashNightlyKilled(t *testing.T) {
 			t.Fatalf("nightly of %s finished after %d kills (%v); the plan wanted %d", d1, len(landed), landed, len(plan))
 		}
 		// The target: the planned job, or the first one after it still to do.
-		target := ""
+		var target Job
 		for i, j := range NightlyJobs {
 			if !before.done(j) && i >= indexOf(NightlyJobs, plan[len(landed)]) {
 				target = j
@@ -438,7 +438,7 @@ func TestCrashNightlyKilled(t *testing.T) {
 			}
 		}
 		// The job this run does just before the target, if any.
-		pred := ""
+		var pred Job
 		for _, j := range NightlyJobs[:indexOf(NightlyJobs, target)] {
 			if !before.done(j) {
 				pred = j
@@ -622,7 +622,7 @@ func TestCrashNightlyKilled(t *testing.T) {
 		len(landed), landed, nIntents, adopted, len(emu.Transfers(false)), time.Since(begin).Round(time.Millisecond))
 }
 
-func indexOf(jobs []string, job string) int {
+func indexOf(jobs []Job, job Job) int {
 	for i, j := range jobs {
 		if j == job {
 			return i
@@ -642,7 +642,7 @@ func sleepUntil(p *settleProc, t time.Time) {
 }
 
 // waitJob waits until p logs job done, exits, or timeout passes.
-func waitJob(p *settleProc, job string, timeout time.Duration) {
+func waitJob(p *settleProc, job Job, timeout time.Duration) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {

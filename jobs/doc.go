@@ -1,11 +1,10 @@
-// Package jobs runs settle's work: the nightly pipeline steps for one
-// business date (refresh, settle, post, sync, reconcile, export), their
-// schedule (Serve, robfig/cron in the business time zone), the run ledger,
-// backfill, the shadow calculator behind `settle preview` and `settle demo`.
+// Package jobs is settle's nightly pipeline: the jobs of one business date
+// (refresh, settle, post, sync, reconcile, export; typed Job names), their
+// schedule (Serve, robfig/cron in the business time zone), the run ledger
+// and backfill.
 //
 // Imports point down: jobs uses settlement, transfer, store and reports;
-// nothing but cmd imports jobs (its subpackages ingest and demodata serve
-// it and never import it).
+// httpapi, demo and cmd use jobs.
 //
 // Invariants:
 //
@@ -17,13 +16,22 @@
 //   - A cancel reaches PortOne only after its order transfer and every
 //     earlier cancel of the same payment: partial cancels are computed on
 //     what remains, so PortOne must apply them in our order.
+//   - PortOne's answer (to a POST, an adoption, a GET during sync) goes
+//     through transfer.Observe once, before anything keeps it: the store
+//     holds it in the shape of our own transfers, a cancel positive, no
+//     account; nothing downstream flips a sign.
 //   - The run ledger runs each job once per business date across
 //     instances; a job never starts before the one before it is done
 //     (Nightly waits for a job running elsewhere, and helps post meanwhile).
 //     Jobs resume from the store's state, so a killed run needs no cleanup.
-//   - Records that arrive after their date's settle run are settled by the
-//     next run, with their own settlementStartDate; rejected records are
-//     kept with their reason and retried only by a forced rerun of their date.
+//   - Nothing accepted is stranded: the settle run of d settles every
+//     record of d or of any earlier date that has no settlement, however
+//     old (one that arrived after its date's run, a cancel whose order came
+//     later), under d and with its own settlementStartDate. What still
+//     waits is counted by reason in the run's counts (waiting_<reason>,
+//     store.WaitingRecords): its date's run has not come, its order is not
+//     settled, or the rules refused it, in which case it is kept in rejected
+//     records with its reason and retried only by a forced rerun of its date.
 //   - Reconcile compares with zero tolerance; rejected input records are
 //     listed but do not fail a run (they are not differences with PortOne).
 package jobs

@@ -17,19 +17,23 @@ import (
 	"github.com/settle-dev/settle/transfer"
 )
 
-// The jobs of one business date, in the order nightly runs them.
+// Job names one step of the pipeline, as the run ledger records it.
+type Job string
+
+// The jobs of one business date, in the order nightly runs them, and
+// nightly itself.
 const (
-	JobRefresh   = "refresh"
-	JobSettle    = "settle"
-	JobPost      = "post"
-	JobSync      = "sync"
-	JobReconcile = "reconcile"
-	JobExport    = "export"
-	JobNightly   = "nightly"
+	JobRefresh   Job = "refresh"
+	JobSettle    Job = "settle"
+	JobPost      Job = "post"
+	JobSync      Job = "sync"
+	JobReconcile Job = "reconcile"
+	JobExport    Job = "export"
+	JobNightly   Job = "nightly"
 )
 
 // NightlyJobs is the order of the nightly pipeline.
-var NightlyJobs = []string{JobRefresh, JobSettle, JobPost, JobSync, JobReconcile, JobExport}
+var NightlyJobs = []Job{JobRefresh, JobSettle, JobPost, JobSync, JobReconcile, JobExport}
 
 // ErrUnknownJob is returned for a job name that is not one of the above.
 var ErrUnknownJob = errors.New("unknown job")
@@ -133,7 +137,7 @@ type Counts map[string]int64
 
 // JobResult is one job's outcome for one date.
 type JobResult struct {
-	Job     string
+	Job     Job
 	Date    settlement.Date
 	Skipped string // why the job did not run ("done", "running elsewhere"), or ""
 	Counts  Counts
@@ -145,7 +149,7 @@ type JobResult struct {
 // another instance's live lease is skipped; a failed or abandoned run is
 // taken over and resumes (every job is written to resume from the store's
 // state). The returned error is the job's; the ledger records it too.
-func (p *Pipeline) RunJob(ctx context.Context, job string, d settlement.Date, opts RunOptions) (JobResult, error) {
+func (p *Pipeline) RunJob(ctx context.Context, job Job, d settlement.Date, opts RunOptions) (JobResult, error) {
 	if job == JobNightly {
 		_, err := p.Nightly(ctx, d, opts)
 		return JobResult{Job: job, Date: d}, err
@@ -161,11 +165,11 @@ func (p *Pipeline) RunJob(ctx context.Context, job string, d settlement.Date, op
 		return JobResult{Job: job, Date: d, Counts: counts, Took: time.Since(start)}, err
 	}
 	if opts.Force {
-		if err := p.st.ResetRun(ctx, job, d); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := p.st.ResetRun(ctx, string(job), d); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return JobResult{}, err
 		}
 	}
-	run, acquired, err := p.st.AcquireRun(ctx, job, d, p.opts.Owner, p.opts.Lease)
+	run, acquired, err := p.st.AcquireRun(ctx, string(job), d, p.opts.Owner, p.opts.Lease)
 	if err != nil {
 		return JobResult{}, err
 	}
@@ -213,7 +217,7 @@ func (p *Pipeline) RunJob(ctx context.Context, job string, d settlement.Date, op
 		ledgerErr = nil // the job did its work; the mismatches are its result
 	}
 	ferr := p.st.FinishRun(context.WithoutCancel(ctx), run, counts, ledgerErr)
-	attrs := []any{"job", job, "business_date", d.String(), "took", res.Took.Round(time.Millisecond)}
+	attrs := []any{"job", string(job), "business_date", d.String(), "took", res.Took.Round(time.Millisecond)}
 	for k, v := range counts {
 		attrs = append(attrs, k, v)
 	}
@@ -233,7 +237,7 @@ const skippedElsewhere = "running elsewhere"
 
 type jobFunc func(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error)
 
-func (p *Pipeline) jobFunc(job string) (jobFunc, error) {
+func (p *Pipeline) jobFunc(job Job) (jobFunc, error) {
 	switch job {
 	case JobRefresh:
 		return p.Refresh, nil
@@ -279,7 +283,7 @@ func (p *Pipeline) Nightly(ctx context.Context, d settlement.Date, opts RunOptio
 }
 
 // runInTurn runs job for d, waiting while another instance runs it.
-func (p *Pipeline) runInTurn(ctx context.Context, job string, d settlement.Date, opts RunOptions) (JobResult, error) {
+func (p *Pipeline) runInTurn(ctx context.Context, job Job, d settlement.Date, opts RunOptions) (JobResult, error) {
 	for {
 		if err := ctx.Err(); err != nil {
 			return JobResult{Job: job, Date: d}, err

@@ -276,7 +276,7 @@ func TestNightlyWaitsForAJobRunningElsewhere(t *testing.T) {
 	if _, err := other.Refresh(ctx, d, RunOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	run, acquired, err := h.st.AcquireRun(ctx, JobSettle, d, "other", time.Minute)
+	run, acquired, err := h.st.AcquireRun(ctx, string(JobSettle), d, "other", time.Minute)
 	if err != nil || !acquired {
 		t.Fatalf("AcquireRun as the other instance: %v %v", acquired, err)
 	}
@@ -286,7 +286,7 @@ func TestNightlyWaitsForAJobRunningElsewhere(t *testing.T) {
 		done <- err
 	}()
 	time.Sleep(1500 * time.Millisecond)
-	if _, err := h.st.RunOf(ctx, JobPost, d); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.st.RunOf(ctx, string(JobPost), d); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("post started while settle ran elsewhere (%v)", err)
 	}
 	if n := len(h.emu.Transfers(false)); n != 0 {
@@ -462,11 +462,75 @@ func TestDryRunPostsNothing(t *testing.T) {
 			t.Errorf("dry-run post counts %v, want what it would post", r.Counts)
 		}
 	}
-	if _, err := h.st.RunOf(context.Background(), JobSettle, d); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.st.RunOf(context.Background(), string(JobSettle), d); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a dry run left a ledger row (%v)", err)
 	}
 	if _, err := h.nightlyAt(t, d); err != nil {
 		t.Fatalf("real run: %v", err)
 	}
 	checkOnePerIntent(t, h, d)
+}
+
+// TestNothingStranded (issue #10 finding 3): an order paid 45 days (and
+// 400 days) before it arrives, and a cancel of it, are settled and posted
+// by the next nightly run with their own start dates; what cannot be
+// settled yet is counted by reason: a cancel whose order never came, an
+// order of a date whose run has not come, an order the rules refuse.
+// Before, the late-arrival window was 31 days and the old order was
+// accepted and never settled, with nothing said anywhere.
+func TestNothingStranded(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	dir := t.TempDir()
+	write := func(name, recs string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(recs), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
+	h.importFiles(t, write("first.jsonl", `{"partnerId":"p1","paymentId":"pay-on-time","paidAt":"2025-09-29T10:00:00+09:00","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}`+"\n"))
+	if _, err := h.nightlyAt(t, d1); err != nil {
+		t.Fatal(err)
+	}
+	h.importFiles(t, write("old.jsonl", `{"partnerId":"p1","paymentId":"pay-45","paidAt":"2025-08-16T10:00:00+09:00","orderDetail":{"orderAmount":20000},"discounts":[],"additionalFees":[]}
+{"partnerId":"p1","paymentId":"pay-400","paidAt":"2024-08-26T10:00:00+09:00","orderDetail":{"orderAmount":30000},"discounts":[],"additionalFees":[]}
+{"partnerId":"p1","paymentId":"pay-45","cancellationId":"cx-45","cancelledAt":"2025-08-20T10:00:00+09:00","orderDetail":{"orderAmount":5000},"discounts":[]}
+{"partnerId":"p1","paymentId":"pay-never","cancellationId":"cx-orphan","cancelledAt":"2025-09-30T10:00:00+09:00","orderDetail":{"orderAmount":5000},"discounts":[]}
+{"partnerId":"p1","paymentId":"pay-tomorrow","paidAt":"2025-10-01T01:00:00+09:00","orderDetail":{"orderAmount":7000},"discounts":[],"additionalFees":[]}
+{"partnerId":"p-unknown","paymentId":"pay-nobody","paidAt":"2025-09-30T10:00:00+09:00","orderDetail":{"orderAmount":7000},"discounts":[],"additionalFees":[]}
+`))
+	res, err := h.nightlyAt(t, d2)
+	if err != nil {
+		t.Fatalf("nightly %s: %v", d2, err)
+	}
+	c := res[1].Counts
+	want := Counts{"late_orders": 2, "late_cancellations": 1, "rejected": 1, "waiting_order_not_settled": 1, "waiting_date_not_run": 1, "waiting_rejected": 1}
+	for k, v := range want {
+		if c[k] != v {
+			t.Errorf("settle %s counts[%s] = %d, want %d (all: %v)", d2, k, c[k], v, c)
+		}
+	}
+	starts := map[string]string{}
+	for _, tr := range h.emu.Transfers(false) {
+		if tr.Payment != nil {
+			starts[tr.Payment.ID+" "+tr.Type] = tr.SettlementStartDate
+		}
+	}
+	for k, v := range map[string]string{"pay-45 ORDER": "2025-08-16", "pay-45 ORDER_CANCEL": "2025-08-20", "pay-400 ORDER": "2024-08-26"} {
+		if starts[k] != v {
+			t.Errorf("transfer %s starts %q at PortOne, want its own date %s (all: %v)", k, starts[k], v, starts)
+		}
+	}
+	checkOnePerIntent(t, h, d1, d2)
+	var waiting []string
+	if err := h.st.WaitingRecords(context.Background(), d2, func(w *store.Waiting) error {
+		waiting = append(waiting, string(w.PaymentID)+" "+string(w.Reason))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(waiting, ", "), "pay-nobody rejected, pay-tomorrow date_not_run, pay-never order_not_settled"; got != want {
+		t.Errorf("waiting after the night of %s: %s; want %s", d2, got, want)
+	}
 }

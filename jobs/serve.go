@@ -114,7 +114,7 @@ func (p *Pipeline) Serve(ctx context.Context, o ServeOptions) error {
 // runs yesterday only.
 func (p *Pipeline) catchUp(ctx context.Context, max int) error {
 	yesterday := p.Today().AddDays(-1)
-	runs, err := p.st.Runs(ctx, store.RunQuery{Job: JobExport, Status: store.RunDone, To: yesterday, Limit: 1})
+	runs, err := p.st.Runs(ctx, store.RunQuery{Job: string(JobExport), Status: store.RunDone, To: yesterday, Limit: 1})
 	if err != nil {
 		return err
 	}

@@ -167,11 +167,11 @@ func (s *serving) stop(t *testing.T, name string) time.Duration {
 }
 
 // waitRun polls the ledger until job is done for the rig's date.
-func (r *serveRig) waitRun(job string, timeout time.Duration) store.Run {
+func (r *serveRig) waitRun(job Job, timeout time.Duration) store.Run {
 	r.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		run, err := r.st.RunOf(context.Background(), job, r.d)
+		run, err := r.st.RunOf(context.Background(), string(job), r.d)
 		if err == nil && run.Status == store.RunDone {
 			return run
 		}
@@ -186,11 +186,11 @@ func (r *serveRig) waitRun(job string, timeout time.Duration) store.Run {
 }
 
 // runs is the ledger of the rig's date, job by job.
-func (r *serveRig) runs() map[string]store.Run {
+func (r *serveRig) runs() map[Job]store.Run {
 	r.t.Helper()
-	out := map[string]store.Run{}
+	out := map[Job]store.Run{}
 	for _, j := range NightlyJobs {
-		run, err := r.st.RunOf(context.Background(), j, r.d)
+		run, err := r.st.RunOf(context.Background(), string(j), r.d)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -205,7 +205,7 @@ func (r *serveRig) runs() map[string]store.Run {
 // checkNight asserts what one completed night must show: every job done
 // (with attempts as given), the settle job's counts, one transfer per
 // intent, and a reconciliation without mismatches.
-func (r *serveRig) checkNight(attempts map[string]int) {
+func (r *serveRig) checkNight(attempts map[Job]int) {
 	t := r.t
 	t.Helper()
 	runs := r.runs()
@@ -298,7 +298,7 @@ func TestServeSIGTERMDuringPost(t *testing.T) {
 	} else {
 		t.Logf("post after SIGTERM: %s, error %q, counts %v", post.Status, post.Error, post.Counts)
 	}
-	for _, j := range []string{JobSync, JobReconcile, JobExport} {
+	for _, j := range []Job{JobSync, JobReconcile, JobExport} {
 		if run, ok := runs[j]; ok && run.Status == store.RunDone {
 			t.Errorf("%s is done after SIGTERM in post: %+v", j, run)
 		}
@@ -322,7 +322,7 @@ func TestServeSIGTERMDuringPost(t *testing.T) {
 	b := serve(r.pipeline("serve-b", 5*time.Second))
 	r.waitRun(JobExport, time.Minute)
 	b.stop(t, "b")
-	r.checkNight(map[string]int{JobPost: 2})
+	r.checkNight(map[Job]int{JobPost: 2})
 	post := r.runs()[JobPost]
 	if post.Owner != "serve-b" {
 		t.Errorf("post finished by %s, want serve-b", post.Owner)
@@ -368,5 +368,5 @@ func TestServeSIGTERMWhilePostingCancels(t *testing.T) {
 	b := serve(r.pipeline("serve-b", 5*time.Second))
 	r.waitRun(JobExport, time.Minute)
 	b.stop(t, "b")
-	r.checkNight(map[string]int{JobPost: 2})
+	r.checkNight(map[Job]int{JobPost: 2})
 }

@@ -6,15 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/transfer"
 )
-
-// lateDays is how far back settle looks for records that arrived after
-// their own date's run.
-const lateDays = 31
 
 // termsCache loads contract and policy versions once per run.
 type termsCache struct {
@@ -115,13 +112,16 @@ func usedPolicies(o settlement.Order, all map[string]int) map[string]int {
 	return used
 }
 
-// Settle computes the blocks and settlement dates of d's orders and
-// cancellations that have none yet, and of the late ones (records of the
-// previous lateDays dates that arrived after their own date's settle run),
-// and creates one transfer intent each,
-// with its client transfer id, in the same transaction. It resumes by
-// construction: what is settled is not settled again. An input the rules
-// reject is kept in rejected records with its reason and field.
+// Settle computes the blocks and settlement dates of every order and
+// cancellation due by d that has none yet: d's own, and those of any
+// earlier date, however old, that arrived after their date's run or waited
+// for their order. It creates one transfer intent each, with its client
+// transfer id, in the same transaction. Records of earlier dates are
+// settled under d (d's post and reconcile take them) with their own
+// settlementStartDate. It resumes by construction: what is settled is not
+// settled again. An input the rules reject is kept in rejected records with
+// its reason and field; a cancellation whose order is not settled waits.
+// The counts end with what still waits, by reason (waiting_<reason>).
 func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
 	c := Counts{}
 	tc, err := p.newTermsCache(ctx)
@@ -143,13 +143,20 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		batch = batch[:0]
 		return nil
 	}
+	// lateness counts a record of an earlier date as late.
+	lateness := func(bd settlement.Date, kind string) string {
+		if bd.Before(d) {
+			return "late_" + kind
+		}
+		return kind
+	}
 	err = p.st.UnsettledOrders(ctx, d, func(rec *store.OrderRecord) error {
 		sr, rej := p.settleOrder(ctx, tc, d, rec)
 		if rej != nil {
 			c["rejected"]++
 			return p.reject(ctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, rej)
 		}
-		c["orders"]++
+		c[lateness(rec.BusinessDate, "orders")]++
 		batch = append(batch, sr)
 		if len(batch) >= 200 {
 			return flush()
@@ -162,53 +169,50 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 	if err != nil {
 		return c, fmt.Errorf("settle %s: orders: %w", d, err)
 	}
-	// Late orders: records of earlier dates that arrived after their own
-	// date's settle run. They are settled under d, so d's post and
-	// reconcile take them; PortOne still gets their own start date.
-	from := d.AddDays(-lateDays)
-	err = p.st.LateOrders(ctx, from, d.AddDays(-1), JobSettle, func(rec *store.OrderRecord) error {
-		sr, rej := p.settleOrder(ctx, tc, d, rec)
+	// Cancellations one at a time, in the order they happened: each one's
+	// book depends on the ones before it, which must be stored first.
+	err = p.st.UnsettledCancellations(ctx, d, func(rec *store.CancellationRecord) error {
+		sr, rej := p.settleCancel(ctx, tc, d, rec)
+		if errors.Is(rej, errOrderNotSettled) {
+			return nil // it waits for its order (counted below), not rejected
+		}
 		if rej != nil {
 			c["rejected"]++
-			return p.reject(ctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, rej)
+			return p.reject(ctx, rec.File, rec.Line, string(rec.PartnerID), string(rec.Cancellation.CancellationID), rec.Request, rej)
 		}
 		if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
 			return err
 		}
-		c["late_orders"]++
+		c[lateness(rec.BusinessDate, "cancellations")]++
 		return nil
 	})
 	if err != nil {
-		return c, fmt.Errorf("settle %s: late orders: %w", d, err)
-	}
-	// Cancellations one at a time: each one's book depends on the ones
-	// before it, which must be stored first.
-	settleCancel := func(late bool) func(rec *store.CancellationRecord) error {
-		return func(rec *store.CancellationRecord) error {
-			sr, rej := p.settleCancel(ctx, tc, d, rec)
-			if rej != nil {
-				c["rejected"]++
-				return p.reject(ctx, rec.File, rec.Line, string(rec.PartnerID), string(rec.Cancellation.CancellationID), rec.Request, rej)
-			}
-			if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
-				return err
-			}
-			if late {
-				c["late_cancellations"]++
-			} else {
-				c["cancellations"]++
-			}
-			return nil
-		}
-	}
-	if err := p.st.LateCancellations(ctx, from, d.AddDays(-1), JobSettle, settleCancel(true)); err != nil {
-		return c, fmt.Errorf("settle %s: late cancellations: %w", d, err)
-	}
-	err = p.st.UnsettledCancellations(ctx, d, settleCancel(false))
-	if err != nil {
 		return c, fmt.Errorf("settle %s: cancellations: %w", d, err)
 	}
-	return c, nil
+	return c, p.countWaiting(ctx, d, c)
+}
+
+// countWaiting adds to c what is still not settled after the run of d, by
+// reason (waiting_<reason>, orders and cancellations together), and warns
+// when records wait for anything but their own date's run.
+func (p *Pipeline) countWaiting(ctx context.Context, d settlement.Date, c Counts) error {
+	waiting, err := p.st.CountWaiting(ctx, d)
+	if err != nil {
+		return fmt.Errorf("settle %s: count waiting records: %w", d, err)
+	}
+	var attrs []any
+	for kind, reasons := range waiting {
+		for r, n := range reasons {
+			c["waiting_"+string(r)] += n
+			if r != store.WaitDateNotRun {
+				attrs = append(attrs, strings.ToLower(string(kind))+"_"+string(r), n)
+			}
+		}
+	}
+	if len(attrs) > 0 {
+		p.log.Warn("records not settled", append([]any{"business_date", d.String()}, attrs...)...)
+	}
+	return nil
 }
 
 // reject keeps a record the settlement rules refused at settle time, with
@@ -255,13 +259,17 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions), IntentRequest: req}, nil
 }
 
-// errOrderNotSettled: a cancellation whose order has no settlement yet.
+// errOrderNotSettled: a cancellation whose order has no settlement yet. It
+// is not a rejection: the cancellation waits for its order.
 var errOrderNotSettled = errors.New("the order of this cancellation is not registered or not settled")
 
 func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlement.Date, rec *store.CancellationRecord) (store.SettlementRecord, error) {
 	orderRec, err := p.st.Order(ctx, rec.PartnerID, rec.PaymentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.SettlementRecord{}, errOrderNotSettled
+	}
 	if err != nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrTransferNotFound, Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
+		return store.SettlementRecord{}, err
 	}
 	settled, err := p.st.SettlementsOfPayment(ctx, rec.PartnerID, rec.PaymentID)
 	if err != nil {
@@ -279,7 +287,7 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 		}
 	}
 	if orderSettlement == nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrTransferNotFound, Field: "paymentId", Message: fmt.Sprintf("payment %q of partner %q: %v", rec.PaymentID, rec.PartnerID, errOrderNotSettled)}
+		return store.SettlementRecord{}, errOrderNotSettled
 	}
 	// The cancel uses the contract version its order was settled with.
 	c, err := tc.contract(ctx, orderSettlement.Transfer.ContractID, orderSettlement.ContractVersion)

@@ -195,13 +195,6 @@ func (s *Store) CancellationsByBusinessDate(ctx context.Context, d settlement.Da
 	return s.walkCancellations(ctx, "business_date = ?", []any{day(d)}, fn)
 }
 
-// UnsettledCancellations calls fn for each cancellation of business date d
-// that has no settlement yet.
-func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, fn func(*CancellationRecord) error) error {
-	return s.walkCancellations(ctx, "business_date = ? AND NOT EXISTS (SELECT 1 FROM settlements st WHERE st.partner_id = cancellations.partner_id AND st.payment_id = cancellations.payment_id AND st.kind = ? AND st.cancellation_id = cancellations.cancellation_id)",
-		[]any{day(d), string(settlement.KindOrderCancel)}, fn)
-}
-
 func (s *Store) walkCancellations(ctx context.Context, where string, args []any, fn func(*CancellationRecord) error) error {
 	// In (cancelled_at, id) order.
 	after := func(last *cancellationRow) *gorm.DB {

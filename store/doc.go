@@ -1,9 +1,10 @@
 // Package store is settle's durable state: everything it knows survives a
-// crash, a rerun and an upgrade, and a second copy of the same input changes
-// nothing. It runs on SQLite (the embedded default: WAL, a busy timeout,
-// foreign keys on, one writer connection and a separate pool of readers)
-// and on PostgreSQL (SETTLE_DB=postgres://…) for several `settle serve`
-// instances on one database.
+// crash, a power loss, a rerun and an upgrade, and a second copy of the same
+// input changes nothing. It runs on SQLite (the embedded default: WAL with
+// synchronous=FULL, so a commit is on disk before it returns; a busy
+// timeout, foreign keys on, one writer connection and a separate pool of
+// readers) and on PostgreSQL (SETTLE_DB=postgres://…, durable as the server
+// is configured) for several `settle serve` instances on one database.
 //
 // store may import settlement (its vocabulary) and nothing else of ours:
 // PortOne's JSON is kept as bytes. GORM stays inside this package; callers
@@ -17,7 +18,8 @@
 //     "" for orders), a webhook by its webhook-id, a job run by (job,
 //     business date). Saving a record whose key exists with the same payload
 //     (compared by hash of its canonical form: JSON keys sorted, whitespace
-//     dropped) is a Duplicate no-op.
+//     dropped) is a Duplicate no-op. Orders, cancellations, settlements and
+//     intents are all saved by one batch write (saveIdempotent).
 //   - Nothing is overwritten on conflict. The same key with a different
 //     payload is a Conflict: the stored record stays as it was, the call
 //     returns a *ConflictError naming the fields that differ, and an input
@@ -29,6 +31,17 @@
 //   - Amount blocks have one column per field of settlement.Amounts, named
 //     a_<field>; reads and writes walk settlement.AmountFields, and
 //     TestSchemaHasEveryAmountField demands a migration for a new field.
+//   - PortOne's answer is kept in the shape of our own transfer: the tables
+//     portone_transfers and portone_transfer_lines have the columns of
+//     settlements and settlement_lines, one loader reads both into a
+//     settlement.Transfer, and a cancel is positive in both (transfer.Observe
+//     makes it so before it is stored; migration 4 flipped the ones stored
+//     negated before). Every reader, SQL read models included, sees one sign.
+//   - Nothing accepted is stranded: an order or cancellation is settled
+//     (flag set in the settlement's transaction) or listed by WaitingRecords
+//     with the reason it waits. A settle run of d takes the unsettled
+//     records of d and every earlier date through a partial index of the
+//     unsettled, never the whole tables.
 //   - A transfer intent's client id, IntentID(partner, payment, kind,
 //     cancellation), is deterministic and stored with the request and its
 //     hash before the first POST; every retry and rerun posts the same id
@@ -42,8 +55,8 @@
 //     version upgrades in place when opened (testdata/store/v1.db).
 //
 // Read models (PartnerDayTotals, SettlementRows, OrderLineRows, Mismatches,
-// RejectedRecords, StatusHistory) stream rows to a callback and never load a
-// table; walks that feed the pipeline (OrdersByBusinessDate, …) load a page
+// RejectedRecords, StatusHistory, WaitingRecords) stream rows to a callback
+// and never load a table; walks that feed the pipeline (OrdersByBusinessDate, …) load a page
 // at a time. Errors: ErrNotFound, ErrDuplicate, ErrConflict, ErrLeaseLost,
 // ErrInvalid and ErrSchemaTooNew for branching, wrapped by typed errors that
 // name the record and field.

@@ -26,6 +26,7 @@ var migrations = []migration{
 	{2, "intent retry backoff: transfer_intents.not_before_ms", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV2) }},
 	{3, "platform setting from PortOne: platform_settings", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV3) }},
 	{4, "PortOne's answers in the settlement shape, cancels positive", migrateV4},
+	{5, "nothing stranded: orders and cancellations settled, partial indexes of the unsettled", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV5) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -553,3 +554,22 @@ func migrateV4(tx *gorm.DB, d Dialect) error {
 	}
 	return nil
 }
+
+// schemaV5 marks the orders and cancellations that have a settlement
+// (settled, kept by the transaction that stores the settlement) so that a
+// settle run finds the unsettled ones of any date through a partial index
+// holding only them, instead of an anti-join over every record ever
+// received; and indexes pipeline rejections by record for the check that
+// a record was refused at settle time.
+const schemaV5 = `
+ALTER TABLE orders ADD COLUMN settled {{int}} NOT NULL DEFAULT 0;
+ALTER TABLE cancellations ADD COLUMN settled {{int}} NOT NULL DEFAULT 0;
+UPDATE orders SET settled = 1 WHERE EXISTS (SELECT 1 FROM settlements st
+	WHERE st.partner_id = orders.partner_id AND st.payment_id = orders.payment_id AND st.kind = 'ORDER');
+UPDATE cancellations SET settled = 1 WHERE EXISTS (SELECT 1 FROM settlements st
+	WHERE st.partner_id = cancellations.partner_id AND st.payment_id = cancellations.payment_id
+	AND st.kind = 'ORDER_CANCEL' AND st.cancellation_id = cancellations.cancellation_id);
+CREATE INDEX orders_unsettled ON orders (business_date, id) WHERE settled = 0;
+CREATE INDEX cancellations_unsettled ON cancellations (business_date, cancelled_at, id) WHERE settled = 0;
+CREATE INDEX rejected_records_record ON rejected_records (partner_id, record_key, source);
+`

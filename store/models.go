@@ -88,6 +88,7 @@ type orderRow struct {
 	RequestHash         string
 	Source              string
 	ReceivedAt          instant
+	Settled             int64 `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -147,6 +148,7 @@ type cancellationRow struct {
 	Source              string
 	WebhookID           string
 	ReceivedAt          instant
+	Settled             int64 `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
 }
 
 func (cancellationRow) TableName() string { return "cancellations" }

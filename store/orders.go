@@ -242,12 +242,6 @@ func (s *Store) OrdersByBusinessDate(ctx context.Context, d settlement.Date, fn 
 	return s.walkOrders(ctx, s.w(ctx).Where("business_date = ?", day(d)), fn)
 }
 
-// UnsettledOrders calls fn for each order of business date d that has no
-// settlement yet (a settle run resumes with them).
-func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(*OrderRecord) error) error {
-	return s.walkOrders(ctx, s.w(ctx).Where("business_date = ? AND NOT EXISTS (SELECT 1 FROM settlements st WHERE st.partner_id = orders.partner_id AND st.payment_id = orders.payment_id AND st.kind = ?)", day(d), string(settlement.KindOrder)), fn)
-}
-
 func (s *Store) walkOrders(ctx context.Context, q *gorm.DB, fn func(*OrderRecord) error) error {
 	load := func(rows []orderRow) ([]OrderRecord, error) { return loadOrders(s.w(ctx), rows) }
 	return walk(ctx, "walk orders", byID[orderRow](q), load, fn)

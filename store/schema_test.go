@@ -164,6 +164,10 @@ func TestUpgradeFromV1(t *testing.T) {
 		t.Errorf("run from v1 = %+v, %v", r, err)
 	}
 	checkUpgradedAnswers(t, s)
+	// Migration 5 marked what version 1 had settled: nothing waits.
+	if c, err := s.CountWaiting(ctx, settlement.MustDate("2025-10-02")); err != nil || len(c) != 0 {
+		t.Errorf("records waiting after the upgrade = %v, %v; want none (all settled)", c, err)
+	}
 	// Reopening an upgraded database is a no-op.
 	s.Close()
 	s2 := openT(t, path)

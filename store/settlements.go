@@ -172,7 +172,12 @@ func (s *Store) settlements() *idempotent[SettlementRecord] {
 		},
 		diff:   diffSettlementPayloads,
 		insert: s.insertSettlementRecords,
-		after:  s.createSettlementIntents,
+		after: func(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
+			if err := s.markSettled(tx, recs); err != nil {
+				return err
+			}
+			return s.createSettlementIntents(tx, recs, outs)
+		},
 	}
 }
 

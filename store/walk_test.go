@@ -9,9 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/settle-dev/settle/settlement"
 )
 
+// TestUnsettledWalks: a settle run of date d takes the unsettled records
+// of d and of every earlier date, a cancellation only once its order is
+// settled; the settled flag follows the settlements stored.
 func TestUnsettledWalks(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
 		ctx := context.Background()
@@ -25,29 +30,50 @@ func TestUnsettledWalks(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		d1, d2 := settlement.MustDate("2025-10-01"), settlement.MustDate("2025-10-02")
+		d0, d1, d2 := settlement.MustDate("2025-09-30"), settlement.MustDate("2025-10-01"), settlement.MustDate("2025-10-02")
 		rec := sampleSettlement("partner-1", "pay-2", 1)
-		cancel := sampleSettlement("partner-1", "pay-1", 1)
-		cancel.Transfer.Kind, cancel.Transfer.CancellationID, cancel.IntentRequest = settlement.KindOrderCancel, "cx-2", nil
+		cancel := sampleCancelSettlement("cx-2")
 		if _, err := s.SaveSettlements(ctx, []SettlementRecord{rec, cancel}); err != nil {
 			t.Fatal(err)
 		}
-		var orders, cancels []string
-		// The callbacks write to the store while the walk is under way.
-		if err := s.UnsettledOrders(ctx, d1, func(o *OrderRecord) error {
-			orders = append(orders, string(o.Order.PaymentID))
-			return s.SetOrderContractVersion(ctx, o.ID, "c1", 3)
-		}); err != nil {
+		orders := func(d settlement.Date) string {
+			var got []string
+			// The callback writes to the store while the walk is under way.
+			if err := s.UnsettledOrders(ctx, d, func(o *OrderRecord) error {
+				got = append(got, string(o.Order.PaymentID))
+				return s.SetOrderContractVersion(ctx, o.ID, "c1", 3)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(got, ",")
+		}
+		cancels := func(d settlement.Date) string {
+			var got []string
+			if err := s.UnsettledCancellations(ctx, d, func(c *CancellationRecord) error {
+				got = append(got, string(c.Cancellation.CancellationID))
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return strings.Join(got, ",")
+		}
+		if got := orders(d0); got != "" {
+			t.Errorf("unsettled orders due by %s = %q, want none (they are of %s)", d0, got, d1)
+		}
+		if got := orders(d2); got != "pay-1,pay-3" {
+			t.Errorf("unsettled orders due by %s = %q, want pay-1,pay-3 (an earlier date is due too)", d2, got)
+		}
+		if got := cancels(d2); got != "" {
+			t.Errorf("unsettled cancellations due by %s = %q, want none: cx-1's order is not settled", d2, got)
+		}
+		if _, err := s.SaveSettlement(ctx, sampleSettlement("partner-1", "pay-1", 2)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UnsettledCancellations(ctx, d2, func(c *CancellationRecord) error {
-			cancels = append(cancels, string(c.Cancellation.CancellationID))
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+		if got := cancels(d2); got != "cx-1" {
+			t.Errorf("unsettled cancellations due by %s = %q, want cx-1 once its order is settled", d2, got)
 		}
-		if strings.Join(orders, ",") != "pay-1,pay-3" || strings.Join(cancels, ",") != "cx-1" {
-			t.Errorf("unsettled orders %v, cancellations %v; want [pay-1 pay-3] and [cx-1]", orders, cancels)
+		if got := cancels(d1); got != "" {
+			t.Errorf("unsettled cancellations due by %s = %q, want none (cx-1 is of %s)", d1, got, d2)
 		}
 		o, _ := s.Order(ctx, "partner-1", "pay-3")
 		if o.ContractVersion != 3 {
@@ -56,6 +82,87 @@ func TestUnsettledWalks(t *testing.T) {
 		n := 0
 		if err := s.CancellationsByBusinessDate(ctx, d2, func(*CancellationRecord) error { n++; return nil }); err != nil || n != 2 {
 			t.Errorf("CancellationsByBusinessDate = %d, %v; want 2", n, err)
+		}
+	})
+}
+
+// TestWaitingRecords: every accepted record without a settlement is listed
+// with why it waits; a settle-time rejection stops the nightly retries of a
+// record of an earlier date but not its own date's (forced) rerun.
+func TestWaitingRecords(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		order := func(pay, date string) {
+			o := sampleOrder("partner-1", pay, 1)
+			o.BusinessDate = settlement.MustDate(date)
+			if _, err := s.SaveOrder(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		order("pay-old", "2025-08-17")    // 45 days before the run
+		order("pay-late", "2025-09-30")   // arrived after its date's run
+		order("pay-future", "2025-10-05") // its date's run has not come
+		order("pay-bad", "2025-09-29")    // refused at settle time
+		order("pay-done", "2025-09-30")
+		if _, err := s.SaveSettlement(ctx, sampleSettlement("partner-1", "pay-done", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveRejected(ctx, Rejected{Source: SourcePipeline, PartnerID: "partner-1", RecordKey: "pay-bad", Reason: "partner unknown"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ id, pay string }{{"cx-orphan", "pay-none"}, {"cx-done-order", "pay-done"}} {
+			cx := sampleCancel("partner-1", c.pay, c.id, 1)
+			cx.BusinessDate = settlement.MustDate("2025-09-30")
+			if _, err := s.SaveCancellation(ctx, cx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		lastRun := settlement.MustDate("2025-10-01")
+		var got []string
+		if err := s.WaitingRecords(ctx, lastRun, func(w *Waiting) error {
+			key := string(w.PaymentID)
+			if w.CancellationID != "" {
+				key = string(w.CancellationID)
+			}
+			got = append(got, key+" "+string(w.Reason)+" "+w.Detail)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			"pay-old next_run ", "pay-bad rejected partner unknown", "pay-late next_run ", "pay-future date_not_run ",
+			"cx-orphan order_not_settled ", "cx-done-order next_run ",
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("WaitingRecords (-want +got):\n%s", diff)
+		}
+		counts, err := s.CountWaiting(ctx, lastRun)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantCounts := WaitCounts{
+			settlement.KindOrder:       {WaitNextRun: 2, WaitRejected: 1, WaitDateNotRun: 1},
+			settlement.KindOrderCancel: {WaitOrder: 1, WaitNextRun: 1},
+		}
+		if diff := cmp.Diff(wantCounts, counts); diff != "" {
+			t.Errorf("CountWaiting (-want +got):\n%s", diff)
+		}
+		// The run of 10-01 takes the old and the late order, not the one it
+		// refused before (of an earlier date), not the future one.
+		var due []string
+		if err := s.UnsettledOrders(ctx, lastRun, func(o *OrderRecord) error { due = append(due, string(o.Order.PaymentID)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"pay-old", "pay-late"}, due); diff != "" {
+			t.Errorf("UnsettledOrders of %s (-want +got):\n%s", lastRun, diff)
+		}
+		// A (forced) rerun of its own date retries the refused one.
+		due = nil
+		if err := s.UnsettledOrders(ctx, settlement.MustDate("2025-09-29"), func(o *OrderRecord) error { due = append(due, string(o.Order.PaymentID)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"pay-old", "pay-bad"}, due); diff != "" {
+			t.Errorf("UnsettledOrders of 2025-09-29 (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -131,11 +131,11 @@ func runJob(ctx context.Context, e *env) error {
 	defer w.Close()
 	opts := jobs.RunOptions{DryRun: *dry, Force: *force}
 	var results []jobs.JobResult
-	if pos[0] == jobs.JobNightly {
+	if jobs.Job(pos[0]) == jobs.JobNightly {
 		results, err = w.p.Nightly(ctx, d, opts)
 	} else {
 		var r jobs.JobResult
-		r, err = w.p.RunJob(ctx, pos[0], d, opts)
+		r, err = w.p.RunJob(ctx, jobs.Job(pos[0]), d, opts)
 		results = []jobs.JobResult{r}
 	}
 	if errors.Is(err, jobs.ErrUnknownJob) {
@@ -177,7 +177,7 @@ func runBackfill(ctx context.Context, e *env) error {
 	return w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
 		var parts []string
 		for _, r := range rs {
-			s := r.Job
+			s := string(r.Job)
 			if r.Skipped != "" {
 				s += " (skipped: " + r.Skipped + ")"
 			}

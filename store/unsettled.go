@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// Nothing accepted is stranded. An order or a cancellation has a settled
+// flag, set in the transaction that stores its settlement (markSettled),
+// and the records without one are found through a partial index on the
+// flag (migration 5): a settle run walks the records due by its date, of
+// that date or any earlier one, however old, so a record that arrives
+// after its own date's run is settled by the next run, with its own
+// settlementStartDate. What is not settled, and why, is WaitingRecords.
+
+// unsettledDue is the condition of the records (table t, key column key)
+// a settle run of business date ? (twice) takes: unsettled, of that date
+// or before, and, when of an earlier date, not refused at settle time (a
+// record the rules refused is kept in rejected records and retried only by
+// a forced rerun of its own date, not every night). "settled = 0" is
+// literal so that the partial index applies.
+const unsettledDue = `%[1]s.settled = 0 AND %[1]s.business_date <= ?
+	AND (%[1]s.business_date = ? OR NOT EXISTS (SELECT 1 FROM rejected_records rr
+		WHERE rr.partner_id = %[1]s.partner_id AND rr.record_key = %[1]s.%[2]s AND rr.source = 'pipeline'))`
+
+// UnsettledOrders calls fn for each order a settle run of business date d
+// takes, in id order: no settlement yet, of date d or an earlier one, and,
+// when earlier, not refused at settle time. fn may write to the store.
+func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(*OrderRecord) error) error {
+	return s.walkOrders(ctx, s.w(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d)), fn)
+}
+
+// UnsettledCancellations calls fn, in (cancelledAt, id) order, for each
+// cancellation a settle run of business date d takes: as UnsettledOrders,
+// and whose order is settled (a cancel is computed on its order's
+// settlement; until then it waits, see WaitingRecords).
+func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, fn func(*CancellationRecord) error) error {
+	where := fmt.Sprintf(unsettledDue, "cancellations", "cancellation_id") +
+		" AND EXISTS (SELECT 1 FROM orders o WHERE o.id = cancellations.order_ref AND o.settled = 1)"
+	return s.walkCancellations(ctx, where, []any{day(d), day(d)}, fn)
+}
+
+// markSettled sets the settled flag of the orders and cancellations that
+// recs settle (whatever their outcome: a Duplicate or a Conflict means a
+// settlement is stored for the key), in tx.
+func (s *Store) markSettled(tx *gorm.DB, recs []SettlementRecord) error {
+	var okeys, ckeys []rowKey
+	for i := range recs {
+		t := &recs[i].Transfer
+		if t.Kind == settlement.KindOrderCancel {
+			ckeys = append(ckeys, rowKey{string(t.PartnerID), string(t.CancellationID)})
+		} else {
+			okeys = append(okeys, rowKey{string(t.PartnerID), string(t.PaymentID)})
+		}
+	}
+	for _, m := range []struct {
+		table string
+		key   []string
+		keys  []rowKey
+	}{
+		{"orders", []string{"partner_id", "payment_id"}, okeys},
+		{"cancellations", []string{"partner_id", "cancellation_id"}, ckeys},
+	} {
+		if len(m.keys) == 0 {
+			continue
+		}
+		found, err := lookupKeys(tx, m.table, m.key, "request_hash", m.keys)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, 0, len(found))
+		for _, f := range found {
+			ids = append(ids, f.id)
+		}
+		for i := 0; i < len(ids); i += lookupChunk {
+			if err := tx.Exec("UPDATE "+m.table+" SET settled = 1 WHERE settled = 0 AND id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// WaitReason says why an accepted record has no settlement yet.
+type WaitReason string
+
+// The reasons a record waits, in the order WaitingRecords decides them.
+const (
+	// WaitRejected: the settlement rules refused it at settle time (the
+	// reason is in rejected records and in Waiting.Detail); a forced rerun
+	// of its business date retries it.
+	WaitRejected WaitReason = "rejected"
+	// WaitDateNotRun: its business date's settle run has not come yet.
+	WaitDateNotRun WaitReason = "date_not_run"
+	// WaitOrder: a cancellation whose order is not stored, or not settled.
+	WaitOrder WaitReason = "order_not_settled"
+	// WaitNextRun: it arrived after its date's run; the next run settles it.
+	WaitNextRun WaitReason = "next_run"
+)
+
+// Waiting is one accepted record that has no settlement, and why.
+type Waiting struct {
+	Kind           settlement.Kind // ORDER or ORDER_CANCEL
+	PartnerID      settlement.PartnerID
+	PaymentID      settlement.PaymentID
+	CancellationID settlement.CancellationID // ORDER_CANCEL only
+	BusinessDate   settlement.Date
+	ReceivedAt     time.Time
+	Reason         WaitReason
+	Detail         string // the rules' reason, for WaitRejected
+}
+
+// WaitingRecords calls fn for each order and cancellation that has no
+// settlement, with the reason, orders first, each by business date and
+// arrival. lastRun is the business date of the last settle run (zero:
+// none): a record of a later date waits for its date's run. The walk reads
+// only the unsettled records (a partial index), never the whole tables.
+func (s *Store) WaitingRecords(ctx context.Context, lastRun settlement.Date, fn func(*Waiting) error) error {
+	reason := func(w *Waiting, rejected sql.NullString, orderSettled bool) {
+		switch {
+		case rejected.Valid:
+			w.Reason, w.Detail = WaitRejected, rejected.String
+		case lastRun.IsZero() || w.BusinessDate.After(lastRun):
+			w.Reason = WaitDateNotRun
+		case !orderSettled:
+			w.Reason = WaitOrder
+		default:
+			w.Reason = WaitNextRun
+		}
+	}
+	rejectedOf := func(t, key string) string {
+		return fmt.Sprintf(`(SELECT rr.reason FROM rejected_records rr WHERE rr.partner_id = %[1]s.partner_id
+			AND rr.record_key = %[1]s.%[2]s AND rr.source = 'pipeline' ORDER BY rr.id DESC LIMIT 1)`, t, key)
+	}
+	var w Waiting
+	err := s.stream(ctx, "waiting orders", `SELECT partner_id, payment_id, business_date, received_at, `+rejectedOf("orders", "payment_id")+`
+		FROM orders WHERE settled = 0 ORDER BY business_date, id`, nil, func(rows *sql.Rows) error {
+		w = Waiting{Kind: settlement.KindOrder}
+		var d day
+		var rec instant
+		var rejected sql.NullString
+		if err := rows.Scan(&w.PartnerID, &w.PaymentID, &d, &rec, &rejected); err != nil {
+			return fmt.Errorf("store: waiting orders: %w", err)
+		}
+		w.BusinessDate, w.ReceivedAt = d.date(), rec.Time
+		reason(&w, rejected, true)
+		return fn(&w)
+	})
+	if err != nil {
+		return err
+	}
+	return s.stream(ctx, "waiting cancellations", `SELECT partner_id, payment_id, cancellation_id, business_date, received_at, `+
+		rejectedOf("cancellations", "cancellation_id")+`, COALESCE((SELECT o.settled FROM orders o WHERE o.id = cancellations.order_ref), 0)
+		FROM cancellations WHERE settled = 0 ORDER BY business_date, cancelled_at, id`, nil, func(rows *sql.Rows) error {
+		w = Waiting{Kind: settlement.KindOrderCancel}
+		var d day
+		var rec instant
+		var rejected sql.NullString
+		var orderSettled int64
+		if err := rows.Scan(&w.PartnerID, &w.PaymentID, &w.CancellationID, &d, &rec, &rejected, &orderSettled); err != nil {
+			return fmt.Errorf("store: waiting cancellations: %w", err)
+		}
+		w.BusinessDate, w.ReceivedAt = d.date(), rec.Time
+		reason(&w, rejected, orderSettled == 1)
+		return fn(&w)
+	})
+}
+
+// WaitCounts counts waiting records by kind and reason.
+type WaitCounts map[settlement.Kind]map[WaitReason]int64
+
+// CountWaiting counts what WaitingRecords lists.
+func (s *Store) CountWaiting(ctx context.Context, lastRun settlement.Date) (WaitCounts, error) {
+	c := WaitCounts{}
+	err := s.WaitingRecords(ctx, lastRun, func(w *Waiting) error {
+		if c[w.Kind] == nil {
+			c[w.Kind] = map[WaitReason]int64{}
+		}
+		c[w.Kind][w.Reason]++
+		return nil
+	})
+	return c, err
+}
