@@ -173,7 +173,7 @@ func (s *Store) settlements() *idempotent[SettlementRecord] {
 		diff:   diffSettlementPayloads,
 		insert: s.insertSettlementRecords,
 		after: func(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
-			if err := s.markSettled(tx, recs); err != nil {
+			if err := s.markSettled(tx, recs, outs); err != nil {
 				return err
 			}
 			return s.createSettlementIntents(tx, recs, outs)
@@ -202,11 +202,23 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 		return err
 	}
 	lines := make([]lineRef, 0, nlines)
+	var orders, cancels []int64 // the records these settle
 	for n, i := range fresh {
 		ids[n] = rows[n].ID
 		lines = linesOf(rows[n].ID, &recs[i].Transfer, lines)
+		if recs[i].Transfer.Kind == settlement.KindOrderCancel && refs[n].cancel != nil {
+			cancels = append(cancels, *refs[n].cancel)
+		} else if recs[i].Transfer.Kind != settlement.KindOrderCancel && refs[n].order != nil {
+			orders = append(orders, *refs[n].order)
+		}
 	}
-	return s.insertLines(tx, ourTransfers, lines)
+	if err := s.insertLines(tx, ourTransfers, lines); err != nil {
+		return err
+	}
+	if err := setSettled(tx, "orders", orders); err != nil {
+		return err
+	}
+	return setSettled(tx, "cancellations", cancels)
 }
 
 // createSettlementIntents creates the transfer intent of each settlement

@@ -12,7 +12,7 @@ import (
 )
 
 // Nothing accepted is stranded. An order or a cancellation has a settled
-// flag, set in the transaction that stores its settlement (markSettled),
+// flag, set in the transaction that stores its settlement (setSettled),
 // and the records without one are found through a partial index on the
 // flag (migration 5): a settle run walks the records due by its date, of
 // that date or any earlier one, however old, so a record that arrives
@@ -46,12 +46,28 @@ func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, f
 	return s.walkCancellations(ctx, where, []any{day(d), day(d)}, fn)
 }
 
-// markSettled sets the settled flag of the orders and cancellations that
-// recs settle (whatever their outcome: a Duplicate or a Conflict means a
-// settlement is stored for the key), in tx.
-func (s *Store) markSettled(tx *gorm.DB, recs []SettlementRecord) error {
+// setSettled sets the settled flag of rows ids of table (orders or
+// cancellations), in tx: called with the records of the settlements just
+// inserted, in their transaction.
+func setSettled(tx *gorm.DB, table string, ids []int64) error {
+	for i := 0; i < len(ids); i += lookupChunk {
+		if err := tx.Exec("UPDATE "+table+" SET settled = 1 WHERE settled = 0 AND id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markSettled sets the settled flag of the records settled by the recs
+// that were already stored (outcome Duplicate or Conflict: a settlement is
+// stored for the key), which insertSettlementRecords did not see; for a
+// usual batch there are none and it costs nothing.
+func (s *Store) markSettled(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
 	var okeys, ckeys []rowKey
 	for i := range recs {
+		if outs[i].Kind == Created {
+			continue
+		}
 		t := &recs[i].Transfer
 		if t.Kind == settlement.KindOrderCancel {
 			ckeys = append(ckeys, rowKey{string(t.PartnerID), string(t.CancellationID)})
@@ -78,10 +94,8 @@ func (s *Store) markSettled(tx *gorm.DB, recs []SettlementRecord) error {
 		for _, f := range found {
 			ids = append(ids, f.id)
 		}
-		for i := 0; i < len(ids); i += lookupChunk {
-			if err := tx.Exec("UPDATE "+m.table+" SET settled = 1 WHERE settled = 0 AND id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
-				return err
-			}
+		if err := setSettled(tx, m.table, ids); err != nil {
+			return err
 		}
 	}
 	return nil
