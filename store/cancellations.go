@@ -169,7 +169,7 @@ func (s *Store) Cancellation(ctx context.Context, partnerID settlement.PartnerID
 	}
 	recs, err := loadCancellations(s.w(ctx), []cancellationRow{row})
 	if err != nil {
-		return CancellationRecord{}, fmt.Errorf("store: cancellation %q: %w", cancellationID, err)
+		return CancellationRecord{}, fmt.Errorf("cancellation %q: %w", cancellationID, err)
 	}
 	return recs[0], nil
 }
@@ -181,7 +181,7 @@ func (s *Store) CancellationsOfOrder(ctx context.Context, partnerID settlement.P
 	var rows []cancellationRow
 	if err := s.w(ctx).Where("partner_id = ? AND payment_id = ?", partnerID, paymentID).
 		Order("cancelled_at, id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: cancellations of payment %q: %w", paymentID, err)
+		return nil, fmt.Errorf("cancellations of payment %q: %w", paymentID, err)
 	}
 	if len(rows) == 0 {
 		return nil, nil

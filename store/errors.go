@@ -31,7 +31,7 @@ type NotFoundError struct {
 	What string // e.g. `order partner "p1" payment "pay-1"`
 }
 
-func (e *NotFoundError) Error() string { return "store: " + e.What + ": not found" }
+func (e *NotFoundError) Error() string { return e.What + ": not found" }
 
 // Unwrap returns ErrNotFound.
 func (e *NotFoundError) Unwrap() error { return ErrNotFound }
@@ -68,7 +68,7 @@ type ConflictError struct {
 const maxDiffs = 20
 
 func (e *ConflictError) Error() string {
-	return "store: " + e.Record + " " + e.Key + ": " + e.Reason()
+	return e.Record + " " + e.Key + ": " + e.Reason()
 }
 
 // Reason is the human-readable difference, as kept in rejected records.
@@ -108,7 +108,7 @@ type LeaseError struct {
 }
 
 func (e *LeaseError) Error() string {
-	return fmt.Sprintf("store: %s: lease of %q lost (held by %q)", e.What, e.Owner, e.Held)
+	return fmt.Sprintf("%s: lease of %q lost (held by %q)", e.What, e.Owner, e.Held)
 }
 
 // Unwrap returns ErrLeaseLost.
@@ -122,7 +122,7 @@ type InvalidError struct {
 }
 
 func (e *InvalidError) Error() string {
-	return fmt.Sprintf("store: %s: %s: %v", e.Record, e.Field, e.Err)
+	return fmt.Sprintf("%s: %s: %v", e.Record, e.Field, e.Err)
 }
 
 // Unwrap returns ErrInvalid and the cause.
@@ -136,7 +136,7 @@ type MigrationError struct {
 }
 
 func (e *MigrationError) Error() string {
-	return fmt.Sprintf("store: migration %d (%s): %v", e.Version, e.Name, e.Err)
+	return fmt.Sprintf("migration %d (%s): %v", e.Version, e.Name, e.Err)
 }
 
 // Unwrap returns the cause.

@@ -70,7 +70,7 @@ func saveIdempotent[R any](ctx context.Context, s *Store, spec *idempotent[R], r
 		return s.tx(ctx, func(tx *gorm.DB) error { return writeIdempotent(tx, spec, recs, pays, outs) })
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: save %ss: %w", spec.record, err)
+		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
 	}
 	return outs, nil
 }

@@ -187,7 +187,7 @@ func (s *Store) CountIntents(ctx context.Context, d settlement.Date) (map[Intent
 		N      int
 	}
 	if err := q.Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: count intents: %w", err)
+		return nil, fmt.Errorf("count intents: %w", err)
 	}
 	out := map[IntentStatus]int{}
 	for _, r := range rows {
@@ -247,7 +247,7 @@ func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner strin
 		return tx.Where("id IN ?", ids).Order("id").Find(&rows).Error
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: claim intents for %q: %w", owner, err)
+		return nil, fmt.Errorf("claim intents for %q: %w", owner, err)
 	}
 	out := make([]Intent, len(rows))
 	for i := range rows {
@@ -293,7 +293,7 @@ func (s *Store) updateClaimed(ctx context.Context, intentID settlement.TransferI
 	set["updated_at"] = at(s.nowUTC())
 	res := s.w(ctx).Model(&intentRow{}).Where("intent_id = ? AND claim_owner = ? AND status = ?", intentID, owner, string(IntentPending)).Updates(set)
 	if res.Error != nil {
-		return fmt.Errorf("store: transfer intent %q: %w", intentID, res.Error)
+		return fmt.Errorf("transfer intent %q: %w", intentID, res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return nil
@@ -311,7 +311,7 @@ func (s *Store) ResetIntent(ctx context.Context, intentID settlement.TransferID)
 	res := s.w(ctx).Model(&intentRow{}).Where("intent_id = ? AND status IN ?", intentID, []string{string(IntentFailed), string(IntentConflict)}).
 		Updates(map[string]any{"status": string(IntentPending), "claim_owner": "", "lease_expires_ms": 0, "not_before_ms": 0, "updated_at": at(s.nowUTC())})
 	if res.Error != nil {
-		return fmt.Errorf("store: reset transfer intent %q: %w", intentID, res.Error)
+		return fmt.Errorf("reset transfer intent %q: %w", intentID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return &NotFoundError{What: fmt.Sprintf("failed transfer intent %q", intentID)}
@@ -364,7 +364,7 @@ func (s *Store) CompleteIntent(ctx context.Context, intentID settlement.Transfer
 		if errors.As(err, &ce) || errors.As(err, &nf) {
 			return err
 		}
-		return fmt.Errorf("store: complete transfer intent %q: %w", intentID, err)
+		return fmt.Errorf("complete transfer intent %q: %w", intentID, err)
 	}
 	return nil
 }

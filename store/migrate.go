@@ -63,7 +63,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 		return err
 	}
 	if cur > LatestVersion() {
-		return fmt.Errorf("store: database at schema version %d, this program knows %d: %w", cur, LatestVersion(), ErrSchemaTooNew)
+		return fmt.Errorf("database at schema version %d, this program knows %d: %w", cur, LatestVersion(), ErrSchemaTooNew)
 	}
 	for _, m := range migrations {
 		if m.version > upTo || m.version <= cur {
@@ -98,7 +98,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 func currentVersion(ctx context.Context, db *gorm.DB) (int, error) {
 	var v *int
 	if err := db.WithContext(ctx).Raw("SELECT MAX(version) FROM schema_migrations").Scan(&v).Error; err != nil {
-		return 0, fmt.Errorf("store: read schema version: %w", err)
+		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if v == nil {
 		return 0, nil

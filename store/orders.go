@@ -216,7 +216,7 @@ func (s *Store) Order(ctx context.Context, partnerID settlement.PartnerID, payme
 	}
 	recs, err := loadOrders(s.w(ctx), []orderRow{row})
 	if err != nil {
-		return OrderRecord{}, fmt.Errorf("store: order partner %q payment %q: %w", partnerID, paymentID, err)
+		return OrderRecord{}, fmt.Errorf("order partner %q payment %q: %w", partnerID, paymentID, err)
 	}
 	return recs[0], nil
 }
@@ -227,7 +227,7 @@ func (s *Store) SetOrderContractVersion(ctx context.Context, orderID int64, cont
 	res := s.w(ctx).Model(&orderRow{}).Where("id = ?", orderID).
 		Updates(map[string]any{"contract_id": contractID, "contract_version": version})
 	if res.Error != nil {
-		return fmt.Errorf("store: order %d: set contract version: %w", orderID, res.Error)
+		return fmt.Errorf("order %d: set contract version: %w", orderID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return &NotFoundError{What: fmt.Sprintf("order %d", orderID)}

@@ -7,9 +7,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/settle-dev/settle/settlement"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 // Rejected is a record that was not accepted, kept with its reason so that
@@ -52,14 +53,14 @@ func (s *Store) SaveRejected(ctx context.Context, r Rejected) (Outcome, error) {
 	row := newRejectedRow(r)
 	res := s.w(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedup_hash"}}, DoNothing: true}).Create(&row)
 	if res.Error != nil {
-		return Outcome{}, fmt.Errorf("store: save rejected record %s: %w", r.RecordKey, res.Error)
+		return Outcome{}, fmt.Errorf("save rejected record %s: %w", r.RecordKey, res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return Outcome{Kind: Created, ID: row.ID}, nil
 	}
 	var id int64
 	if err := s.w(ctx).Model(&rejectedRow{}).Select("id").Where("dedup_hash = ?", row.DedupHash).Scan(&id).Error; err != nil {
-		return Outcome{}, fmt.Errorf("store: save rejected record %s: %w", r.RecordKey, err)
+		return Outcome{}, fmt.Errorf("save rejected record %s: %w", r.RecordKey, err)
 	}
 	return Outcome{Kind: Duplicate, ID: id}, nil
 }
@@ -93,14 +94,14 @@ func (s *Store) SaveWebhookEvent(ctx context.Context, ev WebhookEvent) (Outcome,
 		SentAt: at(ev.SentAt), RawJSON: string(ev.Raw), ReceivedAt: at(ev.ReceivedAt)}
 	res := s.w(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "webhook_id"}}, DoNothing: true}).Create(&row)
 	if res.Error != nil {
-		return Outcome{}, fmt.Errorf("store: save webhook %q: %w", ev.WebhookID, res.Error)
+		return Outcome{}, fmt.Errorf("save webhook %q: %w", ev.WebhookID, res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return Outcome{Kind: Created, ID: row.ID}, nil
 	}
 	var id int64
 	if err := s.w(ctx).Model(&webhookRow{}).Select("id").Where("webhook_id = ?", ev.WebhookID).Scan(&id).Error; err != nil {
-		return Outcome{}, fmt.Errorf("store: save webhook %q: %w", ev.WebhookID, err)
+		return Outcome{}, fmt.Errorf("save webhook %q: %w", ev.WebhookID, err)
 	}
 	return Outcome{Kind: Duplicate, ID: id}, nil
 }
@@ -111,7 +112,7 @@ func (s *Store) MarkWebhookProcessed(ctx context.Context, webhookID string, proc
 	res := s.w(ctx).Model(&webhookRow{}).Where("webhook_id = ?", webhookID).
 		Updates(map[string]any{"processed_at": at(s.nowUTC()), "process_error": processErr})
 	if res.Error != nil {
-		return fmt.Errorf("store: webhook %q: mark processed: %w", webhookID, res.Error)
+		return fmt.Errorf("webhook %q: mark processed: %w", webhookID, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return &NotFoundError{What: fmt.Sprintf("webhook %q", webhookID)}
@@ -142,7 +143,7 @@ func (s *Store) LinkCancellationWebhook(ctx context.Context, paymentID settlemen
 		Where("payment_id = ? AND cancellation_id = ? AND webhook_id = ?", paymentID, cancellationID, "").
 		Update("webhook_id", webhookID)
 	if res.Error != nil {
-		return 0, fmt.Errorf("store: link webhook %q to cancellation %q of payment %q: %w", webhookID, cancellationID, paymentID, res.Error)
+		return 0, fmt.Errorf("link webhook %q to cancellation %q of payment %q: %w", webhookID, cancellationID, paymentID, res.Error)
 	}
 	return int(res.RowsAffected), nil
 }
@@ -161,7 +162,7 @@ func (s *Store) WebhookForCancellation(ctx context.Context, paymentID settlement
 // dup translates a unique violation into ErrDuplicate naming what.
 func dup(err error, what string) error {
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return fmt.Errorf("store: %s: %w (%w)", what, ErrDuplicate, err)
+		return fmt.Errorf("%s: %w (%w)", what, ErrDuplicate, err)
 	}
 	return err
 }

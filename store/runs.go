@@ -103,11 +103,11 @@ func (s *Store) AcquireRun(ctx context.Context, job string, d settlement.Date, o
 		return tx.Where("job = ? AND business_date = ?", job, day(d)).Take(&row).Error
 	})
 	if err != nil {
-		return Run{}, false, fmt.Errorf("store: acquire %s: %w", runWhat(job, d), err)
+		return Run{}, false, fmt.Errorf("acquire %s: %w", runWhat(job, d), err)
 	}
 	r, err := row.run()
 	if err != nil {
-		return Run{}, false, fmt.Errorf("store: %w", err)
+		return Run{}, false, err
 	}
 	return r, acquired, nil
 }
@@ -116,7 +116,7 @@ func (s *Store) AcquireRun(ctx context.Context, job string, d settlement.Date, o
 func (s *Store) updateRun(ctx context.Context, r Run, set map[string]any) error {
 	res := s.w(ctx).Model(&jobRunRow{}).Where("id = ? AND owner = ? AND status = ?", r.ID, r.Owner, string(RunRunning)).Updates(set)
 	if res.Error != nil {
-		return fmt.Errorf("store: %s: %w", runWhat(r.Job, r.BusinessDate), res.Error)
+		return fmt.Errorf("%s: %w", runWhat(r.Job, r.BusinessDate), res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return nil
@@ -161,7 +161,7 @@ func (s *Store) ResetRun(ctx context.Context, job string, d settlement.Date) err
 	res := s.w(ctx).Model(&jobRunRow{}).Where("job = ? AND business_date = ? AND (status <> ? OR lease_expires_ms <= ?)", job, day(d), string(RunRunning), s.nowMS()).
 		Updates(map[string]any{"status": string(RunFailed), "error": "reset for a rerun", "checkpoint": "", "lease_expires_ms": 0})
 	if res.Error != nil {
-		return fmt.Errorf("store: reset %s: %w", runWhat(job, d), res.Error)
+		return fmt.Errorf("reset %s: %w", runWhat(job, d), res.Error)
 	}
 	if res.RowsAffected == 0 {
 		r, err := s.RunOf(ctx, job, d)
@@ -212,13 +212,13 @@ func (s *Store) Runs(ctx context.Context, q RunQuery) ([]Run, error) {
 	}
 	var rows []jobRunRow
 	if err := db.Order("business_date DESC, job").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("store: runs: %w", err)
+		return nil, fmt.Errorf("runs: %w", err)
 	}
 	out := make([]Run, len(rows))
 	for i := range rows {
 		r, err := rows[i].run()
 		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
+			return nil, err
 		}
 		out[i] = r
 	}

@@ -29,7 +29,7 @@ func (s *Store) SavePlatformSetting(ctx context.Context, p PlatformSetting) erro
 		DoUpdates: clause.AssignmentColumns([]string{"adjust_earlier_to_next_day", "multiple_order_transfers", "raw_json", "updated_at"}),
 	}).Create(&row).Error
 	if err != nil {
-		return fmt.Errorf("store: save platform setting: %w", err)
+		return fmt.Errorf("save platform setting: %w", err)
 	}
 	return nil
 }

@@ -469,7 +469,7 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord, fresh []int) ([
 func (s *Store) Settlement(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID) (SettlementRecord, error) {
 	recs, err := s.loadSettlements(s.w(ctx), s.w(ctx).Where("partner_id = ? AND payment_id = ? AND kind = ? AND cancellation_id = ?", partnerID, paymentID, string(kind), cancellationID))
 	if err != nil {
-		return SettlementRecord{}, fmt.Errorf("store: settlement %s: %w", transferKey(partnerID, paymentID, kind, cancellationID), err)
+		return SettlementRecord{}, fmt.Errorf("settlement %s: %w", transferKey(partnerID, paymentID, kind, cancellationID), err)
 	}
 	if len(recs) == 0 {
 		return SettlementRecord{}, &NotFoundError{What: "settlement " + transferKey(partnerID, paymentID, kind, cancellationID)}
@@ -482,7 +482,7 @@ func (s *Store) Settlement(ctx context.Context, partnerID settlement.PartnerID, 
 func (s *Store) SettlementsOfPayment(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID) ([]SettlementRecord, error) {
 	recs, err := s.loadSettlements(s.w(ctx), s.w(ctx).Where("partner_id = ? AND payment_id = ?", partnerID, paymentID).Order("id"))
 	if err != nil {
-		return nil, fmt.Errorf("store: settlements of payment %q: %w", paymentID, err)
+		return nil, fmt.Errorf("settlements of payment %q: %w", paymentID, err)
 	}
 	return recs, nil
 }

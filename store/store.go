@@ -97,14 +97,14 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		s.dialect = Postgres
 		db, err := gorm.Open(postgres.Open(dsn), cfg())
 		if err != nil {
-			return nil, fmt.Errorf("store: open postgres: %w", err)
+			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		s.db, s.rdb = db, db
 	default:
 		s.dialect = SQLite
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
 		if path == "" || strings.Contains(path, "?") {
-			return nil, fmt.Errorf("store: open sqlite %q: want a file path without parameters", dsn)
+			return nil, fmt.Errorf("open sqlite %q: want a file path without parameters", dsn)
 		}
 		w, r, err := openSQLite(ctx, path, o, cfg)
 		if err != nil {
@@ -141,7 +141,7 @@ func openSQLite(ctx context.Context, path string, o options, cfg func() *gorm.Co
 	base := "file:" + uriPath(path) + sqliteParams(o.busy)
 	w, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate&_cache_size=-32000"), cfg())
 	if err != nil {
-		return nil, nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	wsql, _ := w.DB()
 	wsql.SetMaxOpenConns(1) // one writer: no SQLITE_BUSY between our own writers
@@ -149,12 +149,12 @@ func openSQLite(ctx context.Context, path string, o options, cfg func() *gorm.Co
 	wsql.SetConnMaxLifetime(0)
 	if err := setWAL(ctx, w, o.busy); err != nil {
 		_ = wsql.Close()
-		return nil, nil, fmt.Errorf("store: open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r, err = gorm.Open(sqlite.Open(base+"&mode=ro"), cfg())
 	if err != nil {
 		_ = wsql.Close()
-		return nil, nil, fmt.Errorf("store: open sqlite %s for reading: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)
 	}
 	rsql, _ := r.DB()
 	rsql.SetMaxOpenConns(max(o.readConns, 1))
@@ -213,10 +213,10 @@ func (s *Store) ping(ctx context.Context) error {
 	for _, db := range s.pools() {
 		sdb, err := db.DB()
 		if err != nil {
-			return fmt.Errorf("store: %w", err)
+			return err
 		}
 		if err := sdb.PingContext(ctx); err != nil {
-			return fmt.Errorf("store: connect %s: %w", s.dialect, err)
+			return fmt.Errorf("connect %s: %w", s.dialect, err)
 		}
 	}
 	return nil

@@ -33,7 +33,7 @@ func (s *Store) SavePartner(ctx context.Context, p Partner) error {
 		DoUpdates: clause.AssignmentColumns([]string{"name", "default_contract_id", "raw_json", "hash", "updated_at"}),
 	}).Create(&row).Error
 	if err != nil {
-		return fmt.Errorf("store: save partner %q: %w", p.ID, err)
+		return fmt.Errorf("save partner %q: %w", p.ID, err)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (s *Store) SaveContract(ctx context.Context, c settlement.Contract, applied
 	row.AppliedAt, row.RawJSON, row.RecordedAt = appliedAt, string(raw), at(s.nowUTC())
 	version, created, err = saveVersion(ctx, s, &row, "contract_id", c.ID, &row.Version, row.Hash)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: save contract %q: %w", c.ID, err)
+		return 0, false, fmt.Errorf("save contract %q: %w", c.ID, err)
 	}
 	return version, created, nil
 }
@@ -146,7 +146,7 @@ func (s *Store) SaveDiscountSharePolicy(ctx context.Context, p settlement.Discou
 	row.Hash = sha(p.Name, strconv.FormatInt(row.PartnerShareRate, 10))
 	version, created, err = saveVersion(ctx, s, &row, "policy_id", p.ID, &row.Version, row.Hash)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: save discount share policy %q: %w", p.ID, err)
+		return 0, false, fmt.Errorf("save discount share policy %q: %w", p.ID, err)
 	}
 	return version, created, nil
 }
@@ -168,7 +168,7 @@ func (s *Store) SaveAdditionalFeePolicy(ctx context.Context, p settlement.Additi
 	row.Hash = sha(p.Name, row.FeeKind, strconv.FormatInt(row.FeeRate, 10), strconv.FormatInt(row.FeeAmount, 10), row.VatPayer)
 	version, created, err = saveVersion(ctx, s, &row, "policy_id", p.ID, &row.Version, row.Hash)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: save additional fee policy %q: %w", p.ID, err)
+		return 0, false, fmt.Errorf("save additional fee policy %q: %w", p.ID, err)
 	}
 	return version, created, nil
 }
@@ -188,7 +188,7 @@ func (s *Store) AdditionalFeePolicy(ctx context.Context, id string, v int) (Vers
 func (s *Store) AllDiscountSharePolicies(ctx context.Context) (map[string]Versioned[settlement.DiscountSharePolicy], error) {
 	var ids []string
 	if err := s.w(ctx).Model(&discountSharePolicyRow{}).Distinct("policy_id").Pluck("policy_id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("store: discount share policies: %w", err)
+		return nil, fmt.Errorf("discount share policies: %w", err)
 	}
 	out := make(map[string]Versioned[settlement.DiscountSharePolicy], len(ids))
 	for _, id := range ids {
@@ -205,7 +205,7 @@ func (s *Store) AllDiscountSharePolicies(ctx context.Context) (map[string]Versio
 func (s *Store) AllAdditionalFeePolicies(ctx context.Context) (map[string]Versioned[settlement.AdditionalFeePolicy], error) {
 	var ids []string
 	if err := s.w(ctx).Model(&additionalFeePolicyRow{}).Distinct("policy_id").Pluck("policy_id", &ids).Error; err != nil {
-		return nil, fmt.Errorf("store: additional fee policies: %w", err)
+		return nil, fmt.Errorf("additional fee policies: %w", err)
 	}
 	out := make(map[string]Versioned[settlement.AdditionalFeePolicy], len(ids))
 	for _, id := range ids {

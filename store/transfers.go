@@ -53,7 +53,7 @@ func (s *Store) RecordTransfer(ctx context.Context, t PortOneTransfer, source st
 		return s.recordTransferTx(tx, &t, intentRef, source)
 	})
 	if err != nil {
-		return fmt.Errorf("store: record portone transfer %q: %w", t.TransferID, err)
+		return fmt.Errorf("record portone transfer %q: %w", t.TransferID, err)
 	}
 	return nil
 }
@@ -113,7 +113,7 @@ func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int6
 func (s *Store) PortOneTransferByID(ctx context.Context, transferID settlement.TransferID) (PortOneTransfer, error) {
 	ts, err := s.loadPortOne(s.w(ctx), s.w(ctx).Where("transfer_id = ?", transferID))
 	if err != nil {
-		return PortOneTransfer{}, fmt.Errorf("store: portone transfer %q: %w", transferID, err)
+		return PortOneTransfer{}, fmt.Errorf("portone transfer %q: %w", transferID, err)
 	}
 	if len(ts) == 0 {
 		return PortOneTransfer{}, &NotFoundError{What: fmt.Sprintf("portone transfer %q", transferID)}

@@ -42,7 +42,7 @@ func (t *instant) Scan(v any) error {
 	case []byte:
 		return t.parse(string(x))
 	default:
-		return fmt.Errorf("store: scan instant from %T", v)
+		return fmt.Errorf("scan instant from %T", v)
 	}
 	return nil
 }
@@ -57,7 +57,7 @@ func (t *instant) parse(s string) error {
 		v, err = time.Parse("2006-01-02 15:04:05.999999999-07:00", s)
 	}
 	if err != nil {
-		return fmt.Errorf("store: scan instant %q: %w", s, err)
+		return fmt.Errorf("scan instant %q: %w", s, err)
 	}
 	t.Time = v.UTC()
 	return nil
@@ -84,11 +84,11 @@ func (d *day) Scan(v any) error {
 		*d = day(settlement.DateOf(x, time.UTC))
 		return nil
 	default:
-		return fmt.Errorf("store: scan date from %T", v)
+		return fmt.Errorf("scan date from %T", v)
 	}
 	var dt settlement.Date
 	if err := dt.UnmarshalText([]byte(s)); err != nil {
-		return fmt.Errorf("store: scan date: %w", err)
+		return fmt.Errorf("scan date: %w", err)
 	}
 	*d = day(dt)
 	return nil

@@ -160,7 +160,7 @@ func (s *Store) WaitingRecords(ctx context.Context, lastRun settlement.Date, fn 
 		var rec instant
 		var rejected sql.NullString
 		if err := rows.Scan(&w.PartnerID, &w.PaymentID, &d, &rec, &rejected); err != nil {
-			return fmt.Errorf("store: waiting orders: %w", err)
+			return fmt.Errorf("waiting orders: %w", err)
 		}
 		w.BusinessDate, w.ReceivedAt = d.date(), rec.Time
 		reason(&w, rejected, true)
@@ -178,7 +178,7 @@ func (s *Store) WaitingRecords(ctx context.Context, lastRun settlement.Date, fn 
 		var rejected sql.NullString
 		var orderSettled int64
 		if err := rows.Scan(&w.PartnerID, &w.PaymentID, &w.CancellationID, &d, &rec, &rejected, &orderSettled); err != nil {
-			return fmt.Errorf("store: waiting cancellations: %w", err)
+			return fmt.Errorf("waiting cancellations: %w", err)
 		}
 		w.BusinessDate, w.ReceivedAt = d.date(), rec.Time
 		reason(&w, rejected, orderSettled == 1)

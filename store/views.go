@@ -54,7 +54,7 @@ func (q Query) where(alias string) (string, []any) {
 func (s *Store) stream(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := s.r(ctx).Raw(query, args...).Rows()
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -63,7 +63,7 @@ func (s *Store) stream(ctx context.Context, what, query string, args []any, scan
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
@@ -123,7 +123,7 @@ func (s *Store) PartnerDayTotals(ctx context.Context, q Query, fn func(*PartnerD
 			(*int64)(&t.PlatformFeeVat), (*int64)(&t.DiscountShare), (*int64)(&t.AdditionalFee), (*int64)(&t.AdditionalFeeVat),
 			(*int64)(&t.PaymentVatBurden), (*int64)(&t.Settlement), (*int64)(&t.PortOneSettlement), (*int64)(&t.Difference),
 			&t.Unanswered); err != nil {
-			return fmt.Errorf("store: partner day totals: %w", err)
+			return fmt.Errorf("partner day totals: %w", err)
 		}
 		t.SettlementDate = d.date()
 		return fn(&t)
@@ -179,7 +179,7 @@ func (s *Store) SettlementRows(ctx context.Context, q Query, fn func(*Settlement
 		dest = append(dest, &r.IntentID, &istatus, &r.TransferID, &tstatus, &has)
 		dest = amountDests(dest, &r.PortOne)
 		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("store: settlement rows: %w", err)
+			return fmt.Errorf("settlement rows: %w", err)
 		}
 		r.BusinessDate, r.SettlementStartDate, r.SettlementDate = bd.date(), st.date(), sd.date()
 		r.Kind, r.IntentStatus, r.TransferStatus, r.HasPortOne = settlement.Kind(kind), IntentStatus(istatus), settlement.TransferStatus(tstatus), has == 1
@@ -243,7 +243,7 @@ func (s *Store) OrderLineRows(ctx context.Context, q Query, fn func(*OrderLineRo
 		dest = append(dest, &r.IntentID, &r.TransferID, &tstatus, &has)
 		dest = amountDests(dest, &r.PortOne)
 		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("store: order line rows: %w", err)
+			return fmt.Errorf("order line rows: %w", err)
 		}
 		r.BusinessDate, r.SettlementStartDate, r.SettlementDate = bd.date(), st.date(), sd.date()
 		r.Kind, r.TransferStatus, r.HasPortOne = settlement.Kind(kind), settlement.TransferStatus(tstatus), has == 1
@@ -293,7 +293,7 @@ func (s *Store) ReplaceMismatches(ctx context.Context, d settlement.Date, ms []M
 		return createBatch(tx, rows)
 	})
 	if err != nil {
-		return fmt.Errorf("store: replace mismatches of %s: %w", d, err)
+		return fmt.Errorf("replace mismatches of %s: %w", d, err)
 	}
 	return nil
 }
@@ -313,7 +313,7 @@ func (s *Store) Mismatches(ctx context.Context, q Query, fn func(*Mismatch) erro
 		var rec instant
 		if err := rows.Scan(&m.ID, &d, &m.PartnerID, &m.PaymentID, &m.IntentID, &m.TransferID, &m.ProductID, (*string)(&m.Reason), &m.Field,
 			(*int64)(&m.Local), (*int64)(&m.PortOne), (*int64)(&m.Diff), &m.LocalText, &m.PortOneText, &rec); err != nil {
-			return fmt.Errorf("store: mismatches: %w", err)
+			return fmt.Errorf("mismatches: %w", err)
 		}
 		m.BusinessDate, m.RecordedAt = d.date(), rec.Time
 		return fn(&m)
@@ -347,7 +347,7 @@ func (s *Store) RejectedRecords(ctx context.Context, q RejectedQuery, fn func(*R
 		var src, payload string
 		var rec instant
 		if err := rows.Scan(&r.ID, &src, &r.File, &r.Line, &r.PartnerID, &r.RecordKey, &payload, &r.Reason, &r.Field, &r.ErrorType, &rec); err != nil {
-			return fmt.Errorf("store: rejected records: %w", err)
+			return fmt.Errorf("rejected records: %w", err)
 		}
 		r.Source, r.Payload, r.ReceivedAt = Source(src), []byte(payload), rec.Time
 		return fn(&r)
@@ -380,7 +380,7 @@ func (s *Store) StatusHistory(ctx context.Context, q Query, fn func(*StatusChang
 		var from, to string
 		var obs instant
 		if err := rows.Scan(&c.TransferID, &c.IntentID, &c.PartnerID, &from, &to, &c.Source, &obs); err != nil {
-			return fmt.Errorf("store: status history: %w", err)
+			return fmt.Errorf("status history: %w", err)
 		}
 		c.From, c.To, c.ObservedAt = settlement.TransferStatus(from), settlement.TransferStatus(to), obs.Time
 		return fn(&c)
@@ -407,7 +407,7 @@ func (s *Store) OrderView(ctx context.Context, partnerID settlement.PartnerID, p
 		return OrderView{}, err
 	}
 	v := OrderView{Order: o}
-	wrap := func(err error) error { return fmt.Errorf("store: order view %s: %w", o.Key(), err) }
+	wrap := func(err error) error { return fmt.Errorf("order view %s: %w", o.Key(), err) }
 	if v.Cancellations, err = s.CancellationsOfOrder(ctx, partnerID, paymentID); err != nil {
 		return OrderView{}, err
 	}
@@ -446,7 +446,7 @@ func (s *Store) OrderView(ctx context.Context, partnerID settlement.PartnerID, p
 func (s *Store) OrderViewsByPayment(ctx context.Context, paymentID settlement.PaymentID) ([]OrderView, error) {
 	var partners []settlement.PartnerID
 	if err := s.w(ctx).Model(&orderRow{}).Where("payment_id = ?", paymentID).Order("partner_id").Pluck("partner_id", &partners).Error; err != nil {
-		return nil, fmt.Errorf("store: orders of payment %q: %w", paymentID, err)
+		return nil, fmt.Errorf("orders of payment %q: %w", paymentID, err)
 	}
 	out := make([]OrderView, 0, len(partners))
 	for _, p := range partners {

@@ -15,21 +15,21 @@ const pageSize = 500
 // after(last) is the query for the rows that follow last, the previous
 // page's last row (nil for the first page), in walk order; load turns a
 // page of rows into its records. Errors from the query and from load are
-// returned as "store: <what>: ..."; an error from fn, or ctx's error between
+// returned as "<what>: ..."; an error from fn, or ctx's error between
 // pages, stops the walk and is returned as is.
 func walk[R, T any](ctx context.Context, what string, after func(last *R) *gorm.DB, load func([]R) ([]T, error), fn func(*T) error) error {
 	var last *R
 	for {
 		var rows []R
 		if err := after(last).Limit(pageSize).Find(&rows).Error; err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		if len(rows) == 0 {
 			return nil
 		}
 		recs, err := load(rows)
 		if err != nil {
-			return fmt.Errorf("store: %s: %w", what, err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		for i := range recs {
 			if err := fn(&recs[i]); err != nil {
