@@ -178,6 +178,11 @@ func TestReconcileFindsTamperedAnswers(t *testing.T) {
 	injected := h.emu.Inject(transfer.Transfer{Type: "ORDER", SettlementStartDate: "2025-09-29", SettlementDate: "2025-10-01",
 		Partner: []byte(`{"id":"p1"}`), Payment: &transfer.Payment{Type: "EXTERNAL", ID: "pay-ghost", Currency: "KRW"},
 		Amount: &transfer.SettlementAmount{Settlement: 999, Order: 999, Payment: 999}})
+	// A cancel we never intended, answered negated: reported with PortOne's
+	// settlement in the one sign (positive), like every answer we keep.
+	ghostCancel := h.emu.Inject(transfer.Transfer{Type: "ORDER_CANCEL", SettlementStartDate: "2025-09-29", SettlementDate: "2025-10-01",
+		Partner: []byte(`{"id":"p1"}`), Payment: &transfer.Payment{Type: "EXTERNAL", ID: "pay-ghost-cancel", Currency: "KRW"},
+		Cancellation: &transfer.Cancellation{ID: "cx-ghost"}, Amount: &transfer.SettlementAmount{Settlement: -500, Order: -500, Payment: -500}})
 	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
 	_, err := h.nightlyAt(t, d1)
 	if !errors.Is(err, ErrMismatches) {
@@ -206,8 +211,11 @@ func TestReconcileFindsTamperedAnswers(t *testing.T) {
 	if m, ok := found["pay-ghost/UNKNOWN_AT_PORTONE/transfer"]; !ok || string(m.TransferID) != injected || m.PortOne != 999 {
 		t.Errorf("injected transfer not reported as unknown: %+v", m)
 	}
-	if len(got) != 2 {
-		t.Errorf("%d mismatches on %s, want exactly 2: %+v", len(got), d1, got)
+	if m, ok := found["pay-ghost-cancel/UNKNOWN_AT_PORTONE/transfer"]; !ok || string(m.TransferID) != ghostCancel || m.PortOne != 500 {
+		t.Errorf("injected negated cancel not reported as unknown with PortOne's settlement 500: %+v", m)
+	}
+	if len(got) != 3 {
+		t.Errorf("%d mismatches on %s, want exactly 3: %+v", len(got), d1, got)
 	}
 	_, err = h.nightlyAt(t, d2)
 	if !errors.Is(err, ErrMismatches) {

@@ -87,28 +87,46 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 	if err != nil {
 		return c, err
 	}
-	// Transfers PortOne lists for d that we never intended.
+	// Transfers PortOne lists for d that we never intended, looked up a
+	// page at a time.
 	f := &transfer.TransferFilter{SettlementStartDateRange: &transfer.DateRange{From: d.String(), Until: d.String()}}
+	var page []transfer.TransferSummary
+	unknown := func() error {
+		ids := make([]settlement.TransferID, len(page))
+		for i := range page {
+			ids[i] = settlement.TransferID(page[i].ID)
+		}
+		known, err := p.st.KnownTransfers(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range page {
+			if !known[ids[i]] {
+				m, gone, err := p.unknownTransfer(ctx, &page[i])
+				if err != nil {
+					return err
+				}
+				if !gone {
+					add(m)
+				}
+			}
+		}
+		page = page[:0]
+		return nil
+	}
 	for s, err := range p.api.Transfers(ctx, f) {
 		if err != nil {
 			return c, fmt.Errorf("reconcile: list PortOne's transfers of %s: %w", d, err)
 		}
 		c["listed"]++
-		if _, err := p.st.PortOneTransferByID(ctx, settlement.TransferID(s.ID)); err == nil {
-			continue
-		} else if !errors.Is(err, store.ErrNotFound) {
-			return c, err
+		if page = append(page, s); len(page) == 200 {
+			if err := unknown(); err != nil {
+				return c, err
+			}
 		}
-		m := store.Mismatch{PartnerID: settlement.PartnerID(s.Partner.ID), TransferID: settlement.TransferID(s.ID), Reason: settlement.UnknownAtPortOne, Field: "transfer", PortOneText: s.Type + " " + s.Status}
-		if s.Payment != nil {
-			m.PaymentID = settlement.PaymentID(s.Payment.ID)
-		}
-		if s.Amount != nil {
-			m.PortOne, m.Diff = settlement.Won(s.Amount.Settlement), settlement.Won(s.Amount.Settlement)
-		} else if s.SettlementAmount != nil {
-			m.PortOne, m.Diff = settlement.Won(*s.SettlementAmount), settlement.Won(*s.SettlementAmount)
-		}
-		add(m)
+	}
+	if err := unknown(); err != nil {
+		return c, err
 	}
 	// Records rejected on d: at intake during the day, or at settle time for
 	// a record of d. Not settled, so a partner may be owed money we have not
@@ -143,6 +161,34 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		return c, fmt.Errorf("%s: %d: %w", d, n, ErrMismatches)
 	}
 	return c, nil
+}
+
+// unknownTransfer is the mismatch of a transfer PortOne lists that we never
+// intended. An order or cancel transfer is fetched in full and goes through
+// transfer.Observe, like every answer we keep, so its settlement has the
+// one sign (a cancel positive); gone is true when it vanished meanwhile.
+func (p *Pipeline) unknownTransfer(ctx context.Context, s *transfer.TransferSummary) (m store.Mismatch, gone bool, err error) {
+	m = store.Mismatch{PartnerID: settlement.PartnerID(s.Partner.ID), TransferID: settlement.TransferID(s.ID), Reason: settlement.UnknownAtPortOne,
+		Field: "transfer", PortOneText: s.Type + " " + s.Status}
+	if s.Payment != nil {
+		m.PaymentID = settlement.PaymentID(s.Payment.ID)
+	}
+	switch {
+	case s.Amount != nil:
+		w, err := p.api.GetTransfer(ctx, s.ID)
+		if errors.Is(err, settlement.ErrTransferNotFound) {
+			return m, true, nil
+		}
+		if err != nil {
+			return m, false, fmt.Errorf("reconcile: get transfer %s: %w", s.ID, err)
+		}
+		o := transfer.Observe(w)
+		m.PortOne = o.Transfer.Amounts.Settlement
+	case s.SettlementAmount != nil: // MANUAL
+		m.PortOne = settlement.Won(*s.SettlementAmount)
+	}
+	m.Diff = m.PortOne
+	return m, false, nil
 }
 
 // businessDateOf is the business date of the order or cancellation a

@@ -121,6 +121,22 @@ func (s *Store) PortOneTransferByID(ctx context.Context, transferID settlement.T
 	return ts[0], nil
 }
 
+// KnownTransfers says which of ids have an answer recorded, one query per
+// page of ids.
+func (s *Store) KnownTransfers(ctx context.Context, ids []settlement.TransferID) (map[settlement.TransferID]bool, error) {
+	known := make(map[settlement.TransferID]bool, len(ids))
+	for i := 0; i < len(ids); i += lookupChunk {
+		var found []settlement.TransferID
+		if err := s.w(ctx).Model(&portoneTransferRow{}).Where("transfer_id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Pluck("transfer_id", &found).Error; err != nil {
+			return nil, fmt.Errorf("known transfers: %w", err)
+		}
+		for _, id := range found {
+			known[id] = true
+		}
+	}
+	return known, nil
+}
+
 // finalStatuses are the transfer statuses sync no longer polls.
 var finalStatuses = []string{string(settlement.StatusPaidOut)}
 
