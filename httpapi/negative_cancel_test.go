@@ -50,7 +50,13 @@ func TestNegativeCancelAnswers(t *testing.T) {
 			return
 		}
 		negated++
-		neg := func(a *transfer.SettlementAmount) { *a = transfer.AmountsToWire(transfer.AmountsFromWire(*a).Neg()) }
+		neg := func(a *transfer.SettlementAmount) {
+			n, err := transfer.AmountsFromWire(*a).Neg()
+			if err != nil {
+				t.Errorf("negate %+v: %v", *a, err)
+			}
+			*a = transfer.AmountsToWire(n)
+		}
 		neg(tr.Amount)
 		for i := range tr.OrderLines {
 			l := &tr.OrderLines[i]

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -31,7 +32,8 @@ func writeV1Fixture(t *testing.T, dst string) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v1.db")
-	s := openT(t, path, withMaxVersion(1))
+	fixed := func() time.Time { return time.Date(2025, 10, 2, 17, 0, 0, 0, time.UTC) } // the same file on every run
+	s := openT(t, path, withMaxVersion(1), WithClock(fixed))
 	db := s.db.WithContext(context.Background())
 	now := "2025-10-02T17:00:00.000000Z"
 	d1 := "2025-10-01"
@@ -80,10 +82,18 @@ func writeV1Fixture(t *testing.T, dst string) {
 		tid := "tr-" + cx.id
 		iid := insertIntentV1(t, db, "partner-1", "pay-1", settlement.KindOrderCancel, cx.id, sid, "posted", tid, now)
 		answer := rec.Transfer
+		answer.Lines = slices.Clone(rec.Transfer.Lines)
 		if cx.negated {
-			answer.Amounts = answer.Amounts.Neg()
+			neg := func(a *settlement.Amounts) {
+				n, err := a.Neg()
+				if err != nil {
+					t.Fatal(err)
+				}
+				*a = n
+			}
+			neg(&answer.Amounts)
 			for i := range answer.Lines {
-				answer.Lines[i].Amounts = answer.Lines[i].Amounts.Neg()
+				neg(&answer.Lines[i].Amounts)
 			}
 		}
 		row := map[string]any{"transfer_id": tid, "intent_ref": iid, "partner_id": "partner-1", "payment_id": "pay-1",
