@@ -411,14 +411,7 @@ func checkNoAccountNumbers(t *testing.T, h *harness, dsn string, numbers ...stri
 // with their own start date.
 func TestLateArrivalsSettleNextNight(t *testing.T) {
 	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
-	dir := t.TempDir()
-	write := func(name, recs string) string {
-		f := filepath.Join(dir, name)
-		if err := os.WriteFile(f, []byte(recs), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
+	write := recordFiles(t)
 	h.importFiles(t, write("first.jsonl", `{"partnerId":"p1","paymentId":"pay-on-time","paidAt":"2025-09-29T10:00:00+09:00","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}`+"\n"))
 	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
 	if _, err := h.nightlyAt(t, d1); err != nil {
@@ -488,14 +481,7 @@ func TestDryRunPostsNothing(t *testing.T) {
 // accepted and never settled, with nothing said anywhere.
 func TestNothingStranded(t *testing.T) {
 	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
-	dir := t.TempDir()
-	write := func(name, recs string) string {
-		f := filepath.Join(dir, name)
-		if err := os.WriteFile(f, []byte(recs), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
+	write := recordFiles(t)
 	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
 	h.importFiles(t, write("first.jsonl", `{"partnerId":"p1","paymentId":"pay-on-time","paidAt":"2025-09-29T10:00:00+09:00","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}`+"\n"))
 	if _, err := h.nightlyAt(t, d1); err != nil {
@@ -540,5 +526,19 @@ func TestNothingStranded(t *testing.T) {
 	}
 	if got, want := strings.Join(waiting, ", "), "pay-nobody rejected, pay-tomorrow date_not_run, pay-never order_not_settled"; got != want {
 		t.Errorf("waiting after the night of %s: %s; want %s", d2, got, want)
+	}
+}
+
+// recordFiles returns a function that writes JSON Lines records to a new
+// file of a temporary directory and returns its path.
+func recordFiles(t *testing.T) func(name, recs string) string {
+	dir := t.TempDir()
+	return func(name, recs string) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(recs), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return f
 	}
 }
