@@ -372,3 +372,46 @@ func TestSQLiteDurable(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrationFlipsNegatedCancels runs migration 4 on both databases over
+// answers stored before it: a cancel PortOne answered negated is flipped,
+// lines included, and marked; a positive cancel and an order (never a
+// negation) are left as they were.
+func TestMigrationFlipsNegatedCancels(t *testing.T) {
+	for _, db := range databases(t) {
+		t.Run(db.name, func(t *testing.T) {
+			ctx := context.Background()
+			old := openT(t, db.dsn, withMaxVersion(3))
+			w := old.db.WithContext(ctx)
+			block := sampleCancelSettlement("cx").Transfer
+			neg, err := block.Amounts.Neg()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range []struct {
+				id, kind string
+				amounts  settlement.Amounts
+			}{{"tr-neg", "ORDER_CANCEL", neg}, {"tr-pos", "ORDER_CANCEL", block.Amounts}, {"tr-order", "ORDER", neg}} {
+				row := map[string]any{"transfer_id": a.id, "partner_id": "p", "payment_id": "pay", "kind": a.kind, "status": "SCHEDULED",
+					"recorded_at": "2025-10-02T17:00:00.000000Z", "updated_at": "2025-10-02T17:00:00.000000Z"}
+				id := insertV1(t, w, "portone_transfers", amountsV1(row, &a.amounts))
+				insertV1(t, w, "portone_transfer_lines", amountsV1(map[string]any{"portone_transfer_ref": id, "line_no": 1, "product_id": "p1", "quantity": 1}, &a.amounts))
+			}
+			old.Close()
+			s := openT(t, db.dsn)
+			for _, c := range []struct {
+				id      settlement.TransferID
+				want    settlement.Amounts
+				negated bool
+			}{{"tr-neg", block.Amounts, true}, {"tr-pos", block.Amounts, false}, {"tr-order", neg, false}} {
+				got, err := s.PortOneTransferByID(ctx, c.id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Amounts != c.want || len(got.Lines) != 1 || got.Lines[0].Amounts != c.want || got.Negated != c.negated {
+					t.Errorf("%s after migration 4: amounts %+v, lines %+v, negated %v; want %+v, negated %v", c.id, got.Amounts, got.Lines, got.Negated, c.want, c.negated)
+				}
+			}
+		})
+	}
+}
