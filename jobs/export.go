@@ -1,13 +1,15 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,22 +21,29 @@ import (
 // ExportOptions say what to write.
 type ExportOptions struct {
 	Lang string // "ko" (default) or "en"
-	CSV  bool   // the flat order-line CSV instead of the workbook
+	CSV  bool   // the flat order detail CSV instead of the workbook
 	Rows int    // rows per sheet before a split; 0 for Excel's limit
+	// PartnerID, when set, writes that partner's statement (정산서)
+	// instead of the workbook.
+	PartnerID settlement.PartnerID
+	// DryRun says nothing was meant to be posted: transfers waiting to be
+	// posted are not reported as overdue.
+	DryRun bool
 }
 
 // Export writes d's workbook to OutDir/settle-<d>.xlsx (written to a
 // temporary file and renamed, so a killed run never leaves half a file).
-func (p *Pipeline) Export(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
+func (p *Pipeline) Export(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
 	name := filepath.Join(p.opts.OutDir, "settle-"+d.String()+".xlsx")
-	if err := p.ExportFile(ctx, d, d, name, ExportOptions{}); err != nil {
+	if err := p.ExportFile(ctx, d, d, name, ExportOptions{DryRun: opts.DryRun}); err != nil {
 		return nil, err
 	}
 	return Counts{"workbooks": 1}, nil
 }
 
-// ExportFile writes the workbook (or CSV, by opts.CSV or a .csv name) of
-// business dates from..to to name, atomically.
+// ExportFile writes the workbook (or CSV, by opts.CSV or a .csv name, or a
+// partner's statement, by opts.PartnerID) of business dates from..to to
+// name, atomically.
 func (p *Pipeline) ExportFile(ctx context.Context, from, to settlement.Date, name string, opts ExportOptions) error {
 	if strings.EqualFold(filepath.Ext(name), ".csv") {
 		opts.CSV = true
@@ -64,192 +73,291 @@ func (p *Pipeline) ExportFile(ctx context.Context, from, to settlement.Date, nam
 	return os.Rename(f.Name(), name)
 }
 
-// ExportTo writes the workbook or CSV of business dates from..to to w.
+// ExportTo writes the workbook, the CSV or a partner's statement of
+// business dates from..to to w.
 func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlement.Date, opts ExportOptions) error {
-	src := &exportSource{st: p.st, q: store.Query{From: from, To: to}, loc: p.opts.Loc, names: map[settlement.PartnerID]string{},
-		info: reports.RunInfo{From: from, To: to, GeneratedAt: p.opts.Now()}, until: p.opts.Now()}
 	ro := reports.Options{Lang: reports.Lang(opts.Lang), Version: p.opts.Version, Loc: p.opts.Loc, MaxRowsPerSheet: opts.Rows}
+	if opts.PartnerID != "" {
+		return WriteStatement(ctx, p.st, w, StatementRequest{PartnerID: opts.PartnerID, From: from, To: to, At: p.opts.Now()}, ro)
+	}
+	src, err := newExportSource(ctx, p.st, store.Query{From: from, To: to}, p.opts.Loc, p.opts.Now())
+	if err != nil {
+		return err
+	}
+	src.info.Rules = p.rulesText()
+	src.stuckBefore = p.Today()
+	if opts.DryRun {
+		src.stuckBefore = settlement.Date{} // nothing is overdue: nothing was to be posted
+	}
 	if opts.CSV {
 		return reports.WriteCSV(ctx, w, src, ro)
 	}
 	return reports.WriteWorkbook(ctx, w, src, ro)
 }
 
-// exportSource adapts the store's read models to reports.Source. Every
-// method streams; only the Summary (partners × settlement dates) is held.
-type exportSource struct {
-	st    *store.Store
-	q     store.Query
-	loc   *time.Location
-	info  reports.RunInfo
-	until time.Time
-	names map[settlement.PartnerID]string
+// rulesText describes the merchant's settlement rules for the workbook's
+// Contracts sheet, one line each; nil means PortOne's default formulas.
+// The merchant rules (issue #16) render their active rules here.
+func (p *Pipeline) rulesText() []string { return nil }
+
+// ErrNoSuchPartner is returned when a statement is asked for a partner the
+// store does not know.
+var ErrNoSuchPartner = errors.New("no such partner")
+
+// StatementRequest selects a partner's statement.
+type StatementRequest struct {
+	PartnerID settlement.PartnerID
+	From, To  settlement.Date // business dates, inclusive
+	At        time.Time       // when it is issued
 }
 
-func (s *exportSource) Run() reports.RunInfo { return s.info }
-
-func (s *exportSource) name(ctx context.Context, partnerID settlement.PartnerID) string {
-	if n, ok := s.names[partnerID]; ok {
-		return n
-	}
-	n := ""
-	if p, err := s.st.Partner(ctx, partnerID); err == nil {
-		n = p.Name
-	}
-	s.names[partnerID] = n
-	return n
-}
-
-// portOneSettlement is PortOne's settlement of a transfer (positive for a
-// cancel, as stored), or nil when PortOne has not answered.
-func portOneSettlement(has bool, a *settlement.Amounts) *settlement.Won {
-	if !has {
-		return nil
-	}
-	v := a.Settlement
-	return &v
-}
-
-func (s *exportSource) Summary(ctx context.Context, yield func(reports.SummaryRow) error) error {
-	type key struct {
-		partner string
-		date    settlement.Date
-	}
-	rows := map[key]*reports.SummaryRow{}
-	err := s.st.SettlementRows(ctx, s.q, func(r *store.SettlementRow) error {
-		k := key{string(r.PartnerID), r.SettlementDate}
-		sr := rows[k]
-		if sr == nil {
-			sr = &reports.SummaryRow{PartnerID: r.PartnerID, SettlementDate: r.SettlementDate}
-			rows[k] = sr
-		}
-		po := portOneSettlement(r.HasPortOne, &r.PortOne)
-		sign := settlement.Won(1)
-		if r.Kind == settlement.KindOrderCancel {
-			sr.Cancellations++
-			sign = -1
-			sum, err := sr.Amounts.Sub(r.Amounts)
-			if err != nil {
-				return fmt.Errorf("summary of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
-			}
-			sr.Amounts = sum
-		} else {
-			sr.Orders++
-			sum, err := sr.Amounts.Add(r.Amounts)
-			if err != nil {
-				return fmt.Errorf("summary of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
-			}
-			sr.Amounts = sum
-		}
-		if po != nil {
-			if sr.PortOneSettlement == nil {
-				sr.PortOneSettlement = new(settlement.Won)
-			}
-			*sr.PortOneSettlement += sign * *po
-		}
-		return nil
-	})
+// WriteStatement writes the statement (정산서) of one partner for business
+// dates req.From..req.To to w, as reports.WriteStatement lays it out. It
+// returns an error wrapping ErrNoSuchPartner when the store does not know
+// the partner, and the store's and the writer's errors.
+func WriteStatement(ctx context.Context, st *store.Store, w io.Writer, req StatementRequest, opts reports.Options) error {
+	src, err := newExportSource(ctx, st, store.Query{From: req.From, To: req.To, PartnerID: req.PartnerID}, opts.Loc, req.At)
 	if err != nil {
 		return err
 	}
-	list := make([]*reports.SummaryRow, 0, len(rows))
-	for _, r := range rows {
-		r.PartnerName = s.name(ctx, r.PartnerID)
-		list = append(list, r)
+	prof, ok := src.partners[req.PartnerID]
+	if !ok {
+		return fmt.Errorf("partner %q: %w", req.PartnerID, ErrNoSuchPartner)
 	}
-	slices.SortFunc(list, func(a, b *reports.SummaryRow) int {
-		if c := a.SettlementDate.Compare(b.SettlementDate); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.PartnerID, b.PartnerID)
-	})
-	for _, r := range list {
-		if err := yield(*r); err != nil {
-			return err
-		}
+	src.statement = reports.StatementInfo{PartnerID: req.PartnerID, PartnerName: prof.Name, PartnerType: prof.Type,
+		CompanyName: prof.CompanyName, From: req.From, To: req.To, GeneratedAt: req.At}
+	return reports.WriteStatement(ctx, w, src, opts)
+}
+
+// exportSource adapts the store's report read models to reports.Source
+// and reports.StatementSource. Every table streams; the partners, the
+// terms (a few versions of a few contracts and policies) and the Summary
+// (partners × settlement dates) are held.
+type exportSource struct {
+	st          *store.Store
+	q           store.Query
+	loc         *time.Location
+	info        reports.RunInfo
+	statement   reports.StatementInfo
+	stuckBefore settlement.Date // pending intents of earlier business dates are overdue
+	partners    map[settlement.PartnerID]store.PartnerProfile
+	catalog     store.TermsCatalog
+	terms       map[string]*reports.Terms
+}
+
+func newExportSource(ctx context.Context, st *store.Store, q store.Query, loc *time.Location, now time.Time) (*exportSource, error) {
+	partners, err := st.PartnerProfiles(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	catalog, err := st.Terms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &exportSource{st: st, q: q, loc: loc, partners: partners, catalog: catalog, terms: map[string]*reports.Terms{},
+		info: reports.RunInfo{From: q.From, To: q.To, GeneratedAt: now}}, nil
 }
 
-func (s *exportSource) transfers(ctx context.Context, kind settlement.Kind, yield func(reports.OrderRow) error) error {
-	return s.st.SettlementRows(ctx, s.q, func(r *store.SettlementRow) error {
-		if r.Kind != kind {
-			return nil
+func (s *exportSource) Run() reports.RunInfo                { return s.info }
+func (s *exportSource) Statement() reports.StatementInfo    { return s.statement }
+func (s *exportSource) name(id settlement.PartnerID) string { return s.partners[id].Name }
+
+// termsOf is the shared Terms of a contract version and a set of policy
+// versions (as stored on the settlement), nil when the contract version is
+// not stored.
+func (s *exportSource) termsOf(contractID string, version int, policies string) (*reports.Terms, error) {
+	key := contractID + "\x00" + strconv.Itoa(version) + "\x00" + policies
+	if t, ok := s.terms[key]; ok {
+		return t, nil
+	}
+	c, ok := s.catalog.Contracts[store.TermsKey{ID: contractID, Version: version}]
+	if !ok {
+		s.terms[key] = nil
+		return nil, nil
+	}
+	t := &reports.Terms{ContractID: contractID, ContractVersion: version, Contract: c.Value, AppliedAt: c.AppliedAt}
+	pv, err := store.DecodePolicyVersions(policies)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(pv))
+	for id := range pv {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		k := store.TermsKey{ID: id, Version: pv[id]}
+		pt := reports.PolicyTerms{ID: id, Version: pv[id]}
+		if p, ok := s.catalog.SharePolicies[k]; ok {
+			v := p.Value
+			pt.Share = &v
+		} else if p, ok := s.catalog.FeePolicies[k]; ok {
+			v := p.Value
+			pt.Fee = &v
+		} else {
+			continue
 		}
-		id := r.TransferID
-		if id == "" {
-			id = r.IntentID
+		t.Policies = append(t.Policies, pt)
+	}
+	s.terms[key] = t
+	return t, nil
+}
+
+func (s *exportSource) Summary(ctx context.Context, yield func(*reports.SummaryRow) error) error {
+	var r reports.SummaryRow
+	return s.st.ReportTotals(ctx, s.q, func(t *store.ReportTotal) error {
+		r = reports.SummaryRow{PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), SettlementDate: t.SettlementDate,
+			Orders: t.Orders, Cancellations: t.Cancellations, Amounts: t.Amounts, Unanswered: t.Unanswered, LongestID: t.LongestID}
+		if t.Answered > 0 {
+			po := t.PortOne
+			r.PortOneSettlement = &po
 		}
-		return yield(reports.OrderRow{Kind: r.Kind, PartnerID: r.PartnerID, PartnerName: s.name(ctx, r.PartnerID), PaymentID: r.PaymentID,
-			CancellationID: r.CancellationID, TransferID: id, SettlementStartDate: r.SettlementStartDate, SettlementDate: r.SettlementDate,
-			Status: r.TransferStatus, Amounts: r.Amounts, PortOneSettlement: portOneSettlement(r.HasPortOne, &r.PortOne)})
+		return yield(&r)
 	})
 }
 
-func (s *exportSource) Orders(ctx context.Context, yield func(reports.OrderRow) error) error {
-	return s.transfers(ctx, settlement.KindOrder, yield)
+// posting is where a transfer stands on our side.
+func posting(s store.IntentStatus) reports.Posting {
+	switch s {
+	case store.IntentPending:
+		return reports.PostingPending
+	case store.IntentPosted, store.IntentAdopted:
+		return reports.PostingSent
+	case store.IntentFailed:
+		return reports.PostingFailed
+	case store.IntentConflict:
+		return reports.PostingConflict
+	}
+	return reports.PostingNone
 }
 
-func (s *exportSource) Cancellations(ctx context.Context, yield func(reports.OrderRow) error) error {
-	return s.transfers(ctx, settlement.KindOrderCancel, yield)
-}
-
-func (s *exportSource) OrderLines(ctx context.Context, yield func(reports.OrderLineRow) error) error {
-	return s.st.OrderLineRows(ctx, s.q, func(r *store.OrderLineRow) error {
-		id := r.TransferID
-		if id == "" {
-			id = r.IntentID
+func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.TransferRow) error) error {
+	var r reports.TransferRow
+	var lines []reports.LineRow
+	var pos []settlement.Won
+	return s.st.ReportTransfers(ctx, s.q, func(t *store.ReportTransfer) error {
+		terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
+		if err != nil {
+			return fmt.Errorf("settlement of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
 		}
-		return yield(reports.OrderLineRow{Kind: r.Kind, PartnerID: r.PartnerID, PartnerName: s.name(ctx, r.PartnerID), PaymentID: r.PaymentID,
-			CancellationID: r.CancellationID, TransferID: id, ProductID: r.ProductID, ProductName: r.ProductName, Quantity: r.Quantity,
-			SettlementStartDate: r.SettlementStartDate, SettlementDate: r.SettlementDate, Amounts: r.Amounts,
-			PortOneSettlement: portOneSettlement(r.HasPortOne, &r.PortOne)})
+		id := t.TransferID
+		if id == "" {
+			id = t.IntentID
+		}
+		r = reports.TransferRow{Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), PaymentID: t.PaymentID,
+			CancellationID: t.CancellationID, OrderName: t.OrderName, At: t.At, BusinessDate: t.BusinessDate,
+			SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate, TransferID: id,
+			Posting: posting(t.IntentStatus), Status: t.TransferStatus, Terms: terms, Amounts: t.Amounts}
+		if t.HasPortOne {
+			po := t.PortOne
+			r.PortOneSettlement = &po
+		}
+		lines, pos = lines[:0], pos[:0]
+		for i := range t.Lines {
+			pos = append(pos, t.Lines[i].PortOne)
+		}
+		for i := range t.Lines {
+			l := &t.Lines[i]
+			lr := reports.LineRow{ProductID: l.ProductID, ProductName: l.ProductName, Quantity: l.Quantity, Amounts: l.Amounts}
+			if l.HasPortOne {
+				lr.PortOneSettlement = &pos[i]
+			}
+			lines = append(lines, lr)
+		}
+		r.Lines = lines
+		return yield(&r)
 	})
 }
 
-func (s *exportSource) Mismatches(ctx context.Context, yield func(reports.MismatchRow) error) error {
-	return s.st.Mismatches(ctx, s.q, func(m *store.Mismatch) error {
-		row := reports.MismatchRow{PartnerID: m.PartnerID, PartnerName: s.name(ctx, m.PartnerID), PaymentID: m.PaymentID,
-			TransferID: m.TransferID, ProductID: m.ProductID, Field: m.Field, LocalText: m.LocalText, PortOneText: m.PortOneText, Reason: string(m.Reason)}
-		if m.Reason == settlement.AmountDiffers {
+func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.MismatchRow) error) error {
+	var row reports.MismatchRow
+	return s.st.ReportMismatches(ctx, s.q, func(m *store.ReportMismatch) error {
+		row = reports.MismatchRow{Kind: m.Kind, PartnerID: m.PartnerID, PartnerName: s.name(m.PartnerID), PaymentID: m.PaymentID,
+			CancellationID: m.CancellationID, TransferID: m.TransferID, ProductID: m.ProductID, SettlementDate: m.SettlementDate,
+			Field: m.Field, LocalText: m.LocalText, PortOneText: m.PortOneText, Reason: m.Reason}
+		if row.TransferID == "" {
+			row.TransferID = m.IntentID
+		}
+		switch m.Reason {
+		case settlement.AmountDiffers:
 			row.Field = "amount." + m.Field
 			if m.ProductID != "" {
 				row.Field = "orderLines[].amount." + m.Field
 			}
 			l, po := m.Local, m.PortOne
 			row.Local, row.PortOne = &l, &po
-		} else if m.Reason == settlement.UnknownAtPortOne {
+		case settlement.UnknownAtPortOne:
 			po := m.PortOne
 			row.PortOne = &po
 		}
-		return yield(row)
+		return yield(&row)
 	})
 }
 
-func (s *exportSource) Transfers(ctx context.Context, yield func(reports.TransferRow) error) error {
-	cache := map[settlement.TransferID]store.PortOneTransfer{}
-	return s.st.StatusHistory(ctx, s.q, func(c *store.StatusChange) error {
-		t, ok := cache[c.TransferID]
-		if !ok {
-			var err error
-			if t, err = s.st.PortOneTransferByID(ctx, c.TransferID); err != nil {
-				return fmt.Errorf("transfer %s: %w", c.TransferID, err)
-			}
-			if len(cache) > 10000 {
-				clear(cache)
-			}
-			cache[c.TransferID] = t
+// errorTypeRE finds PortOne's error type at the start of an intent's last
+// error ("PLATFORM_… (400): message").
+var errorTypeRE = regexp.MustCompile(`^([A-Z][A-Z0-9_]+) \(\d{3}\)`)
+
+func (s *exportSource) Problems(ctx context.Context, yield func(*reports.ProblemRow) error) error {
+	var row reports.ProblemRow
+	err := s.st.ProblemIntents(ctx, s.q, s.stuckBefore, func(in *store.ProblemIntent) error {
+		row = reports.ProblemRow{PartnerID: in.PartnerID, PartnerName: s.name(in.PartnerID), PaymentID: in.PaymentID,
+			CancellationID: in.CancellationID, TransferID: in.IntentID, BusinessDate: in.BusinessDate, At: in.UpdatedAt,
+			Attempts: in.Attempts, Reason: in.LastError, Count: in.Count}
+		if m := errorTypeRE.FindStringSubmatch(in.LastError); m != nil {
+			row.ErrorType = m[1]
 		}
-		return yield(reports.TransferRow{TransferID: c.TransferID, Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(ctx, t.PartnerID),
-			PaymentID: t.PaymentID, CancellationID: t.CancellationID, SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate,
-			Settlement: t.Amounts.Settlement, PreviousStatus: c.From, Status: c.To, ObservedAt: c.ObservedAt, Note: c.Source})
+		switch in.Status {
+		case store.IntentFailed:
+			row.Kind = reports.ProblemFailed
+		case store.IntentConflict:
+			row.Kind = reports.ProblemConflict
+		default:
+			row.Kind = reports.ProblemStuck
+			if in.Count > 1 {
+				row.Example = string(in.PaymentID)
+				row.PaymentID, row.CancellationID = "", ""
+			}
+		}
+		return yield(&row)
+	})
+	if err != nil {
+		return err
+	}
+	err = s.st.UnsettledRecords(ctx, s.q, func(g *store.UnsettledGroup) error {
+		row = reports.ProblemRow{Kind: reports.ProblemUnsettled, PartnerID: g.PartnerID, PartnerName: s.name(g.PartnerID),
+			BusinessDate: g.BusinessDate, Count: g.Orders + g.Cancellations, Example: g.FirstKey}
+		return yield(&row)
+	})
+	if err != nil {
+		return err
+	}
+	if s.q.PartnerID != "" {
+		return nil
+	}
+	// Records rejected since the range began, whatever their business date
+	// would have been (a rejected record may have none).
+	q := store.RejectedQuery{Since: s.q.From.Time(s.loc), Until: s.info.GeneratedAt}
+	return s.st.RejectedRecords(ctx, q, func(r *store.Rejected) error {
+		row = reports.ProblemRow{Kind: reports.ProblemRejected, PartnerID: r.PartnerID, PartnerName: s.name(r.PartnerID),
+			At: r.ReceivedAt, Field: r.Field, Reason: r.Reason, ErrorType: r.ErrorType, Source: string(r.Source), File: r.File,
+			Line: r.Line, Raw: string(r.Payload), Count: 1}
+		if strings.Contains(string(r.Payload), `"cancellationId"`) {
+			row.CancellationID = settlement.CancellationID(r.RecordKey)
+		} else {
+			row.PaymentID = settlement.PaymentID(r.RecordKey)
+		}
+		return yield(&row)
 	})
 }
 
-func (s *exportSource) Rejected(ctx context.Context, yield func(reports.RejectedRow) error) error {
-	q := store.RejectedQuery{Since: s.q.From.Time(s.loc), Until: s.until}
-	return s.st.RejectedRecords(ctx, q, func(r *store.Rejected) error {
-		return yield(reports.RejectedRow{Source: string(r.Source), File: r.File, Line: r.Line, RecordID: r.RecordKey, Field: r.Field,
-			Reason: r.Reason, Raw: string(r.Payload), ReceivedAt: r.ReceivedAt})
+func (s *exportSource) History(ctx context.Context, yield func(*reports.HistoryRow) error) error {
+	var row reports.HistoryRow
+	return s.st.ReportHistory(ctx, s.q, func(c *store.ReportStatus) error {
+		row = reports.HistoryRow{TransferID: c.TransferID, Kind: c.Kind, PartnerID: c.PartnerID, PartnerName: s.name(c.PartnerID),
+			PaymentID: c.PaymentID, CancellationID: c.CancellationID, SettlementStartDate: c.SettlementStartDate,
+			SettlementDate: c.SettlementDate, Settlement: c.Settlement, PreviousStatus: c.From, Status: c.To,
+			ObservedAt: c.ObservedAt, Note: c.Source}
+		return yield(&row)
 	})
 }

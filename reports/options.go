@@ -9,8 +9,8 @@ import (
 // Lang is the language of column headers and labels.
 type Lang string
 
-// The languages of the reports. Sheet names stay English in both so that
-// automation can find them.
+// The languages of the reports: headers, sheet names (SheetName), labels
+// and PortOne's codes in words.
 const (
 	LangKO Lang = "ko"
 	LangEN Lang = "en"
@@ -25,6 +25,9 @@ type Options struct {
 	// Loc is the time zone date-times are shown in; nil means UTC. Pass the
 	// business time zone (SETTLE_TZ).
 	Loc *time.Location
+	// TempDir is where the sheets are compressed while the rows come; ""
+	// means os.TempDir(). The files are removed before the writer returns.
+	TempDir string
 	// MaxRowsPerSheet is the row limit of one sheet, headers and totals
 	// included; a longer detail table continues on "Name (2)", … (the
 	// Summary is one sheet up to Excel's limit). Zero means
@@ -34,7 +37,7 @@ type Options struct {
 
 // minRowsPerSheet leaves room for the two header rows, one data row and the
 // blank and totals rows.
-const minRowsPerSheet = headerRows + 1 + trailerRows
+const minRowsPerSheet = headerRows + 1 + 4
 
 // ErrOptions is returned (wrapped) for invalid Options.
 var ErrOptions = errors.New("reports: invalid options")

@@ -2,328 +2,360 @@ package reports
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io"
+	"math"
 	"strconv"
 	"time"
 
-	"github.com/xuri/excelize/v2"
+	"github.com/settle-dev/settle/settlement"
 )
+
+// errTotalOverflow is returned when a column's total leaves int64's range:
+// money never wraps, not even in a total.
+var errTotalOverflow = errors.New("the total is beyond the range of a won amount")
 
 // Header layout shared by every table sheet: row 1 holds the column names in
 // the chosen language, row 2 the PortOne schema path of each column, data
-// starts on row 3. Both header rows are frozen and the autofilter sits on
-// row 2, so sorting or filtering never moves a header.
+// starts on row 3. Both header rows are frozen with the identity columns,
+// repeat on every printed page, and the autofilter sits on row 2, so
+// sorting or filtering never moves a header.
 const (
 	headerRows   = 2
 	firstDataRow = headerRows + 1
-	trailerRows  = 2 // a blank row and the totals row at the end of each part
 	excelMaxRows = 1048576
 )
+
+// totalsMode says which totals rows close each part of a table.
+type totalsMode int
+
+const (
+	totalsNone   totalsMode = iota
+	totalsSum               // one row: the sum of every money and count column
+	totalsByKind            // three rows: orders, cancellations, net (orders − cancellations)
+)
+
+// trailerRows is how many rows follow the data of a part: a blank row and
+// the totals rows.
+func (m totalsMode) trailerRows() int {
+	switch m {
+	case totalsSum:
+		return 2
+	case totalsByKind:
+		return 4
+	}
+	return 0
+}
+
+// tableSpec is the layout of one table.
+type tableSpec struct {
+	id        string // the Sheet constant
+	freeze    int    // identity columns frozen with the header rows
+	landscape bool
+	totals    totalsMode
+	// kindCol is the 0-based column holding the type (주문/취소) that
+	// totalsByKind sums by.
+	kindCol int
+	// maxRows caps the rows of one sheet; 0 for Options.MaxRowsPerSheet.
+	maxRows int
+	// printCols, when set, prints only the first printCols columns (the
+	// rest stay on screen), so that the printed page is readable.
+	printCols int
+}
 
 // part is one sheet of a table that was split at the row limit.
 type part struct {
 	name        string
 	first, last int // data rows; last < first when the part is empty
+	// totalRow is the first totals row (totalsSum: the sum; totalsByKind:
+	// the orders), 0 without totals.
+	totalRow int
 }
 
-// streamSheet writes one table straight into the workbook's zip (see
-// partZip), splitting it into "Name", "Name (2)", … when a sheet is full.
-// It holds one row at a time: the values and the XML buffer are reused for
-// every row, and a part's XML goes into its zip entry in chunks of
-// flushSize, so memory does not depend on the number of rows or parts.
-type streamSheet[T any] struct {
-	f       *excelize.File
-	zip     *partZip
-	base    string
-	cols    []column[T]
-	st      *styles
-	lang    Lang
-	maxData int  // data rows per part
-	totals  bool // write a totals row per part for money and count columns
+// table writes one table sheet by sheet into spills, splitting it into
+// "Name", "Name (2)", … when a sheet is full. It holds one row at a time:
+// the values and the XML buffer are reused for every row.
+type table[T any] struct {
+	b    *builder
+	spec tableSpec
+	base string // the sheet name in the workbook's language
+	cols []column[T]
+	// cancel tells an ORDER_CANCEL row (totalsByKind).
+	cancel func(*T) bool
+	// trailer, when set, appends rows after the data of the last part
+	// (the Summary's totals section) and returns the conditional formats.
+	trailer func(t *table[T], b []byte, next int) ([]byte, []byte)
 
-	out   io.Writer // the current part's zip entry; nil between parts
-	name  string
-	next  int // next row number in the current part
-	parts []part
-	count int
-
-	vals  []value
-	sums  []int64 // current part, per column
-	grand []int64 // all parts, per column
-	buf   []byte  // XML not yet written to out
+	sp      *spill
+	buf     []byte
+	name    string
+	next    int
+	maxData int
+	parts   []part
+	count   int
+	vals    []value
+	sums    [2][]int64 // current part: orders (or all), cancellations
+	grand   [2][]int64 // all parts
 }
 
-// flushSize is how much XML a streamSheet gathers before it writes to the
-// zip entry.
-const flushSize = 64 << 10
-
-func newStreamSheet[T any](f *excelize.File, z *partZip, base string, cols []column[T], st *styles, o *Options, totals bool) *streamSheet[T] {
-	s := &streamSheet[T]{
-		f: f, zip: z, base: base, cols: cols, st: st, lang: o.Lang, totals: totals,
-		maxData: o.MaxRowsPerSheet - headerRows,
+func newTable[T any](b *builder, spec tableSpec, cols []column[T]) *table[T] {
+	maxRows := spec.maxRows
+	if maxRows == 0 {
+		maxRows = b.o.MaxRowsPerSheet
+	}
+	t := &table[T]{
+		b: b, spec: spec, base: SheetName(spec.id, b.o.Lang), cols: cols,
+		maxData: maxRows - headerRows - spec.totals.trailerRows(),
 		vals:    make([]value, len(cols)),
-		sums:    make([]int64, len(cols)),
-		grand:   make([]int64, len(cols)),
-		buf:     make([]byte, 0, flushSize+8<<10),
 	}
-	if totals {
-		s.maxData -= trailerRows
+	for k := range t.sums {
+		t.sums[k] = make([]int64, len(cols))
+		t.grand[k] = make([]int64, len(cols))
 	}
-	return s
+	return t
 }
-
-func appendCellRef(b []byte, col, row int) []byte {
-	b = appendColName(b, col)
-	return strconv.AppendInt(b, int64(row), 10)
-}
-
-func appendColName(b []byte, col int) []byte {
-	var tmp [4]byte
-	i := len(tmp)
-	for col > 0 {
-		col--
-		i--
-		tmp[i] = byte('A' + col%26)
-		col /= 26
-	}
-	return append(b, tmp[i:]...)
-}
-
-func colName(col int) string { return string(appendColName(nil, col)) }
 
 // open starts the next part: creates the (empty) sheet in excelize, starts
-// its zip entry and writes the view, the widths and the two header rows.
-func (s *streamSheet[T]) open() error {
-	s.name = s.base
-	if n := len(s.parts) + 1; n > 1 {
-		s.name = fmt.Sprintf("%s (%d)", s.base, n)
+// its spill and writes the view, the widths and the two header rows.
+func (t *table[T]) open() error {
+	t.name = t.base
+	if n := len(t.parts) + 1; n > 1 {
+		t.name = fmt.Sprintf("%s (%d)", t.base, n)
 	}
-	if _, err := s.f.NewSheet(s.name); err != nil {
-		return err
-	}
-	path, err := sheetPath(s.f, s.name)
+	sp, err := t.b.newPart(t.spec.id, t.name)
 	if err != nil {
 		return err
 	}
-	out, err := s.zip.part(path)
-	if err != nil {
-		return err
-	}
-	s.out = out
-	widths := make([]float64, len(s.cols))
-	for i, c := range s.cols {
+	t.sp = sp
+	widths := make([]float64, len(t.cols))
+	for i, c := range t.cols {
 		widths[i] = c.width
 	}
-	b := appendSheetHead(s.buf[:0], widths)
-	b = appendRowStart(b, 1, 30)
-	for i := range s.cols {
-		b = appendTextCell(b, i+1, 1, s.st.header, s.cols[i].label(s.lang))
+	st, l := t.b.st, t.b.o.Lang
+	b := appendSheetHead(sp.buffer(), widths, t.spec.freeze)
+	b = appendRowStart(b, 1, headerHeight(t.cols, l))
+	for i := range t.cols {
+		b = appendTextCell(b, st.header, t.cols[i].label(l))
 	}
 	b = appendRowEnd(b)
-	b = appendRowStart(b, 2, 0)
-	for i := range s.cols {
-		b = appendTextCell(b, i+1, 2, s.st.key, s.cols[i].key)
+	b = appendRowStart(b, 2, keyHeight(t.cols))
+	for i := range t.cols {
+		b = appendTextCell(b, st.key, t.cols[i].key)
 	}
-	s.buf = appendRowEnd(b)
-	s.next = firstDataRow
-	s.parts = append(s.parts, part{name: s.name, first: firstDataRow, last: firstDataRow - 1})
-	clear(s.sums)
+	t.buf = appendRowEnd(b)
+	t.next = firstDataRow
+	t.parts = append(t.parts, part{name: t.name, first: firstDataRow, last: firstDataRow - 1})
+	for k := range t.sums {
+		clear(t.sums[k])
+	}
 	return nil
 }
 
-// flush writes the gathered XML to the part's zip entry.
-func (s *streamSheet[T]) flush() error {
-	if len(s.buf) == 0 {
-		return nil
-	}
-	_, err := s.out.Write(s.buf)
-	s.buf = s.buf[:0]
-	return err
-}
-
-// setupTable sets column widths and frozen panes (before any row, as the
-// StreamWriter requires) and writes the two header rows.
-func setupTable[T any](sw *excelize.StreamWriter, cols []column[T], l Lang, st *styles) error {
-	for i, c := range cols {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(frozenHeader()); err != nil {
-		return err
-	}
-	h1 := make([]any, len(cols))
-	h2 := make([]any, len(cols))
+// headerHeight is the height of row 1: the names wrap onto as many lines
+// as the narrowest column needs.
+func headerHeight[T any](cols []column[T], l Lang) float64 {
+	lines := 1.0
 	for i := range cols {
-		h1[i] = excelize.Cell{StyleID: st.header, Value: cols[i].label(l)}
-		h2[i] = excelize.Cell{StyleID: st.key, Value: cols[i].key}
+		lines = max(lines, math.Ceil(textWidth(cols[i].label(l))/max(1, cols[i].width-1)))
 	}
-	if err := sw.SetRow("A1", h1, excelize.RowOpts{Height: 30}); err != nil {
-		return err
-	}
-	return sw.SetRow("A2", h2)
+	return 15*min(lines, 4) + 3
 }
 
-func frozenHeader() *excelize.Panes {
-	top := "A" + strconv.Itoa(firstDataRow)
-	return &excelize.Panes{
-		Freeze: true, YSplit: headerRows, TopLeftCell: top, ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}},
+// keyHeight is the height of row 2, whose schema paths are in a small font.
+func keyHeight[T any](cols []column[T]) float64 {
+	lines := 1.0
+	for i := range cols {
+		lines = max(lines, math.Ceil(float64(len(cols[i].key))*0.8/max(1, cols[i].width-1)))
 	}
+	return 11*min(lines, 4) + 2
 }
 
 // write adds one row, opening a new part first when the current one is full.
-func (s *streamSheet[T]) write(ctx context.Context, r *T) error {
-	if s.out == nil || s.next-firstDataRow >= s.maxData {
-		if s.out != nil {
-			if err := s.closePart(); err != nil {
+func (t *table[T]) write(ctx context.Context, r *T) error {
+	if t.sp == nil || t.next-firstDataRow >= t.maxData {
+		if t.sp != nil {
+			if err := t.closePart(false); err != nil {
 				return err
 			}
 		}
-		if err := s.open(); err != nil {
+		if err := t.open(); err != nil {
 			return err
 		}
 	}
-	if s.count&1023 == 0 {
+	if t.count&1023 == 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 	}
-	row := s.next
-	b := appendRowStart(s.buf, row, 0)
-	for i := range s.cols {
-		v := &s.vals[i]
-		s.cols[i].set(r, v)
+	k := 0
+	if t.cancel != nil && t.cancel(r) {
+		k = 1
+	}
+	sums := t.sums[k]
+	row := t.next
+	b := appendRowStart(t.buf, row, 0)
+	for i := range t.cols {
+		v := &t.vals[i]
+		t.cols[i].set(r, v)
 		switch v.k {
 		case kMoney, kInt:
-			s.sums[i] += v.n
+			s := sums[i] + v.n
+			if (s > sums[i]) != (v.n > 0) {
+				return fmt.Errorf("total of column %q on sheet %s: %w", t.cols[i].en, t.name, errTotalOverflow)
+			}
+			sums[i] = s
 		}
-		b = s.st.appendValue(b, i+1, row, v)
+		b = t.b.st.appendValue(b, v)
 	}
-	s.buf = appendRowEnd(b)
-	if len(s.buf) >= flushSize {
-		if err := s.flush(); err != nil {
-			return err
-		}
+	t.buf = appendRowEnd(b)
+	if len(t.buf) >= spillBufSize {
+		t.sp.send(t.buf)
+		t.buf = t.sp.buffer()
 	}
-	s.parts[len(s.parts)-1].last = row
-	s.next++
-	s.count++
+	t.parts[len(t.parts)-1].last = row
+	t.next++
+	t.count++
 	return nil
 }
 
-// appendValue appends v as the cell col, row, typed and styled as cell
-// types it for excelize; nothing for an empty cell.
-func (st *styles) appendValue(b []byte, col, row int, v *value) []byte {
+// appendValue appends v as a cell, typed and styled as the workbook
+// writes it; an empty cell keeps its place.
+func (st *styles) appendValue(b []byte, v *value) []byte {
 	switch v.k {
 	case kText:
-		return appendTextCell(b, col, row, st.text, v.s)
+		return appendTextCell(b, st.text, v.s)
 	case kMoney:
-		return appendIntCell(b, col, row, st.money, v.n, "")
+		return appendIntCell(b, st.money, v.n, "")
 	case kInt:
-		return appendIntCell(b, col, row, st.integer, v.n, "")
+		return appendIntCell(b, st.integer, v.n, "")
 	case kDate:
 		if v.d.IsZero() {
-			return b
+			return appendEmptyCell(b, 0)
 		}
-		return appendIntCell(b, col, row, st.date, dateSerial(v.d.Year, v.d.Month, v.d.Day), "")
+		return appendIntCell(b, st.date, dateSerial(v.d.Year, v.d.Month, v.d.Day), "")
 	case kTime:
 		if v.t.IsZero() {
-			return b
+			return appendEmptyCell(b, 0)
 		}
-		return appendFloatCell(b, col, row, st.time, timeSerial(v.t.In(st.loc)))
+		return appendFloatCell(b, st.time, timeSerial(v.t.In(st.loc)))
+	}
+	return appendEmptyCell(b, 0)
+}
+
+// closePart ends the current part: its totals rows (and, for the last part,
+// the trailer), the autofilter, the print settings and the rest of the XML.
+func (t *table[T]) closePart(last bool) error {
+	p := &t.parts[len(t.parts)-1]
+	b := t.buf
+	lastData := max(p.last, headerRows)
+	next := lastData + 1
+	if t.spec.totals != totalsNone {
+		p.totalRow = lastData + 2
+		b = t.appendTotals(b, p)
+		next = lastData + 1 + t.spec.totals.trailerRows()
+	}
+	for k := range t.sums {
+		for i, v := range t.sums[k] {
+			t.grand[k][i] += v
+		}
+	}
+	var cond []byte
+	if last && t.trailer != nil {
+		b, cond = t.trailer(t, b, next+1)
+	}
+	ref := "A" + strconv.Itoa(headerRows) + ":" + colName(len(t.cols)) + strconv.Itoa(lastData)
+	n := sheetNames{sheet: t.name, filter: ref, titles: "$1:$2"}
+	if t.spec.printCols > 0 {
+		n.area = "$A$1:$" + colName(t.spec.printCols) + "$" + strconv.Itoa(max(next, lastData)+8)
+	}
+	t.b.names = append(t.b.names, n)
+	b = appendSheetTail(b, len(t.cols), headerRows, lastData, cond,
+		pageSetup{landscape: t.spec.landscape}, t.b.footer())
+	t.sp.send(b)
+	t.buf = nil
+	err := t.sp.finish()
+	t.sp = nil
+	return err
+}
+
+// appendTotals appends the part's totals rows: SUM (or SUMIF by type)
+// formulas over the part's data with the values cached.
+func (t *table[T]) appendTotals(b []byte, p *part) []byte {
+	st, l := t.b.st, t.b.o.Lang
+	row := p.totalRow
+	col := func(i int) string { return colName(i + 1) }
+	rng := func(i int) string {
+		return col(i) + strconv.Itoa(p.first) + ":" + col(i) + strconv.Itoa(p.last)
+	}
+	empty := p.last < p.first
+	numeric := func(i int) bool { return t.cols[i].k == kMoney || t.cols[i].k == kInt }
+	b = appendRowStart(b, row-1, 0) // the blank row keeps the filter off the totals
+	b = appendRowEnd(b)
+	if t.spec.totals == totalsSum {
+		b = appendRowStart(b, row, 0)
+		b = appendTextCell(b, st.totalLabel, label(l, "합계 (이 시트)", "Total (this sheet)"))
+		for i := 1; i < len(t.cols); i++ {
+			if !numeric(i) {
+				b = appendEmptyCell(b, st.totalLabel)
+				continue
+			}
+			formula := ""
+			if !empty {
+				formula = "SUM(" + rng(i) + ")"
+			}
+			b = appendIntCell(b, st.totalMoney, t.sums[0][i], formula)
+		}
+		return appendRowEnd(b)
+	}
+	kinds := [2]string{kindWord(l, settlement.KindOrder), kindWord(l, settlement.KindOrderCancel)}
+	names := [3]string{
+		label(l, "주문 합계 (이 시트)", "Orders (this sheet)"),
+		label(l, "취소 합계 (이 시트)", "Cancellations (this sheet)"),
+		label(l, "순액: 주문 − 취소 (이 시트)", "Net: orders − cancellations (this sheet)"),
+	}
+	for k := range 3 {
+		b = appendRowStart(b, row+k, 0)
+		b = appendTextCell(b, st.totalLabel, names[k])
+		for i := 1; i < len(t.cols); i++ {
+			if !numeric(i) || t.cols[i].field == fieldQuantity && k == 2 {
+				b = appendEmptyCell(b, st.totalLabel)
+				continue
+			}
+			formula := ""
+			var v int64
+			switch k {
+			case 0, 1:
+				v = t.sums[k][i]
+				if !empty {
+					kc := col(t.spec.kindCol)
+					formula = "SUMIF($" + kc + "$" + strconv.Itoa(p.first) + ":$" + kc + "$" + strconv.Itoa(p.last) + `,"` + kinds[k] + `",` + rng(i) + ")"
+				}
+			case 2:
+				v = t.sums[0][i] - t.sums[1][i]
+				formula = col(i) + strconv.Itoa(row) + "-" + col(i) + strconv.Itoa(row+1)
+			}
+			b = appendIntCell(b, st.totalMoney, v, formula)
+		}
+		b = appendRowEnd(b)
 	}
 	return b
 }
 
-// cell types v into c and returns what SetRow takes for it: c, or nil for
-// an empty cell.
-func (st *styles) cell(c *excelize.Cell, v *value) any {
-	switch v.k {
-	case kText:
-		c.StyleID, c.Value = st.text, v.s
-	case kMoney:
-		c.StyleID, c.Value = st.money, v.n
-	case kInt:
-		c.StyleID, c.Value = st.integer, v.n
-	case kDate:
-		if v.d.IsZero() {
-			return nil
-		}
-		c.StyleID, c.Value = st.date, dateSerial(v.d.Year, v.d.Month, v.d.Day)
-	case kTime:
-		if v.t.IsZero() {
-			return nil
-		}
-		c.StyleID, c.Value = st.time, timeSerial(v.t.In(st.loc))
-	default:
-		return nil
-	}
-	return c
-}
-
-// closePart ends the current part: the totals row, the autofilter over the
-// header and data (its defined name in excelize, its element here), and the
-// rest of the part's XML.
-func (s *streamSheet[T]) closePart() error {
-	p := s.parts[len(s.parts)-1]
-	if s.totals {
-		s.buf = s.appendTotals(s.buf, p)
-	}
-	for i, v := range s.sums {
-		s.grand[i] += v
-	}
-	lastRow := max(p.last, headerRows)
-	ref := "A" + strconv.Itoa(headerRows) + ":" + colName(len(s.cols)) + strconv.Itoa(lastRow)
-	if err := s.f.AutoFilter(s.name, ref, nil); err != nil {
-		return err
-	}
-	s.buf = appendSheetTail(s.buf, len(s.cols), headerRows, lastRow)
-	err := s.flush()
-	s.out = nil
-	return err
-}
-
-// appendTotals appends the part's totals row: SUM formulas over the part's
-// data with the values cached, blank cells in the totals style elsewhere.
-func (s *streamSheet[T]) appendTotals(b []byte, p part) []byte {
-	row := max(p.last, headerRows) + trailerRows
-	b = appendRowStart(b, row, 0)
-	b = appendTextCell(b, 1, row, s.st.totalLabel, label(s.lang, "합계 (이 시트)", "Total (this sheet)"))
-	for i, c := range s.cols {
-		if i == 0 {
-			continue
-		}
-		if c.k != kMoney && c.k != kInt {
-			b = appendEmptyCell(b, i+1, row, s.st.totalLabel)
-			continue
-		}
-		formula := ""
-		if p.last >= p.first {
-			col := colName(i + 1)
-			formula = "SUM(" + col + strconv.Itoa(p.first) + ":" + col + strconv.Itoa(p.last) + ")"
-		}
-		b = appendIntCell(b, i+1, row, s.st.totalMoney, s.sums[i], formula)
-	}
-	return appendRowEnd(b)
-}
-
 // finish closes the last part; a table with no rows still gets one sheet
 // with its headers.
-func (s *streamSheet[T]) finish() error {
-	if s.out == nil && len(s.parts) == 0 {
-		if err := s.open(); err != nil {
+func (t *table[T]) finish() error {
+	if t.sp == nil && len(t.parts) == 0 {
+		if err := t.open(); err != nil {
 			return err
 		}
 	}
-	if s.out == nil {
+	if t.sp == nil {
 		return nil
 	}
-	return s.closePart()
+	return t.closePart(true)
 }
 
-// columnIndex returns the 1-based column of the amount field name, or 0.
+// columnIndex returns the 1-based column of the field name, or 0.
 func columnIndex[T any](cols []column[T], field string) int {
 	for i, c := range cols {
 		if c.field == field {
@@ -333,27 +365,20 @@ func columnIndex[T any](cols []column[T], field string) int {
 	return 0
 }
 
-// sumFormula is SUM over one column of every part, e.g.
-// SUM('Orders'!K3:K9)+SUM('Orders (2)'!K3:K5); "" when all parts are empty.
-func sumFormula(parts []part, col int) string {
+// partsFormula is the sum over every part of one cell per part: the row
+// that row(p) gives, in column col, e.g. 'Orders'!K9+'Orders (2)'!K7;
+// "" when there is no part.
+func partsFormula(parts []part, col int, row func(p part) int) string {
 	var b []byte
 	for _, p := range parts {
-		if p.last < p.first {
-			continue
-		}
 		if len(b) > 0 {
 			b = append(b, '+')
 		}
-		c := colName(col)
-		b = append(b, "SUM('"...)
+		b = append(b, '\'')
 		b = append(b, p.name...)
 		b = append(b, "'!"...)
-		b = append(b, c...)
-		b = strconv.AppendInt(b, int64(p.first), 10)
-		b = append(b, ':')
-		b = append(b, c...)
-		b = strconv.AppendInt(b, int64(p.last), 10)
-		b = append(b, ')')
+		b = appendColName(b, col)
+		b = strconv.AppendInt(b, int64(row(p)), 10)
 	}
 	return string(b)
 }
@@ -376,9 +401,16 @@ func timeSerial(t time.Time) float64 {
 	return float64(dateSerial(y, mo, d)) + float64(h*3600+mi*60+sec)/86400
 }
 
-func label(l Lang, ko, en string) string {
-	if l == LangEN {
-		return en
+func appendColName(b []byte, col int) []byte {
+	var tmp [4]byte
+	i := len(tmp)
+	for col > 0 {
+		col--
+		i--
+		tmp[i] = byte('A' + col%26)
+		col /= 26
 	}
-	return ko
+	return append(b, tmp[i:]...)
 }
+
+func colName(col int) string { return string(appendColName(nil, col)) }

@@ -1,10 +1,7 @@
 package reports
 
 import (
-	"archive/zip"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"regexp"
 	"strconv"
@@ -14,57 +11,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 )
-
-// The detail sheets are not written through excelize's StreamWriter: it
-// keeps a buffer of up to 32 MB per sheet part until the file is written
-// (and spills the XML to a temporary file it reads back then), so memory
-// grew by about 40 MB per 1,048,576-row part. Instead excelize creates each
-// part as an empty sheet (so workbook.xml, its relationships, the content
-// types and the autofilter's defined name are excelize's), and the part's
-// XML is written here straight into its zip entry as the rows come. When
-// excelize writes the rest of the package through the same zip writer, its
-// empty copies of those parts are dropped.
-//
-// The XML has the elements excelize's StreamWriter writes for these sheets,
-// in the same order, and rows and cells byte for byte as it writes them
-// (TestCellXMLMatchesExcelize), so the workbook reads back cell for cell
-// the same. Two differences, both as Excel writes its own files: the
-// worksheet element declares only the two name spaces the part uses, and
-// the col elements are in ascending order.
-
-// partZip is the workbook's zip writer, shared by the detail sheets and,
-// through SetZipWriter, by excelize.
-type partZip struct {
-	zw      *zip.Writer
-	written map[string]bool // sheet parts written here
-}
-
-var _ excelize.ZipWriter = (*partZip)(nil)
-
-// part starts the zip entry of the worksheet at path; excelize's own copy
-// of it is dropped later.
-func (z *partZip) part(path string) (io.Writer, error) {
-	if z.written[path] {
-		return nil, fmt.Errorf("reports: sheet part %s written twice", path)
-	}
-	w, err := z.zw.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	z.written[path] = true
-	return w, nil
-}
-
-// Create is excelize's: the parts written here are discarded.
-func (z *partZip) Create(name string) (io.Writer, error) {
-	if z.written[name] {
-		return io.Discard, nil
-	}
-	return z.zw.Create(name)
-}
-
-func (z *partZip) AddFS(fsys fs.FS) error { return z.zw.AddFS(fsys) }
-func (z *partZip) Close() error           { return z.zw.Close() }
 
 // sheetPath is the zip path of the worksheet excelize created for sheet
 // (NewSheet names it after the sheet id); an error if excelize does not hold
@@ -90,22 +36,16 @@ const sheetStart = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 	` xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">`
 
 // appendSheetHead appends everything before the first row: the worksheet
-// element, the dimension (A1, as excelize's StreamWriter leaves it), the
-// view with the header rows frozen (frozenHeader), the column widths and
-// the start of sheetData.
-func appendSheetHead(b []byte, widths []float64) []byte {
-	top := "A" + strconv.Itoa(firstDataRow)
+// element, the page setup property (fit to page, so the print settings of
+// appendSheetTail apply), the dimension (A1, as excelize's StreamWriter
+// leaves it), the view with the header rows and the identity columns
+// frozen, the column widths and the start of sheetData.
+func appendSheetHead(b []byte, widths []float64, freezeCols int) []byte {
 	b = append(b, sheetStart...)
+	b = append(b, `<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>`...)
 	b = append(b, `<dimension ref="A1"></dimension><sheetViews><sheetView workbookViewId="0">`...)
-	b = append(b, `<pane activePane="bottomLeft" state="frozen" topLeftCell="`...)
-	b = append(b, top...)
-	b = append(b, `" ySplit="`...)
-	b = strconv.AppendInt(b, headerRows, 10)
-	b = append(b, `"></pane><selection activeCell="`...)
-	b = append(b, top...)
-	b = append(b, `" pane="bottomLeft" sqref="`...)
-	b = append(b, top...)
-	b = append(b, `"></selection></sheetView></sheetViews>`...)
+	b = appendPane(b, freezeCols, headerRows)
+	b = append(b, `</sheetView></sheetViews>`...)
 	if len(widths) > 0 {
 		b = append(b, "<cols>"...)
 		for i, w := range widths {
@@ -122,16 +62,86 @@ func appendSheetHead(b []byte, widths []float64) []byte {
 	return append(b, "<sheetData>"...)
 }
 
-// appendSheetTail ends sheetData and the worksheet, with the autofilter
-// over ref (absolute, as excelize's AutoFilter writes it).
-func appendSheetTail(b []byte, lastCol, firstRow, lastRow int) []byte {
-	b = append(b, `</sheetData><autoFilter ref="$A$`...)
-	b = strconv.AppendInt(b, int64(firstRow), 10)
-	b = append(b, `:$`...)
-	b = appendColName(b, lastCol)
-	b = append(b, '$')
-	b = strconv.AppendInt(b, int64(lastRow), 10)
-	return append(b, `"></autoFilter></worksheet>`...)
+// appendPane appends the frozen pane of a view: cols columns and rows rows
+// stay in place while the rest scrolls.
+func appendPane(b []byte, cols, rows int) []byte {
+	if cols == 0 && rows == 0 {
+		return b
+	}
+	top := colName(cols+1) + strconv.Itoa(rows+1)
+	pane := "bottomRight"
+	switch {
+	case cols == 0:
+		pane = "bottomLeft"
+	case rows == 0:
+		pane = "topRight"
+	}
+	b = append(b, `<pane`...)
+	if cols > 0 {
+		b = append(b, ` xSplit="`...)
+		b = strconv.AppendInt(b, int64(cols), 10)
+		b = append(b, '"')
+	}
+	if rows > 0 {
+		b = append(b, ` ySplit="`...)
+		b = strconv.AppendInt(b, int64(rows), 10)
+		b = append(b, '"')
+	}
+	b = append(b, ` topLeftCell="`...)
+	b = append(b, top...)
+	b = append(b, `" activePane="`...)
+	b = append(b, pane...)
+	b = append(b, `" state="frozen"/><selection pane="`...)
+	b = append(b, pane...)
+	b = append(b, `" activeCell="`...)
+	b = append(b, top...)
+	b = append(b, `" sqref="`...)
+	b = append(b, top...)
+	return append(b, `"/>`...)
+}
+
+// pageSetup is how a sheet prints: A4, landscape or portrait, every column
+// on one page width (as many pages down as it takes), page numbers in the
+// footer. The header rows repeat on every page through the sheet's
+// _xlnm.Print_Titles defined name.
+type pageSetup struct {
+	landscape bool
+	fitHeight int // pages down; 0 for as many as it takes
+}
+
+// appendSheetTail ends sheetData and the worksheet: the autofilter over
+// the header and data rows (absolute, as excelize's AutoFilter writes it),
+// the conditional formats, then the print settings.
+func appendSheetTail(b []byte, lastCol, firstRow, lastRow int, cond []byte, ps pageSetup, footer string) []byte {
+	b = append(b, `</sheetData>`...)
+	if lastCol > 0 {
+		b = append(b, `<autoFilter ref="$A$`...)
+		b = strconv.AppendInt(b, int64(firstRow), 10)
+		b = append(b, `:$`...)
+		b = appendColName(b, lastCol)
+		b = append(b, '$')
+		b = strconv.AppendInt(b, int64(lastRow), 10)
+		b = append(b, `"></autoFilter>`...)
+	}
+	b = append(b, cond...)
+	return append(appendPrint(b, ps, footer), `</worksheet>`...)
+}
+
+// appendPrint appends printOptions, pageMargins, pageSetup and headerFooter.
+func appendPrint(b []byte, ps pageSetup, footer string) []byte {
+	b = append(b, `<printOptions horizontalCentered="1"/>`...)
+	b = append(b, `<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>`...)
+	b = append(b, `<pageSetup paperSize="9" orientation="`...)
+	if ps.landscape {
+		b = append(b, "landscape"...)
+	} else {
+		b = append(b, "portrait"...)
+	}
+	b = append(b, `" fitToWidth="1" fitToHeight="`...)
+	b = strconv.AppendInt(b, int64(ps.fitHeight), 10)
+	b = append(b, `"/><headerFooter><oddFooter>`...)
+	b = appendEscaped(b, footer, true)
+	return append(b, `</oddFooter></headerFooter>`...)
 }
 
 // appendRowStart opens row r; height > 0 sets a custom height.
@@ -148,11 +158,12 @@ func appendRowStart(b []byte, r int, height float64) []byte {
 
 func appendRowEnd(b []byte) []byte { return append(b, "</row>"...) }
 
-// appendCellStart appends `<c r="REF" s="style"` (without the closing >).
-func appendCellStart(b []byte, col, row, style int) []byte {
-	b = append(b, `<c r="`...)
-	b = appendCellRef(b, col, row)
-	b = append(b, '"')
+// appendCellStart appends `<c s="style"` (without the closing >). Cells
+// carry no reference: each row writes every cell of its columns, empty ones
+// included, so a cell's column is its position (as the schema allows), and
+// the XML is a third smaller than with references.
+func appendCellStart(b []byte, style int) []byte {
+	b = append(b, `<c`...)
 	if style != 0 {
 		b = append(b, ` s="`...)
 		b = strconv.AppendInt(b, int64(style), 10)
@@ -163,8 +174,8 @@ func appendCellStart(b []byte, col, row, style int) []byte {
 
 // appendIntCell appends a number cell with an optional formula whose value
 // is cached.
-func appendIntCell(b []byte, col, row, style int, n int64, formula string) []byte {
-	b = appendCellStart(b, col, row, style)
+func appendIntCell(b []byte, style int, n int64, formula string) []byte {
+	b = appendCellStart(b, style)
 	b = append(b, '>')
 	if formula != "" {
 		b = append(b, "<f>"...)
@@ -179,19 +190,19 @@ func appendIntCell(b []byte, col, row, style int, n int64, formula string) []byt
 // appendFloatCell appends a number cell as excelize writes a float64 (15
 // significant digits); NaN and infinities, which no caller passes, become
 // text as in excelize.
-func appendFloatCell(b []byte, col, row, style int, x float64) []byte {
+func appendFloatCell(b []byte, style int, x float64) []byte {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return appendTextCell(b, col, row, style, fmt.Sprint(x))
+		return appendTextCell(b, style, fmt.Sprint(x))
 	}
-	b = appendCellStart(b, col, row, style)
+	b = appendCellStart(b, style)
 	b = append(b, "><v>"...)
 	b = append(b, formatCellFloat(x)...)
 	return append(b, "</v></c>"...)
 }
 
 // appendEmptyCell appends a cell with a style and no value.
-func appendEmptyCell(b []byte, col, row, style int) []byte {
-	b = appendCellStart(b, col, row, style)
+func appendEmptyCell(b []byte, style int) []byte {
+	b = appendCellStart(b, style)
 	return append(b, "></c>"...)
 }
 
@@ -202,8 +213,8 @@ const maxCellChars = 32767
 // writes a string: cut to Excel's 32,767 characters, xml:space="preserve"
 // when it starts or ends with white space, XML-escaped (line feeds kept)
 // and with literal _xHHHH_ sequences escaped as _x005F_xHHHH_.
-func appendTextCell(b []byte, col, row, style int, s string) []byte {
-	b = appendCellStart(b, col, row, style)
+func appendTextCell(b []byte, style int, s string) []byte {
+	b = appendCellStart(b, style)
 	b = append(b, ` t="inlineStr"><is><t`...)
 	if len(s) > maxCellChars { // cheap test first: a UTF-16 unit takes at least one byte
 		s = truncateUTF16(s, maxCellChars)

@@ -1,9 +1,7 @@
 package reports
 
 import (
-	"archive/zip"
 	"cmp"
-	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -15,33 +13,22 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// Sheet names. They are the same in every language so that automation can
-// find them; split tables continue on "Name (2)", "Name (3)", … .
-const (
-	SheetRun           = "Run"
-	SheetSummary       = "Summary"
-	SheetChart         = "Chart"
-	SheetOrders        = "Orders"
-	SheetOrderLines    = "Order lines"
-	SheetCancellations = "Cancellations"
-	SheetMismatches    = "Mismatches"
-	SheetTransfers     = "Transfers"
-	SheetRejected      = "Rejected"
-)
-
 // WriteWorkbook writes the reconciliation workbook of src to w as .xlsx.
 //
-// Sheets, in order: Run (the front sheet), Summary, Chart (only when the
-// Summary spans two or more settlement dates), Orders, Order lines,
-// Cancellations, Mismatches, Transfers, Rejected. Every table sheet but Run
-// and Chart has its column names on row 1 and PortOne's schema path of each
-// column on row 2, both frozen, with the autofilter on row 2.
+// Sheets, in order (names in Options.Lang, see SheetName): Run, Summary,
+// Chart (only when the Summary spans two or more settlement dates),
+// Contracts, Orders, Cancellations, Order lines, Mismatches, Needs
+// attention, Transfers. Every table has its column names on row 1 and
+// PortOne's schema path of each column on row 2, frozen with its identity
+// columns, repeated on every printed page, with the autofilter on row 2.
 //
-// The detail tables are streamed: memory depends on the number of Summary
-// rows (partners × settlement dates), not on the number of orders, and the
-// file is compressed straight into w as the rows come, so on an error w may
-// hold part of a file (write to a temporary file and rename it, as the
-// export job does).
+// The tables are streamed from one pass over each read model: memory
+// depends on the number of Summary rows (partners × settlement dates), not
+// on the number of orders. Each sheet part is compressed by its own
+// goroutine into a temporary file in Options.TempDir while the rows are
+// read, and the file is written to w at the end; on an error w may hold
+// part of a file (write to a temporary file and rename it, as the export
+// job does).
 //
 // It returns src's errors and ctx's error unchanged, errors wrapping
 // ErrOptions for bad options, and ErrSummaryTooLong when the Summary does
@@ -57,25 +44,13 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 			err = fmt.Errorf("reports: close workbook: %w", cerr)
 		}
 	}()
-	// One zip writer, compressing straight into w, takes the detail sheets'
-	// parts as their rows come (see partZip) and then, through
-	// SetZipWriter, the rest of the package from excelize. BestSpeed
-	// compression is three times faster than the default for a file about a
-	// third larger.
-	zw := zip.NewWriter(w)
-	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-		return flate.NewWriter(out, flate.BestSpeed)
-	})
-	z := &partZip{zw: zw, written: map[string]bool{}}
-	b := &builder{f: f, z: z, o: o, src: src, agg: map[detailKey]*detailAgg{}}
-	if err := b.build(ctx); err != nil {
+	z := newPartZip(w)
+	defer z.cleanup()
+	b := newBuilder(f, z, o)
+	if err := b.build(ctx, src); err != nil {
 		return err
 	}
-	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("reports: write workbook: %w", err)
-	}
-	return nil
+	return b.write(w)
 }
 
 // ErrSummaryTooLong is returned when the Summary has more rows than an
@@ -83,170 +58,352 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 // apply to it).
 var ErrSummaryTooLong = fmt.Errorf("reports: summary does not fit one sheet")
 
+// builder is the state of one workbook being written.
+type builder struct {
+	f  *excelize.File
+	z  *partZip
+	o  Options
+	st *styles
+	v  *view
+
+	// parts lists the sheets made for each Sheet id, in order; names the
+	// defined names to set once the sheets are in their final order.
+	parts map[string][]string
+	names []sheetNames
+}
+
+// sheetNames are the defined names of one sheet: its autofilter and the
+// rows repeated on every printed page.
+type sheetNames struct {
+	sheet, filter, titles, area string
+}
+
+func newBuilder(f *excelize.File, z *partZip, o Options) *builder {
+	return &builder{f: f, z: z, o: o, parts: map[string][]string{}, v: &view{l: o.Lang, loc: o.Loc}}
+}
+
+// newPart creates an empty sheet for one part of a table and the spill its
+// XML goes into.
+func (b *builder) newPart(id, name string) (*spill, error) {
+	if _, err := b.f.NewSheet(name); err != nil {
+		return nil, err
+	}
+	path, err := sheetPath(b.f, name)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := newSpill(b.o.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	b.z.spills[path] = sp
+	b.parts[id] = append(b.parts[id], name)
+	return sp, nil
+}
+
+// newSheet creates a sheet that excelize writes (the front sheet, the
+// chart, the contracts).
+func (b *builder) newSheet(id string) (string, error) {
+	name := SheetName(id, b.o.Lang)
+	if len(b.parts) == 0 && len(b.f.GetSheetList()) == 1 && b.f.GetSheetList()[0] == "Sheet1" {
+		if err := b.f.SetSheetName("Sheet1", name); err != nil {
+			return "", err
+		}
+	} else if _, err := b.f.NewSheet(name); err != nil {
+		return "", err
+	}
+	b.parts[id] = append(b.parts[id], name)
+	return name, nil
+}
+
+func (b *builder) footer() string {
+	return "&L&A&R&P / &N"
+}
+
+// arrange puts the sheets in the order of ids (each table's parts
+// together), then sets the defined names, whose sheet indexes depend on it.
+func (b *builder) arrange(ids []string) error {
+	var order []string
+	for _, id := range ids {
+		order = append(order, b.parts[id]...)
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		first := b.f.GetSheetList()[0]
+		if err := b.f.MoveSheet(order[i], first); err != nil {
+			return err
+		}
+	}
+	for _, n := range b.names {
+		if n.filter != "" {
+			if err := b.f.AutoFilter(n.sheet, n.filter, nil); err != nil {
+				return err
+			}
+		}
+		if n.area != "" {
+			if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: "'" + n.sheet + "'!" + n.area, Scope: n.sheet}); err != nil {
+				return err
+			}
+		}
+		if n.titles != "" {
+			if err := b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + n.sheet + "'!" + n.titles, Scope: n.sheet}); err != nil {
+				return err
+			}
+		}
+	}
+	b.f.SetActiveSheet(0)
+	return nil
+}
+
+// write writes the package: excelize's parts and, in place of its empty
+// copies, the spilled tables.
+func (b *builder) write(w io.Writer) error {
+	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return b.z })
+	if err := b.f.Write(w); err != nil {
+		return fmt.Errorf("reports: write workbook: %w", err)
+	}
+	return nil
+}
+
+// detailKey is one Summary row's partner and settlement date.
 type detailKey struct {
-	partner string
+	partner settlement.PartnerID
 	date    settlement.Date
 }
 
-// detailAgg is what the Orders and Cancellations sheets hold for one partner
-// and settlement date, to check the Summary against.
+// detailAgg is what the detail sheets hold for one partner and settlement
+// date, to check the Summary against.
 type detailAgg struct {
-	orders, cancels             int
-	netAmt                      settlement.Amounts // Σ orders − Σ cancellations
-	orderPortOne, cancelPortOne settlement.Won
+	net settlement.Won // Σ orders − Σ cancellations, settlement
 }
 
-func (a *detailAgg) net() settlement.Amounts { return a.netAmt }
-
-type builder struct {
-	f   *excelize.File
-	z   *partZip
-	o   Options
-	src Source
-	st  *styles
-	agg map[detailKey]*detailAgg
-
-	summary             []SummaryRow
-	orders, cancels     *streamSheet[OrderRow]
-	lines               *streamSheet[OrderLineRow]
-	mismatches          *streamSheet[MismatchRow]
-	differences         int // mismatches other than rejected records
-	transfers           *streamSheet[TransferRow]
-	rejected            *streamSheet[RejectedRow]
-	ties, portOneAgrees bool
+// termsUse counts what one Terms settled, for the Contracts sheet.
+type termsUse struct {
+	transfers int
+	partners  map[settlement.PartnerID]string
 }
 
-func (b *builder) aggFor(partner string, date settlement.Date) *detailAgg {
-	k := detailKey{partner, date}
-	a := b.agg[k]
-	if a == nil {
-		a = &detailAgg{}
-		b.agg[k] = a
-	}
-	return a
+// workbook is the state of one reconciliation workbook.
+type workbook struct {
+	*builder
+	info    RunInfo
+	summary []SummaryRow
+	agg     map[detailKey]*detailAgg
+	used    map[*Terms]*termsUse
+
+	orders, cancels               *table[TransferRow]
+	lines                         *table[lineItem]
+	mismatches                    *table[MismatchRow]
+	problems                      *table[ProblemRow]
+	history                       *table[HistoryRow]
+	problemCount                  map[ProblemKind]int
+	firstProblem                  map[ProblemKind]*ProblemRow
+	unanswered                    int
+	ties, tiesLines, portOneTotal bool
+	settlementTotal, portOneSum   int64
 }
 
-func (b *builder) build(ctx context.Context) error {
-	f, o := b.f, &b.o
-	st, err := newStyles(f, o.Loc)
+func (b *builder) build(ctx context.Context, src Source) error {
+	st, err := newStyles(b.f, b.o.Loc)
 	if err != nil {
 		return err
 	}
 	b.st = st
-	if err := b.src.Summary(ctx, func(r SummaryRow) error {
-		b.summary = append(b.summary, r)
+	wb := &workbook{builder: b, info: src.Run(), agg: map[detailKey]*detailAgg{}, used: map[*Terms]*termsUse{},
+		problemCount: map[ProblemKind]int{}, firstProblem: map[ProblemKind]*ProblemRow{}}
+	if err := src.Summary(ctx, func(r *SummaryRow) error {
+		wb.summary = append(wb.summary, *r)
 		return nil
 	}); err != nil {
 		return err
 	}
-	if len(b.summary)+headerRows+5 > excelMaxRows { // not split: it is one table with its totals
-
-		return fmt.Errorf("%w: %d rows", ErrSummaryTooLong, len(b.summary))
+	if len(wb.summary)+headerRows+9 > excelMaxRows {
+		return fmt.Errorf("%w: %d rows", ErrSummaryTooLong, len(wb.summary))
 	}
-	// Sheets that are filled last are created first, so the order is right.
-	if err := f.SetSheetName("Sheet1", SheetRun); err != nil {
+	wb.widths()
+	// The sheets excelize writes are made first, so that the workbook
+	// opens on the front sheet whatever comes next.
+	if _, err := b.newSheet(SheetRun); err != nil {
 		return err
 	}
-	if _, err := f.NewSheet(SheetSummary); err != nil {
+	if err := wb.writeTransfers(ctx, src); err != nil {
 		return err
 	}
-	days := settlementDays(b.summary)
+	if err := wb.writeMismatches(ctx, src); err != nil {
+		return err
+	}
+	if err := wb.writeProblems(ctx, src); err != nil {
+		return err
+	}
+	if err := wb.writeHistory(ctx, src); err != nil {
+		return err
+	}
+	if err := wb.writeSummary(); err != nil {
+		return err
+	}
+	days := settlementDays(wb.summary)
 	if len(days) > 1 {
-		if _, err := f.NewSheet(SheetChart); err != nil {
+		if err := wb.writeChart(days); err != nil {
 			return err
 		}
 	}
+	if err := wb.writeContracts(); err != nil {
+		return err
+	}
+	if err := wb.writeRun(); err != nil {
+		return err
+	}
+	return b.arrange([]string{SheetRun, SheetSummary, SheetChart, SheetContracts, SheetOrders, SheetCancellations,
+		SheetOrderLines, SheetMismatches, SheetProblems, SheetTransfers})
+}
 
-	b.orders = newStreamSheet(f, b.z, SheetOrders, orderColumns(false), st, o, true)
-	if err := b.src.Orders(ctx, func(r OrderRow) error {
-		a := b.aggFor(string(r.PartnerID), r.SettlementDate)
-		a.orders++
-		var err error
-		if a.netAmt, err = a.netAmt.Add(r.Amounts); err != nil {
-			return fmt.Errorf("orders of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
+// widths sizes the identity columns to show every id and name in full.
+func (wb *workbook) widths() {
+	v := wb.v
+	v.partnerW, v.nameW, v.idW = 12, 12, 18
+	for i := range wb.summary {
+		r := &wb.summary[i]
+		v.partnerW = max(v.partnerW, widthFor(textWidth(string(r.PartnerID)), 0))
+		v.nameW = max(v.nameW, widthFor(textWidth(r.PartnerName), 0))
+		v.idW = max(v.idW, widthFor(float64(r.LongestID), 0))
+	}
+	v.partnerW, v.nameW, v.idW = min(v.partnerW, 40), min(v.nameW, 40), min(v.idW, 60)
+}
+
+// writeTransfers writes the Orders, Cancellations and Order lines sheets
+// from one pass over the transfers, the three at once.
+func (wb *workbook) writeTransfers(ctx context.Context, src Source) error {
+	v := wb.v
+	wb.orders = newTable(wb.builder, tableSpec{id: SheetOrders, freeze: 4, landscape: true, totals: totalsSum}, transferColumns(v, false))
+	wb.cancels = newTable(wb.builder, tableSpec{id: SheetCancellations, freeze: 5, landscape: true, totals: totalsSum}, transferColumns(v, true))
+	lcols := lineColumns(v)
+	wb.lines = newTable(wb.builder, tableSpec{id: SheetOrderLines, freeze: 5, landscape: true, totals: totalsByKind,
+		kindCol: columnIndex(lcols, fieldKind) - 1}, lcols)
+	wb.lines.cancel = func(it *lineItem) bool { return it.t.Kind == settlement.KindOrderCancel }
+	err := src.Transfers(ctx, func(t *TransferRow) error {
+		if err := wb.count(t); err != nil {
+			return err
 		}
-		if r.PortOneSettlement != nil {
-			a.orderPortOne += *r.PortOneSettlement
+		tb := wb.orders
+		if t.Kind == settlement.KindOrderCancel {
+			tb = wb.cancels
 		}
-		return b.orders.write(ctx, &r)
-	}); err != nil {
-		return err
-	}
-	if err := b.orders.finish(); err != nil {
-		return err
-	}
-
-	b.lines = newStreamSheet(f, b.z, SheetOrderLines, orderLineColumns(), st, o, true)
-	if err := b.src.OrderLines(ctx, func(r OrderLineRow) error { return b.lines.write(ctx, &r) }); err != nil {
-		return err
-	}
-	if err := b.lines.finish(); err != nil {
-		return err
-	}
-
-	b.cancels = newStreamSheet(f, b.z, SheetCancellations, orderColumns(true), st, o, true)
-	if err := b.src.Cancellations(ctx, func(r OrderRow) error {
-		a := b.aggFor(string(r.PartnerID), r.SettlementDate)
-		a.cancels++
-		var err error
-		if a.netAmt, err = a.netAmt.Sub(r.Amounts); err != nil {
-			return fmt.Errorf("cancellations of partner %s on %s: %w", r.PartnerID, r.SettlementDate, err)
+		if err := tb.write(ctx, t); err != nil {
+			return err
 		}
-		if r.PortOneSettlement != nil {
-			a.cancelPortOne += *r.PortOneSettlement
-		}
-		return b.cancels.write(ctx, &r)
-	}); err != nil {
+		return eachLineItem(t, func(it *lineItem) error { return wb.lines.write(ctx, it) })
+	})
+	if err != nil {
 		return err
 	}
-	if err := b.cancels.finish(); err != nil {
-		return err
-	}
-
-	b.mismatches = newStreamSheet(f, b.z, SheetMismatches, mismatchColumns(), st, o, false)
-	if err := b.src.Mismatches(ctx, func(r MismatchRow) error {
-		// A rejected input record is listed here for finance, but it is not
-		// a difference between our numbers and PortOne's.
-		if r.Reason != string(settlement.RejectedRecord) {
-			b.differences++
-		}
-		return b.mismatches.write(ctx, &r)
-	}); err != nil {
-		return err
-	}
-	if err := b.mismatches.finish(); err != nil {
-		return err
-	}
-
-	b.transfers = newStreamSheet(f, b.z, SheetTransfers, transferColumns(), st, o, false)
-	if err := b.src.Transfers(ctx, func(r TransferRow) error { return b.transfers.write(ctx, &r) }); err != nil {
-		return err
-	}
-	if err := b.transfers.finish(); err != nil {
-		return err
-	}
-
-	b.rejected = newStreamSheet(f, b.z, SheetRejected, rejectedColumns(), st, o, false)
-	if err := b.src.Rejected(ctx, func(r RejectedRow) error { return b.rejected.write(ctx, &r) }); err != nil {
-		return err
-	}
-	if err := b.rejected.finish(); err != nil {
-		return err
-	}
-
-	if err := b.writeSummary(); err != nil {
-		return err
-	}
-	if len(days) > 1 {
-		if err := writeChart(f, st, o.Lang, b.summary, days); err != nil {
+	for _, tb := range []interface{ finish() error }{wb.orders, wb.cancels, wb.lines} {
+		if err := tb.finish(); err != nil {
 			return err
 		}
 	}
-	if err := b.writeRun(); err != nil {
-		return err
-	}
-	f.SetActiveSheet(0)
 	return nil
+}
+
+// count adds a transfer to the Summary check and the Contracts usage.
+func (wb *workbook) count(t *TransferRow) error {
+	k := detailKey{t.PartnerID, t.SettlementDate}
+	a := wb.agg[k]
+	if a == nil {
+		a = &detailAgg{}
+		wb.agg[k] = a
+	}
+	net, by := settlement.Amounts{Settlement: a.net}, settlement.Amounts{Settlement: t.Amounts.Settlement}
+	var err error
+	if t.Kind == settlement.KindOrderCancel {
+		net, err = net.Sub(by)
+	} else {
+		net, err = net.Add(by)
+	}
+	if err != nil {
+		return fmt.Errorf("settlement of partner %s on %s: %w", t.PartnerID, t.SettlementDate, err)
+	}
+	a.net = net.Settlement
+	u := wb.used[t.Terms]
+	if u == nil {
+		u = &termsUse{partners: map[settlement.PartnerID]string{}}
+		wb.used[t.Terms] = u
+	}
+	u.transfers++
+	u.partners[t.PartnerID] = t.PartnerName
+	if t.PortOneSettlement == nil && t.Posting == PostingSent {
+		wb.unanswered++
+	}
+	return nil
+}
+
+// eachLineItem calls fn with a transfer's order lines and, when its block
+// holds more than its lines (an order registered by amount, or order-level
+// discounts and fees), with one item for the rest, so that the items add
+// up to the transfer's block to the won.
+func eachLineItem(t *TransferRow, fn func(*lineItem) error) error {
+	rest := t.Amounts
+	var restPortOne *settlement.Won
+	if t.PortOneSettlement != nil {
+		p := *t.PortOneSettlement
+		restPortOne = &p
+	}
+	it := lineItem{t: t}
+	for i := range t.Lines {
+		l := &t.Lines[i]
+		it.line, it.amounts, it.portOne = l, l.Amounts, l.PortOneSettlement
+		if err := fn(&it); err != nil {
+			return err
+		}
+		var err error
+		if rest, err = rest.Sub(l.Amounts); err != nil {
+			return fmt.Errorf("order lines of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
+		}
+		if restPortOne != nil && l.PortOneSettlement != nil {
+			d, err := settlement.Amounts{Settlement: *restPortOne}.Sub(settlement.Amounts{Settlement: *l.PortOneSettlement})
+			if err != nil {
+				return fmt.Errorf("PortOne's order lines of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
+			}
+			*restPortOne = d.Settlement
+		} else {
+			restPortOne = nil
+		}
+	}
+	if len(t.Lines) > 0 && rest.IsZero() {
+		return nil
+	}
+	it.line, it.amounts, it.portOne = nil, rest, restPortOne
+	return fn(&it)
+}
+
+func (wb *workbook) writeMismatches(ctx context.Context, src Source) error {
+	wb.mismatches = newTable(wb.builder, tableSpec{id: SheetMismatches, freeze: 3, landscape: true}, mismatchColumns(wb.v))
+	if err := src.Mismatches(ctx, func(r *MismatchRow) error { return wb.mismatches.write(ctx, r) }); err != nil {
+		return err
+	}
+	return wb.mismatches.finish()
+}
+
+func (wb *workbook) writeProblems(ctx context.Context, src Source) error {
+	wb.problems = newTable(wb.builder, tableSpec{id: SheetProblems, freeze: 3, landscape: true}, problemColumns(wb.v))
+	if err := src.Problems(ctx, func(r *ProblemRow) error {
+		wb.problemCount[r.Kind]++
+		if wb.firstProblem[r.Kind] == nil {
+			p := *r
+			p.Raw = ""
+			wb.firstProblem[r.Kind] = &p
+		}
+		return wb.problems.write(ctx, r)
+	}); err != nil {
+		return err
+	}
+	return wb.problems.finish()
+}
+
+func (wb *workbook) writeHistory(ctx context.Context, src Source) error {
+	wb.history = newTable(wb.builder, tableSpec{id: SheetTransfers, freeze: 3, landscape: true}, historyColumns(wb.v))
+	if err := src.History(ctx, func(r *HistoryRow) error { return wb.history.write(ctx, r) }); err != nil {
+		return err
+	}
+	return wb.history.finish()
 }
 
 // settlementDays is the sorted distinct settlement dates of the Summary.
@@ -259,362 +416,201 @@ func settlementDays(rows []SummaryRow) []settlement.Date {
 	return slices.Compact(days)
 }
 
-// summaryColumns are the Summary's columns; the detail and check columns
-// read the Orders and Cancellations aggregates.
-func summaryColumns(agg map[detailKey]*detailAgg) []column[SummaryRow] {
-	detail := func(r *SummaryRow) *detailAgg {
-		if a := agg[detailKey{string(r.PartnerID), r.SettlementDate}]; a != nil {
-			return a
-		}
-		return &detailAgg{}
-	}
-	cols := []column[SummaryRow]{
-		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *SummaryRow) string { return string(r.PartnerID) }),
-		textCol("파트너명", "Partner name", "partner.name", 18, func(r *SummaryRow) string { return r.PartnerName }),
-		dateCol("정산일", "Settlement date", "settlementDate", func(r *SummaryRow) settlement.Date { return r.SettlementDate }),
-		{ko: "주문 건수", en: "Orders", key: "count(type = ORDER)", width: 10, k: kInt, field: fieldOrders,
-			set: func(r *SummaryRow, v *value) { v.integer(int64(r.Orders)) }},
-		{ko: "취소 건수", en: "Cancellations", key: "count(type = ORDER_CANCEL)", width: 10, k: kInt, field: fieldCancels,
-			set: func(r *SummaryRow, v *value) { v.integer(int64(r.Cancellations)) }},
-	}
-	cols = append(cols, amountColumns("Σ amount.", func(r *SummaryRow) *settlement.Amounts { return &r.Amounts })...)
-	cols = append(cols, portOneCols("Σ amount.", func(r *SummaryRow) (settlement.Won, *settlement.Won) {
-		return r.Amounts.Settlement, r.PortOneSettlement
-	})...)
-	cols = append(cols,
-		column[SummaryRow]{ko: "상세 정산금액 (주문 − 취소)", en: "Detail settlement (orders − cancellations)",
-			key: "Σ Orders − Σ Cancellations", width: 18, k: kMoney, field: fieldDetail,
-			set: func(r *SummaryRow, v *value) { v.money(detail(r).net().Settlement) }},
-		column[SummaryRow]{ko: "검증 차이", en: "Check", key: "settlement − detail (0 = ties)", width: 12, k: kMoney, field: fieldCheck,
-			set: func(r *SummaryRow, v *value) { v.money(r.Amounts.Settlement - detail(r).net().Settlement) }},
-	)
-	return cols
-}
-
-// Pseudo field names of the Summary's non-amount columns, for the totals section.
-const (
-	fieldOrders  = "#orders"
-	fieldCancels = "#cancellations"
-	fieldDetail  = "#detail"
-	fieldCheck   = "#check"
-	fieldPortOne = "#portone"
-	fieldDiff    = "#diff" // not checked: it depends on which transfers PortOne answered
-)
-
 // writeSummary writes the Summary: one row per partner and settlement date,
-// then a totals section whose rows are the Summary total, the Orders detail
-// total, the Cancellations detail total and the check (Summary − (Orders −
-// Cancellations)), which is zero in every column when the sheets tie. Totals
-// are formulas with their values cached, so an auditor can follow them and
-// a reader without a calculation engine still sees the numbers.
-func (b *builder) writeSummary() error {
-	f, st, l := b.f, b.st, b.o.Lang
-	cols := summaryColumns(b.agg)
-	sw, err := f.NewStreamWriter(SheetSummary)
-	if err != nil {
-		return err
-	}
-	if err := setupTable(sw, cols, l, st); err != nil {
-		return err
-	}
-	vals := make([]value, len(cols))
-	cells := make([]excelize.Cell, len(cols))
-	row := make([]any, len(cols))
-	total := make([]int64, len(cols))
-	b.ties, b.portOneAgrees = true, true
-	r := firstDataRow
-	for i := range b.summary {
-		s := &b.summary[i]
-		for c := range cols {
-			cols[c].set(s, &vals[c])
-			if vals[c].k == kMoney || vals[c].k == kInt {
-				total[c] += vals[c].n
-			}
-			row[c] = st.cell(&cells[c], &vals[c])
-			if cols[c].field == fieldCheck && vals[c].n != 0 {
-				b.ties = false
-			}
+// then a totals section whose rows are the Summary total, the Orders and
+// Cancellations totals and their check (Summary − (Orders − Cancellations)),
+// the Order lines net and its check (Summary − lines), which are zero in
+// every column when the sheets tie; the checks are green at zero and red
+// otherwise. Totals are formulas with their values cached, so an auditor
+// can follow them and a reader without a calculation engine still sees the
+// numbers.
+func (wb *workbook) writeSummary() error {
+	detail := func(r *SummaryRow) settlement.Won {
+		if a := wb.agg[detailKey{r.PartnerID, r.SettlementDate}]; a != nil {
+			return a.net
 		}
-		if s.PortOneSettlement == nil || *s.PortOneSettlement != s.Amounts.Settlement {
-			b.portOneAgrees = false
+		return 0
+	}
+	cols := summaryColumns(wb.v, detail)
+	t := newTable(wb.builder, tableSpec{id: SheetSummary, freeze: 3, landscape: true, maxRows: excelMaxRows,
+		printCols: columnIndex(cols, fieldCheck)}, cols)
+	wb.ties, wb.tiesLines = true, true
+	for i := range wb.summary {
+		s := &wb.summary[i]
+		if s.Amounts.Settlement != detail(s) {
+			wb.ties = false
 		}
-		if err := sw.SetRow("A"+strconv.Itoa(r), row); err != nil {
+		wb.settlementTotal += int64(s.Amounts.Settlement)
+		if s.PortOneSettlement != nil {
+			wb.portOneSum += int64(*s.PortOneSettlement)
+		}
+	}
+	t.trailer = wb.summaryTotals
+	for i := range wb.summary {
+		if err := t.write(context.Background(), &wb.summary[i]); err != nil {
 			return err
 		}
-		r++
 	}
-	lastData := r - 1
-	tRow, oRow, cRow, kRow := lastData+2, lastData+3, lastData+4, lastData+5
+	return t.finish()
+}
 
-	// Detail totals per Summary column, with the formula over every part.
-	detail := func(sheet *streamSheet[OrderRow], c int) (int64, string, bool) {
+// summaryTotals appends the Summary's totals section from row next and
+// returns it with the conditional formats of the check cells.
+func (wb *workbook) summaryTotals(t *table[SummaryRow], b []byte, next int) ([]byte, []byte) {
+	st, l, cols := wb.st, wb.o.Lang, t.cols
+	p := t.parts[0]
+	tRow, oRow, cRow, k1Row, lRow, k2Row := next, next+1, next+2, next+3, next+4, next+5
+	numeric := func(c int) bool { return cols[c].k == kMoney || cols[c].k == kInt }
+	// compared says whether a column is checked against the detail sheets.
+	compared := func(c int) bool {
+		switch cols[c].field {
+		case "", fieldDiff, fieldDetail, fieldCheck, fieldUnanswered:
+			return false
+		}
+		return true
+	}
+	total := t.grand[0]
+	// detail is a detail table's total of a Summary column: its value and
+	// the formula over every part.
+	detail := func(tb *table[TransferRow], c int) (int64, string) {
 		switch cols[c].field {
 		case fieldOrders, fieldCancels:
-			if (cols[c].field == fieldOrders) == (sheet == b.orders) {
-				return int64(sheet.count), "", true
+			if (cols[c].field == fieldOrders) == (tb == wb.orders) {
+				return int64(tb.count), ""
 			}
-			return 0, "", true
-		case "", fieldDetail, fieldCheck, fieldDiff:
-			return 0, "", false
+			return 0, ""
 		}
-		idx := columnIndex(sheet.cols, cols[c].field)
+		idx := columnIndex(tb.cols, cols[c].field)
 		if idx == 0 {
+			return 0, ""
+		}
+		return tb.grand[0][idx-1], partsFormula(tb.parts, idx, func(p part) int { return p.totalRow })
+	}
+	lineNet := func(c int) (int64, string, bool) {
+		idx := columnIndex(wb.lines.cols, cols[c].field)
+		if idx == 0 || cols[c].field == fieldPortOne {
 			return 0, "", false
 		}
-		return sheet.grand[idx-1], sumFormula(sheet.parts, idx), true
+		v := wb.lines.grand[0][idx-1] - wb.lines.grand[1][idx-1]
+		return v, partsFormula(wb.lines.parts, idx, func(p part) int { return p.totalRow + 2 }), true
 	}
-	write := func(rowNum int, name string, labelStyle, numStyle int, cell func(c int) (int64, string, bool)) error {
-		out := make([]any, len(cols))
-		out[0] = excelize.Cell{StyleID: labelStyle, Value: name}
+	row := func(b []byte, r int, name string, lab, num int, cell func(c int) (int64, string, bool)) []byte {
+		b = appendRowStart(b, r, 0)
+		b = appendTextCell(b, lab, name)
 		for c := 1; c < len(cols); c++ {
 			v, formula, ok := cell(c)
 			if !ok {
-				out[c] = excelize.Cell{StyleID: labelStyle}
+				b = appendEmptyCell(b, lab)
 				continue
 			}
-			out[c] = excelize.Cell{StyleID: numStyle, Value: v, Formula: formula}
+			b = appendIntCell(b, num, v, formula)
 		}
-		return sw.SetRow("A"+strconv.Itoa(rowNum), out)
+		return appendRowEnd(b)
 	}
-	numeric := func(c int) bool { return cols[c].k == kMoney || cols[c].k == kInt }
-	if err := write(tRow, label(l, "합계 (Summary)", "Total (Summary)"), st.totalLabel, st.totalMoney, func(c int) (int64, string, bool) {
+	col := func(c int) string { return colName(c + 1) }
+	b = row(b, tRow, label(l, "합계 (Summary)", "Total (Summary)"), st.totalLabel, st.totalMoney, func(c int) (int64, string, bool) {
 		if !numeric(c) {
 			return 0, "", false
 		}
 		formula := ""
-		if lastData >= firstDataRow {
-			col := colName(c + 1)
-			formula = fmt.Sprintf("SUM(%s%d:%s%d)", col, firstDataRow, col, lastData)
+		if p.last >= p.first {
+			formula = fmt.Sprintf("SUM(%s%d:%s%d)", col(c), p.first, col(c), p.last)
 		}
 		return total[c], formula, true
-	}); err != nil {
-		return err
-	}
-	if err := write(oRow, label(l, "주문 상세 합계 (Orders)", "Orders detail total"), st.totalLabel, st.totalMoney, func(c int) (int64, string, bool) {
-		return detail(b.orders, c)
-	}); err != nil {
-		return err
-	}
-	if err := write(cRow, label(l, "취소 상세 합계 (Cancellations)", "Cancellations detail total"), st.totalLabel, st.totalMoney, func(c int) (int64, string, bool) {
-		return detail(b.cancels, c)
-	}); err != nil {
-		return err
-	}
-	if err := write(kRow, label(l, "검증 차이: 합계 − (주문 − 취소), 0이면 일치", "Check: total − (orders − cancellations), 0 = ties"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
-		ov, _, ok1 := detail(b.orders, c)
-		cv, _, ok2 := detail(b.cancels, c)
-		if !ok1 || !ok2 || !numeric(c) {
+	})
+	b = row(b, oRow, label(l, "주문 시트 합계 ("+SheetName(SheetOrders, l)+")", "Orders sheet total"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
+		if !compared(c) {
 			return 0, "", false
 		}
-		if cols[c].field == fieldCancels {
-			// The Summary counts cancellations; they are not subtracted.
-			ov, cv = cv, 0
+		v, fm := detail(wb.orders, c)
+		return v, fm, true
+	})
+	b = row(b, cRow, label(l, "취소 시트 합계 ("+SheetName(SheetCancellations, l)+")", "Cancellations sheet total"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
+		if !compared(c) {
+			return 0, "", false
 		}
+		v, fm := detail(wb.cancels, c)
+		return v, fm, true
+	})
+	b = row(b, k1Row, label(l, "검증 차이: 합계 − (주문 − 취소), 0이면 일치", "Check: total − (orders − cancellations), 0 = ties"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
+		if !compared(c) {
+			return 0, "", false
+		}
+		ov, _ := detail(wb.orders, c)
+		cv, _ := detail(wb.cancels, c)
 		d := total[c] - (ov - cv)
-		if d != 0 {
-			b.ties = false
+		formula := fmt.Sprintf("%s%d-(%s%d-%s%d)", col(c), tRow, col(c), oRow, col(c), cRow)
+		if cols[c].field == fieldCancels { // counted, not subtracted
+			d = total[c] - cv
+			formula = fmt.Sprintf("%s%d-%s%d", col(c), tRow, col(c), cRow)
 		}
-		col := colName(c + 1)
-		formula := fmt.Sprintf("%s%d-(%s%d-%s%d)", col, tRow, col, oRow, col, cRow)
-		if cols[c].field == fieldCancels {
-			formula = fmt.Sprintf("%s%d-%s%d", col, tRow, col, cRow)
+		if d != 0 {
+			wb.ties = false
 		}
 		return d, formula, true
-	}); err != nil {
-		return err
+	})
+	b = row(b, lRow, label(l, "주문 상세 순액 ("+SheetName(SheetOrderLines, l)+", 주문 − 취소)", "Order lines net (orders − cancellations)"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
+		if !compared(c) {
+			return 0, "", false
+		}
+		return lineNet(c)
+	})
+	b = row(b, k2Row, label(l, "검증 차이: 합계 − 주문 상세 순액, 0이면 일치", "Check: total − order lines net, 0 = ties"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
+		if !compared(c) {
+			return 0, "", false
+		}
+		v, _, ok := lineNet(c)
+		if !ok {
+			return 0, "", false
+		}
+		if total[c]-v != 0 {
+			wb.tiesLines = false
+		}
+		return total[c] - v, fmt.Sprintf("%s%d-%s%d", col(c), tRow, col(c), lRow), true
+	})
+	checkCol := col(columnIndex(cols, fieldCheck) - 1)
+	last := colName(len(cols))
+	sqref := fmt.Sprintf("B%d:%s%d B%d:%s%d", k1Row, last, k1Row, k2Row, last, k2Row)
+	if p.last >= p.first {
+		sqref += fmt.Sprintf(" %s%d:%s%d", checkCol, p.first, checkCol, p.last)
 	}
-	ref := fmt.Sprintf("A%d:%s%d", headerRows, colName(len(cols)), max(lastData, headerRows))
-	if err := f.AutoFilter(SheetSummary, ref, nil); err != nil {
-		return err
-	}
-	return sw.Flush()
+	return b, checkFormats(sqref, wb.st)
 }
 
-// writeChart writes the per-day table of settlement (all partners and the
-// top five partners by settlement over the range) and two charts of it.
-func writeChart(f *excelize.File, st *styles, l Lang, rows []SummaryRow, days []settlement.Date) error {
-	type partner struct {
-		id, name string
-		total    settlement.Won
-	}
-	byPartner := map[string]*partner{}
-	perDay := map[settlement.Date]settlement.Won{}
-	perPartnerDay := map[detailKey]settlement.Won{}
+// checkFormats is the conditional formatting of check cells: green when
+// the value is 0, red otherwise.
+func checkFormats(sqref string, st *styles) []byte {
+	return []byte(`<conditionalFormatting sqref="` + sqref + `">` +
+		`<cfRule type="cellIs" dxfId="` + strconv.Itoa(st.okDxf) + `" priority="1" operator="equal"><formula>0</formula></cfRule>` +
+		`<cfRule type="cellIs" dxfId="` + strconv.Itoa(st.badDxf) + `" priority="2" operator="notEqual"><formula>0</formula></cfRule>` +
+		`</conditionalFormatting>`)
+}
+
+// partnerShare is one partner's settlement over the range, for the chart.
+type partnerShare struct {
+	id    settlement.PartnerID
+	name  string
+	total settlement.Won
+}
+
+// topPartners returns the five partners with the most settlement over the
+// range (ties by id) and whether there are others.
+func topPartners(rows []SummaryRow) ([]partnerShare, bool) {
+	by := map[settlement.PartnerID]*partnerShare{}
 	for _, r := range rows {
-		p := byPartner[string(r.PartnerID)]
+		p := by[r.PartnerID]
 		if p == nil {
-			p = &partner{id: string(r.PartnerID), name: r.PartnerName}
-			byPartner[string(r.PartnerID)] = p
+			p = &partnerShare{id: r.PartnerID, name: r.PartnerName}
+			by[r.PartnerID] = p
 		}
 		p.total += r.Amounts.Settlement
-		perDay[r.SettlementDate] += r.Amounts.Settlement
-		perPartnerDay[detailKey{string(r.PartnerID), r.SettlementDate}] += r.Amounts.Settlement
 	}
-	var top []*partner
-	for _, p := range byPartner {
-		top = append(top, p)
+	all := make([]partnerShare, 0, len(by))
+	for _, p := range by {
+		all = append(all, *p)
 	}
-	slices.SortFunc(top, func(a, b *partner) int {
+	slices.SortFunc(all, func(a, b partnerShare) int {
 		return cmp.Or(cmp.Compare(b.total, a.total), cmp.Compare(a.id, b.id))
 	})
-	top = top[:min(5, len(top))]
-
-	const sh = SheetChart
-	set := func(cell string, v any, style int) error {
-		if err := f.SetCellValue(sh, cell, v); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sh, cell, cell, style)
-	}
-	if err := set("A1", label(l, "정산일", "Settlement date"), st.header); err != nil {
-		return err
-	}
-	if err := set("B1", label(l, "정산금액 (전체)", "Settlement (all partners)"), st.header); err != nil {
-		return err
-	}
-	for i, p := range top {
-		name := p.name
-		if name == "" {
-			name = p.id
-		}
-		if err := set(colName(3+i)+"1", name, st.header); err != nil {
-			return err
-		}
-	}
-	for i, d := range days {
-		r := strconv.Itoa(i + 2)
-		if err := set("A"+r, dateSerial(d.Year, d.Month, d.Day), st.date); err != nil {
-			return err
-		}
-		if err := set("B"+r, int64(perDay[d]), st.money); err != nil {
-			return err
-		}
-		for j, p := range top {
-			if err := set(colName(3+j)+r, int64(perPartnerDay[detailKey{p.id, d}]), st.money); err != nil {
-				return err
-			}
-		}
-	}
-	if err := f.SetColWidth(sh, "A", colName(2+len(top)), 16); err != nil {
-		return err
-	}
-	last := strconv.Itoa(len(days) + 1)
-	cats := "'" + sh + "'!$A$2:$A$" + last
-	axis := excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: fmtWon}}
-	dateAxis := excelize.ChartAxis{NumFmt: excelize.ChartNumFmt{CustomNumFmt: fmtDate}}
-	if err := f.AddChart(sh, colName(4+len(top))+"2", &excelize.Chart{
-		Type:   excelize.Col,
-		Series: []excelize.ChartSeries{{Name: "'" + sh + "'!$B$1", Categories: cats, Values: "'" + sh + "'!$B$2:$B$" + last}},
-		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: label(l, "정산일별 정산금액", "Settlement per day")}}},
-		Legend: excelize.ChartLegend{Position: "none"},
-		XAxis:  dateAxis, YAxis: axis,
-		Dimension: excelize.ChartDimension{Width: 640, Height: 320},
-	}); err != nil {
-		return err
-	}
-	if len(top) == 0 {
-		return nil
-	}
-	var series []excelize.ChartSeries
-	for j := range top {
-		c := colName(3 + j)
-		series = append(series, excelize.ChartSeries{
-			Name: "'" + sh + "'!$" + c + "$1", Categories: cats, Values: "'" + sh + "'!$" + c + "$2:$" + c + "$" + last,
-		})
-	}
-	return f.AddChart(sh, colName(4+len(top))+"20", &excelize.Chart{
-		Type:      excelize.Line,
-		Series:    series,
-		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: label(l, "상위 5개 파트너 정산일별 정산금액", "Settlement per day, top 5 partners")}}},
-		Legend:    excelize.ChartLegend{Position: "bottom"},
-		XAxis:     dateAxis,
-		YAxis:     axis,
-		Dimension: excelize.ChartDimension{Width: 640, Height: 320},
-	})
-}
-
-// writeRun writes the front sheet: what the workbook covers, when and by
-// which version it was made, the row counts and whether it reconciles.
-func (b *builder) writeRun() error {
-	f, st, l, info := b.f, b.st, b.o.Lang, b.src.Run()
-	const sh = SheetRun
-	yes := func(ok bool) string {
-		if ok {
-			return label(l, "예", "yes")
-		}
-		return label(l, "아니오", "no")
-	}
-	var totalSettlement, totalPortOne int64
-	for _, s := range b.summary {
-		totalSettlement += int64(s.Amounts.Settlement)
-		if s.PortOneSettlement != nil {
-			totalPortOne += int64(*s.PortOneSettlement)
-		}
-	}
-	reconciles := b.ties && b.portOneAgrees && b.differences == 0
-	type kv struct {
-		ko, en string
-		v      value
-	}
-	v := func(set func(*value)) value { var x value; set(&x); return x }
-	items := []kv{
-		{"기간 시작", "From", v(func(x *value) { x.date(info.From) })},
-		{"기간 종료", "To", v(func(x *value) { x.date(info.To) })},
-		{"생성 시각", "Generated at", v(func(x *value) { x.instant(info.GeneratedAt) })},
-		{"시간대", "Time zone", v(func(x *value) { x.text(b.o.Loc.String()) })},
-		{"소프트웨어 버전", "Software version", v(func(x *value) { x.text(b.o.Version) })},
-		{"요약 행 수", "Summary rows", v(func(x *value) { x.integer(int64(len(b.summary))) })},
-		{"주문 수", "Orders", v(func(x *value) { x.integer(int64(b.orders.count)) })},
-		{"주문 라인 수", "Order lines", v(func(x *value) { x.integer(int64(b.lines.count)) })},
-		{"취소 수", "Cancellations", v(func(x *value) { x.integer(int64(b.cancels.count)) })},
-		{"불일치 수", "Mismatches", v(func(x *value) { x.integer(int64(b.mismatches.count)) })},
-		{"이체 상태 이력 수", "Transfer status rows", v(func(x *value) { x.integer(int64(b.transfers.count)) })},
-		{"거부된 레코드 수", "Rejected records", v(func(x *value) { x.integer(int64(b.rejected.count)) })},
-		{"정산금액 합계", "Total settlement", v(func(x *value) { x.money(settlement.Won(totalSettlement)) })},
-		{"PortOne 정산금액 합계", "Total PortOne settlement", v(func(x *value) { x.money(settlement.Won(totalPortOne)) })},
-		{"시트 간 합계 일치", "Totals tie between sheets", v(func(x *value) { x.text(yes(b.ties)) })},
-		{"PortOne과 일치 (대사 완료)", "Reconciles with PortOne", v(func(x *value) { x.text(yes(reconciles)) })},
-	}
-	if err := f.SetCellValue(sh, "A1", label(l, "파트너 정산 대사 보고서", "Partner settlement reconciliation")); err != nil {
-		return err
-	}
-	if err := f.SetCellStyle(sh, "A1", "A1", st.runLabel); err != nil {
-		return err
-	}
-	for i, it := range items {
-		r := strconv.Itoa(i + 3)
-		if err := f.SetCellValue(sh, "A"+r, label(l, it.ko, it.en)); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(sh, "A"+r, "A"+r, st.runLabel); err != nil {
-			return err
-		}
-		var c excelize.Cell
-		if st.cell(&c, &it.v) == nil {
-			continue
-		}
-		if err := f.SetCellValue(sh, "B"+r, c.Value); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(sh, "B"+r, "B"+r, c.StyleID); err != nil {
-			return err
-		}
-	}
-	notes := []string{
-		label(l, "취소 금액은 PortOne과 같이 양수로 표시됩니다. Summary는 주문 − 취소의 순액입니다.",
-			"Cancellation amounts are positive, as PortOne shows them; the Summary is net (orders − cancellations)."),
-		label(l, "표의 2행은 각 열에 해당하는 PortOne API 스키마 필드입니다.",
-			"Row 2 of every table names the PortOne API schema field of each column."),
-		label(l, "Summary 하단의 검증 차이 행이 모두 0이면 Summary와 상세 시트의 합계가 일치합니다.",
-			"When the check row under the Summary is zero in every column, the Summary ties to the detail sheets."),
-	}
-	for i, n := range notes {
-		if err := f.SetCellValue(sh, "A"+strconv.Itoa(len(items)+4+i), n); err != nil {
-			return err
-		}
-	}
-	if err := f.SetColWidth(sh, "A", "A", 30); err != nil {
-		return err
-	}
-	return f.SetColWidth(sh, "B", "B", 24)
+	return all[:min(5, len(all))], len(all) > 5
 }

@@ -35,11 +35,18 @@ func (q Query) where(alias string) (string, []any) {
 	if q.BySettlementDate {
 		col = alias + ".settlement_date"
 	}
-	if !q.From.IsZero() {
-		conds, args = append(conds, col+" >= ?"), append(args, day(q.From))
-	}
-	if !q.To.IsZero() {
-		conds, args = append(conds, col+" <= ?"), append(args, day(q.To))
+	switch {
+	case !q.From.IsZero() && q.From == q.To:
+		// One day: an equality, so that an index on (date, …) also gives
+		// the rows in the order of its other columns.
+		conds, args = append(conds, col+" = ?"), append(args, day(q.From))
+	default:
+		if !q.From.IsZero() {
+			conds, args = append(conds, col+" >= ?"), append(args, day(q.From))
+		}
+		if !q.To.IsZero() {
+			conds, args = append(conds, col+" <= ?"), append(args, day(q.To))
+		}
 	}
 	if q.PartnerID != "" {
 		conds, args = append(conds, alias+".partner_id = ?"), append(args, q.PartnerID)

@@ -1,0 +1,387 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// The words of the reports in both languages: sheet names, and PortOne's
+// codes (types, statuses, payers, cycles, reasons) as a reader says them.
+// A code this file does not know is shown as it came, never dropped.
+
+// Sheet identifiers: the English names, which are the sheet names of an
+// English workbook. SheetName gives the name in a language; split tables
+// continue on "Name (2)", "Name (3)", … in both.
+const (
+	SheetRun           = "Run"
+	SheetSummary       = "Summary"
+	SheetChart         = "Chart"
+	SheetContracts     = "Contracts"
+	SheetOrders        = "Orders"
+	SheetOrderLines    = "Order lines"
+	SheetCancellations = "Cancellations"
+	SheetMismatches    = "Mismatches"
+	SheetProblems      = "Needs attention"
+	SheetTransfers     = "Transfers"
+	SheetStatement     = "Statement"
+	SheetStatementLog  = "Statement detail"
+)
+
+var sheetNamesKO = map[string]string{
+	SheetRun:           "실행 정보",
+	SheetSummary:       "요약",
+	SheetChart:         "차트",
+	SheetContracts:     "계약·정책",
+	SheetOrders:        "주문",
+	SheetOrderLines:    "주문 상세",
+	SheetCancellations: "취소",
+	SheetMismatches:    "PortOne 불일치",
+	SheetProblems:      "처리 필요",
+	SheetTransfers:     "이체 상태 이력",
+	SheetStatement:     "정산서",
+	SheetStatementLog:  "거래 내역",
+}
+
+// SheetName is the name of sheet (one of the Sheet constants) in a
+// workbook written in language l.
+func SheetName(sheet string, l Lang) string {
+	if l == LangKO || l == "" {
+		if n, ok := sheetNamesKO[sheet]; ok {
+			return n
+		}
+	}
+	return sheet
+}
+
+func label(l Lang, ko, en string) string {
+	if l == LangEN {
+		return en
+	}
+	return ko
+}
+
+func kindWord(l Lang, k settlement.Kind) string {
+	switch k {
+	case settlement.KindOrder:
+		return label(l, "주문", "Order")
+	case settlement.KindOrderCancel:
+		return label(l, "취소", "Cancellation")
+	}
+	return string(k)
+}
+
+func statusWord(l Lang, s settlement.TransferStatus) string {
+	ko, en := "", ""
+	switch s {
+	case settlement.StatusScheduled:
+		ko, en = "정산 예정", "Scheduled"
+	case settlement.StatusInProcess:
+		ko, en = "정산 진행 중", "In process"
+	case settlement.StatusSettled:
+		ko, en = "정산 완료", "Settled"
+	case settlement.StatusPayoutConfirmed:
+		ko, en = "지급 확정", "Payout confirmed"
+	case settlement.StatusInPayout:
+		ko, en = "지급 중", "In payout"
+	case settlement.StatusPaidOut:
+		ko, en = "지급 완료", "Paid out"
+	default:
+		return string(s)
+	}
+	return label(l, ko, en)
+}
+
+// stateWord is a transfer's state: PortOne's status once it answered,
+// else where posting stands.
+func stateWord(l Lang, p Posting, s settlement.TransferStatus) string {
+	if s != "" {
+		return statusWord(l, s)
+	}
+	switch p {
+	case PostingPending:
+		return label(l, "전송 대기", "Waiting to post")
+	case PostingFailed:
+		return label(l, "전송 실패", "Posting failed")
+	case PostingConflict:
+		return label(l, "이체 충돌", "Conflict at PortOne")
+	case PostingSent:
+		return label(l, "PortOne 응답 없음", "No answer from PortOne")
+	}
+	return label(l, "미전송", "Not posted")
+}
+
+func payerWord(l Lang, p settlement.Payer) string {
+	switch p {
+	case settlement.PayerPartner:
+		return label(l, "파트너", "Partner")
+	case settlement.PayerMerchant:
+		return label(l, "가맹점", "Merchant")
+	}
+	return string(p)
+}
+
+// rateText shows a milli-percent rate as a percentage: 10800 → "10.8%".
+func rateText(r settlement.Rate) string {
+	s := strconv.FormatInt(int64(r)/1000, 10)
+	if frac := int64(r) % 1000; frac != 0 {
+		if frac < 0 {
+			frac = -frac
+		}
+		f := strings.TrimRight(strconv.FormatInt(1000+frac, 10)[1:], "0")
+		s += "." + f
+	}
+	return s + "%"
+}
+
+// wonText shows an amount with thousands separators: 1234567 → "1,234,567".
+func wonText(w settlement.Won) string {
+	s := strconv.FormatInt(int64(w), 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func feeText(l Lang, f settlement.Fee) string {
+	switch f.Kind {
+	case settlement.FeeFixedRate:
+		return label(l, "정률 ", "rate ") + rateText(f.Rate)
+	case settlement.FeeFixedAmount:
+		return label(l, "정액 "+wonText(f.Amount)+"원", "fixed KRW "+wonText(f.Amount))
+	}
+	return string(f.Kind)
+}
+
+var weekdaysKO = [...]string{"일", "월", "화", "수", "목", "금", "토"}
+
+func cycleText(l Lang, c settlement.Cycle) string {
+	lag := label(l, "정산 시작 후 "+strconv.Itoa(c.LagDays)+"일 이후 ", strconv.Itoa(c.LagDays)+" days after start, ")
+	switch c.Method {
+	case settlement.CycleDaily:
+		return lag + label(l, "매일", "daily")
+	case settlement.CycleWeekly:
+		var ds []string
+		for _, d := range c.DaysOfWeek {
+			if l == LangEN {
+				ds = append(ds, d.String()[:3])
+			} else {
+				ds = append(ds, weekdaysKO[d%7])
+			}
+		}
+		return lag + label(l, "매주 "+strings.Join(ds, "·")+"요일", "weekly on "+strings.Join(ds, ", "))
+	case settlement.CycleMonthly:
+		var ds []string
+		for _, d := range c.DaysOfMonth {
+			switch {
+			case d >= 31 && l == LangEN:
+				ds = append(ds, "last day")
+			case d >= 31:
+				ds = append(ds, "말일")
+			case l == LangEN:
+				ds = append(ds, ordinal(d))
+			default:
+				ds = append(ds, strconv.Itoa(d)+"일")
+			}
+		}
+		return lag + label(l, "매월 "+strings.Join(ds, "·"), "monthly on the "+strings.Join(ds, ", "))
+	case settlement.CycleManualDates:
+		var ds []string
+		for _, d := range c.Dates {
+			if l == LangEN {
+				ds = append(ds, d.Month.String()[:3]+" "+strconv.Itoa(d.Day))
+			} else {
+				ds = append(ds, strconv.Itoa(int(d.Month))+"월 "+strconv.Itoa(d.Day)+"일")
+			}
+		}
+		return lag + label(l, "지정일 "+strings.Join(ds, ", "), "on "+strings.Join(ds, ", "))
+	}
+	return lag + string(c.Method)
+}
+
+func ordinal(d int) string {
+	suffix := "th"
+	switch {
+	case d%100 >= 11 && d%100 <= 13:
+	case d%10 == 1:
+		suffix = "st"
+	case d%10 == 2:
+		suffix = "nd"
+	case d%10 == 3:
+		suffix = "rd"
+	}
+	return strconv.Itoa(d) + suffix
+}
+
+func datePolicyText(l Lang, p settlement.DatePolicy) string {
+	switch p {
+	case settlement.HolidayBefore:
+		return label(l, "휴일이면 앞 영업일", "previous business day if a holiday")
+	case settlement.HolidayAfter:
+		return label(l, "휴일이면 다음 영업일", "next business day if a holiday")
+	case settlement.CalendarDay:
+		return label(l, "휴일에도 그대로", "calendar day, not moved")
+	}
+	return string(p)
+}
+
+func yesNo(l Lang, b bool) string {
+	if b {
+		return label(l, "예", "yes")
+	}
+	return label(l, "아니오", "no")
+}
+
+// policyText is one policy as a reader needs it: name, version and what
+// it takes.
+func policyText(l Lang, p *PolicyTerms) string {
+	var what string
+	switch {
+	case p.Share != nil:
+		what = label(l, "할인 분담 "+rateText(p.Share.PartnerShareRate), "discount share "+rateText(p.Share.PartnerShareRate))
+	case p.Fee != nil:
+		what = feeText(l, p.Fee.Fee) + label(l, ", 부가세 "+payerWord(l, p.Fee.VatPayer)+" 부담", ", VAT paid by "+strings.ToLower(payerWord(l, p.Fee.VatPayer)))
+	}
+	return p.Name() + " (" + what + ")"
+}
+
+func reasonWord(l Lang, r settlement.MismatchReason) string {
+	ko, en := "", ""
+	switch r {
+	case settlement.AmountDiffers:
+		ko, en = "금액 불일치", "Amount differs"
+	case settlement.DateDiffers:
+		ko, en = "정산일 불일치", "Settlement date differs"
+	case settlement.LineDiffers:
+		ko, en = "주문 라인 불일치", "Order line differs"
+	case settlement.MissingAtPortOne:
+		ko, en = "PortOne 응답 없음", "No answer recorded from PortOne"
+	case settlement.UnknownAtPortOne:
+		ko, en = "PortOne에만 있는 이체", "Transfer at PortOne we never sent"
+	case settlement.StatusStuck:
+		ko, en = "PortOne 상태 지연", "PortOne status lags its dates"
+	default:
+		return string(r)
+	}
+	return label(l, ko, en)
+}
+
+func problemWord(l Lang, k ProblemKind) string {
+	ko, en := "", ""
+	switch k {
+	case ProblemRejected:
+		ko, en = "거부된 레코드", "Rejected record"
+	case ProblemFailed:
+		ko, en = "전송 실패", "Posting failed"
+	case ProblemConflict:
+		ko, en = "이체 충돌", "Conflict at PortOne"
+	case ProblemStuck:
+		ko, en = "전송 지연", "Posting overdue"
+	case ProblemUnsettled:
+		ko, en = "정산 대기", "Not settled yet"
+	default:
+		return string(k)
+	}
+	return label(l, ko, en)
+}
+
+// problemReason says what went wrong: the record's or PortOne's words, and
+// for a row standing for several, how many.
+func problemReason(l Lang, p *ProblemRow) string {
+	switch {
+	case p.Kind == ProblemUnsettled:
+		return fmt.Sprintf(label(l, "접수되었으나 정산되지 않은 레코드 %d건 (예: %s)", "%d records accepted and not settled (e.g. %s)"), max(p.Count, 1), p.Example)
+	case p.Kind == ProblemStuck:
+		s := fmt.Sprintf(label(l, "업무일 %s의 이체 %d건이 전송되지 않음", "%[2]d transfers of business date %[1]s not posted"), p.BusinessDate, max(p.Count, 1))
+		if p.Example != "" {
+			s += label(l, " (예: ", " (e.g. ") + p.Example + ")"
+		}
+		if p.Reason != "" {
+			s += label(l, "; 마지막 오류: ", "; last error: ") + p.Reason
+		}
+		return s
+	}
+	return p.Reason
+}
+
+// problemAction is what resolves a problem, with the command to run.
+func problemAction(l Lang, p *ProblemRow) string {
+	id := string(p.TransferID)
+	key := string(p.PaymentID)
+	if p.CancellationID != "" {
+		key = string(p.CancellationID)
+	}
+	switch p.Kind {
+	case ProblemRejected:
+		if p.File != "" {
+			return label(l, "레코드를 고쳐 다시 가져오기: settle import "+p.File,
+				"fix the record and import it again: settle import "+p.File)
+		}
+		return label(l, "레코드를 고쳐 다시 보내기 ("+sourceWord(l, p.Source)+")",
+			"fix the record and send it again ("+sourceWord(l, p.Source)+")")
+	case ProblemFailed:
+		return label(l, "원인을 해결한 뒤 settle retry "+id+" · 레코드가 틀렸으면 settle void "+key+" --reason \"…\"",
+			"resolve the cause, then settle retry "+id+"; if the record is wrong, settle void "+key+" --reason \"…\"")
+	case ProblemConflict:
+		return label(l, "PortOne의 이체를 확인한 뒤 settle retry "+id+" · 또는 settle void "+key+" --reason \"…\"",
+			"check PortOne's transfer, then settle retry "+id+" or settle void "+key+" --reason \"…\"")
+	case ProblemStuck:
+		return label(l, "settle run post --date "+p.BusinessDate.String()+" (실패가 계속되면 settle retry "+id+")",
+			"settle run post --date "+p.BusinessDate.String()+" (if it keeps failing, settle retry "+id+")")
+	case ProblemUnsettled:
+		return label(l, "settle run settle --date "+p.BusinessDate.String(), "settle run settle --date "+p.BusinessDate.String())
+	}
+	return ""
+}
+
+func sourceWord(l Lang, s string) string {
+	switch s {
+	case "api":
+		return label(l, "HTTP API", "HTTP API")
+	case "webhook":
+		return label(l, "웹훅", "webhook")
+	case "import":
+		return label(l, "파일 가져오기", "file import")
+	case "pipeline":
+		return label(l, "정산 단계", "settle job")
+	}
+	return s
+}
+
+// partnerTypeWord is PortOne's partner type (BUSINESS, WHT_PAYER,
+// NON_WHT_PAYER) as a reader says it.
+func partnerTypeWord(l Lang, t string) string {
+	switch t {
+	case "BUSINESS":
+		return label(l, "사업자", "Business")
+	case "WHT_PAYER":
+		return label(l, "개인 (원천징수 대상)", "Individual, tax withheld (WHT_PAYER)")
+	case "NON_WHT_PAYER":
+		return label(l, "개인 (원천징수 비대상)", "Individual, no withholding (NON_WHT_PAYER)")
+	case "":
+		return label(l, "알 수 없음", "unknown")
+	}
+	return t
+}
+
+// timeText shows an instant in loc to the second.
+func timeText(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05")
+}
