@@ -86,7 +86,7 @@ func TestDemoEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			rows, err := f.GetRows(reports.SheetSummary, excelize.Options{RawCellValue: true})
+			rows, err := f.GetRows(reports.SheetName(reports.SheetSummary, reports.LangKO), excelize.Options{RawCellValue: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func TestDemoEndToEnd(t *testing.T) {
 			if got := cell("count(type = ORDER_CANCEL)"); got != cancels {
 				t.Errorf("workbook cancellations %d, store %d", got, cancels)
 			}
-			run, err := f.GetRows(reports.SheetRun)
+			run, err := f.GetRows(reports.SheetName(reports.SheetRun, reports.LangKO))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -160,6 +160,7 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	mux.Handle("GET /v1/orders/{paymentId}", s.auth(s.bounded(s.getOrder)))
 	mux.Handle("GET /v1/settlements", s.auth(s.bounded(s.getSettlements)))
 	mux.Handle("GET /v1/runs", s.auth(s.bounded(s.getRuns)))
+	mux.Handle("GET /v1/partners/{id}/statement", s.auth(s.bounded(s.getStatement)))
 	mux.Handle("POST /webhooks/portone", s.bounded(s.webhook))
 	return s.logRequests(jsonFallback(mux)), nil
 }

@@ -78,7 +78,8 @@ func (p *Pipeline) ExportFile(ctx context.Context, from, to settlement.Date, nam
 func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlement.Date, opts ExportOptions) error {
 	ro := reports.Options{Lang: reports.Lang(opts.Lang), Version: p.opts.Version, Loc: p.opts.Loc, MaxRowsPerSheet: opts.Rows}
 	if opts.PartnerID != "" {
-		return WriteStatement(ctx, p.st, w, StatementRequest{PartnerID: opts.PartnerID, From: from, To: to, At: p.opts.Now()}, ro)
+		return WriteStatement(ctx, p.st, w, StatementRequest{PartnerID: opts.PartnerID, From: from, To: to, At: p.opts.Now(),
+			Lang: opts.Lang, Loc: p.opts.Loc, Version: p.opts.Version})
 	}
 	src, err := newExportSource(ctx, p.st, store.Query{From: from, To: to}, p.opts.Loc, p.opts.Now())
 	if err != nil {
@@ -104,19 +105,24 @@ func (p *Pipeline) rulesText() []string { return nil }
 // store does not know.
 var ErrNoSuchPartner = errors.New("no such partner")
 
-// StatementRequest selects a partner's statement.
+// StatementRequest selects a partner's statement and how it is written.
 type StatementRequest struct {
 	PartnerID settlement.PartnerID
 	From, To  settlement.Date // business dates, inclusive
 	At        time.Time       // when it is issued
+	Lang      string          // "ko" (default) or "en"
+	Loc       *time.Location  // the business time zone
+	Version   string
 }
 
 // WriteStatement writes the statement (정산서) of one partner for business
 // dates req.From..req.To to w, as reports.WriteStatement lays it out. It
 // returns an error wrapping ErrNoSuchPartner when the store does not know
-// the partner, and the store's and the writer's errors.
-func WriteStatement(ctx context.Context, st *store.Store, w io.Writer, req StatementRequest, opts reports.Options) error {
-	src, err := newExportSource(ctx, st, store.Query{From: req.From, To: req.To, PartnerID: req.PartnerID}, opts.Loc, req.At)
+// the partner, one wrapping reports.ErrOptions for a bad language, and the
+// store's and the writer's errors.
+func WriteStatement(ctx context.Context, st *store.Store, w io.Writer, req StatementRequest) error {
+	opts := reports.Options{Lang: reports.Lang(req.Lang), Loc: req.Loc, Version: req.Version}
+	src, err := newExportSource(ctx, st, store.Query{From: req.From, To: req.To, PartnerID: req.PartnerID}, req.Loc, req.At)
 	if err != nil {
 		return err
 	}

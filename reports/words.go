@@ -170,10 +170,10 @@ func feeText(l Lang, f settlement.Fee) string {
 var weekdaysKO = [...]string{"일", "월", "화", "수", "목", "금", "토"}
 
 func cycleText(l Lang, c settlement.Cycle) string {
-	lag := label(l, "정산 시작 후 "+strconv.Itoa(c.LagDays)+"일 이후 ", strconv.Itoa(c.LagDays)+" days after start, ")
+	var what string
 	switch c.Method {
 	case settlement.CycleDaily:
-		return lag + label(l, "매일", "daily")
+		what = label(l, "매일", "daily")
 	case settlement.CycleWeekly:
 		var ds []string
 		for _, d := range c.DaysOfWeek {
@@ -183,7 +183,7 @@ func cycleText(l Lang, c settlement.Cycle) string {
 				ds = append(ds, weekdaysKO[d%7])
 			}
 		}
-		return lag + label(l, "매주 "+strings.Join(ds, "·")+"요일", "weekly on "+strings.Join(ds, ", "))
+		what = label(l, "매주 "+strings.Join(ds, "·")+"요일", "weekly on "+strings.Join(ds, ", "))
 	case settlement.CycleMonthly:
 		var ds []string
 		for _, d := range c.DaysOfMonth {
@@ -198,7 +198,7 @@ func cycleText(l Lang, c settlement.Cycle) string {
 				ds = append(ds, strconv.Itoa(d)+"일")
 			}
 		}
-		return lag + label(l, "매월 "+strings.Join(ds, "·"), "monthly on the "+strings.Join(ds, ", "))
+		what = label(l, "매월 "+strings.Join(ds, "·"), "monthly on the "+strings.Join(ds, ", "))
 	case settlement.CycleManualDates:
 		var ds []string
 		for _, d := range c.Dates {
@@ -208,9 +208,11 @@ func cycleText(l Lang, c settlement.Cycle) string {
 				ds = append(ds, strconv.Itoa(int(d.Month))+"월 "+strconv.Itoa(d.Day)+"일")
 			}
 		}
-		return lag + label(l, "지정일 "+strings.Join(ds, ", "), "on "+strings.Join(ds, ", "))
+		what = label(l, "지정일 "+strings.Join(ds, ", "), "on "+strings.Join(ds, ", "))
+	default:
+		what = string(c.Method)
 	}
-	return lag + string(c.Method)
+	return what + label(l, " (정산시작일 + "+strconv.Itoa(c.LagDays)+"일부터)", ", from start + "+strconv.Itoa(c.LagDays)+" days")
 }
 
 func ordinal(d int) string {

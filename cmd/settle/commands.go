@@ -221,11 +221,14 @@ func runImport(ctx context.Context, e *env) error {
 }
 
 func runExport(ctx context.Context, e *env) error {
-	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en]  (.xlsx workbook; .csv flat order-line detail)")
+	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en] [--partner P]\n"+
+		"  .xlsx: the reconciliation workbook; .csv: the flat order detail;\n"+
+		"  --partner P: partner P's statement (정산서, .xlsx laid out to print as PDF)")
 	from := fs.String("from", "", "first business date")
 	to := fs.String("to", "", "last business date")
 	out := fs.String("out", "", "output file: .xlsx or .csv")
-	lang := fs.String("lang", "ko", "header language: ko or en")
+	lang := fs.String("lang", "ko", "language of the headers, sheet names and words: ko or en")
+	partner := fs.String("partner", "", "write this partner's statement instead of the workbook")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -237,11 +240,18 @@ func runExport(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if t.Before(f) {
+		return usagef("--to %s is before --from %s", t, f)
+	}
 	if *out == "" {
 		return usagef("--out is required")
 	}
-	if ext := strings.ToLower(*out); !strings.HasSuffix(ext, ".xlsx") && !strings.HasSuffix(ext, ".csv") {
+	ext := strings.ToLower(*out)
+	if !strings.HasSuffix(ext, ".xlsx") && !strings.HasSuffix(ext, ".csv") {
 		return usagef("--out %s: want a .xlsx or .csv file", *out)
+	}
+	if *partner != "" && !strings.HasSuffix(ext, ".xlsx") {
+		return usagef("--out %s: a partner's statement is a .xlsx file", *out)
 	}
 	if *lang != "ko" && *lang != "en" {
 		return usagef("--lang %q: want ko or en", *lang)
@@ -251,7 +261,11 @@ func runExport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	if err := w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang}); err != nil {
+	err = w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang, PartnerID: settlement.PartnerID(*partner)})
+	if errors.Is(err, jobs.ErrNoSuchPartner) {
+		return usageError{err}
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, *out)

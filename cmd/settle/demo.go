@@ -24,14 +24,14 @@ func runDemo(ctx context.Context, e *env) error {
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "  business days      %s .. %s (Asia/Seoul; includes 개천절 and 추석)\n", res.From, res.To)
-	fmt.Fprintf(w, "  records            %d read, %d stored; %d rejected at import or settle, with reasons (Rejected sheet)\n",
+	fmt.Fprintf(w, "  records            %d read, %d stored; %d rejected at import or settle, with reasons (sheet 처리 필요 / Needs attention)\n",
 		res.Imported.Read, res.Imported.Created, res.Rejected)
 	fmt.Fprintf(w, "  transfer intents   %d; at PortOne (emulator): %d; posted %d, adopted %d\n", res.Intents, res.AtPortOne, res.Posted, res.Adopted)
 	fmt.Fprintf(w, "  net settlement     ours %s won, PortOne's %s won\n", won(int64(res.Settlement)), won(int64(res.PortOneNet)))
 	if res.Mismatches == 0 && res.Intents == res.AtPortOne {
 		fmt.Fprintln(w, "  reconciliation     every transfer ties to the won")
 	} else {
-		fmt.Fprintf(w, "  reconciliation     %d mismatches (see the Mismatches sheet)\n", res.Mismatches)
+		fmt.Fprintf(w, "  reconciliation     %d mismatches (see sheet PortOne 불일치 / Mismatches)\n", res.Mismatches)
 	}
 	fmt.Fprintf(w, "  database           %s\n", res.DB)
 	fmt.Fprintf(w, "  took               %s\n", res.Took.Round(1e6))
