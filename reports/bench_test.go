@@ -116,8 +116,8 @@ func (s *synthSource) Transfers(ctx context.Context, yield func(*TransferRow) er
 }
 
 func (s *synthSource) Mismatches(context.Context, func(*MismatchRow) error) error { return nil }
-func (s *synthSource) Problems(context.Context, func(*ProblemRow) error) error   { return nil }
-func (s *synthSource) History(context.Context, func(*HistoryRow) error) error    { return nil }
+func (s *synthSource) Problems(context.Context, func(*ProblemRow) error) error    { return nil }
+func (s *synthSource) History(context.Context, func(*HistoryRow) error) error     { return nil }
 
 type byteCounter struct{ n int64 }
 
