@@ -342,8 +342,8 @@ func (s *exportSource) Problems(ctx context.Context, yield func(*reports.Problem
 		return nil
 	}
 	// Records rejected since the range began, whatever their business date
-	// would have been (a rejected record may have none).
-	q := store.RejectedQuery{Since: s.q.From.Time(s.loc), Until: s.info.GeneratedAt}
+	// would have been (a rejected record may have none), until now.
+	q := store.RejectedQuery{Since: s.q.From.Time(s.loc)}
 	return s.st.RejectedRecords(ctx, q, func(r *store.Rejected) error {
 		row = reports.ProblemRow{Kind: reports.ProblemRejected, PartnerID: r.PartnerID, PartnerName: s.name(r.PartnerID),
 			At: r.ReceivedAt, Field: r.Field, Reason: r.Reason, ErrorType: r.ErrorType, Source: string(r.Source), File: r.File,

@@ -518,21 +518,21 @@ func (wb *workbook) summaryTotals(t *table[SummaryRow], b []byte, next int) ([]b
 		}
 		return total[c], formula, true
 	})
-	b = row(b, oRow, label(l, "주문 시트 합계 ("+SheetName(SheetOrders, l)+")", "Orders sheet total"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
+	b = row(b, oRow, label(l, "주문 시트 합계", "Orders sheet total"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
 		if !compared(c) {
 			return 0, "", false
 		}
 		v, fm := detail(wb.orders, c)
 		return v, fm, true
 	})
-	b = row(b, cRow, label(l, "취소 시트 합계 ("+SheetName(SheetCancellations, l)+")", "Cancellations sheet total"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
+	b = row(b, cRow, label(l, "취소 시트 합계", "Cancellations sheet total"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
 		if !compared(c) {
 			return 0, "", false
 		}
 		v, fm := detail(wb.cancels, c)
 		return v, fm, true
 	})
-	b = row(b, k1Row, label(l, "검증 차이: 합계 − (주문 − 취소), 0이면 일치", "Check: total − (orders − cancellations), 0 = ties"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
+	b = row(b, k1Row, label(l, "검증: 합계 − (주문 − 취소)", "Check: total − (orders − cancellations)"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
 		if !compared(c) {
 			return 0, "", false
 		}
@@ -549,13 +549,13 @@ func (wb *workbook) summaryTotals(t *table[SummaryRow], b []byte, next int) ([]b
 		}
 		return d, formula, true
 	})
-	b = row(b, lRow, label(l, "주문 상세 순액 ("+SheetName(SheetOrderLines, l)+", 주문 − 취소)", "Order lines net (orders − cancellations)"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
+	b = row(b, lRow, label(l, "주문 상세 순액 (주문 − 취소)", "Order lines net"), st.totalLabel, st.moneyBold, func(c int) (int64, string, bool) {
 		if !compared(c) {
 			return 0, "", false
 		}
 		return lineNet(c)
 	})
-	b = row(b, k2Row, label(l, "검증 차이: 합계 − 주문 상세 순액, 0이면 일치", "Check: total − order lines net, 0 = ties"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
+	b = row(b, k2Row, label(l, "검증: 합계 − 주문 상세 순액", "Check: total − order lines net"), st.checkLabel, st.checkMoney, func(c int) (int64, string, bool) {
 		if !compared(c) {
 			return 0, "", false
 		}
