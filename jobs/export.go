@@ -213,11 +213,7 @@ func (s *exportSource) Summary(ctx context.Context, yield func(*reports.SummaryR
 	var r reports.SummaryRow
 	return s.st.ReportTotals(ctx, s.q, func(t *store.ReportTotal) error {
 		r = reports.SummaryRow{PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), SettlementDate: t.SettlementDate,
-			Orders: t.Orders, Cancellations: t.Cancellations, Amounts: t.Amounts, Unanswered: t.Unanswered, LongestID: t.LongestID}
-		if t.Answered > 0 {
-			po := t.PortOne
-			r.PortOneSettlement = &po
-		}
+			Orders: t.Orders, Cancellations: t.Cancellations, Amounts: t.Amounts, LongestID: t.LongestID}
 		return yield(&r)
 	})
 }
@@ -238,9 +234,11 @@ func posting(s store.IntentStatus) reports.Posting {
 }
 
 func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.TransferRow) error) error {
-	var r reports.TransferRow
-	var lines []reports.LineRow
-	var pos []settlement.Won
+	var (
+		r       reports.TransferRow
+		portOne settlement.Won
+		pos     []settlement.Won // the lines' PortOne settlements, which r.Lines point into
+	)
 	return s.st.ReportTransfers(ctx, s.q, func(t *store.ReportTransfer) error {
 		terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
 		if err != nil {
@@ -250,15 +248,16 @@ func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.Transf
 		if id == "" {
 			id = t.IntentID
 		}
+		lines := r.Lines[:0]
 		r = reports.TransferRow{Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), PaymentID: t.PaymentID,
 			CancellationID: t.CancellationID, OrderName: t.OrderName, At: t.At, BusinessDate: t.BusinessDate,
 			SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate, TransferID: id,
 			Posting: posting(t.IntentStatus), Status: t.TransferStatus, Terms: terms, Amounts: t.Amounts}
 		if t.HasPortOne {
-			po := t.PortOne
-			r.PortOneSettlement = &po
+			portOne = t.PortOne
+			r.PortOneSettlement = &portOne
 		}
-		lines, pos = lines[:0], pos[:0]
+		pos = pos[:0]
 		for i := range t.Lines {
 			pos = append(pos, t.Lines[i].PortOne)
 		}

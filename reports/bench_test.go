@@ -70,7 +70,7 @@ func (s *synthSource) Summary(ctx context.Context, yield func(*SummaryRow) error
 		k := detailKey{o.PartnerID, o.SettlementDate}
 		r := rows[k]
 		if r == nil {
-			r = &SummaryRow{PartnerID: o.PartnerID, PartnerName: o.PartnerName, SettlementDate: o.SettlementDate, PortOneSettlement: won(0), LongestID: 20}
+			r = &SummaryRow{PartnerID: o.PartnerID, PartnerName: o.PartnerName, SettlementDate: o.SettlementDate, LongestID: 20}
 			rows[k] = r
 			keys = append(keys, k)
 		}
@@ -79,13 +79,11 @@ func (s *synthSource) Summary(ctx context.Context, yield func(*SummaryRow) error
 		if r.Amounts, err = r.Amounts.Add(o.Amounts); err != nil {
 			return err
 		}
-		*r.PortOneSettlement += o.Amounts.Settlement
 		if s.cancelled(i) {
 			r.Cancellations++
 			if r.Amounts, err = r.Amounts.Sub(o.Amounts); err != nil {
 				return err
 			}
-			*r.PortOneSettlement -= o.Amounts.Settlement
 		}
 	}
 	for _, k := range keys {

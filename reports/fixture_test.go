@@ -207,18 +207,16 @@ func summarize(transfers []TransferRow) []SummaryRow {
 		if !ok {
 			j = len(out)
 			idx[k] = j
-			out = append(out, SummaryRow{PartnerID: t.PartnerID, PartnerName: t.PartnerName, SettlementDate: t.SettlementDate, PortOneSettlement: won(0)})
+			out = append(out, SummaryRow{PartnerID: t.PartnerID, PartnerName: t.PartnerName, SettlementDate: t.SettlementDate})
 		}
 		s := &out[j]
 		s.LongestID = max(s.LongestID, len(t.PaymentID), len(t.CancellationID))
 		if t.Kind == settlement.KindOrderCancel {
 			s.Cancellations++
 			s.Amounts = mustAmounts(s.Amounts.Sub(t.Amounts))
-			*s.PortOneSettlement -= *t.PortOneSettlement
 		} else {
 			s.Orders++
 			s.Amounts = mustAmounts(s.Amounts.Add(t.Amounts))
-			*s.PortOneSettlement += *t.PortOneSettlement
 		}
 	}
 	slices.SortFunc(out, func(a, b SummaryRow) int {

@@ -297,7 +297,7 @@ func (wb *workbook) writeContracts() error {
 		slices.Sort(ps)
 		w.line(st.wrap, k.id, int64(k.version), ct.Name, feeText(l, ct.PlatformFee), payerWord(l, ct.PlatformFeeVatPayer),
 			yesNo(l, ct.SubtractPaymentVatAmount), cycleText(l, ct.Cycle), datePolicyText(l, ct.Cycle.DatePolicy),
-			c.t.AppliedAt, int64(c.transfers), strings.Join(ps, ", "))
+			appliedText(c.t.AppliedAt, wb.o.Loc), int64(c.transfers), strings.Join(ps, ", "))
 	}
 	if unknown > 0 {
 		w.line(st.bad, label(l, "(계약을 알 수 없음)", "(contract unknown)"), nil, nil, nil, nil, nil, nil, nil, nil, int64(unknown))

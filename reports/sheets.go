@@ -223,6 +223,9 @@ func (t *table[T]) write(ctx context.Context, r *T) error {
 func (st *styles) appendValue(b []byte, v *value) []byte {
 	switch v.k {
 	case kText:
+		if v.s == "" {
+			return appendEmptyCell(b, st.text)
+		}
 		return appendTextCell(b, st.text, v.s)
 	case kMoney:
 		return appendIntCell(b, st.money, v.n, "")

@@ -53,7 +53,8 @@ type RunInfo struct {
 }
 
 // SummaryRow is one partner's settlement on one settlement date, net of
-// cancellations (orders − cancellations, field by field).
+// cancellations (orders − cancellations, field by field). PortOne's
+// settlement of the same transfers comes from the Transfers rows.
 type SummaryRow struct {
 	PartnerID      settlement.PartnerID
 	PartnerName    string
@@ -61,11 +62,6 @@ type SummaryRow struct {
 	Orders         int // ORDER transfers
 	Cancellations  int // ORDER_CANCEL transfers
 	Amounts        settlement.Amounts
-	// PortOneSettlement is the net of PortOne's amount.settlement over the
-	// transfers PortOne answered, or nil when it answered none;
-	// Unanswered counts the transfers it has not answered.
-	PortOneSettlement *settlement.Won
-	Unanswered        int
 	// LongestID is the length in characters of the longest payment or
 	// cancellation id of the row's transfers, so that ids show in full.
 	LongestID int

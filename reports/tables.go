@@ -167,14 +167,19 @@ func lineColumns(v *view) []column[lineItem] {
 	cols = append(cols, portOneCols("orderLines[].amount.", func(r *lineItem) (settlement.Won, *settlement.Won) {
 		return r.amounts.Settlement, r.portOne
 	})...)
-	cols = append(cols, termsColumns(v, func(r *lineItem) *Terms { return r.t.Terms })...)
-	cols = append(cols, textCol("이체 ID", "Transfer ID", "id", 48, func(r *lineItem) string { return string(r.t.TransferID) }))
+	// The contract and the policies by name; their terms are on the
+	// order's row (Orders, Cancellations) and on the Contracts sheet.
+	cols = append(cols,
+		textCol("계약", "Contract", "contractId (version)", 26, func(r *lineItem) string { return v.text(r.t.Terms).contract }),
+		textCol("적용 정책", "Policies applied", "discounts[].sharePolicy, additionalFees[].policy", 30, func(r *lineItem) string { return v.text(r.t.Terms).policyNames }),
+		textCol("이체 ID", "Transfer ID", "id", 48, func(r *lineItem) string { return string(r.t.TransferID) }),
+	)
 	return cols
 }
 
 // summaryColumns are the Summary's columns; the detail and check columns
 // read the aggregates of the Orders and Cancellations sheets.
-func summaryColumns(v *view, detail func(*SummaryRow) settlement.Won) []column[SummaryRow] {
+func summaryColumns(v *view, detail func(*SummaryRow) *detailAgg) []column[SummaryRow] {
 	cols := []column[SummaryRow]{
 		textCol("파트너 ID", "Partner ID", "partner.id", v.partnerW, func(r *SummaryRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", v.nameW, func(r *SummaryRow) string { return r.PartnerName }),
@@ -189,17 +194,23 @@ func summaryColumns(v *view, detail func(*SummaryRow) settlement.Won) []column[S
 	// VAT breakdowns.
 	main, rest := splitAmountColumns(amountColumns("Σ amount.", func(r *SummaryRow) *settlement.Amounts { return &r.Amounts }))
 	cols = append(cols, main...)
+	// PortOne's settlement of the same transfers (those it answered), from
+	// the Orders and Cancellations sheets.
 	cols = append(cols, portOneCols("Σ amount.", func(r *SummaryRow) (settlement.Won, *settlement.Won) {
-		return r.Amounts.Settlement, r.PortOneSettlement
+		a := detail(r)
+		if a.answered == 0 {
+			return r.Amounts.Settlement, nil
+		}
+		return r.Amounts.Settlement, &a.portOne
 	})...)
 	cols = append(cols,
-		column[SummaryRow]{ko: "PortOne 미응답 건수", en: "Not answered by PortOne", key: "count(no PortOne answer)", width: 9, k: kInt, field: fieldUnanswered,
-			set: func(r *SummaryRow, x *value) { x.integer(int64(r.Unanswered)) }},
+		column[SummaryRow]{ko: "PortOne 응답 없는 건수", en: "Not answered by PortOne", key: "count(no PortOne answer)", width: 9, k: kInt, field: fieldUnanswered,
+			set: func(r *SummaryRow, x *value) { x.integer(int64(detail(r).unanswered)) }},
 		column[SummaryRow]{ko: "상세 정산금액 (주문 − 취소)", en: "Detail settlement (orders − cancellations)",
 			key: "Σ Orders − Σ Cancellations", width: 13, k: kMoney, field: fieldDetail,
-			set: func(r *SummaryRow, x *value) { x.money(detail(r)) }},
+			set: func(r *SummaryRow, x *value) { x.money(detail(r).net) }},
 		column[SummaryRow]{ko: "검증 차이 (0 = 일치)", en: "Check (0 = ties)", key: "settlement − detail", width: 10, k: kMoney, field: fieldCheck,
-			set: func(r *SummaryRow, x *value) { x.money(r.Amounts.Settlement - detail(r)) }},
+			set: func(r *SummaryRow, x *value) { x.money(r.Amounts.Settlement - detail(r).net) }},
 	)
 	return append(cols, rest...)
 }

@@ -381,6 +381,18 @@ func partnerTypeWord(l Lang, t string) string {
 }
 
 // timeText shows an instant in loc to the second.
+// appliedText is PortOne's appliedAt of a contract or policy version in
+// the business time zone to the minute (PortOne sends RFC 3339 with
+// nanoseconds, which no reader needs); text that does not parse shows as
+// sent.
+func appliedText(s string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return s
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
+}
+
 func timeText(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""

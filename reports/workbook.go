@@ -174,6 +174,10 @@ type detailKey struct {
 // date, to check the Summary against.
 type detailAgg struct {
 	net settlement.Won // Σ orders − Σ cancellations, settlement
+	// portOne is the same over the transfers PortOne answered; answered
+	// and unanswered count the transfers.
+	portOne              settlement.Won
+	answered, unanswered int
 }
 
 // termsUse counts what one Terms settled, for the Contracts sheet.
@@ -322,6 +326,21 @@ func (wb *workbook) count(t *TransferRow) error {
 		return fmt.Errorf("settlement of partner %s on %s: %w", t.PartnerID, t.SettlementDate, err)
 	}
 	a.net = net.Settlement
+	if t.PortOneSettlement == nil {
+		a.unanswered++
+	} else {
+		po, by := settlement.Amounts{Settlement: a.portOne}, settlement.Amounts{Settlement: *t.PortOneSettlement}
+		if t.Kind == settlement.KindOrderCancel {
+			po, err = po.Sub(by)
+		} else {
+			po, err = po.Add(by)
+		}
+		if err != nil {
+			return fmt.Errorf("PortOne's settlement of partner %s on %s: %w", t.PartnerID, t.SettlementDate, err)
+		}
+		a.portOne = po.Settlement
+		a.answered++
+	}
 	u := wb.used[t.Terms]
 	if u == nil {
 		u = &termsUse{partners: map[settlement.PartnerID]string{}}
@@ -425,11 +444,12 @@ func settlementDays(rows []SummaryRow) []settlement.Date {
 // can follow them and a reader without a calculation engine still sees the
 // numbers.
 func (wb *workbook) writeSummary() error {
-	detail := func(r *SummaryRow) settlement.Won {
+	none := &detailAgg{}
+	detail := func(r *SummaryRow) *detailAgg {
 		if a := wb.agg[detailKey{r.PartnerID, r.SettlementDate}]; a != nil {
-			return a.net
+			return a
 		}
-		return 0
+		return none
 	}
 	cols := summaryColumns(wb.v, detail)
 	t := newTable(wb.builder, tableSpec{id: SheetSummary, freeze: 3, landscape: true, maxRows: excelMaxRows,
@@ -437,13 +457,11 @@ func (wb *workbook) writeSummary() error {
 	wb.ties, wb.tiesLines = true, true
 	for i := range wb.summary {
 		s := &wb.summary[i]
-		if s.Amounts.Settlement != detail(s) {
+		if s.Amounts.Settlement != detail(s).net {
 			wb.ties = false
 		}
 		wb.settlementTotal += int64(s.Amounts.Settlement)
-		if s.PortOneSettlement != nil {
-			wb.portOneSum += int64(*s.PortOneSettlement)
-		}
+		wb.portOneSum += int64(detail(s).portOne)
 	}
 	t.trailer = wb.summaryTotals
 	for i := range wb.summary {
@@ -464,7 +482,8 @@ func (wb *workbook) summaryTotals(t *table[SummaryRow], b []byte, next int) ([]b
 	// compared says whether a column is checked against the detail sheets.
 	compared := func(c int) bool {
 		switch cols[c].field {
-		case "", fieldDiff, fieldDetail, fieldCheck, fieldUnanswered:
+		case "", fieldDiff, fieldDetail, fieldCheck, fieldUnanswered, fieldPortOne:
+			// Not the store's totals: read from the detail itself.
 			return false
 		}
 		return true

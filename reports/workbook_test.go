@@ -757,7 +757,7 @@ func TestWorkbookContracts(t *testing.T) {
 		text += strings.Join(r, "|") + "\n"
 	}
 	for _, want := range []string{
-		"ct-10|2|일정산 10%|rate 10%|Partner|no|daily, from start + 2 days|next business day if a holiday|2025-09-01T00:00:00Z|3|칠공칠 상점",
+		"ct-10|2|일정산 10%|rate 10%|Partner|no|daily, from start + 2 days|next business day if a holiday|2025-09-01 00:00|3|칠공칠 상점",
 		"ct-m|1|월말 500원|fixed KRW 500|Merchant|no|monthly on the 10th, last day, from start + 3 days|previous business day if a holiday||1|Beta Store",
 		"afp-pg|1|PG 수수료|Additional fee|rate 3.3%|Partner||||3",
 		"dsp-half|1|반반 할인|Discount share|partner bears 50%|||||3",
