@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/settle-dev/settle/settlement"
@@ -174,12 +177,11 @@ type manualSummaryJSON struct {
 	SettlementTaxFreeAmount int64 `json:"settlementTaxFreeAmount"`
 }
 
-func summaryJSON(t transfer.Transfer, storeID string) any {
-	var p partnerOut
-	_ = json.Unmarshal(t.Partner, &p)
+// summaryJSON is t as a summary; p is the partner t embeds.
+func summaryJSON(t transfer.Transfer, p *partnerOut, storeID string) any {
 	udp := make([]transfer.UserDefinedProperty, 0, len(p.UserDefinedProperties))
-	for k, v := range p.UserDefinedProperties {
-		b, _ := json.Marshal(v)
+	for _, k := range slices.Sorted(maps.Keys(p.UserDefinedProperties)) {
+		b, _ := json.Marshal(p.UserDefinedProperties[k])
 		udp = append(udp, transfer.UserDefinedProperty{Key: k, Value: b})
 	}
 	ptype := p.Type.Type
@@ -268,9 +270,8 @@ type transferFilter struct {
 	} `json:"keyword"`
 }
 
-func (f *transferFilter) match(t transfer.Transfer) bool {
-	var p partnerOut
-	_ = json.Unmarshal(t.Partner, &p)
+// match is the filter on a rendered (and tampered) transfer whose partner is p.
+func (f *transferFilter) match(t transfer.Transfer, p *partnerOut) bool {
 	paymentID, method, channel, contractID := "", "", "", ""
 	if t.Payment != nil {
 		paymentID, channel = t.Payment.ID, t.Payment.ChannelKey
@@ -389,27 +390,110 @@ func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request, body []by
 		writeErr(w, aerr)
 		return
 	}
-	s.mu.Lock()
-	e := s.env(test)
-	today, pc := s.today(), partnerCache{}
-	all := make([]transfer.Transfer, 0, len(e.transferIDs))
-	for _, id := range e.transferIDs {
-		all = append(all, s.render(e, e.transfers[id], today, pc))
-	}
-	tampers := s.tampersLocked()
-	s.mu.Unlock()
-
-	s.tamper(all, tampers)
-	var items []any
-	for _, t := range all {
-		if f.match(t) {
-			items = append(items, summaryJSON(t, s.storeID))
-		}
-	}
-	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
+	num, size, aerr := pageOf(lr.Page, s.opts.DefaultPageSize)
 	if aerr != nil {
 		writeErr(w, aerr)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"transferSummaries": page, "page": info})
+	skip := num * size
+	if num > 0 && skip/num != size {
+		skip = math.MaxInt // past any end
+	}
+	pc := partnerCache{}
+	var (
+		page  []transfer.Transfer
+		total int
+	)
+	s.mu.Lock()
+	e := s.env(test)
+	today := s.today()
+	if tampers := s.tampersLocked(); len(tampers) > 0 {
+		// Tampers run without the lock, on every transfer: a tamper may
+		// move one into the filter's date range.
+		var all []transfer.Transfer
+		e.transfers.candidates(&f, true, func(t *transferRec) { all = append(all, s.render(e, t, today, nil)) })
+		s.mu.Unlock()
+		s.tamper(all, tampers)
+		page, total = matchPage(all, &f, pc, skip, size)
+	} else {
+		if f.indexed() {
+			var recs []*transferRec
+			recs, total = e.transfers.indexedPage(&f, today, skip, size)
+			for _, t := range recs {
+				page = append(page, s.render(e, t, today, nil))
+			}
+		} else {
+			page, total = s.matchedPage(e, &f, today, pc, skip, size)
+		}
+		s.mu.Unlock()
+	}
+	items := make([]any, 0, len(page))
+	for _, t := range page {
+		items = append(items, summaryJSON(t, pc.parse(t.Partner), s.storeID))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"transferSummaries": items,
+		"page":              transfer.PageInfo{Number: num, Size: size, TotalCount: total},
+	})
+}
+
+// matchedPage serves a filter the index cannot decide alone: each candidate
+// (the date range's transfers, or all) that mayMatch admits is rendered and
+// matched as PortOne's filters see the response. Callers hold s.mu.
+func (s *Server) matchedPage(e *env, f *transferFilter, today int32, pc partnerCache, skip, size int) ([]transfer.Transfer, int) {
+	var p matchPager
+	p.skip, p.size = skip, size
+	e.transfers.candidates(f, false, func(t *transferRec) {
+		if f.mayMatch(t, today) {
+			p.keep(f, s.render(e, t, today, nil), pc)
+		}
+	})
+	return p.page, p.total
+}
+
+// matchPage pages the rendered transfers that f matches.
+func matchPage(all []transfer.Transfer, f *transferFilter, pc partnerCache, skip, size int) ([]transfer.Transfer, int) {
+	var p matchPager
+	p.skip, p.size = skip, size
+	for _, t := range all {
+		p.keep(f, t, pc)
+	}
+	return p.page, p.total
+}
+
+type matchPager struct {
+	skip, size, total int
+	page              []transfer.Transfer
+}
+
+func (p *matchPager) keep(f *transferFilter, t transfer.Transfer, pc partnerCache) {
+	if !f.match(t, pc.parse(t.Partner)) {
+		return
+	}
+	p.total++
+	switch {
+	case p.skip > 0:
+		p.skip--
+	case len(p.page) < p.size:
+		p.page = append(p.page, t)
+	}
+}
+
+// mayMatch rejects, without rendering, an untampered transfer that f's
+// types, statuses, partner ids, contract ids or id keywords exclude. The
+// rendered transfer is matched in full afterwards.
+func (f *transferFilter) mayMatch(t *transferRec, today int32) bool {
+	if t.injectedWire() != nil {
+		return true
+	}
+	if !f.admits(t.kindName(), t.status(today)) || !oneOf(f.PartnerIDs, string(t.partnerID)) {
+		return false
+	}
+	if len(f.ContractIDs) > 0 && (t.snap == nil || !contains(f.ContractIDs, t.snap.contract.ID)) {
+		return false
+	}
+	if k := f.Keyword; k != nil {
+		return has(string(t.paymentID), k.PaymentID) && has(t.id, k.TransferID) && has(string(t.partnerID), k.PartnerID)
+	}
+	return true
 }

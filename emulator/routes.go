@@ -159,6 +159,7 @@ func (s *Server) SeedWith(d SeedData) error {
 			if aerr := u.apply(&e.setting); aerr != nil {
 				return fmt.Errorf("seed: setting: %s", aerr.body)
 			}
+			e.changedTerms()
 		}
 	}
 	return nil
