@@ -164,7 +164,7 @@ type summaryBaseJSON struct {
 type orderSummaryJSON struct {
 	summaryBaseJSON
 	StoreID             string                    `json:"storeId"`
-	Contract            transfer.Contract         `json:"contract"`
+	Contract            json.RawMessage           `json:"contract"`
 	Amount              transfer.SettlementAmount `json:"amount"`
 	Payment             summaryPaymentJSON        `json:"payment"`
 	SettlementStartDate string                    `json:"settlementStartDate"`
@@ -177,8 +177,9 @@ type manualSummaryJSON struct {
 	SettlementTaxFreeAmount int64 `json:"settlementTaxFreeAmount"`
 }
 
-// summaryJSON is t as a summary; p is the partner t embeds.
-func summaryJSON(t transfer.Transfer, p *partnerOut, storeID string) any {
+// summaryJSON is t as a summary; p is the partner t embeds and contract,
+// when not nil, t.Contract's JSON.
+func summaryJSON(t transfer.Transfer, p *partnerOut, contract json.RawMessage, storeID string) any {
 	udp := make([]transfer.UserDefinedProperty, 0, len(p.UserDefinedProperties))
 	for _, k := range slices.Sorted(maps.Keys(p.UserDefinedProperties)) {
 		b, _ := json.Marshal(p.UserDefinedProperties[k])
@@ -211,9 +212,13 @@ func summaryJSON(t transfer.Transfer, p *partnerOut, storeID string) any {
 		}
 		return m
 	}
-	o := orderSummaryJSON{summaryBaseJSON: base, StoreID: storeID, Amount: amountJSON(t.Amount), SettlementStartDate: t.SettlementStartDate}
-	if t.Contract != nil {
-		o.Contract = *t.Contract
+	o := orderSummaryJSON{summaryBaseJSON: base, StoreID: storeID, Amount: amountJSON(t.Amount), SettlementStartDate: t.SettlementStartDate, Contract: contract}
+	if o.Contract == nil {
+		var c transfer.Contract
+		if t.Contract != nil {
+			c = *t.Contract
+		}
+		o.Contract, _ = json.Marshal(c)
 	}
 	if pm := t.Payment; pm != nil {
 		o.Payment = summaryPaymentJSON{Type: pm.Type, ID: pm.ID, OrderName: pm.OrderName, Currency: pm.Currency}
@@ -401,7 +406,7 @@ func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request, body []by
 	}
 	pc := partnerCache{}
 	var (
-		page  []transfer.Transfer
+		items []any
 		total int
 	)
 	s.mu.Lock()
@@ -414,22 +419,29 @@ func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request, body []by
 		e.transfers.candidates(&f, true, func(t *transferRec) { all = append(all, s.render(e, t, today, nil)) })
 		s.mu.Unlock()
 		s.tamper(all, tampers)
+		var page []transfer.Transfer
 		page, total = matchPage(all, &f, pc, skip, size)
+		for _, t := range page {
+			items = append(items, summaryJSON(t, pc.parse(t.Partner), nil, s.storeID))
+		}
 	} else {
+		var recs []*transferRec
+		var page []transfer.Transfer
 		if f.indexed() {
-			var recs []*transferRec
 			recs, total = e.transfers.indexedPage(&f, today, skip, size)
 			for _, t := range recs {
-				page = append(page, s.render(e, t, today, nil))
+				page = append(page, s.renderSummary(e, t, today))
 			}
 		} else {
-			page, total = s.matchedPage(e, &f, today, pc, skip, size)
+			recs, page, total = s.matchedPage(e, &f, today, pc, skip, size)
+		}
+		for i, t := range recs {
+			items = append(items, s.summary(e, t, page[i], pc))
 		}
 		s.mu.Unlock()
 	}
-	items := make([]any, 0, len(page))
-	for _, t := range page {
-		items = append(items, summaryJSON(t, pc.parse(t.Partner), s.storeID))
+	if items == nil {
+		items = []any{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"transferSummaries": items,
@@ -437,18 +449,42 @@ func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request, body []by
 	})
 }
 
+// summary is untampered transfer t, rendered as w, as a summary; callers
+// hold s.mu. The partner and the contract come from state rather than from
+// w's JSON: the same values, without decoding and encoding them again.
+func (s *Server) summary(e *env, t *transferRec, w transfer.Transfer, pc partnerCache) any {
+	var p *partnerOut
+	if t.injectedWire() == nil {
+		p = e.partners[string(t.partnerID)]
+	}
+	if p == nil {
+		p = pc.parse(w.Partner)
+	}
+	var contract json.RawMessage
+	if t.snap != nil && t.injectedWire() == nil {
+		contract = t.snap.contractJSON()
+	}
+	return summaryJSON(w, p, contract, s.storeID)
+}
+
 // matchedPage serves a filter the index cannot decide alone: each candidate
 // (the date range's transfers, or all) that mayMatch admits is rendered and
 // matched as PortOne's filters see the response. Callers hold s.mu.
-func (s *Server) matchedPage(e *env, f *transferFilter, today int32, pc partnerCache, skip, size int) ([]transfer.Transfer, int) {
-	var p matchPager
+func (s *Server) matchedPage(e *env, f *transferFilter, today int32, pc partnerCache, skip, size int) ([]*transferRec, []transfer.Transfer, int) {
+	var (
+		p    matchPager
+		recs []*transferRec
+	)
 	p.skip, p.size = skip, size
 	e.transfers.candidates(f, false, func(t *transferRec) {
-		if f.mayMatch(t, today) {
-			p.keep(f, s.render(e, t, today, nil), pc)
+		if !f.mayMatch(t, today) {
+			return
+		}
+		if n := len(p.page); p.keep(f, s.render(e, t, today, nil), pc) && len(p.page) > n {
+			recs = append(recs, t)
 		}
 	})
-	return p.page, p.total
+	return recs, p.page, p.total
 }
 
 // matchPage pages the rendered transfers that f matches.
@@ -466,9 +502,10 @@ type matchPager struct {
 	page              []transfer.Transfer
 }
 
-func (p *matchPager) keep(f *transferFilter, t transfer.Transfer, pc partnerCache) {
+// keep counts t if f matches it, and keeps it if it is on the page.
+func (p *matchPager) keep(f *transferFilter, t transfer.Transfer, pc partnerCache) bool {
 	if !f.match(t, pc.parse(t.Partner)) {
-		return
+		return false
 	}
 	p.total++
 	switch {
@@ -477,6 +514,7 @@ func (p *matchPager) keep(f *transferFilter, t transfer.Transfer, pc partnerCach
 	case len(p.page) < p.size:
 		p.page = append(p.page, t)
 	}
+	return true
 }
 
 // mayMatch rejects, without rendering, an untampered transfer that f's

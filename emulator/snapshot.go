@@ -19,6 +19,16 @@ type snapshot struct {
 	contract transfer.Contract // the contract as responses embed it
 	policies transfer.Policies // every policy of the environment, as responses embed them
 	terms    settlement.Terms  // what the engine computed with
+
+	contractBytes json.RawMessage // contract's JSON, made on first use
+}
+
+// contractJSON is the snapshot's contract as summaries embed it.
+func (sn *snapshot) contractJSON() json.RawMessage {
+	if sn.contractBytes == nil {
+		sn.contractBytes, _ = json.Marshal(sn.contract)
+	}
+	return sn.contractBytes
 }
 
 // termsEpoch is the policies and setting of one epoch, and its snapshots by

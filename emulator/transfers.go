@@ -177,6 +177,16 @@ func (pc partnerCache) parse(raw json.RawMessage) *partnerOut {
 // render is t in PortOne's shape, untampered; callers hold s.mu. computed,
 // when not nil, is the ORDER transfer's amounts, just computed.
 func (s *Server) render(e *env, t *transferRec, today int32, computed *settlement.Transfer) transfer.Transfer {
+	return s.renderAs(e, t, today, computed, false)
+}
+
+// renderSummary is what a summary of t needs of render: no order lines,
+// discounts or fees, whose rendering is most of render's cost.
+func (s *Server) renderSummary(e *env, t *transferRec, today int32) transfer.Transfer {
+	return s.renderAs(e, t, today, nil, true)
+}
+
+func (s *Server) renderAs(e *env, t *transferRec, today int32, computed *settlement.Transfer, summary bool) transfer.Transfer {
 	if inj := t.injectedWire(); inj != nil {
 		w := *inj
 		if e.partners[string(t.partnerID)] != nil {
@@ -211,7 +221,7 @@ func (s *Server) render(e *env, t *transferRec, today int32, computed *settlemen
 			}
 		}
 		if err == nil {
-			w = s.orderWire(t, *computed, &b.payment)
+			w = s.orderWire(t, *computed, &b.payment, summary)
 			w.Parameters = b.extras.params
 			x = b.extras
 		}
@@ -222,7 +232,7 @@ func (s *Server) render(e *env, t *transferRec, today int32, computed *settlemen
 			x, err = decodeExtras(t.body)
 		}
 		if err == nil {
-			w = s.orderWire(t, cd.computed, &b.payment)
+			w = s.orderWire(t, cd.computed, &b.payment, summary)
 			w.Cancellation = &transfer.Cancellation{ID: string(cd.cancellation.CancellationID), CancelledAt: cd.cancelledAt}
 		}
 	}
@@ -241,8 +251,12 @@ func (s *Server) render(e *env, t *transferRec, today int32, computed *settlemen
 	return w
 }
 
-// orderWire is the ORDER or ORDER_CANCEL part of a response.
-func (s *Server) orderWire(t *transferRec, computed settlement.Transfer, p *paymentBody) transfer.Transfer {
+// orderWire is the ORDER or ORDER_CANCEL part of a response; a summary's
+// has no lines, discounts or fees.
+func (s *Server) orderWire(t *transferRec, computed settlement.Transfer, p *paymentBody, summary bool) transfer.Transfer {
+	if summary {
+		computed.Lines, computed.Discounts, computed.AdditionalFees = nil, nil, nil
+	}
 	w := transfer.TransferToWire(computed, t.snap.policies)
 	c, pw := t.snap.contract, p.wire(string(t.paymentID), s.storeID)
 	w.Contract, w.Payment = &c, &pw
