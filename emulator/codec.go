@@ -192,7 +192,10 @@ func (d *dec) extras() extras {
 	if n := d.count(); n > 0 {
 		x.udp = make([]transfer.UserDefinedProperty, n)
 		for i := range x.udp {
-			x.udp[i] = transfer.UserDefinedProperty{Key: d.str(), Value: json.RawMessage(d.str())}
+			x.udp[i].Key = d.str()
+			if v := d.str(); v != "" {
+				x.udp[i].Value = json.RawMessage(v)
+			}
 		}
 	}
 	if p := d.str(); p != "" {
