@@ -265,14 +265,14 @@ func (di *dateIndex) each(r *dateRange, fn func(*group) bool) {
 }
 
 // pager collects one page while counting every match.
-type pager struct {
+type pager[T any] struct {
 	skip, size int
 	total      int
-	page       []*transferRec
+	page       []T
 }
 
 // take counts recs, all of which match, and keeps those on the page.
-func (p *pager) take(recs []*transferRec) {
+func (p *pager[T]) take(recs []T) {
 	n := len(recs)
 	p.total += n
 	if p.skip >= n {
@@ -286,14 +286,18 @@ func (p *pager) take(recs []*transferRec) {
 	}
 }
 
-func (p *pager) takeOne(t *transferRec) {
+// takeOne counts t, which matches, and keeps it if it is on the page; it
+// reports whether it kept it.
+func (p *pager[T]) takeOne(t T) bool {
 	p.total++
 	switch {
 	case p.skip > 0:
 		p.skip--
 	case len(p.page) < p.size:
 		p.page = append(p.page, t)
+		return true
 	}
+	return false
 }
 
 // rangeOf is the filter's date range and the index that serves it, or nils.
@@ -327,7 +331,7 @@ func (f *transferFilter) admits(k settlement.Kind, st settlement.TransferStatus)
 // range. Without a date range the order is creation order and a type or
 // status filter looks at each transfer (cheaply: no rendering).
 func (ix *transferIndex) indexedPage(f *transferFilter, today int32, skip, size int) ([]*transferRec, int) {
-	p := pager{skip: skip, size: size}
+	p := pager[*transferRec]{skip: skip, size: size}
 	di, r := ix.rangeOf(f)
 	if di == nil {
 		if len(f.Types) == 0 && len(f.Statuses) == 0 {

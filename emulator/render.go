@@ -471,16 +471,13 @@ func (s *Server) summary(e *env, t *transferRec, w transfer.Transfer, pc partner
 // (the date range's transfers, or all) that mayMatch admits is rendered and
 // matched as PortOne's filters see the response. Callers hold s.mu.
 func (s *Server) matchedPage(e *env, f *transferFilter, today int32, pc partnerCache, skip, size int) ([]*transferRec, []transfer.Transfer, int) {
-	var (
-		p    matchPager
-		recs []*transferRec
-	)
-	p.skip, p.size = skip, size
+	p := pager[transfer.Transfer]{skip: skip, size: size}
+	var recs []*transferRec
 	e.transfers.candidates(f, false, func(t *transferRec) {
 		if !f.mayMatch(t, today) {
 			return
 		}
-		if n := len(p.page); p.keep(f, s.render(e, t, today, nil), pc) && len(p.page) > n {
+		if w := s.render(e, t, today, nil); f.match(w, pc.parse(w.Partner)) && p.takeOne(w) {
 			recs = append(recs, t)
 		}
 	})
@@ -489,32 +486,13 @@ func (s *Server) matchedPage(e *env, f *transferFilter, today int32, pc partnerC
 
 // matchPage pages the rendered transfers that f matches.
 func matchPage(all []transfer.Transfer, f *transferFilter, pc partnerCache, skip, size int) ([]transfer.Transfer, int) {
-	var p matchPager
-	p.skip, p.size = skip, size
+	p := pager[transfer.Transfer]{skip: skip, size: size}
 	for _, t := range all {
-		p.keep(f, t, pc)
+		if f.match(t, pc.parse(t.Partner)) {
+			p.takeOne(t)
+		}
 	}
 	return p.page, p.total
-}
-
-type matchPager struct {
-	skip, size, total int
-	page              []transfer.Transfer
-}
-
-// keep counts t if f matches it, and keeps it if it is on the page.
-func (p *matchPager) keep(f *transferFilter, t transfer.Transfer, pc partnerCache) bool {
-	if !f.match(t, pc.parse(t.Partner)) {
-		return false
-	}
-	p.total++
-	switch {
-	case p.skip > 0:
-		p.skip--
-	case len(p.page) < p.size:
-		p.page = append(p.page, t)
-	}
-	return true
 }
 
 // mayMatch rejects, without rendering, an untampered transfer that f's
