@@ -50,6 +50,16 @@ type manualBody struct {
 	extras          extras
 }
 
+// cancelBody is what an ORDER_CANCEL transfer was created with, and its
+// amounts: they depend on the cancels accepted before it, so they are kept
+// rather than recomputed.
+type cancelBody struct {
+	cancellation settlement.Cancellation // replayed to rebuild the order's book
+	computed     settlement.Transfer
+	cancelledAt  string
+	extras       extras
+}
+
 type enc []byte
 
 func (e *enc) uint(v uint64) { *e = binary.AppendUvarint(*e, v) }
@@ -81,6 +91,85 @@ func (e *enc) strs(ss []string) {
 	for _, s := range ss {
 		e.str(s)
 	}
+}
+
+func (e *enc) amounts(a *settlement.Amounts) {
+	for _, f := range settlement.AmountFields {
+		e.int(int64(*f.Get(a)))
+	}
+}
+
+func (e *enc) transfer(t *settlement.Transfer) {
+	e.str(string(t.Kind))
+	e.str(string(t.PartnerID))
+	e.str(string(t.PaymentID))
+	e.str(t.ContractID)
+	e.str(string(t.CancellationID))
+	e.date(t.SettlementStartDate)
+	e.date(t.SettlementDate)
+	e.amounts(&t.Amounts)
+	e.uint(uint64(len(t.Lines)))
+	for i := range t.Lines {
+		l := &t.Lines[i]
+		e.product(l.Product)
+		e.int(l.Quantity)
+		e.discountResults(l.Discounts)
+		e.feeResults(l.AdditionalFees)
+		e.amounts(&l.Amounts)
+	}
+	e.discountResults(t.Discounts)
+	e.feeResults(t.AdditionalFees)
+}
+
+func (e *enc) product(p settlement.Product) {
+	e.str(p.ID)
+	e.str(p.Name)
+	e.int(int64(p.Amount))
+	e.int(int64(p.TaxFree))
+	e.str(p.Tag)
+}
+
+func (e *enc) discountResults(ds []settlement.DiscountResult) {
+	e.uint(uint64(len(ds)))
+	for _, d := range ds {
+		e.str(d.SharePolicyID)
+		e.int(int64(d.Amount))
+		e.int(int64(d.TaxFree))
+		e.int(int64(d.ShareAmount))
+		e.int(int64(d.ShareTaxFree))
+	}
+}
+
+func (e *enc) feeResults(fs []settlement.FeeResult) {
+	e.uint(uint64(len(fs)))
+	for _, f := range fs {
+		e.str(f.PolicyID)
+		e.int(int64(f.Amount))
+		e.int(int64(f.VAT))
+	}
+}
+
+func (e *enc) optWon(w *settlement.Won) {
+	e.bool(w != nil)
+	if w != nil {
+		e.int(int64(*w))
+	}
+}
+
+func (e *enc) cancellation(c *settlement.Cancellation) {
+	e.str(string(c.CancellationID))
+	e.int(int64(c.Form))
+	e.int(int64(c.OrderAmount))
+	e.uint(uint64(len(c.Lines)))
+	for _, l := range c.Lines {
+		e.str(l.ProductID)
+		e.int(l.Quantity)
+		e.discounts(l.Discounts)
+	}
+	e.optWon(c.TaxFree)
+	e.discounts(c.Discounts)
+	e.date(c.SettlementStartDate)
+	e.date(c.SettlementDate)
 }
 
 func (e *enc) extras(x extras) {
@@ -186,6 +275,87 @@ func (d *dec) strs() []string {
 	return out
 }
 
+func (d *dec) amounts(a *settlement.Amounts) {
+	for _, f := range settlement.AmountFields {
+		*f.Get(a) = settlement.Won(d.int())
+	}
+}
+
+func (d *dec) transfer() settlement.Transfer {
+	t := settlement.Transfer{
+		Kind: settlement.Kind(d.str()), PartnerID: settlement.PartnerID(d.str()), PaymentID: settlement.PaymentID(d.str()),
+		ContractID: d.str(), CancellationID: settlement.CancellationID(d.str()),
+		SettlementStartDate: d.date(), SettlementDate: d.date(),
+	}
+	d.amounts(&t.Amounts)
+	if n := d.count(); n > 0 {
+		t.Lines = make([]settlement.LineResult, n)
+		for i := range t.Lines {
+			l := &t.Lines[i]
+			l.Product = d.product()
+			l.Quantity = d.int()
+			l.Discounts = d.discountResults()
+			l.AdditionalFees = d.feeResults()
+			d.amounts(&l.Amounts)
+		}
+	}
+	t.Discounts = d.discountResults()
+	t.AdditionalFees = d.feeResults()
+	return t
+}
+
+func (d *dec) product() settlement.Product {
+	return settlement.Product{ID: d.str(), Name: d.str(), Amount: settlement.Won(d.int()), TaxFree: settlement.Won(d.int()), Tag: d.str()}
+}
+
+func (d *dec) discountResults() []settlement.DiscountResult {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]settlement.DiscountResult, n)
+	for i := range out {
+		out[i] = settlement.DiscountResult{SharePolicyID: d.str(), Amount: settlement.Won(d.int()), TaxFree: settlement.Won(d.int()),
+			ShareAmount: settlement.Won(d.int()), ShareTaxFree: settlement.Won(d.int())}
+	}
+	return out
+}
+
+func (d *dec) feeResults() []settlement.FeeResult {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]settlement.FeeResult, n)
+	for i := range out {
+		out[i] = settlement.FeeResult{PolicyID: d.str(), Amount: settlement.Won(d.int()), VAT: settlement.Won(d.int())}
+	}
+	return out
+}
+
+func (d *dec) optWon() *settlement.Won {
+	if !d.bool() {
+		return nil
+	}
+	w := settlement.Won(d.int())
+	return &w
+}
+
+func (d *dec) cancellation() settlement.Cancellation {
+	c := settlement.Cancellation{CancellationID: settlement.CancellationID(d.str()), Form: settlement.CancelForm(d.int()), OrderAmount: settlement.Won(d.int())}
+	if n := d.count(); n > 0 {
+		c.Lines = make([]settlement.CancelLine, n)
+		for i := range c.Lines {
+			c.Lines[i] = settlement.CancelLine{ProductID: d.str(), Quantity: d.int(), Discounts: d.discounts()}
+		}
+	}
+	c.TaxFree = d.optWon()
+	c.Discounts = d.discounts()
+	c.SettlementStartDate = d.date()
+	c.SettlementDate = d.date()
+	return c
+}
+
 func (d *dec) extras() extras {
 	var x extras
 	x.memo = d.str()
@@ -220,20 +390,12 @@ func encodeOrder(b orderBody) string {
 	e.int(int64(o.OrderAmount))
 	e.uint(uint64(len(o.Lines)))
 	for _, l := range o.Lines {
-		p := l.Product
-		e.str(p.ID)
-		e.str(p.Name)
-		e.int(int64(p.Amount))
-		e.int(int64(p.TaxFree))
-		e.str(p.Tag)
+		e.product(l.Product)
 		e.int(l.Quantity)
 		e.discounts(l.Discounts)
 		e.strs(l.AdditionalFees)
 	}
-	e.bool(o.TaxFree != nil)
-	if o.TaxFree != nil {
-		e.int(int64(*o.TaxFree))
-	}
+	e.optWon(o.TaxFree)
 	e.discounts(o.Discounts)
 	e.strs(o.AdditionalFees)
 	e.date(o.SettlementStartDate)
@@ -265,16 +427,13 @@ func decodeOrder(s string) (orderBody, error) {
 		o.Lines = make([]settlement.Line, n)
 		for i := range o.Lines {
 			l := &o.Lines[i]
-			l.Product = settlement.Product{ID: d.str(), Name: d.str(), Amount: settlement.Won(d.int()), TaxFree: settlement.Won(d.int()), Tag: d.str()}
+			l.Product = d.product()
 			l.Quantity = d.int()
 			l.Discounts = d.discounts()
 			l.AdditionalFees = d.strs()
 		}
 	}
-	if d.bool() {
-		tf := settlement.Won(d.int())
-		o.TaxFree = &tf
-	}
+	o.TaxFree = d.optWon()
 	o.Discounts = d.discounts()
 	o.AdditionalFees = d.strs()
 	o.SettlementStartDate = d.date()
@@ -311,16 +470,20 @@ func decodeManual(s string) (manualBody, error) {
 	return m, d.done()
 }
 
-func encodeExtras(x extras) string {
-	var e enc
-	e.extras(x)
+func encodeCancel(c cancelBody) string {
+	e := make(enc, 0, 256)
+	e.cancellation(&c.cancellation)
+	e.transfer(&c.computed)
+	e.str(c.cancelledAt)
+	e.extras(c.extras)
 	return string(e)
 }
 
-func decodeExtras(s string) (extras, error) {
+func decodeCancel(s string) (cancelBody, error) {
 	d := dec{b: s}
-	x := d.extras()
-	return x, d.done()
+	c := cancelBody{cancellation: d.cancellation(), computed: d.transfer(), cancelledAt: d.str()}
+	c.extras = d.extras()
+	return c, d.done()
 }
 
 // wire is the payment in PortOne's shape; storeID is the emulator's.

@@ -59,7 +59,41 @@ func fuzzOrder(id, name string, amount, taxFree int64, tag string, qty int64, po
 	return b
 }
 
-// FuzzOrderCodec: what encodeOrder packs, decodeOrder gives back exactly.
+// fuzzCancel builds a cancel body (with its computed transfer) from an
+// order body's values.
+func fuzzCancel(b orderBody) cancelBody {
+	o := b.order
+	c := cancelBody{
+		cancellation: settlement.Cancellation{CancellationID: settlement.CancellationID(b.extras.memo), Form: settlement.CancelForm(len(o.Lines)),
+			OrderAmount: o.OrderAmount, TaxFree: o.TaxFree, Discounts: o.Discounts,
+			SettlementStartDate: o.SettlementStartDate, SettlementDate: o.SettlementDate},
+		computed: settlement.Transfer{Kind: settlement.KindOrderCancel, PartnerID: "p", PaymentID: settlement.PaymentID(b.payment.orderName),
+			ContractID: b.payment.paidAtText, CancellationID: settlement.CancellationID(b.extras.memo),
+			SettlementStartDate: o.SettlementStartDate, SettlementDate: o.SettlementDate,
+			Amounts: settlement.Amounts{Settlement: o.OrderAmount, DiscountShareTaxFree: -o.OrderAmount, PaymentVat: 7}},
+		cancelledAt: b.payment.paidAtText,
+		extras:      b.extras,
+	}
+	for i, l := range o.Lines {
+		c.cancellation.Lines = append(c.cancellation.Lines, settlement.CancelLine{ProductID: l.Product.ID, Quantity: l.Quantity, Discounts: l.Discounts})
+		lr := settlement.LineResult{Product: l.Product, Quantity: l.Quantity, Amounts: settlement.Amounts{Order: l.Product.Amount, PlatformFee: settlement.Won(i)}}
+		for _, d := range l.Discounts {
+			lr.Discounts = append(lr.Discounts, settlement.DiscountResult{SharePolicyID: d.SharePolicyID, Amount: d.Amount, TaxFree: d.TaxFree, ShareAmount: -d.Amount, ShareTaxFree: 1})
+		}
+		for _, f := range l.AdditionalFees {
+			lr.AdditionalFees = append(lr.AdditionalFees, settlement.FeeResult{PolicyID: f, Amount: l.Product.Amount, VAT: -1})
+		}
+		c.computed.Lines = append(c.computed.Lines, lr)
+	}
+	if len(o.Discounts) > 0 {
+		c.computed.Discounts = []settlement.DiscountResult{{SharePolicyID: o.Discounts[0].SharePolicyID, Amount: 1}}
+		c.computed.AdditionalFees = []settlement.FeeResult{{PolicyID: "f", VAT: 2}}
+	}
+	return c
+}
+
+// FuzzOrderCodec: what encodeOrder, encodeCancel and encodeManual pack,
+// their decoders give back exactly.
 func FuzzOrderCodec(f *testing.F) {
 	f.Add("sku", "사과", int64(12000), int64(0), "fruit", int64(2), "dsp50", int64(500), "memo", []byte(`{"a":1}`), false, uint8(3))
 	f.Add("", "", int64(-1), int64(1<<62), "", int64(0), "", int64(-1<<62), "", []byte(nil), true, uint8(4))
@@ -71,6 +105,10 @@ func FuzzOrderCodec(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("round trip:\n got %+v\nwant %+v", got, want)
+		}
+		c := fuzzCancel(want)
+		if gc, err := decodeCancel(encodeCancel(c)); err != nil || !reflect.DeepEqual(gc, c) {
+			t.Fatalf("cancel round trip:\n got %+v, %v\nwant %+v", gc, err, c)
 		}
 		m := manualBody{amount: amount, taxFree: taxFree, date: want.order.SettlementStartDate, currency: transfer.Currency(tag), extras: want.extras}
 		if gm, err := decodeManual(encodeManual(m)); err != nil || !reflect.DeepEqual(gm, m) {
@@ -87,6 +125,6 @@ func FuzzDecodeCorrupt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = decodeOrder(s)
 		_, _ = decodeManual(s)
-		_, _ = decodeExtras(s)
+		_, _ = decodeCancel(s)
 	})
 }

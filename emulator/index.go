@@ -16,7 +16,7 @@ import (
 //   - byID: get, delete, and the id-already-used check (with retired, the
 //     ids of deleted transfers: PortOne never reuses a client id);
 //   - byPayment: the ORDER transfers of a payment, chained through
-//     transferRec.nextPay in creation order (one per partner, usually one),
+//     transferRec.link in creation order (one per partner, usually one),
 //     for PLATFORM_TRANSFER_ALREADY_EXISTS and for a cancel that names only
 //     the payment;
 //   - all: creation order, the order of a list without a date range;
@@ -53,18 +53,18 @@ func (ix *transferIndex) used(id string) bool {
 func (ix *transferIndex) len() int { return len(ix.all) }
 
 func (ix *transferIndex) add(t *transferRec) {
-	ix.byID[t.id] = t
+	ix.byID[t.id()] = t
 	ix.all = append(ix.all, t)
-	if t.kindName() == settlement.KindOrder && t.paymentID != "" {
-		t.nextPay = nil
-		head := ix.byPayment[t.paymentID]
+	if t.chained() {
+		t.link = nil
+		head := ix.byPayment[t.paymentID()]
 		if head == nil {
-			ix.byPayment[t.paymentID] = t
+			ix.byPayment[t.paymentID()] = t
 		} else {
-			for head.nextPay != nil {
-				head = head.nextPay
+			for head.link != nil {
+				head = head.link
 			}
-			head.nextPay = t
+			head.link = t
 		}
 	}
 	ix.byStart.add(t)
@@ -73,31 +73,30 @@ func (ix *transferIndex) add(t *transferRec) {
 
 // remove takes t out of every index; retire keeps its id used.
 func (ix *transferIndex) remove(t *transferRec, retire bool) {
-	if ix.byID[t.id] == t {
-		delete(ix.byID, t.id)
+	if ix.byID[t.id()] == t {
+		delete(ix.byID, t.id())
 	}
 	if retire {
-		ix.retired[t.id] = struct{}{}
+		ix.retired[strings.Clone(t.id())] = struct{}{} // not a slice of the record's data
 	}
 	if i := slices.Index(ix.all, t); i >= 0 {
 		ix.all = slices.Delete(ix.all, i, i+1)
 	}
-	if head := ix.byPayment[t.paymentID]; head != nil {
-		if head == t {
-			if t.nextPay == nil {
-				delete(ix.byPayment, t.paymentID)
-			} else {
-				ix.byPayment[t.paymentID] = t.nextPay
-			}
-		} else {
-			for p := head; p.nextPay != nil; p = p.nextPay {
-				if p.nextPay == t {
-					p.nextPay = t.nextPay
+	if t.chained() {
+		switch head := ix.byPayment[t.paymentID()]; {
+		case head == t && t.link == nil:
+			delete(ix.byPayment, t.paymentID())
+		case head == t:
+			ix.byPayment[t.paymentID()] = t.link
+		case head != nil:
+			for p := head; p.link != nil; p = p.link {
+				if p.link == t {
+					p.link = t.link
 					break
 				}
 			}
 		}
-		t.nextPay = nil
+		t.link = nil
 	}
 	ix.byStart.remove(t)
 	ix.byDate.remove(t)
@@ -113,11 +112,17 @@ func (ix *transferIndex) regroup(t *transferRec, change func()) {
 	ix.byDate.add(t)
 }
 
+// chained reports whether t is in byPayment: an ORDER transfer (injected
+// ones included) with a payment.
+func (t *transferRec) chained() bool {
+	return t.kindName() == settlement.KindOrder && t.paymentID() != ""
+}
+
 // orders returns the ORDER transfers of payment p in creation order,
 // injected ones included.
 func (ix *transferIndex) orders(p settlement.PaymentID) []*transferRec {
 	var out []*transferRec
-	for t := ix.byPayment[p]; t != nil; t = t.nextPay {
+	for t := ix.byPayment[p]; t != nil; t = t.link {
 		out = append(out, t)
 	}
 	return out

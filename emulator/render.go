@@ -509,7 +509,7 @@ func (f *transferFilter) mayMatch(t *transferRec, today int32) bool {
 		return false
 	}
 	if k := f.Keyword; k != nil {
-		return has(string(t.paymentID), k.PaymentID) && has(t.id, k.TransferID) && has(string(t.partnerID), k.PartnerID)
+		return has(string(t.paymentID()), k.PaymentID) && has(t.id(), k.TransferID) && has(string(t.partnerID), k.PartnerID)
 	}
 	return true
 }

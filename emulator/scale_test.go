@@ -199,11 +199,11 @@ func liveHeap() uint64 {
 // TestCostIsFlatInN is the regression test of issue #12's emulator
 // findings: a create scanned every stored transfer, a list page rendered
 // and filtered every transfer, and each transfer kept ~12.5 KB. Between 1k
-// and 25k orders (and their cancels) a create and a page of 100 must cost
+// and 12k orders (and their cancels) a create and a page of 100 must cost
 // about the same, and a transfer less than 1.5 KB of live heap.
 func TestCostIsFlatInN(t *testing.T) {
 	if testing.Short() {
-		t.Skip("posts 25,000 orders")
+		t.Skip("posts 12,000 orders")
 	}
 	r := newScaleRig(t)
 	r.grow(1000)
@@ -211,7 +211,7 @@ func TestCostIsFlatInN(t *testing.T) {
 	createSmall := r.createCost(5, 100)
 	pageSmall := r.pageCost(dayFilter(), 5, 100, 5)
 
-	r.grow(25000)
+	r.grow(12000)
 	heapLarge, large := liveHeap(), r.orders+r.cancels
 	createLarge := r.createCost(5, 100)
 	pageLarge := r.pageCost(dayFilter(), r.orders/200, 100, 5)

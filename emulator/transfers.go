@@ -18,17 +18,34 @@ import (
 // the emulator's clock; a cancel keeps its computed amounts, which depend on
 // the cancels accepted before it.
 type transferRec struct {
-	id        string
-	partnerID settlement.PartnerID
-	paymentID settlement.PaymentID
-	body      string       // ORDER: encodeOrder; MANUAL: encodeManual; ORDER_CANCEL: encodeExtras
-	snap      *snapshot    // ORDER, ORDER_CANCEL: contract, policies and terms at creation
-	nextPay   *transferRec // the next ORDER transfer of the same payment (transferIndex.byPayment)
-	x         *recExtra    // what few transfers have
-	start     int32        // packed settlementStartDate (0: none)
-	date      int32        // packed settlementDate
+	data      string               // id, paymentId and body, in one allocation (see newRec)
+	partnerID settlement.PartnerID // shares the partner's own id string
+	snap      *snapshot            // ORDER, ORDER_CANCEL: contract, policies and terms at creation
+	// link is, for an ORDER, the next ORDER transfer of the same payment
+	// (transferIndex.byPayment) and, for an ORDER_CANCEL, its ORDER.
+	link *transferRec
+	x    *recExtra // what few transfers have
+	idLen     uint32
+	payLen    uint32
+	start     int32 // packed settlementStartDate (0: none)
+	date      int32 // packed settlementDate
 	kind      kindCode
 }
+
+// newRec is a record of transfer id for payment p (none: "") whose body is
+// body (ORDER: encodeOrder; ORDER_CANCEL: encodeCancel; MANUAL:
+// encodeManual).
+func newRec(kind kindCode, id string, p settlement.PaymentID, body string) *transferRec {
+	return &transferRec{kind: kind, data: id + string(p) + body, idLen: uint32(len(id)), payLen: uint32(len(p))}
+}
+
+func (t *transferRec) id() string { return t.data[:t.idLen] }
+
+func (t *transferRec) paymentID() settlement.PaymentID {
+	return settlement.PaymentID(t.data[t.idLen : t.idLen+t.payLen])
+}
+
+func (t *transferRec) body() string { return t.data[t.idLen+t.payLen:] }
 
 type kindCode uint8
 
@@ -43,16 +60,7 @@ const (
 type recExtra struct {
 	forced   settlement.TransferStatus // ForceStatus
 	cancels  []*transferRec            // ORDER: its ORDER_CANCEL transfers, in the order they were accepted
-	cancel   *cancelData               // ORDER_CANCEL
 	injected *transfer.Transfer        // Inject
-}
-
-// cancelData is what an ORDER_CANCEL transfer needs beyond its record.
-type cancelData struct {
-	order        *transferRec
-	cancellation settlement.Cancellation // replayed to rebuild the order's book
-	computed     settlement.Transfer
-	cancelledAt  string
 }
 
 func (t *transferRec) extra() *recExtra {
@@ -137,14 +145,14 @@ func (t *transferRec) status(today int32) settlement.TransferStatus {
 // order is the domain order of an ORDER transfer, from its body.
 func (t *transferRec) order(b *orderBody) settlement.Order {
 	o := b.order
-	o.PartnerID, o.PaymentID, o.ContractID = t.partnerID, t.paymentID, t.snap.terms.Contract.ID
+	o.PartnerID, o.PaymentID, o.ContractID = t.partnerID, t.paymentID(), t.snap.terms.Contract.ID
 	return o
 }
 
 // book rebuilds the Book of ORDER transfer t from its order and the cancels
 // accepted so far, as settlement.Book asks callers to.
 func (t *transferRec) book() (*settlement.Book, error) {
-	b, err := decodeOrder(t.body)
+	b, err := decodeOrder(t.body())
 	if err != nil {
 		return nil, err
 	}
@@ -153,8 +161,12 @@ func (t *transferRec) book() (*settlement.Book, error) {
 		return nil, err
 	}
 	for _, c := range t.cancels() {
-		if _, err := book.Cancel(c.x.cancel.cancellation); err != nil {
-			return nil, fmt.Errorf("replay cancel %s of %s: %w", c.id, t.id, err)
+		cb, err := decodeCancel(c.body())
+		if err == nil {
+			_, err = book.Cancel(cb.cancellation)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("replay cancel %s of %s: %w", c.id(), t.id(), err)
 		}
 	}
 	return book, nil
@@ -203,7 +215,7 @@ func (s *Server) renderAs(e *env, t *transferRec, today int32, computed *settlem
 	switch t.kind {
 	case kindManual:
 		var m manualBody
-		m, err = decodeManual(t.body)
+		m, err = decodeManual(t.body())
 		a, tf := m.amount, m.taxFree
 		w = transfer.Transfer{
 			Type: string(settlement.KindManual), SettlementDate: m.date.String(),
@@ -212,7 +224,7 @@ func (s *Server) renderAs(e *env, t *transferRec, today int32, computed *settlem
 		x = m.extras
 	case kindOrder:
 		var b orderBody
-		b, err = decodeOrder(t.body)
+		b, err = decodeOrder(t.body())
 		if err == nil && computed == nil {
 			var book *settlement.Book
 			if book, err = settlement.NewBook(t.order(&b), t.snap.terms); err == nil {
@@ -226,23 +238,26 @@ func (s *Server) renderAs(e *env, t *transferRec, today int32, computed *settlem
 			x = b.extras
 		}
 	case kindCancel:
-		cd := t.x.cancel
-		var b orderBody
-		if b, err = decodeOrder(cd.order.body); err == nil {
-			x, err = decodeExtras(t.body)
+		var (
+			b  orderBody
+			cb cancelBody
+		)
+		if b, err = decodeOrder(t.link.body()); err == nil {
+			cb, err = decodeCancel(t.body())
 		}
 		if err == nil {
-			w = s.orderWire(t, cd.computed, &b.payment, summary)
-			w.Cancellation = &transfer.Cancellation{ID: string(cd.cancellation.CancellationID), CancelledAt: cd.cancelledAt}
+			w = s.orderWire(t, cb.computed, &b.payment, summary)
+			w.Cancellation = &transfer.Cancellation{ID: string(cb.cancellation.CancellationID), CancelledAt: cb.cancelledAt}
+			x = cb.extras
 		}
 	}
 	if err != nil {
 		// The body was validated and encoded by this package: failing to
 		// read it back is a bug, answered as a 500 by serveAPI.
-		panic(fmt.Sprintf("transfer %s: %v", t.id, err))
+		panic(fmt.Sprintf("transfer %s: %v", t.id(), err))
 	}
-	w.ID = t.id
-	w.GraphqlID = graphqlID("PlatformTransfer", t.id)
+	w.ID = t.id()
+	w.GraphqlID = graphqlID("PlatformTransfer", t.id())
 	w.Partner = e.partnerRaw(string(t.partnerID))
 	w.Status = string(t.status(today))
 	w.Memo = x.memo
@@ -258,7 +273,7 @@ func (s *Server) orderWire(t *transferRec, computed settlement.Transfer, p *paym
 		computed.Lines, computed.Discounts, computed.AdditionalFees = nil, nil, nil
 	}
 	w := transfer.TransferToWire(computed, t.snap.policies)
-	c, pw := t.snap.contract, p.wire(string(t.paymentID), s.storeID)
+	c, pw := t.snap.contract, p.wire(string(t.paymentID()), s.storeID)
 	w.Contract, w.Payment = &c, &pw
 	w.SettlementCurrency = pw.Currency
 	return w
@@ -358,7 +373,7 @@ func (s *Server) commitOrder(test bool, in transfer.CreateOrderTransferBody) (tr
 			if t.partnerID == order.PartnerID {
 				return fail(newAPIError(http.StatusConflict, "PLATFORM_TRANSFER_ALREADY_EXISTS",
 					"an order transfer already exists for this payment and partner",
-					"transferId", t.id, "transferGraphqlId", graphqlID("PlatformTransfer", t.id)))
+					"transferId", t.id(), "transferGraphqlId", graphqlID("PlatformTransfer", t.id())))
 			}
 		}
 	}
@@ -372,14 +387,12 @@ func (s *Server) commitOrder(test bool, in transfer.CreateOrderTransferBody) (tr
 		id = s.nextID("transfer")
 	}
 	computed := book.Order()
-	rec := &transferRec{
-		kind: kindOrder, id: id, partnerID: settlement.PartnerID(partner.ID), paymentID: order.PaymentID, snap: snap,
-		start: packDate(computed.SettlementStartDate), date: packDate(computed.SettlementDate),
-		body: encodeOrder(orderBody{
-			order: order, payment: paymentBodyOf(in, now),
-			extras: extras{memo: in.Memo, udp: in.UserDefinedProperties, params: in.Parameters},
-		}),
-	}
+	rec := newRec(kindOrder, id, order.PaymentID, encodeOrder(orderBody{
+		order: order, payment: paymentBodyOf(in, now),
+		extras: extras{memo: in.Memo, udp: in.UserDefinedProperties, params: in.Parameters},
+	}))
+	rec.partnerID, rec.snap = settlement.PartnerID(partner.ID), snap
+	rec.start, rec.date = packDate(computed.SettlementStartDate), packDate(computed.SettlementDate)
 	e.transfers.add(rec)
 	return s.render(e, rec, s.today(), &computed), s.tampersLocked(), nil
 }
@@ -480,18 +493,18 @@ func (s *Server) commitCancel(test bool, in transfer.CreateOrderCancelTransferBo
 	if aerr != nil {
 		return fail(aerr)
 	}
-	ob, err := decodeOrder(orig.body)
+	ob, err := decodeOrder(orig.body())
 	if err != nil {
-		panic(fmt.Sprintf("transfer %s: %v", orig.id, err))
+		panic(fmt.Sprintf("transfer %s: %v", orig.id(), err))
 	}
 	if (in.ExternalCancellationDetail != nil) != ob.payment.external {
 		return fail(newAPIError(http.StatusBadRequest, "PLATFORM_CANCELLATION_AND_PAYMENT_TYPE_MISMATCHED", "cancellation and payment types differ"))
 	}
 	for _, c := range orig.cancels() {
-		if c.x.cancel.cancellation.CancellationID == settlement.CancellationID(in.CancellationID) {
+		if cb, err := decodeCancel(c.body()); err == nil && cb.cancellation.CancellationID == settlement.CancellationID(in.CancellationID) {
 			return fail(newAPIError(http.StatusConflict, "PLATFORM_TRANSFER_ALREADY_EXISTS",
 				"a cancel transfer already exists for this cancellation",
-				"transferId", c.id, "transferGraphqlId", graphqlID("PlatformTransfer", c.id)))
+				"transferId", c.id(), "transferGraphqlId", graphqlID("PlatformTransfer", c.id())))
 		}
 	}
 	var cancelledAt time.Time
@@ -514,16 +527,13 @@ func (s *Server) commitCancel(test bool, in transfer.CreateOrderCancelTransferBo
 	if id == "" {
 		id = s.nextID("transfer")
 	}
-	cd := &cancelData{order: orig, cancellation: c, computed: ct, cancelledAt: now.UTC().Format(time.RFC3339Nano)}
+	cb := cancelBody{cancellation: c, computed: ct, cancelledAt: now.UTC().Format(time.RFC3339Nano), extras: extras{memo: in.Memo, udp: in.UserDefinedProperties}}
 	if x := in.ExternalCancellationDetail; x != nil && x.CancelledAt != "" {
-		cd.cancelledAt = x.CancelledAt
+		cb.cancelledAt = x.CancelledAt
 	}
-	rec := &transferRec{
-		kind: kindCancel, id: id, partnerID: orig.partnerID, paymentID: orig.paymentID, snap: orig.snap,
-		start: packDate(ct.SettlementStartDate), date: packDate(ct.SettlementDate),
-		body: encodeExtras(extras{memo: in.Memo, udp: in.UserDefinedProperties}),
-		x:    &recExtra{cancel: cd},
-	}
+	rec := newRec(kindCancel, id, orig.paymentID(), encodeCancel(cb))
+	rec.partnerID, rec.snap, rec.link = orig.partnerID, orig.snap, orig
+	rec.start, rec.date = packDate(ct.SettlementStartDate), packDate(ct.SettlementDate)
 	e.transfers.add(rec)
 	ox := orig.extra()
 	ox.cancels = append(ox.cancels, rec)
@@ -609,7 +619,8 @@ func (s *Server) commitManual(test bool, in transfer.CreateManualTransferBody) (
 	if in.SettlementTaxFreeAmount != nil {
 		m.taxFree = *in.SettlementTaxFreeAmount
 	}
-	rec := &transferRec{kind: kindManual, id: id, partnerID: settlement.PartnerID(partner.ID), date: packDate(date), body: encodeManual(m)}
+	rec := newRec(kindManual, id, "", encodeManual(m))
+	rec.partnerID, rec.date = settlement.PartnerID(partner.ID), packDate(date)
 	e.transfers.add(rec)
 	return s.render(e, rec, s.today(), nil), s.tampersLocked(), nil
 }
@@ -671,10 +682,10 @@ func (s *Server) remove(test bool, id string) *apiError {
 // detachCancel takes a cancel out of its order's cancels: the order's book,
 // rebuilt from the cancels that remain, no longer counts it.
 func (e *env) detachCancel(t *transferRec) {
-	if t.x == nil || t.x.cancel == nil {
+	if t.kind != kindCancel {
 		return
 	}
-	o := t.x.cancel.order
+	o := t.link
 	o.x.cancels = slices.DeleteFunc(o.x.cancels, func(c *transferRec) bool { return c == t })
 }
 
@@ -706,16 +717,17 @@ func (s *Server) Inject(t transfer.Transfer) string {
 	_ = json.Unmarshal(t.Partner, &p)
 	start, _ := settlement.ParseDate(t.SettlementStartDate)
 	date, _ := settlement.ParseDate(t.SettlementDate)
-	rec := &transferRec{
-		kind: kindCodeOf(settlement.Kind(t.Type)), id: t.ID, partnerID: settlement.PartnerID(p.ID),
-		start: packDate(start), date: packDate(date), x: &recExtra{injected: &t},
+	kind := kindCodeOf(settlement.Kind(t.Type))
+	if kind != kindOrder {
+		kind = kindOther // only ORDER is looked up by kind; the type stays the injected one
 	}
-	if rec.kind != kindOrder {
-		rec.kind = kindOther // only ORDER is looked up by kind; the type stays the injected one
-	}
+	var pid settlement.PaymentID
 	if t.Payment != nil {
-		rec.paymentID = settlement.PaymentID(t.Payment.ID)
+		pid = settlement.PaymentID(t.Payment.ID)
 	}
+	rec := newRec(kind, t.ID, pid, "")
+	rec.partnerID, rec.x = settlement.PartnerID(p.ID), &recExtra{injected: &t}
+	rec.start, rec.date = packDate(start), packDate(date)
 	if old := e.transfers.byID[t.ID]; old != nil {
 		e.detachCancel(old)
 		e.transfers.remove(old, false)
