@@ -23,13 +23,13 @@ type transferRec struct {
 	snap      *snapshot            // ORDER, ORDER_CANCEL: contract, policies and terms at creation
 	// link is, for an ORDER, the next ORDER transfer of the same payment
 	// (transferIndex.byPayment) and, for an ORDER_CANCEL, its ORDER.
-	link *transferRec
-	x    *recExtra // what few transfers have
-	idLen     uint32
-	payLen    uint32
-	start     int32 // packed settlementStartDate (0: none)
-	date      int32 // packed settlementDate
-	kind      kindCode
+	link   *transferRec
+	x      *recExtra // what few transfers have
+	idLen  uint32
+	payLen uint32
+	start  int32 // packed settlementStartDate (0: none)
+	date   int32 // packed settlementDate
+	kind   kindCode
 }
 
 // newRec is a record of transfer id for payment p (none: "") whose body is
