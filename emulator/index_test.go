@@ -209,7 +209,7 @@ func randomFilter(rng *rand.Rand) map[string]any {
 	case 1:
 		f["keyword"] = map[string]any{"paymentId": fmt.Sprintf("pay0%d", rng.IntN(10))}
 	case 2:
-		f["contractIds"] = pick([]string{"daily", "weekly"})
+		f["contractIds"] = pick([]string{"daily", "weekly", ""}) // "": MANUAL transfers have no contract
 	case 3:
 		f["partnerTags"] = []string{"t1"}
 	case 4:

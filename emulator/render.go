@@ -505,7 +505,11 @@ func (f *transferFilter) mayMatch(t *transferRec, today int32) bool {
 	if !f.admits(t.kindName(), t.status(today)) || !oneOf(f.PartnerIDs, string(t.partnerID)) {
 		return false
 	}
-	if len(f.ContractIDs) > 0 && (t.snap == nil || !contains(f.ContractIDs, t.snap.contract.ID)) {
+	contractID := "" // as a MANUAL transfer renders it
+	if t.snap != nil {
+		contractID = t.snap.contract.ID
+	}
+	if !oneOf(f.ContractIDs, contractID) {
 		return false
 	}
 	if k := f.Keyword; k != nil {
