@@ -15,8 +15,7 @@ func (s *Server) routes() {
 	mux := http.NewServeMux()
 	h := func(pattern string, fn apiHandler) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			fn(w, r, body)
+			fn(w, r, bodyOf(r))
 		})
 	}
 	// Transfers.

@@ -349,7 +349,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = &readRequestBody{Reader: bytes.NewReader(body), body: body}
 	buf := newBufferedWriter()
 	s.serveAPI(buf, r)
 
@@ -399,11 +399,30 @@ func hijackClose(w http.ResponseWriter, reset bool) {
 	_ = conn.Close()
 }
 
+// readRequestBody is a request body ServeHTTP has read already: the API handlers
+// take its bytes instead of reading and copying them again.
+type readRequestBody struct {
+	*bytes.Reader
+	body []byte
+}
+
+func (*readRequestBody) Close() error { return nil }
+
+// bodyOf is r's body, read.
+func bodyOf(r *http.Request) []byte {
+	if rb, ok := r.Body.(*readRequestBody); ok {
+		return rb.body
+	}
+	b, _ := io.ReadAll(r.Body)
+	return b
+}
+
 // bufferedWriter holds a whole response so that the emulator can decide
 // after the API has run whether to send it or drop the connection.
 type bufferedWriter struct {
 	header http.Header
 	status int
+	owned  []byte // the response, when writeOwned was its only write
 	body   bytes.Buffer
 }
 
@@ -419,7 +438,30 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
+	b.flushOwned()
 	return b.body.Write(p)
+}
+
+// writeOwned is Write of p, which the caller no longer uses: the first write
+// of a response is kept without a copy.
+func (b *bufferedWriter) writeOwned(p []byte) {
+	if b.body.Len() == 0 && b.owned == nil {
+		if b.status == 0 {
+			b.status = http.StatusOK
+		}
+		b.owned = p
+		return
+	}
+	b.flushOwned()
+	_, _ = b.Write(p)
+}
+
+func (b *bufferedWriter) flushOwned() {
+	if b.owned != nil {
+		owned := b.owned
+		b.owned = nil
+		_, _ = b.body.Write(owned)
+	}
 }
 
 func (b *bufferedWriter) copyTo(w http.ResponseWriter) {
@@ -430,6 +472,10 @@ func (b *bufferedWriter) copyTo(w http.ResponseWriter) {
 		b.status = http.StatusOK
 	}
 	w.WriteHeader(b.status)
+	if b.owned != nil {
+		_, _ = w.Write(b.owned)
+		return
+	}
 	_, _ = w.Write(b.body.Bytes())
 }
 
@@ -441,6 +487,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	if bw, ok := w.(*bufferedWriter); ok {
+		bw.writeOwned(b) // b is ours: no copy
+		return
+	}
 	_, _ = w.Write(b)
 }
 
