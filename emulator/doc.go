@@ -79,15 +79,16 @@
 //     index by that date whose buckets group transfers of the same other
 //     date and kind, so types and statuses (which follow from the two dates
 //     and the clock) take or skip whole groups. Such a list is ordered by
-//     that date, then the other date, then kind, then creation; a list
+//     that date, then the other date, then kind, then creation (forced and
+//     injected transfers after the others of their dates and kind); a list
 //     without a date range is in creation order. Other filters (partners,
-//     contracts, policies, keywords) render and match each transfer of the
-//     range (or of all, without one), as do all lists while a Tamper is
-//     registered.
+//     contracts, policies, keywords) look at each transfer of the range (or
+//     of all, without one) and render those their ids do not exclude, as
+//     all lists do while a Tamper is registered.
 //   - A transfer keeps its ids, its packed dates, a pointer to the snapshot
 //     of contract, policies and terms it was created with (shared by every
 //     transfer created between two changes of them) and its request in a
-//     compact string (codec.go): ~500 bytes of heap for an order of three
+//     compact string (codec.go): ~400 bytes of heap for an order of three
 //     lines. Amounts are recomputed and the response rendered on every read;
 //     a cancel keeps its computed amounts, which depend on the cancels
 //     accepted before it, and an order's book is rebuilt from the order and
