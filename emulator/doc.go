@@ -83,8 +83,8 @@
 //     injected transfers after the others of their dates and kind); a list
 //     without a date range is in creation order. Other filters (partners,
 //     contracts, policies, keywords) look at each transfer of the range (or
-//     of all, without one) and render those their ids do not exclude, as
-//     all lists do while a Tamper is registered.
+//     of all, without one) and render those their ids do not exclude.
+//     While a Tamper is registered, every list renders every transfer.
 //   - A transfer keeps its ids, its packed dates, a pointer to the snapshot
 //     of contract, policies and terms it was created with (shared by every
 //     transfer created between two changes of them) and its request in a
