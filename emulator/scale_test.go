@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -294,10 +295,12 @@ func TestScale(t *testing.T) {
 func scaleRun(t *testing.T, n int) {
 	heap0 := liveHeap()
 	r := newScaleRig(t)
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	r.grow(n - 10000)
 	last := r.grow(n)
 	wall := time.Since(start)
+	cpu := cpuSeconds()
+	gcShare := (cpu.gc - cpu0.gc) / (cpu.used - cpu0.used)
 	transfers := r.orders + r.cancels
 	heap := liveHeap() - heap0
 	perCreate := r.creating.per(transfers)
@@ -321,13 +324,31 @@ func scaleRun(t *testing.T, n int) {
 	partner := map[string]any{"settlementStartDateRange": day["settlementStartDateRange"], "partnerIds": []string{"p07"}}
 
 	t.Logf("%d orders, %d transfers posted in %v (wall, bodies included)", r.orders, transfers, wall.Round(time.Millisecond))
-	t.Logf("create: %v per create overall, %v over the last 10,000", perCreate, last)
+	t.Logf("create: %v per create overall, %v over the last 10,000; the collector took %.0f %% of the process's CPU while posting", perCreate, last, 100*gcShare)
 	t.Logf("page of 100, start-date range: first %v, middle %v, last %v, past the end %v, mean of 200 sequential %v",
 		r.pageTime(day, 0, 100, 3), r.pageTime(day, pages/2, 100, 3), r.pageTime(day, pages-1, 100, 3), r.pageTime(day, pages, 100, 3), seqMean)
 	t.Logf("page of 100, + statuses and types (cancels only): middle %v; no filter (creation order): middle %v",
 		r.pageTime(status, r.list(status, 0, 100).total/200, 100, 3), r.pageTime(nil, pages/2, 100, 3))
 	t.Logf("page of 100, + partnerIds (each transfer of the range looked at, a twentieth rendered): first %v", r.pageTime(partner, 0, 100, 1))
 	t.Logf("live heap %d MB, %d bytes per transfer; peak RSS %s", heap>>20, heap/uint64(transfers), peakRSS())
+}
+
+// cpuSeconds is the CPU time the process has used so far, all of it and
+// the garbage collector's, as the runtime estimates them (its total is
+// GOMAXPROCS × wall time, of which idle time was not used).
+func cpuSeconds() (c struct{ used, gc float64 }) {
+	samples := []metrics.Sample{
+		{Name: "/cpu/classes/total:cpu-seconds"}, {Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/cpu/classes/gc/total:cpu-seconds"},
+	}
+	metrics.Read(samples)
+	for _, s := range samples {
+		if s.Value.Kind() != metrics.KindFloat64 {
+			return c
+		}
+	}
+	c.used = samples[0].Value.Float64() - samples[1].Value.Float64()
+	c.gc = samples[2].Value.Float64()
+	return c
 }
 
 // peakRSS is the process's VmHWM from /proc/self/status, or "unknown".
