@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -22,23 +23,85 @@ import (
 //   - all: creation order, the order of a list without a date range;
 //   - byStart, byDate: by settlementStartDate and by settlementDate, for
 //     the date-range filters.
+//
+// At a million transfers the garbage collector's marking was half of the
+// emulator's CPU, most of it following pointers into a heap far larger
+// than the caches. So the records live in slabs of slabSize and are named
+// by number (recNo) in the maps, the lists and the links, which the
+// collector does not follow; a record's id, payment id and body are one
+// string in a shared arena (text). A slab slot is never reused: a deleted
+// transfer's record stays where a cancel or a test may still point.
 type transferIndex struct {
-	byID      map[string]*transferRec
+	slabs     []*[slabSize]transferRec
+	n         int    // slots used
+	text      []byte // the arena chunk records' strings are appended to
+	byID      map[string]recNo
 	retired   map[string]struct{}
-	byPayment map[settlement.PaymentID]*transferRec
-	all       []*transferRec
+	byPayment map[settlement.PaymentID]recNo
+	all       []recNo
 	byStart   dateIndex
 	byDate    dateIndex
 }
 
+// recNo numbers a record of a transferIndex from 1; 0 is none.
+type recNo uint32
+
+const (
+	slabSize  = 1024
+	textChunk = 64 << 10
+)
+
 func newTransferIndex() transferIndex {
 	return transferIndex{
-		byID:      map[string]*transferRec{},
+		byID:      map[string]recNo{},
 		retired:   map[string]struct{}{},
-		byPayment: map[settlement.PaymentID]*transferRec{},
+		byPayment: map[settlement.PaymentID]recNo{},
 		byStart:   dateIndex{start: true, buckets: map[string]*bucket{}, names: map[int32]string{}},
 		byDate:    dateIndex{buckets: map[string]*bucket{}, names: map[int32]string{}},
 	}
+}
+
+// at is record n (not 0).
+func (ix *transferIndex) at(n recNo) *transferRec {
+	i := int(n - 1)
+	return &ix.slabs[i/slabSize][i%slabSize]
+}
+
+// newRec takes a slot for transfer id of payment p (none: "") whose body
+// is body (ORDER: encodeOrder; ORDER_CANCEL: encodeCancel; MANUAL:
+// encodeManual). The caller fills the rest and adds it.
+func (ix *transferIndex) newRec(kind kindCode, id string, p settlement.PaymentID, body string) *transferRec {
+	if ix.n%slabSize == 0 {
+		ix.slabs = append(ix.slabs, new([slabSize]transferRec))
+	}
+	ix.n++
+	t := ix.at(recNo(ix.n))
+	*t = transferRec{no: recNo(ix.n), kind: kind, idLen: uint32(len(id)), payLen: uint32(len(p))}
+	t.data = ix.intern(id, string(p), body)
+	return t
+}
+
+// intern is a, b and c as one string in the arena. The arena's bytes are
+// never written again once a string covers them.
+func (ix *transferIndex) intern(a, b, c string) string {
+	n := len(a) + len(b) + len(c)
+	if n == 0 {
+		return ""
+	}
+	if cap(ix.text)-len(ix.text) < n {
+		ix.text = make([]byte, 0, max(textChunk, n))
+	}
+	at := len(ix.text)
+	ix.text = append(append(append(ix.text, a...), b...), c...)
+	return unsafe.String(&ix.text[at], n)
+}
+
+// get is the transfer id names, or nil.
+func (ix *transferIndex) get(id string) *transferRec {
+	if n := ix.byID[id]; n != 0 {
+		return ix.at(n)
+	}
+	return nil
 }
 
 // used reports whether id names a transfer, now or before it was deleted.
@@ -52,19 +115,30 @@ func (ix *transferIndex) used(id string) bool {
 
 func (ix *transferIndex) len() int { return len(ix.all) }
 
+// each calls fn for every transfer in creation order.
+func (ix *transferIndex) each(fn func(*transferRec)) {
+	for _, n := range ix.all {
+		fn(ix.at(n))
+	}
+}
+
+// orderOf is an ORDER_CANCEL transfer's ORDER.
+func (ix *transferIndex) orderOf(t *transferRec) *transferRec { return ix.at(t.link) }
+
 func (ix *transferIndex) add(t *transferRec) {
-	ix.byID[t.id()] = t
-	ix.all = append(ix.all, t)
+	ix.byID[t.id()] = t.no
+	ix.all = append(ix.all, t.no)
 	if t.chained() {
-		t.link = nil
+		t.link = 0
 		head := ix.byPayment[t.paymentID()]
-		if head == nil {
-			ix.byPayment[t.paymentID()] = t
+		if head == 0 {
+			ix.byPayment[t.paymentID()] = t.no
 		} else {
-			for head.link != nil {
-				head = head.link
+			h := ix.at(head)
+			for h.link != 0 {
+				h = ix.at(h.link)
 			}
-			head.link = t
+			h.link = t.no
 		}
 	}
 	ix.byStart.add(t)
@@ -73,30 +147,30 @@ func (ix *transferIndex) add(t *transferRec) {
 
 // remove takes t out of every index; retire keeps its id used.
 func (ix *transferIndex) remove(t *transferRec, retire bool) {
-	if ix.byID[t.id()] == t {
+	if ix.byID[t.id()] == t.no {
 		delete(ix.byID, t.id())
 	}
 	if retire {
-		ix.retired[strings.Clone(t.id())] = struct{}{} // not a slice of the record's data
+		ix.retired[strings.Clone(t.id())] = struct{}{}
 	}
-	if i := slices.Index(ix.all, t); i >= 0 {
+	if i := slices.Index(ix.all, t.no); i >= 0 {
 		ix.all = slices.Delete(ix.all, i, i+1)
 	}
 	if t.chained() {
 		switch head := ix.byPayment[t.paymentID()]; {
-		case head == t && t.link == nil:
+		case head == t.no && t.link == 0:
 			delete(ix.byPayment, t.paymentID())
-		case head == t:
+		case head == t.no:
 			ix.byPayment[t.paymentID()] = t.link
-		case head != nil:
-			for p := head; p.link != nil; p = p.link {
-				if p.link == t {
+		case head != 0:
+			for p := ix.at(head); p.link != 0; p = ix.at(p.link) {
+				if p.link == t.no {
 					p.link = t.link
 					break
 				}
 			}
 		}
-		t.link = nil
+		t.link = 0
 	}
 	ix.byStart.remove(t)
 	ix.byDate.remove(t)
@@ -122,8 +196,8 @@ func (t *transferRec) chained() bool {
 // injected ones included.
 func (ix *transferIndex) orders(p settlement.PaymentID) []*transferRec {
 	var out []*transferRec
-	for t := ix.byPayment[p]; t != nil; t = t.link {
-		out = append(out, t)
+	for n := ix.byPayment[p]; n != 0; n = ix.at(n).link {
+		out = append(out, ix.at(n))
 	}
 	return out
 }
@@ -169,7 +243,7 @@ func (a groupKey) compare(b groupKey) int {
 type group struct {
 	groupKey
 	start, date int32 // regular groups: the dates of every member
-	recs        []*transferRec
+	recs        []recNo
 }
 
 // name is packed date d as PortOne writes it ("" for none).
@@ -216,7 +290,7 @@ func (di *dateIndex) add(t *transferRec) {
 		b.groups = slices.Insert(b.groups, i, &group{groupKey: gk, start: t.start, date: t.date})
 	}
 	g := b.groups[i]
-	g.recs = append(g.recs, t)
+	g.recs = append(g.recs, t.no)
 }
 
 func (di *dateIndex) remove(t *transferRec) {
@@ -231,7 +305,7 @@ func (di *dateIndex) remove(t *transferRec) {
 	}
 	g := b.groups[i]
 	for j := len(g.recs) - 1; j >= 0; j-- {
-		if g.recs[j] == t {
+		if g.recs[j] == t.no {
 			g.recs = slices.Delete(g.recs, j, j+1)
 			break
 		}
@@ -336,35 +410,38 @@ func (f *transferFilter) admits(k settlement.Kind, st settlement.TransferStatus)
 // range. Without a date range the order is creation order and a type or
 // status filter looks at each transfer (cheaply: no rendering).
 func (ix *transferIndex) indexedPage(f *transferFilter, today int32, skip, size int) ([]*transferRec, int) {
-	p := pager[*transferRec]{skip: skip, size: size}
+	p := pager[recNo]{skip: skip, size: size}
 	di, r := ix.rangeOf(f)
-	if di == nil {
-		if len(f.Types) == 0 && len(f.Statuses) == 0 {
-			p.take(ix.all)
-			return p.page, p.total
-		}
-		for _, t := range ix.all {
-			if f.admits(t.kindName(), t.status(today)) {
-				p.takeOne(t)
+	switch {
+	case di == nil && len(f.Types) == 0 && len(f.Statuses) == 0:
+		p.take(ix.all)
+	case di == nil:
+		for _, n := range ix.all {
+			if t := ix.at(n); f.admits(t.kindName(), t.status(today)) {
+				p.takeOne(n)
 			}
 		}
-		return p.page, p.total
-	}
-	di.each(r, func(g *group) bool {
-		if !g.irregular {
-			if f.admits(g.kind, statusAt(today, g.start, g.date)) {
-				p.take(g.recs)
+	default:
+		di.each(r, func(g *group) bool {
+			if !g.irregular {
+				if f.admits(g.kind, statusAt(today, g.start, g.date)) {
+					p.take(g.recs)
+				}
+				return true
+			}
+			for _, n := range g.recs {
+				if t := ix.at(n); f.admits(t.kindName(), t.status(today)) {
+					p.takeOne(n)
+				}
 			}
 			return true
-		}
-		for _, t := range g.recs {
-			if f.admits(t.kindName(), t.status(today)) {
-				p.takeOne(t)
-			}
-		}
-		return true
-	})
-	return p.page, p.total
+		})
+	}
+	page := make([]*transferRec, len(p.page))
+	for i, n := range p.page {
+		page[i] = ix.at(n)
+	}
+	return page, p.total
 }
 
 // candidates calls fn for each transfer a filter with predicates beyond
@@ -375,14 +452,12 @@ func (ix *transferIndex) indexedPage(f *transferFilter, today int32, skip, size 
 func (ix *transferIndex) candidates(f *transferFilter, tampered bool, fn func(*transferRec)) {
 	di, r := ix.rangeOf(f)
 	if di == nil || tampered {
-		for _, t := range ix.all {
-			fn(t)
-		}
+		ix.each(fn)
 		return
 	}
 	di.each(r, func(g *group) bool {
-		for _, t := range g.recs {
-			fn(t)
+		for _, n := range g.recs {
+			fn(ix.at(n))
 		}
 		return true
 	})

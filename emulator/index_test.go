@@ -163,12 +163,12 @@ func oracle(s *Server, f *transferFilter) []string {
 	today := s.today()
 	pc := partnerCache{}
 	var ids []string
-	for _, t := range e.transfers.all {
+	e.transfers.each(func(t *transferRec) {
 		w := s.render(e, t, today, nil)
 		if f.match(w, pc.parse(w.Partner)) {
 			ids = append(ids, w.ID)
 		}
-	}
+	})
 	return ids
 }
 

@@ -18,25 +18,19 @@ import (
 // the emulator's clock; a cancel keeps its computed amounts, which depend on
 // the cancels accepted before it.
 type transferRec struct {
-	data      string               // id, paymentId and body, in one allocation (see newRec)
+	data      string               // id, paymentId and body (transferIndex.newRec)
 	partnerID settlement.PartnerID // shares the partner's own id string
 	snap      *snapshot            // ORDER, ORDER_CANCEL: contract, policies and terms at creation
+	x         *recExtra            // what few transfers have
+	no        recNo                // its number in its transferIndex
 	// link is, for an ORDER, the next ORDER transfer of the same payment
 	// (transferIndex.byPayment) and, for an ORDER_CANCEL, its ORDER.
-	link   *transferRec
-	x      *recExtra // what few transfers have
+	link   recNo
 	idLen  uint32
 	payLen uint32
 	start  int32 // packed settlementStartDate (0: none)
 	date   int32 // packed settlementDate
 	kind   kindCode
-}
-
-// newRec is a record of transfer id for payment p (none: "") whose body is
-// body (ORDER: encodeOrder; ORDER_CANCEL: encodeCancel; MANUAL:
-// encodeManual).
-func newRec(kind kindCode, id string, p settlement.PaymentID, body string) *transferRec {
-	return &transferRec{kind: kind, data: id + string(p) + body, idLen: uint32(len(id)), payLen: uint32(len(p))}
 }
 
 func (t *transferRec) id() string { return t.data[:t.idLen] }
@@ -242,7 +236,7 @@ func (s *Server) renderAs(e *env, t *transferRec, today int32, computed *settlem
 			b  orderBody
 			cb cancelBody
 		)
-		if b, err = decodeOrder(t.link.body()); err == nil {
+		if b, err = decodeOrder(e.transfers.orderOf(t).body()); err == nil {
 			cb, err = decodeCancel(t.body())
 		}
 		if err == nil {
@@ -387,7 +381,7 @@ func (s *Server) commitOrder(test bool, in transfer.CreateOrderTransferBody) (tr
 		id = s.nextID("transfer")
 	}
 	computed := book.Order()
-	rec := newRec(kindOrder, id, order.PaymentID, encodeOrder(orderBody{
+	rec := e.transfers.newRec(kindOrder, id, order.PaymentID, encodeOrder(orderBody{
 		order: order, payment: paymentBodyOf(in, now),
 		extras: extras{memo: in.Memo, udp: in.UserDefinedProperties, params: in.Parameters},
 	}))
@@ -531,8 +525,8 @@ func (s *Server) commitCancel(test bool, in transfer.CreateOrderCancelTransferBo
 	if x := in.ExternalCancellationDetail; x != nil && x.CancelledAt != "" {
 		cb.cancelledAt = x.CancelledAt
 	}
-	rec := newRec(kindCancel, id, orig.paymentID(), encodeCancel(cb))
-	rec.partnerID, rec.snap, rec.link = orig.partnerID, orig.snap, orig
+	rec := e.transfers.newRec(kindCancel, id, orig.paymentID(), encodeCancel(cb))
+	rec.partnerID, rec.snap, rec.link = orig.partnerID, orig.snap, orig.no
 	rec.start, rec.date = packDate(ct.SettlementStartDate), packDate(ct.SettlementDate)
 	e.transfers.add(rec)
 	ox := orig.extra()
@@ -543,7 +537,7 @@ func (s *Server) commitCancel(test bool, in transfer.CreateOrderCancelTransferBo
 // originalOrder finds the ORDER transfer a cancel refers to.
 func (e *env) originalOrder(in transfer.CreateOrderCancelTransferBody) (*transferRec, *apiError) {
 	if in.TransferID != "" {
-		t := e.transfers.byID[in.TransferID]
+		t := e.transfers.get(in.TransferID)
 		if t == nil || t.kind != kindOrder || t.injectedWire() != nil {
 			return nil, notFound("PLATFORM_TRANSFER_NOT_FOUND", "order transfer not found: "+in.TransferID)
 		}
@@ -619,7 +613,7 @@ func (s *Server) commitManual(test bool, in transfer.CreateManualTransferBody) (
 	if in.SettlementTaxFreeAmount != nil {
 		m.taxFree = *in.SettlementTaxFreeAmount
 	}
-	rec := newRec(kindManual, id, "", encodeManual(m))
+	rec := e.transfers.newRec(kindManual, id, "", encodeManual(m))
 	rec.partnerID, rec.date = settlement.PartnerID(partner.ID), packDate(date)
 	e.transfers.add(rec)
 	return s.render(e, rec, s.today(), nil), s.tampersLocked(), nil
@@ -635,7 +629,7 @@ func (s *Server) getTransfer(w http.ResponseWriter, r *http.Request, _ []byte) {
 	}
 	s.mu.Lock()
 	e := s.env(test)
-	t := e.transfers.byID[pathID(r)]
+	t := e.transfers.get(pathID(r))
 	if t == nil {
 		s.mu.Unlock()
 		writeErr(w, notFound("PLATFORM_TRANSFER_NOT_FOUND", "transfer not found"))
@@ -664,7 +658,7 @@ func (s *Server) remove(test bool, id string) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.env(test)
-	t := e.transfers.byID[id]
+	t := e.transfers.get(id)
 	if t == nil {
 		return notFound("PLATFORM_TRANSFER_NOT_FOUND", "transfer not found")
 	}
@@ -685,7 +679,7 @@ func (e *env) detachCancel(t *transferRec) {
 	if t.kind != kindCancel {
 		return
 	}
-	o := t.link
+	o := e.transfers.orderOf(t)
 	o.x.cancels = slices.DeleteFunc(o.x.cancels, func(c *transferRec) bool { return c == t })
 }
 
@@ -725,13 +719,13 @@ func (s *Server) Inject(t transfer.Transfer) string {
 	if t.Payment != nil {
 		pid = settlement.PaymentID(t.Payment.ID)
 	}
-	rec := newRec(kind, t.ID, pid, "")
-	rec.partnerID, rec.x = settlement.PartnerID(p.ID), &recExtra{injected: &t}
-	rec.start, rec.date = packDate(start), packDate(date)
-	if old := e.transfers.byID[t.ID]; old != nil {
+	if old := e.transfers.get(t.ID); old != nil {
 		e.detachCancel(old)
 		e.transfers.remove(old, false)
 	}
+	rec := e.transfers.newRec(kind, t.ID, pid, "")
+	rec.partnerID, rec.x = settlement.PartnerID(p.ID), &recExtra{injected: &t}
+	rec.start, rec.date = packDate(start), packDate(date)
 	e.transfers.add(rec)
 	return t.ID
 }
@@ -743,7 +737,7 @@ func (s *Server) ForceStatus(test bool, id string, status settlement.TransferSta
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ix := &s.env(test).transfers
-	t := ix.byID[id]
+	t := ix.get(id)
 	if t == nil {
 		return false
 	}
@@ -760,9 +754,7 @@ func (s *Server) Transfers(test bool) []transfer.Transfer {
 	e := s.env(test)
 	today := s.today()
 	out := make([]transfer.Transfer, 0, e.transfers.len())
-	for _, t := range e.transfers.all {
-		out = append(out, s.render(e, t, today, nil))
-	}
+	e.transfers.each(func(t *transferRec) { out = append(out, s.render(e, t, today, nil)) })
 	return out
 }
 
@@ -771,7 +763,7 @@ func (s *Server) Transfers(test bool) []transfer.Transfer {
 func (s *Server) Remaining(test bool, orderTransferID string) (settlement.Amounts, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.env(test).transfers.byID[orderTransferID]
+	t := s.env(test).transfers.get(orderTransferID)
 	if t == nil || t.kind != kindOrder || t.injectedWire() != nil {
 		return settlement.Amounts{}, false
 	}
