@@ -58,7 +58,7 @@ func commands() []command {
 		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
 		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
-		{"emulator", "[--addr 127.0.0.1:9090] [--seed FILE]", "the PortOne platform emulator as a server", runEmulator},
+		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
 		{"version", "", "print the version", func(_ context.Context, e *env) error {
 			fmt.Fprintln(e.stdout, "settle", version)
 			return nil
