@@ -15,7 +15,7 @@ const emulatorArgs = "[--addr 127.0.0.1:9090] [--seed FILE] [--latency DURATION]
 const emulatorHelp = `
 Serves a stateful emulator of PortOne's platform API (/platform/*) on --addr,
 in both the test and the live environment, with no API secret. Point settle
-(portone.base_url) or any PortOne client at it for a rehearsal or a scale run.
+(PORTONE_API_BASE) or any PortOne client at it for a rehearsal or a scale run.
 
 --latency delays every request, as a distant API would. --faults injects
 failures at random, each request drawing once from a seeded generator:
