@@ -266,18 +266,25 @@ func (b *Book) evalScope(s scope, offset *part) (part, fault) {
 				e.set(int(vDiscountShareTaxFree), total)
 			}
 		case stepPlatformFee:
+			// The formula runs only where the contract charges: its rate on
+			// each line (or a whole order without lines), its fixed amount
+			// where the fixed-fee variant puts it. Elsewhere the fee is 0,
+			// whatever the formula would say with a rate of 0.
 			var rate Rate
-			fixed := decimal.Zero
+			fixed, charged := decimal.Zero, false
 			if s.rateFee && k.PlatformFee.Kind == FeeFixedRate {
-				rate = k.PlatformFee.Rate
+				rate, charged = k.PlatformFee.Rate, true
 			}
 			if s.fixedTimes > 0 && k.PlatformFee.Kind == FeeFixedAmount {
-				fixed = decimal.NewFromInt(int64(k.PlatformFee.Amount)).Mul(decimal.NewFromInt(s.fixedTimes))
+				fixed, charged = decimal.NewFromInt(int64(k.PlatformFee.Amount)).Mul(decimal.NewFromInt(s.fixedTimes)), true
 			}
-			x := e.item(st.prog, rate, fixed, nil)
-			a.PlatformFee = won(x, st.round)
-			if p.exact != nil {
-				p.exact.platform = x
+			a.PlatformFee = 0
+			if charged {
+				x := e.item(st.prog, rate, fixed, nil)
+				a.PlatformFee = won(x, st.round)
+				if p.exact != nil {
+					p.exact.platform = x
+				}
 			}
 			a.PlatformFeeVat = 0
 			if k.PlatformFeeVatPayer == PayerPartner {
@@ -291,13 +298,17 @@ func (b *Book) evalScope(s scope, offset *part) (part, fault) {
 				pol := b.terms.AdditionalFeePolicies[id]
 				var rate Rate
 				fixed := decimal.Zero
+				f := &p.fees[j]
 				if pol.Fee.Kind == FeeFixedRate {
 					rate = pol.Fee.Rate
 				} else if !s.partial {
 					fixed = decimal.NewFromInt(int64(pol.Fee.Amount))
+				} else {
+					// A partial cancel leaves a fixed-amount fee alone.
+					f.Amount, f.VAT = 0, 0
+					continue
 				}
 				x := e.item(st.prog, rate, fixed, nil)
-				f := &p.fees[j]
 				f.Amount = won(x, st.round)
 				f.VAT = 0
 				if pol.VatPayer == PayerPartner {

@@ -335,7 +335,8 @@ type RulesSpec struct {
 	UserDefined []FormulaSpec
 	// OrderKeys is the evaluation order (PortOne's orderKeys): every
 	// reserved and user-defined key once. Empty means the default order
-	// with the user-defined formulas just before settlement.
+	// with the user-defined formulas just before settlement, or at the end
+	// for those that read the settlement.
 	OrderKeys []string
 	// Parameters are the settlement parameters the formulas read.
 	Parameters []ParameterSpec
@@ -542,11 +543,42 @@ func NewRules(s RulesSpec) (*Rules, error) {
 	// The evaluation order.
 	order := s.OrderKeys
 	if len(order) == 0 {
+		// User-defined formulas come just before settlement, so that it may
+		// read them, except those that read the settlement (or such a
+		// formula): they come at the end.
+		late := map[string]bool{}
+		for changed := true; changed; {
+			changed = false
+			for _, k := range r.user {
+				if late[k] {
+					continue
+				}
+				tree, err := parseFormula(k, byKey[k].formula)
+				if err != nil {
+					continue
+				}
+				tree.names(func(nd *node) *FormulaError {
+					if nd.text == "SETTLEMENT_AMOUNT" || nd.text == "SETTLEMENT_TAX_FREE_AMOUNT" || late[nd.text] {
+						late[k], changed = true, true
+					}
+					return nil
+				})
+			}
+		}
 		for _, f := range reservedFormulas {
 			if f.key == FormulaSettlement {
-				order = append(order, r.user...)
+				for _, k := range r.user {
+					if !late[k] {
+						order = append(order, k)
+					}
+				}
 			}
 			order = append(order, f.key)
+		}
+		for _, k := range r.user {
+			if late[k] {
+				order = append(order, k)
+			}
 		}
 	} else {
 		n.OrderKeys = slices.Clone(order)
