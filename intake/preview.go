@@ -120,7 +120,7 @@ func (r Rules) PreviewWith(data []byte, rules *settlement.Rules) (*PreviewOutput
 			var re *settlement.RulesError
 			if errors.As(err, &re) {
 				msg := re.Err.Error()
-				if !errors.Is(err, re) || strings.Contains(err.Error(), "\n") {
+				if strings.Contains(err.Error(), "\n") {
 					msg = strings.ReplaceAll(err.Error(), "\n", "; ")
 				}
 				return nil, prefixed("rules."+re.Key, errors.New(msg))
