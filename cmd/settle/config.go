@@ -34,8 +34,8 @@ type Config struct {
 	Rounding      settlement.Rounding
 	RulesFile     string            // SETTLE_RULES
 	Rules         *settlement.Rules // the merchant's rules: SETTLE_RULES, else the defaults with Rounding
-	Lease         time.Duration // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
-	HorizonDays   int           // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
+	Lease         time.Duration     // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
+	HorizonDays   int               // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
 	Version       string
 }
 

@@ -47,7 +47,9 @@ func TestSettleRulesConfig(t *testing.T) {
 	delete(m, "rules")
 	bare, _ := json.Marshal(m)
 	settlementOf := func(r result) int64 {
-		var out struct{ Transfer struct{ Amount struct{ Settlement int64 } } }
+		var out struct {
+			Transfer struct{ Amount struct{ Settlement int64 } }
+		}
 		if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 			t.Fatalf("preview output: %v\n%s\n%s", err, r.stdout, r.stderr)
 		}
