@@ -33,7 +33,7 @@ func readRulesFile(t *testing.T, name string) *settlement.Rules {
 // input or configured (SETTLE_RULES); the output is pinned by a golden
 // file. Without the rules it is PortOne's defaults: 1,000, 320, 8,680.
 func TestPreviewHelpCenterRules(t *testing.T) {
-	in, err := os.ReadFile(filepath.Join("..", "testdata", "rules", "helpcenter-preview.json"))
+	in, err := os.ReadFile(filepath.Join("..", "testdata", "rules", "preview", "helpcenter.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestPreviewHelpCenterRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("..", "testdata", "rules", "helpcenter-preview.golden")
+	golden := filepath.Join("..", "testdata", "rules", "preview", "helpcenter.golden")
 	if *update {
 		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
 			t.Fatal(err)
@@ -112,7 +112,7 @@ func slicesContains(xs []string, s string) bool {
 // TestPreviewRulesErrors: bad inline rules are PortOne-shaped errors at
 // the member's path.
 func TestPreviewRulesErrors(t *testing.T) {
-	in, err := os.ReadFile(filepath.Join("..", "testdata", "rules", "helpcenter-preview.json"))
+	in, err := os.ReadFile(filepath.Join("..", "testdata", "rules", "preview", "helpcenter.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func TestSettleRulesConfig(t *testing.T) {
 	}
 
 	// Preview of the help center's order: the configured rules compute it.
-	in, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rules", "helpcenter-preview.json"))
+	in, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rules", "preview", "helpcenter.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
