@@ -71,6 +71,7 @@ func (p *Pipeline) terms(tc *termsCache, c store.Versioned[settlement.Contract])
 		Contract:               c.Value,
 		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(tc.discount)),
 		AdditionalFeePolicies:  make(map[string]settlement.AdditionalFeePolicy, len(tc.fee)),
+		Rules:                  p.opts.Rules,
 		Rounding:               p.opts.Rounding,
 		Calendar:               p.opts.Calendar,
 		AdjustEarlierToNextDay: tc.setting.AdjustSettlementDateAfterHolidayIfEarlier,
@@ -256,7 +257,8 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions), IntentRequest: req}, nil
+	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions),
+		RulesVersion: p.opts.Rules.Version(), IntentRequest: req}, nil
 }
 
 // errOrderNotSettled: a cancellation whose order has no settlement yet. It
@@ -332,5 +334,6 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(orderRec.Order, versions), IntentRequest: req}, nil
+	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(orderRec.Order, versions),
+		RulesVersion: p.opts.Rules.Version(), IntentRequest: req}, nil
 }

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{3, "platform setting from PortOne: platform_settings", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV3) }},
 	{4, "PortOne's answers in the settlement shape, cancels positive", migrateV4},
 	{5, "nothing stranded: orders and cancellations settled, partial indexes of the unsettled", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV5) }},
+	{6, "the merchant's rules: settlements.rules_version", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesVersion) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -572,4 +573,10 @@ UPDATE cancellations SET settled = 1 WHERE EXISTS (SELECT 1 FROM settlements st
 CREATE INDEX orders_unsettled ON orders (business_date, id) WHERE settled = 0;
 CREATE INDEX cancellations_unsettled ON cancellations (business_date, cancelled_at, id) WHERE settled = 0;
 CREATE INDEX rejected_records_record ON rejected_records (partner_id, record_key, source);
+`
+
+// schemaRulesVersion records which merchant's rules (settlement.Rules
+// version: name@hash) computed each settlement (issue #16).
+const schemaRulesVersion = `
+ALTER TABLE settlements ADD COLUMN rules_version TEXT NOT NULL DEFAULT '';
 `

@@ -182,6 +182,7 @@ type settlementRow struct {
 	CancellationRef *int64
 	ContractVersion int64
 	PolicyVersions  string
+	RulesVersion    string
 	BusinessDate    day
 	Hash            string
 	ComputedAt      instant

@@ -25,6 +25,11 @@ type SettlementRecord struct {
 	BusinessDate    settlement.Date
 	ContractVersion int            // version of Transfer.ContractID applied
 	PolicyVersions  map[string]int // policy id → version applied (discount-share and additional-fee)
+	// RulesVersion is the settlement.Rules version that computed it (the
+	// merchant's formulas and variants; "" for settlements computed before
+	// the rules were recorded). It is not part of the payload: the same
+	// figures from other rules are the same settlement.
+	RulesVersion string
 
 	// IntentRequest, when set, is the PortOne request body (JSON) to post
 	// for this transfer; SaveSettlement creates its transfer intent, with
@@ -194,7 +199,7 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 	for n, i := range fresh {
 		r := &recs[i]
 		rows[n] = settlementRow{Transfer: colsOf(&r.Transfer), OrderRef: refs[n].order, CancellationRef: refs[n].cancel,
-			ContractVersion: int64(r.ContractVersion), PolicyVersions: encodePolicyVersions(r.PolicyVersions),
+			ContractVersion: int64(r.ContractVersion), PolicyVersions: encodePolicyVersions(r.PolicyVersions), RulesVersion: r.RulesVersion,
 			BusinessDate: day(r.BusinessDate), Hash: pays[i].hash, ComputedAt: at(now)}
 		nlines += len(r.Transfer.Lines)
 	}
@@ -260,7 +265,7 @@ func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, ou
 // settlementCols are settlements' columns as insertSettlements writes them.
 var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancellation_id", "order_ref", "cancellation_ref",
 	"contract_id", "contract_version", "policy_versions", "business_date", "settlement_start_date", "settlement_date",
-	"detail_json", "hash", "computed_at"}, amountCols...)
+	"detail_json", "hash", "computed_at", "rules_version"}, amountCols...)
 
 // insertSettlements inserts settlement rows with multi-row INSERT …
 // RETURNING and sets their IDs, matched by key (RETURNING's row order is
@@ -280,7 +285,7 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 			computed, _ := r.ComputedAt.Value()
 			args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
 				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
-				settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed)
+				settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion)
 			args = amountValues(args, &t.Amounts)
 		}
 		q := s.insertSQL("settlements", settlementCols, len(chunk)) + " RETURNING id, partner_id, payment_id, kind, cancellation_id"
@@ -512,7 +517,7 @@ func (s *Store) loadSettlements(db *gorm.DB, q *gorm.DB) ([]SettlementRecord, er
 			}
 		}
 		recs[i] = SettlementRecord{Transfer: ts[i], BusinessDate: r.BusinessDate.date(), ContractVersion: int(r.ContractVersion),
-			PolicyVersions: pv, ID: r.ID, ComputedAt: r.ComputedAt.Time}
+			PolicyVersions: pv, RulesVersion: r.RulesVersion, ID: r.ID, ComputedAt: r.ComputedAt.Time}
 	}
 	return recs, nil
 }

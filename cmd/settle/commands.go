@@ -68,7 +68,7 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 		}
 	}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
-		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
+		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
 		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
 	})
 	return w, nil
