@@ -162,7 +162,9 @@ func probes(run string, start settlement.Date) []Probe {
 		})
 	}
 	amount := func(v int64) transfer.OrderDetailInput { return transfer.OrderDetailInput{OrderAmount: ptr(v)} }
-	lines := func(ls ...transfer.OrderLineInput) transfer.OrderDetailInput { return transfer.OrderDetailInput{OrderLines: ls} }
+	lines := func(ls ...transfer.OrderLineInput) transfer.OrderDetailInput {
+		return transfer.OrderDetailInput{OrderLines: ls}
+	}
 
 	uneven := order("uneven", ContractRateID, start, amount(10001), share(1234, ptr[int64](100)), fees(FeeRatePolicyID))
 	uneven.Order.TaxFreeAmount = ptr[int64](1000)
