@@ -48,8 +48,11 @@ type Options struct {
 	Now func() time.Time
 	// Location is the business time zone. Default Asia/Seoul.
 	Location *time.Location
-	// RunID names this run's probe transfers (ids and payment ids).
-	// Default: the time of the run.
+	// RunID names this run's probe transfers (ids and payment ids); a
+	// retried request of the run reuses its id and adopts what PortOne
+	// holds. It must differ from every earlier run's: PortOne remembers the
+	// ids of deleted transfers. Default: the time of the run, to the
+	// nanosecond.
 	RunID string
 	// Name is the name of the rules written. Default "calibrated".
 	Name string
@@ -106,7 +109,9 @@ func (o *Options) defaults() {
 		}
 	}
 	if o.RunID == "" {
-		o.RunID = o.Now().In(o.Location).Format("20060102150405")
+		// Never an id of an earlier run: PortOne remembers the ids of
+		// deleted transfers (PLATFORM_TRANSFER_ID_ALREADY_USED).
+		o.RunID = strings.ReplaceAll(o.Now().In(o.Location).Format("20060102150405.000000000"), ".", "")
 	}
 	if o.Name == "" {
 		o.Name = "calibrated"

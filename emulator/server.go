@@ -40,8 +40,14 @@ type Options struct {
 	Location *time.Location
 
 	// Rounding is the merchant's rounding. The zero value means
-	// settlement.DefaultRounding.
+	// settlement.DefaultRounding. Read only without Rules.
 	Rounding settlement.Rounding
+
+	// Rules are the merchant's rules (formulas, roundings, variants:
+	// `settle emulator --rules FILE`), so that the emulator can play a
+	// merchant who changed PortOne's calculator. Nil means PortOne's
+	// defaults with Rounding.
+	Rules *settlement.Rules
 
 	// Calendar is the business-day calendar. Nil means settlement.KoreanCalendar().
 	Calendar *settlement.Calendar
@@ -115,6 +121,9 @@ func New(opts Options) *Server {
 	}
 	if s.opts.Rounding == (settlement.Rounding{}) {
 		s.opts.Rounding = settlement.DefaultRounding
+	}
+	if s.opts.Rules == nil {
+		s.opts.Rules = settlement.DefaultRulesWith(s.opts.Rounding)
 	}
 	if s.opts.DefaultPageSize <= 0 {
 		s.opts.DefaultPageSize = 10

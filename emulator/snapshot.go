@@ -79,6 +79,7 @@ func (s *Server) snapshot(e *env, c *contractRec) *snapshot {
 			Contract:               c.v,
 			DiscountSharePolicies:  ep.dsps,
 			AdditionalFeePolicies:  ep.afps,
+			Rules:                  s.opts.Rules,
 			Rounding:               s.opts.Rounding,
 			Calendar:               s.cal,
 			AdjustEarlierToNextDay: ep.adjust,
