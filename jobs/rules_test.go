@@ -9,43 +9,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/settle-dev/settle/emulator"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/store/storetest"
-	"github.com/settle-dev/settle/transfer"
 )
-
-// newRulesHarness is newHarness with an emulator that plays a merchant with
-// emuRules and a pipeline that settles with ours (nil: the defaults).
-func newRulesHarness(t *testing.T, emuRules, ours *settlement.Rules) *harness {
-	t.Helper()
-	loc := seoul(t)
-	h := &harness{loc: loc, clock: NewSimClock(time.Date(2025, 9, 29, 9, 0, 0, 0, loc))}
-	h.emu = emulator.New(emulator.Options{Secret: testSecret, Now: h.clock.Now, Location: loc, Rules: emuRules})
-	f, err := os.Open(filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := h.emu.Seed(f); err != nil {
-		t.Fatal(err)
-	}
-	url, closeFn := h.emu.Start()
-	t.Cleanup(closeFn)
-	if h.st, err = store.Open(context.Background(), storetest.SQLiteDSN(t)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.st.Close() })
-	h.client, err = transfer.New(transfer.Config{BaseURL: url, APISecret: testSecret, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.p = NewPipeline(h.st, h.client, Options{Loc: loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "test", Rules: ours})
-	return h
-}
 
 func helpCenterRules(t *testing.T) *settlement.Rules {
 	t.Helper()
@@ -94,8 +62,9 @@ func mismatchesOn(t *testing.T, h *harness, d settlement.Date) []store.Mismatch 
 func TestPipelineWithMerchantRules(t *testing.T) {
 	d := settlement.MustDate("2025-09-29")
 	rules := helpCenterRules(t)
+	marketplace := filepath.Join("..", "testdata", "pipeline", "marketplace.json")
 
-	h := newRulesHarness(t, rules, rules)
+	h := newRulesHarness(t, storetest.SQLiteDSN(t), marketplace, rules, rules)
 	if rep := h.importFiles(t, helpCenterOrders(t)); !rep.OK() {
 		t.Fatalf("import: %+v", rep)
 	}
@@ -129,7 +98,7 @@ func TestPipelineWithMerchantRules(t *testing.T) {
 		t.Errorf("hc-0: platform fee %d, additional fee %d, settlement %d; want 800, 264, 8936", a.PlatformFee, a.AdditionalFee, a.Settlement)
 	}
 
-	h = newRulesHarness(t, nil, rules)
+	h = newRulesHarness(t, storetest.SQLiteDSN(t), marketplace, nil, rules)
 	h.importFiles(t, helpCenterOrders(t))
 	if _, err := h.nightlyAt(t, d); !errors.Is(err, ErrMismatches) {
 		t.Fatalf("nightly against PortOne's default formulas: %v, want ErrMismatches", err)

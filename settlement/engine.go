@@ -198,14 +198,10 @@ func (p *part) sumItems() fault {
 // input here because a cancel or the order block may have fitted it. It
 // reports false if an operation would overflow.
 func derive(a *Amounts, subtractPaymentVat bool) bool {
-	c := checked{ok: true}
-	a.Payment = c.sub(a.Order, a.Discount)
-	a.PaymentTaxFree = c.sub(a.OrderTaxFree, a.DiscountTaxFree)
-	a.PaymentSupply = c.sub(c.sub(a.Payment, a.PaymentTaxFree), a.PaymentVat)
-	a.PaymentVatBurden = 0
-	if subtractPaymentVat {
-		a.PaymentVatBurden = a.PaymentVat
+	if !deriveFixed(a, subtractPaymentVat) {
+		return false
 	}
+	c := checked{ok: true}
 	s := c.sub(a.Order, a.DiscountShare)
 	s = c.sub(s, a.PlatformFee)
 	s = c.sub(s, a.PlatformFeeVat)

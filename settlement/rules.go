@@ -473,14 +473,23 @@ func NewRules(s RulesSpec) (*Rules, error) {
 	for _, f := range reservedFormulas {
 		reserved[f.key] = true
 	}
+	// newName checks the key of a parameter or user-defined formula at
+	// field: a name no variable, parameter or formula has yet.
+	newName := func(field, key string) bool {
+		_, taken := slots[key]
+		switch {
+		case !ValidName(key):
+			fail(field, fmt.Errorf("%q is not a name: a letter or _, then letters, digits or _ (at most 64)", key))
+		case taken || reserved[key]:
+			fail(field, fmt.Errorf("%q is already a variable, parameter or formula", key))
+		default:
+			return true
+		}
+		return false
+	}
 	for i, p := range s.Parameters {
 		key := fmt.Sprintf("parameters[%d]", i)
-		switch _, taken := slots[p.Key]; {
-		case !ValidName(p.Key):
-			fail(key+".key", fmt.Errorf("%q is not a name: a letter or _, then letters, digits or _ (at most 64)", p.Key))
-			continue
-		case taken || reserved[p.Key]:
-			fail(key+".key", fmt.Errorf("%q is already a variable or formula", p.Key))
+		if !newName(key+".key", p.Key) {
 			continue
 		}
 		if p.Default != nil {
@@ -492,16 +501,10 @@ func NewRules(s RulesSpec) (*Rules, error) {
 		n.Parameters = append(n.Parameters, p)
 	}
 	for i, u := range s.UserDefined {
-		key := fmt.Sprintf("userDefinedFormulas[%d]", i)
-		switch _, taken := slots[u.Key]; {
-		case !ValidName(u.Key):
-			fail(key+".key", fmt.Errorf("%q is not a name: a letter or _, then letters, digits or _ (at most 64)", u.Key))
-			continue
-		case taken || reserved[u.Key]:
-			fail(key+".key", fmt.Errorf("%q is already a variable, parameter or formula", u.Key))
+		if !newName(fmt.Sprintf("userDefinedFormulas[%d].key", i), u.Key) {
 			continue
 		}
-		slots[u.Key] = int(nBuiltin) + len(s.Parameters) + len(r.user)
+		slots[u.Key] = int(nBuiltin) + len(n.Parameters) + len(r.user)
 		r.user = append(r.user, u.Key)
 	}
 
