@@ -32,7 +32,8 @@
 //     (settlement.NewBook for an order, (*settlement.Book).Cancel for each
 //     cancel: cancellable limits are the engine's), with the partner's
 //     default contract or contractId, the referenced policies,
-//     Options.Rounding, Options.Calendar and the setting
+//     Options.Rules (the merchant's formulas and variants; `settle emulator
+//     --rules`) or Options.Rounding, Options.Calendar and the setting
 //     adjustSettlementDateAfterHolidayIfEarlier, as they were when the
 //     order was created.
 //   - PortOne's rules and error bodies: client ids are unique per

@@ -8,14 +8,19 @@ import (
 	"os"
 
 	"github.com/settle-dev/settle/emulator"
+	"github.com/settle-dev/settle/settlement"
 )
 
-const emulatorArgs = "[--addr 127.0.0.1:9090] [--seed FILE] [--latency DURATION] [--faults SPEC]"
+const emulatorArgs = "[--addr 127.0.0.1:9090] [--seed FILE] [--rules FILE] [--latency DURATION] [--faults SPEC]"
 
 const emulatorHelp = `
 Serves a stateful emulator of PortOne's platform API (/platform/*) on --addr,
 in both the test and the live environment, with no API secret. Point settle
 (PORTONE_API_BASE) or any PortOne client at it for a rehearsal or a scale run.
+
+--rules FILE plays a merchant who changed PortOne's calculator: the formulas,
+roundings and variants of a rules file (README "The merchant's rules"), in
+both environments. Without it the emulator computes PortOne's defaults.
 
 --latency delays every request, as a distant API would. --faults injects
 failures at random, each request drawing once from a seeded generator:
@@ -51,6 +56,7 @@ func runEmulator(ctx context.Context, e *env) error {
 	}
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address (loopback unless you mean otherwise)")
 	seed := fs.String("seed", "", "JSON file of partners, contracts and policies to start with")
+	rulesFile := fs.String("rules", "", "a rules file (as SETTLE_RULES): play a merchant with these formulas and variants instead of PortOne's defaults")
 	latency := fs.Duration("latency", 0, "delay before every request is handled, e.g. 50ms")
 	faults := fs.String("faults", "", "random faults, e.g. '5xx=2%,429=1%,drop=0.5%,seed=7' (see below)")
 	if err := parseFlags(fs, e.args); err != nil {
@@ -76,11 +82,20 @@ func runEmulator(ctx context.Context, e *env) error {
 		defer f.Close()
 		seedData = f
 	}
+	var rules *settlement.Rules
+	if *rulesFile != "" {
+		if rules, err = LoadRules(*rulesFile); err != nil {
+			return usagef("--rules: %v", err)
+		}
+	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	fmt.Fprintf(e.stderr, "settle emulator: PortOne platform API emulator on http://%s (Ctrl-C to stop)\n", *addr)
+	if rules != nil {
+		fmt.Fprintf(e.stderr, "settle emulator: the merchant's rules %s\n", rules.Version())
+	}
 	if *latency > 0 || *faults != "" {
 		fmt.Fprintf(e.stderr, "settle emulator: latency %v, faults %q\n", *latency, *faults)
 	}
-	opts := emulator.Options{Logger: logger, Faults: fc, Seed: faultSeed, RequestLog: -1}
+	opts := emulator.Options{Logger: logger, Faults: fc, Seed: faultSeed, RequestLog: -1, Rules: rules}
 	return emulator.Run(ctx, *addr, opts, seedData)
 }

@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/settle-dev/settle/transfer"
 )
 
 // TestSettleRulesConfig: SETTLE_RULES is read and validated at start, for
@@ -61,5 +67,73 @@ func TestSettleRulesConfig(t *testing.T) {
 	}
 	if s := settlementOf(runCLI(t, nil, string(bare), "preview")); s != 8680 {
 		t.Errorf("preview without rules: settlement %d, want PortOne's default 8680", s)
+	}
+}
+
+// TestEmulatorRulesFlag: `settle emulator --rules FILE` checks the file
+// before it serves (errors name the file and the member).
+func TestEmulatorRulesFlag(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"variants": {"orderBlock": "MOSTLY"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, nil, "", "emulator", "--rules", bad)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--rules: "+bad+": variants.orderBlock: \"MOSTLY\" is not a choice") {
+		t.Errorf("settle emulator --rules with a bad file = %d: %s", r.code, r.stderr)
+	}
+}
+
+// TestEmulatorPlaysRules: `settle emulator --rules FILE` answers with the
+// merchant's formulas: the help center's order gives 800, 256 and 8,944.
+func TestEmulatorPlaysRules(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed.json")
+	if err := os.WriteFile(seed, []byte(`{"contracts": [{"id": "c", "name": "10 %", "platformFee": {"fixedRate": 10000},
+		"settlementCycle": {"lagDays": 2, "datePolicy": "CALENDAR_DAY", "method": {"daily": {}}}, "platformFeeVatPayer": "MERCHANT", "subtractPaymentVatAmount": false}],
+		"discountSharePolicies": [{"id": "coupon", "name": "coupon", "partnerShareRate": 0}],
+		"additionalFeePolicies": [{"id": "pg", "name": "pg", "fee": {"fixedRate": 3200}, "vatPayer": "MERCHANT"}],
+		"partners": [{"id": "p", "name": "p", "contact": {"name": "p", "email": "p@example.com"},
+			"account": {"bank": "KOOKMIN", "currency": "KRW", "number": "12345678901234", "holder": "p"},
+			"defaultContractId": "c", "tags": [], "type": {"nonWhtPayer": {}}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		var out, errb bytes.Buffer
+		done <- run(ctx, []string{"emulator", "--addr", addr, "--seed", seed, "--rules", filepath.Join("..", "..", "testdata", "rules", "helpcenter-custom.json")},
+			func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	c, err := transfer.New(transfer.Config{BaseURL: "http://" + addr, APISecret: "any-secret-1234567", TestMode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := int64(10000)
+	body := transfer.CreateOrderTransferBody{ID: "hc-1", PartnerID: "p", ContractID: "c", PaymentID: "hc-1",
+		OrderDetail: transfer.OrderDetailInput{OrderAmount: &amount}, SettlementStartDate: "2025-03-04",
+		Discounts: []transfer.DiscountInput{{SharePolicyID: "coupon", Amount: 2000}}, AdditionalFees: []transfer.AdditionalFeeInput{{PolicyID: "pg"}},
+		ExternalPaymentDetail: &transfer.ExternalPaymentDetail{Currency: "KRW"}}
+	var res transfer.CreateResult
+	for range 100 { // until the emulator listens
+		if res, err = c.CreateOrderTransfer(ctx, body); err == nil || !strings.Contains(err.Error(), "connection refused") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res.Transfer.Amount; a.PlatformFee != 800 || a.AdditionalFee != 256 || a.Settlement != 8944 {
+		t.Errorf("settle emulator --rules: platform fee %d, additional fee %d, settlement %d; want 800, 256, 8944", a.PlatformFee, a.AdditionalFee, a.Settlement)
 	}
 }
