@@ -59,7 +59,7 @@ func commands() []command {
 		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
 		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
-		{"calibrate", "[--out FILE] [--name NAME]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
+		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
 		{"version", "", "print the version", func(_ context.Context, e *env) error {
 			fmt.Fprintln(e.stdout, "settle", version)
 			return nil
