@@ -186,7 +186,19 @@ func (s *Store) CancellationsByBusinessDate(ctx context.Context, d settlement.Da
 }
 
 func (s *Store) walkCancellations(ctx context.Context, where string, args []any, fn func(*CancellationRecord) error) error {
-	// In (cancelled_at, id) order.
+	return s.walkCancellationPages(ctx, pageSize, where, args, func(recs []CancellationRecord) error {
+		for i := range recs {
+			if err := fn(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// walkCancellationPages walks the cancellations matching where, in
+// (cancelled_at, id) order, a page of up to size at a time.
+func (s *Store) walkCancellationPages(ctx context.Context, size int, where string, args []any, fn func([]CancellationRecord) error) error {
 	after := func(last *cancellationRow) *gorm.DB {
 		q := s.w(ctx).Where(where, args...)
 		if last != nil {
@@ -194,8 +206,8 @@ func (s *Store) walkCancellations(ctx context.Context, where string, args []any,
 		}
 		return q.Order("cancelled_at, id")
 	}
-	load := func(rows []cancellationRow) ([]CancellationRecord, error) { return loadCancellations(s.w(ctx), rows) }
-	return walk(ctx, "walk cancellations", after, load, fn)
+	load := func(rows []cancellationRow) ([]CancellationRecord, error) { return loadCancellations(nil, rows) }
+	return walkPages(ctx, "walk cancellations", size, after, load, fn)
 }
 
 func loadCancellations(_ *gorm.DB, rows []cancellationRow) ([]CancellationRecord, error) {

@@ -37,6 +37,12 @@ type SettlementRecord struct {
 	// transaction.
 	IntentRequest []byte
 
+	// OrderID and CancellationRecordID, when set, are the stored order and
+	// cancellation this settles (their row ids, as read from the store): a
+	// settle run knows them and spares the store looking them up by key.
+	OrderID              int64
+	CancellationRecordID int64
+
 	// Set by the store on read.
 	ID         int64
 	ComputedAt time.Time
@@ -439,14 +445,29 @@ type refs struct{ order, cancel *int64 }
 // sourceRefs finds the order and cancellation rows of recs[fresh[n]], in
 // fresh order.
 func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord, fresh []int) ([]refs, error) {
-	okeys := make([]rowKey, len(fresh))
-	var ckeys []rowKey
+	out := make([]refs, len(fresh))
+	var okeys, ckeys []rowKey
 	for n, i := range fresh {
-		t := &recs[i].Transfer
-		okeys[n] = rowKey{string(t.PartnerID), string(t.PaymentID)}
-		if t.CancellationID != "" {
+		r := &recs[i]
+		t := &r.Transfer
+		if r.OrderID > 0 {
+			id := r.OrderID
+			out[n].order = &id
+		} else {
+			okeys = append(okeys, rowKey{string(t.PartnerID), string(t.PaymentID)})
+		}
+		if t.CancellationID == "" {
+			continue
+		}
+		if r.CancellationRecordID > 0 {
+			id := r.CancellationRecordID
+			out[n].cancel = &id
+		} else {
 			ckeys = append(ckeys, rowKey{string(t.PartnerID), string(t.CancellationID)})
 		}
+	}
+	if len(okeys) == 0 && len(ckeys) == 0 {
+		return out, nil
 	}
 	orders, err := lookupKeys(tx, "orders", []string{"partner_id", "payment_id"}, "request_hash", okeys)
 	if err != nil {
@@ -456,13 +477,12 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord, fresh []int) ([
 	if err != nil {
 		return nil, err
 	}
-	out := make([]refs, len(fresh))
 	for n, i := range fresh {
 		t := &recs[i].Transfer
-		if o, ok := orders[okeys[n]]; ok {
+		if o, ok := orders[rowKey{string(t.PartnerID), string(t.PaymentID)}]; ok && out[n].order == nil {
 			out[n].order = &o.id
 		}
-		if c, ok := cancels[rowKey{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" {
+		if c, ok := cancels[rowKey{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" && out[n].cancel == nil {
 			out[n].cancel = &c.id
 		}
 	}
