@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/go-json-experiment/json/jsontext"
-
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/transfer"
@@ -32,7 +30,7 @@ import (
 // bodyField is one member of a PortOne request body.
 type bodyField struct {
 	name  string
-	empty func(jsontext.Value) bool // the stored values omitempty leaves out; nil: none
+	empty func([]byte) bool // the stored values omitempty leaves out; nil: none
 }
 
 // bodyShape is the member order of a body type and each name's index.
@@ -70,34 +68,18 @@ var (
 // this can copy from: one intake did not write (it always writes "type"
 // after the body).
 func (s *bodyShape) compose(record []byte, set map[string]string) ([]byte, bool) {
-	vals := make([]jsontext.Value, len(s.fields))
-	dec := jsontext.NewDecoder(bytes.NewReader(record))
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		return nil, false
-	}
+	vals := make([][]byte, len(s.fields))
 	typed := false
-	for dec.PeekKind() == '"' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return nil, false
-		}
-		n := name.String()
-		from := dec.InputOffset()
-		if _, err := dec.ReadValue(); err != nil {
-			return nil, false
-		}
-		// The value as stored (the decoder's copy is only valid until its
-		// next read): after the colon and any space.
-		v := jsontext.Value(bytes.TrimLeft(record[from:dec.InputOffset()], " \t\r\n:"))
-		typed = typed || n == "type"
-		if i, ok := s.index[n]; ok {
+	ok := eachMember(record, func(name string, v []byte) {
+		typed = typed || name == "type"
+		if i, ok := s.index[name]; ok {
 			if e := s.fields[i].empty; e != nil && e(v) {
-				continue
+				return
 			}
 			vals[i] = v
 		}
-	}
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '}' || !typed {
+	})
+	if !ok || !typed {
 		return nil, false
 	}
 	out := make([]byte, 0, len(record)+len(set)*48)
@@ -128,18 +110,117 @@ func (s *bodyShape) compose(record []byte, set map[string]string) ([]byte, bool)
 	return append(out, '}'), true
 }
 
+// eachMember calls fn with the name and the value (as written) of each
+// member of the JSON object b, in order. It reads the object's outline
+// only, trusting what the store holds to be JSON; ok is false for anything
+// else, and for a name written with escapes (none of PortOne's is).
+func eachMember(b []byte, fn func(name string, v []byte)) (ok bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipSpace(b, i+1) == len(b)
+	}
+	for i < len(b) && b[i] == '"' {
+		end := skipString(b, i)
+		if end < 0 || bytes.IndexByte(b[i:end], '\\') >= 0 {
+			return false
+		}
+		name := string(b[i+1 : end-1])
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		i = skipSpace(b, i+1)
+		end = skipValue(b, i)
+		if end < 0 {
+			return false
+		}
+		fn(name, b[i:end])
+		i = skipSpace(b, end)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+			continue
+		}
+		if i < len(b) && b[i] == '}' {
+			return skipSpace(b, i+1) == len(b)
+		}
+		return false
+	}
+	return false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at b[i], or -1.
+func skipString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index after the value starting at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				if j = skipString(b, j); j < 0 {
+					return -1
+				}
+				j--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
+}
+
 // emptyOf says which stored values of a field of type t decode to what
 // omitempty leaves out when encoded again.
-func emptyOf(t reflect.Type) func(jsontext.Value) bool {
+func emptyOf(t reflect.Type) func([]byte) bool {
 	switch {
 	case t == reflect.TypeFor[json.RawMessage]():
 		return nil // a stored null decodes to the raw "null", which is encoded
 	case t.Kind() == reflect.String:
-		return func(v jsontext.Value) bool { return string(v) == `""` || string(v) == "null" }
+		return func(v []byte) bool { return string(v) == `""` || string(v) == "null" }
 	case t.Kind() == reflect.Slice || t.Kind() == reflect.Map:
-		return func(v jsontext.Value) bool { return string(v) == "[]" || string(v) == "{}" || string(v) == "null" }
+		return func(v []byte) bool { return string(v) == "[]" || string(v) == "{}" || string(v) == "null" }
 	case t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface:
-		return func(v jsontext.Value) bool { return string(v) == "null" }
+		return func(v []byte) bool { return string(v) == "null" }
 	}
 	return nil
 }

@@ -251,7 +251,7 @@ func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, ou
 	if len(specs) == 0 {
 		return nil
 	}
-	intents := s.intents()
+	intents := s.settlementIntents()
 	pays, err := checkAll(intents, specs)
 	if err != nil {
 		return err
@@ -268,6 +268,54 @@ func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, ou
 	return nil
 }
 
+// settlementIntents is the idempotent write of intents (s.intents) with
+// their rows written by bulkInsert: a settle run creates one per record.
+func (s *Store) settlementIntents() *idempotent[IntentSpec] {
+	spec := *s.intents()
+	spec.insert = s.insertIntents
+	return &spec
+}
+
+// intentCols are the transfer_intents columns insertIntents writes.
+var intentCols = []string{"intent_id", "partner_id", "payment_id", "kind", "cancellation_id", "settlement_ref", "business_date",
+	"request_json", "request_hash", "status", "created_at", "updated_at"}
+
+// insertIntents writes new pending intents and sets ids to their row ids.
+func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays []payload, ids []int64) error {
+	now, _ := at(s.nowUTC()).Value()
+	byID := make(map[settlement.TransferID]int, len(fresh))
+	err := s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
+		sp := &specs[fresh[n]]
+		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID)
+		byID[id] = n
+		var ref *int64
+		if sp.SettlementID > 0 {
+			ref = &sp.SettlementID
+		}
+		return append(args, string(id), string(sp.PartnerID), string(sp.PaymentID), string(sp.Kind), string(sp.CancellationID), ref,
+			sp.BusinessDate.String(), string(sp.Request), pays[fresh[n]].hash, string(IntentPending), now, now)
+	}, "id, intent_id", func(rows *sql.Rows) error {
+		var id int64
+		var intent string
+		if err := rows.Scan(&id, &intent); err != nil {
+			return err
+		}
+		if n, ok := byID[settlement.TransferID(intent)]; ok {
+			ids[n] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for n := range ids {
+		if ids[n] == 0 {
+			return fmt.Errorf("transfer intent %s: no id returned", specs[fresh[n]].key())
+		}
+	}
+	return nil
+}
+
 // settlementCols are settlements' columns as insertSettlements writes them.
 var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancellation_id", "order_ref", "cancellation_ref",
 	"contract_id", "contract_version", "policy_versions", "business_date", "settlement_start_date", "settlement_date",
@@ -277,45 +325,29 @@ var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancel
 // RETURNING and sets their IDs, matched by key (RETURNING's row order is
 // not promised).
 func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
-	ctx := tx.Statement.Context
-	const batch = 200
 	byKey := make(map[rowKey]*settlementRow, len(rows))
-	args := make([]any, 0, batch*len(settlementCols))
-	for i := 0; i < len(rows); i += batch {
-		chunk := rows[i:min(i+batch, len(rows))]
-		args = args[:0]
-		for j := range chunk {
-			r := &chunk[j]
-			t := &r.Transfer
-			byKey[rowKey{string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID)}] = r
-			computed, _ := r.ComputedAt.Value()
-			args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
-				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
-				settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion)
-			args = amountValues(args, &t.Amounts)
+	err := s.bulkInsert(tx, "settlements", settlementCols, len(rows), func(i int, args []any) []any {
+		r := &rows[i]
+		t := &r.Transfer
+		byKey[rowKey{string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID)}] = r
+		computed, _ := r.ComputedAt.Value()
+		args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
+			r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
+			settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion)
+		return amountValues(args, &t.Amounts)
+	}, "id, partner_id, payment_id, kind, cancellation_id", func(res *sql.Rows) error {
+		var id int64
+		var k rowKey
+		if err := res.Scan(&id, &k[0], &k[1], &k[2], &k[3]); err != nil {
+			return err
 		}
-		q := s.insertSQL("settlements", settlementCols, len(chunk)) + " RETURNING id, partner_id, payment_id, kind, cancellation_id"
-		res, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
-		if err != nil {
-			return translateErr(tx, err)
+		if r := byKey[k]; r != nil {
+			r.ID = id
 		}
-		for res.Next() {
-			var id int64
-			var k rowKey
-			if err := res.Scan(&id, &k[0], &k[1], &k[2], &k[3]); err != nil {
-				res.Close()
-				return err
-			}
-			if r := byKey[k]; r != nil {
-				r.ID = id
-			}
-		}
-		if err := res.Close(); err != nil {
-			return translateErr(tx, err)
-		}
-		if err := res.Err(); err != nil {
-			return translateErr(tx, err)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range rows {
 		if rows[i].ID == 0 {
@@ -356,55 +388,17 @@ func linesOf(ref int64, t *settlement.Transfer, dst []lineRef) []lineRef {
 var lineColumns = append([]string{"line_no", "product_id", "product_name", "quantity",
 	"settlement_start_date", "settlement_date", "detail_json"}, amountCols...)
 
-// lineBatch is the rows per INSERT statement. The statement is prepared
-// once per call and reused: SQLite spends more time parsing a statement of
-// thousands of parameters than running it, so a moderate batch on a
-// prepared statement beats one huge statement.
-const lineBatch = 64
-
-// insertLines writes line blocks into tbl's line table with prepared
-// multi-row INSERTs straight on the transaction's connection: this is the
-// hot path of a nightly settle (hundreds of thousands of lines), where
-// GORM's per-field reflection costs more than the database does.
+// insertLines writes line blocks into tbl's line table with bulkInsert:
+// this is the hot path of a nightly settle (millions of lines).
 func (s *Store) insertLines(tx *gorm.DB, tbl transferTable, lines []lineRef) error {
-	if len(lines) == 0 {
-		return nil
-	}
-	ctx := tx.Statement.Context
 	cols := append([]string{tbl.ref}, lineColumns...)
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	args := make([]any, 0, lineBatch*len(cols))
-	for i := 0; i < len(lines); i += lineBatch {
-		chunk := lines[i:min(i+lineBatch, len(lines))]
-		args = args[:0]
-		for j := range chunk {
-			r := &chunk[j]
-			l := r.l
-			args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
-				encodeDetail(l.Discounts, l.AdditionalFees))
-			args = amountValues(args, &l.Amounts)
-		}
-		var err error
-		if len(chunk) == lineBatch {
-			if full == nil {
-				if full, err = tx.Statement.ConnPool.PrepareContext(ctx, s.insertSQL(tbl.lines, cols, lineBatch)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.Statement.ConnPool.ExecContext(ctx, s.insertSQL(tbl.lines, cols, len(chunk)), args...)
-		}
-		if err != nil {
-			return translateErr(tx, err)
-		}
-	}
-	return nil
+	return s.bulkInsert(tx, tbl.lines, cols, len(lines), func(i int, args []any) []any {
+		r := &lines[i]
+		l := r.l
+		args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
+			encodeDetail(l.Discounts, l.AdditionalFees))
+		return amountValues(args, &l.Amounts)
+	}, "", nil)
 }
 
 // insertSQL is `INSERT INTO table (cols) VALUES (…), …` for rows rows with
