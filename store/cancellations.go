@@ -197,14 +197,15 @@ func (s *Store) walkCancellations(ctx context.Context, where string, args []any,
 }
 
 // walkCancellationPages walks the cancellations matching where, in
-// (cancelled_at, id) order, a page of up to size at a time.
+// (business date, cancelledAt, id) order, which is the order they happened
+// (the business date is cancelledAt's), a page of up to size at a time.
 func (s *Store) walkCancellationPages(ctx context.Context, size int, where string, args []any, fn func([]CancellationRecord) error) error {
 	after := func(last *cancellationRow) *gorm.DB {
 		q := s.w(ctx).Where(where, args...)
 		if last != nil {
-			q = q.Where("(cancelled_at > ? OR (cancelled_at = ? AND id > ?))", last.CancelledAt, last.CancelledAt, last.ID)
+			q = q.Where("(business_date, cancelled_at, id) > (?, ?, ?)", last.BusinessDate, last.CancelledAt, last.ID)
 		}
-		return q.Order("cancelled_at, id")
+		return q.Order("business_date, cancelled_at, id")
 	}
 	load := func(rows []cancellationRow) ([]CancellationRecord, error) { return loadCancellations(nil, rows) }
 	return walkPages(ctx, "walk cancellations", size, after, load, fn)

@@ -10,9 +10,9 @@ import (
 
 // schemaV6 keeps a record's lines, discounts and fees in its own row
 // (detail, see detail.go) instead of five child tables: about six rows
-// per order written and read became one. It also indexes the unsettled
-// records in the order the settle walks read them, so that a page is read
-// from an index without sorting what came before it.
+// per order written and read became one. It also indexes the cancellations
+// that arrived before their order, which each batch of orders saved looks
+// for (an index of the few, not a scan of them all).
 const schemaV6 = `
 ALTER TABLE orders ADD COLUMN detail {{blob}};
 ALTER TABLE cancellations ADD COLUMN detail {{blob}};
@@ -24,10 +24,7 @@ DROP TABLE order_additional_fees;
 DROP TABLE order_lines;
 DROP TABLE cancellation_discounts;
 DROP TABLE cancellation_lines;
-DROP INDEX orders_unsettled;
-DROP INDEX cancellations_unsettled;
-CREATE INDEX orders_unsettled ON orders (id) WHERE settled = 0;
-CREATE INDEX cancellations_unsettled ON cancellations (cancelled_at, id) WHERE settled = 0;
+CREATE INDEX cancellations_orphan ON cancellations (partner_id, payment_id) WHERE order_ref IS NULL;
 `
 
 // migrateV6 adds the detail columns, fills them from the child tables of

@@ -30,7 +30,7 @@ const unsettledDue = `%[1]s.settled = 0 AND %[1]s.business_date <= ?
 		WHERE rr.partner_id = %[1]s.partner_id AND rr.record_key = %[1]s.%[2]s AND rr.source = 'pipeline'))`
 
 // UnsettledOrders calls fn for each order a settle run of business date d
-// takes, in id order: no settlement yet, of date d or an earlier one, and,
+// takes, by business date and arrival: no settlement yet, of date d or an earlier one, and,
 // when earlier, not refused at settle time. fn may write to the store.
 func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(*OrderRecord) error) error {
 	return s.UnsettledOrderPages(ctx, d, pageSize, func(recs []OrderRecord) error {
@@ -44,12 +44,19 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 }
 
 // UnsettledOrderPages is UnsettledOrders a page of up to size orders at a
-// time, read through the partial index of the unsettled orders in id
-// order (no sort).
+// time, read in (business date, id) order through the partial index of
+// the unsettled orders, from where the last page ended (no sort, and no
+// rereading of what was settled).
 func (s *Store) UnsettledOrderPages(ctx context.Context, d settlement.Date, size int, fn func([]OrderRecord) error) error {
-	q := s.w(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d))
+	after := func(last *orderRow) *gorm.DB {
+		q := s.w(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d))
+		if last != nil {
+			q = q.Where("(business_date, id) > (?, ?)", last.BusinessDate, last.ID)
+		}
+		return q.Order("business_date, id")
+	}
 	load := func(rows []orderRow) ([]OrderRecord, error) { return loadOrders(nil, rows) }
-	return walkPages(ctx, "walk orders", size, byID[orderRow](q), load, fn)
+	return walkPages(ctx, "walk orders", size, after, load, fn)
 }
 
 // UnsettledCancellations calls fn, in (cancelledAt, id) order, for each
@@ -68,8 +75,9 @@ func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, f
 }
 
 // UnsettledCancellationPages is UnsettledCancellations a page of up to
-// size cancellations at a time, read through the partial index of the
-// unsettled cancellations in (cancelledAt, id) order (no sort).
+// size cancellations at a time, through the partial index of the unsettled
+// cancellations (business date, cancelledAt, id; no sort): the business
+// date is cancelledAt's, so that is the order they happened in.
 func (s *Store) UnsettledCancellationPages(ctx context.Context, d settlement.Date, size int, fn func([]CancellationRecord) error) error {
 	where := fmt.Sprintf(unsettledDue, "cancellations", "cancellation_id") +
 		" AND EXISTS (SELECT 1 FROM orders o WHERE o.id = cancellations.order_ref AND o.settled = 1)"
