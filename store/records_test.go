@@ -312,6 +312,20 @@ func TestContractVersions(t *testing.T) {
 		if err != nil || all["f1"].Value != f {
 			t.Errorf("AllAdditionalFeePolicies = %+v, %v", all, err)
 		}
+		// The latest version of each, in one query.
+		p2 := p
+		p2.PartnerShareRate = 60000
+		if v, _, err := s.SaveDiscountSharePolicy(ctx, p2, "", nil); err != nil || v != 2 {
+			t.Fatalf("SaveDiscountSharePolicy v2 = %d, %v", v, err)
+		}
+		q := settlement.DiscountSharePolicy{ID: "d2", Name: "none"}
+		if _, _, err := s.SaveDiscountSharePolicy(ctx, q, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := s.AllDiscountSharePolicies(ctx)
+		if err != nil || len(ds) != 2 || ds["d1"].Version != 2 || ds["d1"].Value != p2 || ds["d2"].Version != 1 || ds["d2"].Value != q {
+			t.Errorf("AllDiscountSharePolicies = %+v, %v; want d1 v2 and d2 v1", ds, err)
+		}
 		if _, err := s.Contract(ctx, "zzz", 0); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Contract(zzz) err = %v, want ErrNotFound", err)
 		}
