@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 )
@@ -169,31 +171,72 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		}
 		return kind
 	}
-	// A page of orders is settled and saved in one transaction.
-	var batch []store.SettlementRecord
-	err = p.st.UnsettledOrderPages(ctx, d, settleBatch, func(page []store.OrderRecord) error {
-		batch = batch[:0]
-		for i := range page {
-			rec := &page[i]
-			sr, rej := p.settleOrder(ctx, tc, d, rec)
-			if rej != nil {
+	// A page of orders is settled and saved in one transaction. The next
+	// page is read and settled while the last one is saved (orders do not
+	// depend on each other): the store and the engine each have a core.
+	type page struct {
+		prep    *store.PreparedSettlements
+		rejects []*store.OrderRecord
+		errs    []error
+		counts  Counts
+	}
+	pages := make(chan page, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(pages)
+		return p.st.UnsettledOrderPages(gctx, d, settleBatch, func(recs []store.OrderRecord) error {
+			pg := page{counts: Counts{}}
+			batch := make([]store.SettlementRecord, 0, len(recs))
+			for i := range recs {
+				rec := &recs[i]
+				sr, rej := p.settleOrder(gctx, tc, d, rec)
+				if rej != nil {
+					pg.rejects, pg.errs = append(pg.rejects, rec), append(pg.errs, rej)
+					continue
+				}
+				pg.counts[lateness(rec.BusinessDate, "orders")]++
+				batch = append(batch, sr)
+			}
+			var err error
+			if pg.prep, err = p.st.PrepareSettlements(batch); err != nil {
+				return err
+			}
+			select {
+			case pages <- pg:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	g.Go(func() error {
+		for pg := range pages {
+			for i, rec := range pg.rejects {
 				c["rejected"]++
-				if err := p.reject(ctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, rej); err != nil {
+				if err := p.reject(gctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, pg.errs[i]); err != nil {
 					return err
 				}
-				continue
 			}
-			c[lateness(rec.BusinessDate, "orders")]++
-			batch = append(batch, sr)
+			outs, err := p.st.SavePreparedSettlements(gctx, pg.prep)
+			if err != nil {
+				return err
+			}
+			for _, o := range outs {
+				c[string(o.Kind)]++
+			}
+			for k, n := range pg.counts {
+				c[k] += n
+			}
 		}
-		return save(batch)
+		return nil
 	})
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return c, fmt.Errorf("settle %s: orders: %w", d, err)
 	}
 	// Cancellations a page at a time, in the order they happened: each
 	// one's book replays the ones of its payment settled before it, stored
-	// or earlier in the page.
+	// or earlier in the page, so a page waits for the last one's save.
+	var batch []store.SettlementRecord
 	err = p.st.UnsettledCancellationPages(ctx, d, settleBatch, func(page []store.CancellationRecord) error {
 		cp, err := p.loadCancelPage(ctx, page)
 		if err != nil {
@@ -225,8 +268,11 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 }
 
 // settleBatch is how many records a settle run reads, settles and saves at
-// a time, in one transaction.
-const settleBatch = 1000
+// a time, in one transaction. Large: a transaction writes each index page
+// it touches once, and the keys of some indexes (the intents' ids, a
+// marketplace's payment ids) fall anywhere in them; 5,000 records are a
+// few megabytes in memory.
+const settleBatch = 5000
 
 // countWaiting adds to c what is still not settled after the run of d, by
 // reason (waiting_<reason>, orders and cancellations together), and warns

@@ -140,19 +140,78 @@ func encodePolicyVersions(m map[string]int) string {
 // in the same transaction; an existing intent with a different request is
 // a Conflict of record "transfer intent".
 func (s *Store) SaveSettlement(ctx context.Context, rec SettlementRecord) (Outcome, error) {
-	return saveOneIdempotent(ctx, s, s.settlements(), rec)
+	return saveOneIdempotent(ctx, s, s.settlements(nil), rec)
 }
 
 // SaveSettlements is SaveSettlement for a batch, in one transaction, with
 // batched inserts of the blocks and line blocks.
 func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([]Outcome, error) {
-	return saveIdempotent(ctx, s, s.settlements(), recs)
+	p, err := s.PrepareSettlements(recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.SavePreparedSettlements(ctx, p)
+}
+
+// PreparedSettlements is a batch of settlements ready to be saved:
+// checked, with the payloads of their settlements and intents made. It is
+// SaveSettlements in two steps, so that a settle run prepares the next
+// batch while the store writes the last.
+type PreparedSettlements struct {
+	recs  []SettlementRecord
+	pays  []payload
+	ipays []payload // the payload of recs[i]'s intent, when it has an IntentRequest
+}
+
+// PrepareSettlements checks recs and makes their payloads, without
+// touching the database: it may run beside a save. An *InvalidError
+// stops the batch.
+func (s *Store) PrepareSettlements(recs []SettlementRecord) (*PreparedSettlements, error) {
+	pays, err := checkAll(s.settlements(nil), recs)
+	if err != nil {
+		return nil, err
+	}
+	intents := s.settlementIntents()
+	ipays := make([]payload, len(recs))
+	for i := range recs {
+		if recs[i].IntentRequest == nil {
+			continue
+		}
+		sp := intentSpecOf(&recs[i], 0)
+		if ipays[i], err = intents.check(&sp); err != nil {
+			return nil, err
+		}
+	}
+	return &PreparedSettlements{recs: recs, pays: pays, ipays: ipays}, nil
+}
+
+// SavePreparedSettlements saves a prepared batch in one transaction, as
+// SaveSettlements does.
+func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettlements) ([]Outcome, error) {
+	spec := s.settlements(p.ipays)
+	var outs []Outcome
+	err := retryOnDuplicate(func() error {
+		outs = make([]Outcome, len(p.recs))
+		return s.tx(ctx, func(tx *gorm.DB) error { return writeIdempotent(tx, spec, p.recs, p.pays, outs) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
+	}
+	return outs, nil
+}
+
+// intentSpecOf is the intent of settlement r, stored as row settlementID.
+func intentSpecOf(r *SettlementRecord, settlementID int64) IntentSpec {
+	t := &r.Transfer
+	return IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
+		BusinessDate: r.BusinessDate, Request: r.IntentRequest, SettlementID: settlementID}
 }
 
 // settlements is the idempotent write of computed transfers: key (partner,
 // payment, kind, cancellation), payload every computed value
 // (settlementPayload), and the transfer intent in the same transaction.
-func (s *Store) settlements() *idempotent[SettlementRecord] {
+// ipays, when not nil, are the intents' payloads, made beforehand.
+func (s *Store) settlements(ipays []payload) *idempotent[SettlementRecord] {
 	var buf []byte // reused: a payload is hashed for every settlement written
 	return &idempotent[SettlementRecord]{
 		record: "settlement", table: "settlements", hashCol: "hash",
@@ -187,7 +246,7 @@ func (s *Store) settlements() *idempotent[SettlementRecord] {
 			if err := s.markSettled(tx, recs, outs); err != nil {
 				return err
 			}
-			return s.createSettlementIntents(tx, recs, outs)
+			return s.createSettlementIntents(tx, recs, outs, ipays)
 		},
 	}
 }
@@ -236,25 +295,29 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 // saved with an IntentRequest (not of a conflicting one), pointing at it;
 // an intent whose stored request differs makes the settlement's outcome that
 // intent's Conflict.
-func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
+func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome, ipays []payload) error {
+	intents := s.settlementIntents()
 	var specs []IntentSpec
+	var pays []payload
 	var idx []int
 	for i := range recs {
 		if recs[i].IntentRequest == nil || outs[i].Kind == Conflict {
 			continue
 		}
-		t := &recs[i].Transfer
-		specs = append(specs, IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
-			BusinessDate: recs[i].BusinessDate, Request: recs[i].IntentRequest, SettlementID: outs[i].ID})
+		specs = append(specs, intentSpecOf(&recs[i], outs[i].ID))
+		if ipays != nil {
+			pays = append(pays, ipays[i])
+		} else {
+			p, err := intents.check(&specs[len(specs)-1])
+			if err != nil {
+				return err
+			}
+			pays = append(pays, p)
+		}
 		idx = append(idx, i)
 	}
 	if len(specs) == 0 {
 		return nil
-	}
-	intents := s.settlementIntents()
-	pays, err := checkAll(intents, specs)
-	if err != nil {
-		return err
 	}
 	iouts := make([]Outcome, len(specs))
 	if err := writeIdempotent(tx, intents, specs, pays, iouts); err != nil {

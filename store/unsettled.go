@@ -46,10 +46,12 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 // UnsettledOrderPages is UnsettledOrders a page of up to size orders at a
 // time, read in (business date, id) order through the partial index of
 // the unsettled orders, from where the last page ended (no sort, and no
-// rereading of what was settled).
+// rereading of what was settled). Pages are read through the read pool, so
+// that the next page is read while the last one is being saved; a page
+// starts after the last one's key whatever has been saved since.
 func (s *Store) UnsettledOrderPages(ctx context.Context, d settlement.Date, size int, fn func([]OrderRecord) error) error {
 	after := func(last *orderRow) *gorm.DB {
-		q := s.w(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d))
+		q := s.r(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d))
 		if last != nil {
 			q = q.Where("(business_date, id) > (?, ?)", last.BusinessDate, last.ID)
 		}
