@@ -17,7 +17,7 @@ import (
 // statementCounter counts the SQL statements GORM runs (a GORM logger).
 type statementCounter struct{ n atomic.Int64 }
 
-func (c *statementCounter) LogMode(logger.LogLevel) logger.Interface       { return c }
+func (c *statementCounter) LogMode(logger.LogLevel) logger.Interface      { return c }
 func (c *statementCounter) Info(context.Context, string, ...interface{})  {}
 func (c *statementCounter) Warn(context.Context, string, ...interface{})  {}
 func (c *statementCounter) Error(context.Context, string, ...interface{}) {}

@@ -19,7 +19,7 @@ type sqlRecorder struct {
 	sql []string
 }
 
-func (r *sqlRecorder) LogMode(logger.LogLevel) logger.Interface       { return r }
+func (r *sqlRecorder) LogMode(logger.LogLevel) logger.Interface      { return r }
 func (r *sqlRecorder) Info(context.Context, string, ...interface{})  {}
 func (r *sqlRecorder) Warn(context.Context, string, ...interface{})  {}
 func (r *sqlRecorder) Error(context.Context, string, ...interface{}) {}
