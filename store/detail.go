@@ -9,7 +9,7 @@ import (
 )
 
 // The detail of an order or a cancellation (its lines, discounts and
-// additional fees) is kept in one column of its row (migration 6), in a
+// additional fees) is kept in one column of its row (migration 7), in a
 // compact binary form the store alone reads: a record is one row, written
 // in one multi-row INSERT and read back without a join, where five child
 // tables took about six rows per order. The record's JSON (request_json)

@@ -143,13 +143,13 @@ func TestUpgradeFromV1(t *testing.T) {
 	if len(o.Order.Lines) != 2 || o.Order.Lines[0].Quantity != 2 || o.BusinessDate != settlement.MustDate("2025-10-01") {
 		t.Errorf("order from v1 = %+v", o.Order)
 	}
-	// Migration 6 moved the lines, discounts and fees into the order's row.
+	// Migration 7 moved the lines, discounts and fees into the order's row.
 	if diff := cmp.Diff(sampleOrder("partner-1", "pay-1", 2).Order, o.Order); diff != "" {
-		t.Errorf("order from v1 after migration 6 (-want +got):\n%s", diff)
+		t.Errorf("order from v1 after migration 7 (-want +got):\n%s", diff)
 	}
 	if c, err := s.Cancellation(ctx, "partner-1", "cx-1"); err != nil || c.Cancellation.Form != settlement.CancelByLines ||
 		!cmp.Equal(c.Cancellation.Lines, []settlement.CancelLine{{ProductID: "p1", Quantity: 1}}) {
-		t.Errorf("cancellation from v1 after migration 6 = %+v, %v; want line p1 × 1", c.Cancellation, err)
+		t.Errorf("cancellation from v1 after migration 7 = %+v, %v; want line p1 × 1", c.Cancellation, err)
 	}
 	if out, err := s.SaveOrder(ctx, sampleOrder("partner-1", "pay-1", 2)); err != nil || out.Kind != Duplicate {
 		t.Errorf("SaveOrder of the v1 order = %+v, %v; want Duplicate", out, err)

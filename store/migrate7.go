@@ -8,17 +8,17 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// schemaV6 keeps a record's lines, discounts and fees in its own row
+// schemaV7 keeps a record's lines, discounts and fees in its own row
 // (detail, see detail.go) instead of five child tables: about six rows
 // per order written and read became one. It also indexes the cancellations
 // that arrived before their order, which each batch of orders saved looks
 // for (an index of the few, not a scan of them all).
-const schemaV6 = `
+const schemaV7 = `
 ALTER TABLE orders ADD COLUMN detail {{blob}};
 ALTER TABLE cancellations ADD COLUMN detail {{blob}};
 `
 
-const schemaV6Done = `
+const schemaV7Done = `
 DROP TABLE order_discounts;
 DROP TABLE order_additional_fees;
 DROP TABLE order_lines;
@@ -27,13 +27,13 @@ DROP TABLE cancellation_lines;
 CREATE INDEX cancellations_orphan ON cancellations (partner_id, payment_id) WHERE order_ref IS NULL;
 `
 
-// migrateV6 adds the detail columns, fills them from the child tables of
+// migrateV7 adds the detail columns, fills them from the child tables of
 // version 5 a page of records at a time, and drops those tables.
-func migrateV6(tx *gorm.DB, d Dialect) error {
-	if err := execScript(tx, d, schemaV6); err != nil {
+func migrateV7(tx *gorm.DB, d Dialect) error {
+	if err := execScript(tx, d, schemaV7); err != nil {
 		return err
 	}
-	if err := fillDetailV6(tx, "orders", "order_ref", func(id int64, ch *childrenV5) []byte {
+	if err := fillDetailV7(tx, "orders", "order_ref", func(id int64, ch *childrenV5) []byte {
 		o := settlement.Order{}
 		for _, l := range ch.lines[id] {
 			o.Lines = append(o.Lines, settlement.Line{Product: settlement.Product{ID: l.productID, Name: l.name,
@@ -58,7 +58,7 @@ func migrateV6(tx *gorm.DB, d Dialect) error {
 	}); err != nil {
 		return err
 	}
-	if err := fillDetailV6(tx, "cancellations", "cancellation_ref", func(id int64, ch *childrenV5) []byte {
+	if err := fillDetailV7(tx, "cancellations", "cancellation_ref", func(id int64, ch *childrenV5) []byte {
 		c := settlement.Cancellation{}
 		for _, l := range ch.lines[id] {
 			c.Lines = append(c.Lines, settlement.CancelLine{ProductID: l.productID, Quantity: l.quantity})
@@ -75,7 +75,7 @@ func migrateV6(tx *gorm.DB, d Dialect) error {
 	}); err != nil {
 		return err
 	}
-	return execScript(tx, d, schemaV6Done)
+	return execScript(tx, d, schemaV7Done)
 }
 
 // childrenV5 are the child rows of version 5 of a page of records, by the
@@ -102,10 +102,10 @@ type (
 	}
 )
 
-// fillDetailV6 sets the detail column of every row of table (orders or
+// fillDetailV7 sets the detail column of every row of table (orders or
 // cancellations) from its version-5 child rows (ref is their reference
 // column), a page of rows at a time.
-func fillDetailV6(tx *gorm.DB, table, ref string, encode func(int64, *childrenV5) []byte) error {
+func fillDetailV7(tx *gorm.DB, table, ref string, encode func(int64, *childrenV5) []byte) error {
 	prefix, feeTable := "order", "order_additional_fees"
 	if table == "cancellations" {
 		prefix, feeTable = "cancellation", ""
