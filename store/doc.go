@@ -55,7 +55,7 @@
 //     query, its rows written by prepared multi-row INSERTs (bulkInsert),
 //     never a statement per record. A record is one row: an order's or a
 //     cancellation's lines, discounts and fees are in its detail column
-//     (detail.go, migration 6), beside the record's JSON as received.
+//     (detail.go, migration 7), beside the record's JSON as received.
 //     Paged walks resume at the last row's key through an index in the
 //     walk's order: no page sorts or rereads what came before it.
 //   - The schema changes only through numbered migrations (schema_migrations),
