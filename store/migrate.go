@@ -27,6 +27,7 @@ var migrations = []migration{
 	{3, "platform setting from PortOne: platform_settings", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV3) }},
 	{4, "PortOne's answers in the settlement shape, cancels positive", migrateV4},
 	{5, "nothing stranded: orders and cancellations settled, partial indexes of the unsettled", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV5) }},
+	{7, "claims from a partial index of the pending intents; open transfers by status and dates", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV7) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -572,4 +573,22 @@ UPDATE cancellations SET settled = 1 WHERE EXISTS (SELECT 1 FROM settlements st
 CREATE INDEX orders_unsettled ON orders (business_date, id) WHERE settled = 0;
 CREATE INDEX cancellations_unsettled ON cancellations (business_date, cancelled_at, id) WHERE settled = 0;
 CREATE INDEX rejected_records_record ON rejected_records (partner_id, record_key, source);
+`
+
+// schemaV7 serves a claim of intents from an index of the pending ones
+// alone, in the order claims take them (id), instead of the two indexes on
+// (status, …) over every intent ever posted, which left each claim to read
+// and sort every pending intent of the night: the claim's cost no longer
+// grows with the night, and completing an intent takes it out of the index.
+// It indexes PortOne's transfers by status and settlement date, so that
+// sync reads only the transfers whose status can change (the ones whose
+// date has come, and the ones waiting for a payout) without reading the
+// others.
+const schemaV7 = `
+DROP INDEX transfer_intents_claim;
+DROP INDEX transfer_intents_ready;
+CREATE INDEX transfer_intents_pending ON transfer_intents (business_date, id) WHERE status = 'pending';
+CREATE INDEX transfer_intents_pending_any ON transfer_intents (id) WHERE status = 'pending';
+DROP INDEX portone_transfers_status;
+CREATE INDEX portone_transfers_status ON portone_transfers (status, settlement_date);
 `

@@ -58,6 +58,73 @@ func (s *Store) RecordTransfer(ctx context.Context, t PortOneTransfer, source st
 	return nil
 }
 
+// recordTransfersTx records PortOne's answers ts (with the row ids of the
+// intents they answer, 0 for none, and the source of each status) as
+// recordTransferTx does one by one, with multi-row INSERTs for the answers
+// not yet recorded: the answers a poster writes in a group are new but for
+// the rare adoption of a transfer an earlier run already recorded.
+func (s *Store) recordTransfersTx(tx *gorm.DB, ts []*PortOneTransfer, intentRefs []int64, sources []string) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	ids := make([]settlement.TransferID, len(ts))
+	for i, t := range ts {
+		ids[i] = t.TransferID
+	}
+	seen := make(map[settlement.TransferID]bool, len(ts))
+	for c := 0; c < len(ids); c += outcomeChunk {
+		var found []settlement.TransferID
+		if err := tx.Model(&portoneTransferRow{}).Where("transfer_id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).Pluck("transfer_id", &found).Error; err != nil {
+			return err
+		}
+		for _, id := range found {
+			seen[id] = true
+		}
+	}
+	now := s.nowUTC()
+	var rows []portoneTransferRow
+	var fresh []int
+	for i, t := range ts {
+		if seen[t.TransferID] {
+			if err := s.recordTransferTx(tx, t, intentRefs[i], sources[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		seen[t.TransferID] = true // a second answer for it in this batch updates the first
+		row := portoneTransferRow{TransferID: t.TransferID, Transfer: colsOf(&t.Transfer), Status: string(t.Status),
+			Negated: boolInt(t.Negated), RawJSON: string(t.Raw), RecordedAt: at(now), UpdatedAt: at(now)}
+		if intentRefs[i] > 0 {
+			ref := intentRefs[i]
+			row.IntentRef = &ref
+		}
+		rows = append(rows, row)
+		fresh = append(fresh, i)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.CreateInBatches(&rows, 100).Error; err != nil {
+		return err
+	}
+	var lines []lineRef
+	hist := make([]statusHistoryRow, len(rows))
+	for n, i := range fresh {
+		t := ts[i]
+		lines = linesOf(rows[n].ID, &t.Transfer, lines)
+		observed := t.ObservedAt
+		if observed.IsZero() {
+			observed = now
+		}
+		hist[n] = statusHistoryRow{TransferID: t.TransferID, IntentID: t.IntentID, PartnerID: rows[n].Transfer.PartnerID,
+			ToStatus: string(t.Status), Source: sources[i], ObservedAt: at(observed)}
+	}
+	if err := s.insertLines(tx, portOneTransfers, lines); err != nil {
+		return err
+	}
+	return tx.CreateInBatches(&hist, 200).Error
+}
+
 func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int64, source string) error {
 	now := s.nowUTC()
 	observed := t.ObservedAt
