@@ -72,6 +72,11 @@ type Config struct {
 	// open and close a connection (a TCP and TLS handshake) for nearly
 	// every call.
 	Connections int
+	// ListPageSize is the page size asked for when listing transfer
+	// summaries; default DefaultListPageSize. ListPages is how many pages
+	// of one list are fetched at once; default DefaultListPages.
+	ListPageSize int
+	ListPages    int
 	// MaxAttempts bounds the attempts per call, the first included; default 5.
 	MaxAttempts int
 	// AttemptTimeout bounds one attempt; default 60s (PortOne recommends a
@@ -110,6 +115,8 @@ type Client struct {
 	sleep   func(context.Context, time.Duration) error
 	jitter  func(int64) int64
 	log     *slog.Logger
+	pageSz  int // transfer summaries per page asked for
+	pages   int // pages of one list fetched at once
 }
 
 // New validates cfg, fills its defaults and returns a Client.
@@ -124,13 +131,21 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APISecret == "" {
 		return nil, errors.New("transfer: api secret is empty")
 	}
-	if cfg.MaxAttempts < 0 || cfg.AttemptTimeout < 0 || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || cfg.Connections < 0 {
+	if cfg.MaxAttempts < 0 || cfg.AttemptTimeout < 0 || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || cfg.Connections < 0 ||
+		cfg.ListPageSize < 0 || cfg.ListPages < 0 {
 		return nil, errors.New("transfer: negative attempts, timeout or backoff")
 	}
 	c := &Client{
 		base: u, secret: cfg.APISecret, test: cfg.TestMode,
 		max: cfg.MaxAttempts, timeout: cfg.AttemptTimeout, minBO: cfg.MinBackoff, maxBO: cfg.MaxBackoff,
 		now: cfg.Now, sleep: cfg.Sleep, jitter: cfg.Jitter, log: cfg.Logger,
+		pageSz: cfg.ListPageSize, pages: cfg.ListPages,
+	}
+	if c.pageSz == 0 {
+		c.pageSz = DefaultListPageSize
+	}
+	if c.pages == 0 {
+		c.pages = DefaultListPages
 	}
 	if c.max == 0 {
 		c.max = 5
