@@ -72,10 +72,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		return c, err
 	}
 	// Intents PortOne never confirmed.
-	err = p.st.IntentsOn(ctx, d, func(in *store.Intent) error {
-		if in.Status == store.IntentPosted || in.Status == store.IntentAdopted {
-			return nil
-		}
+	err = p.st.UnfinishedIntents(ctx, d, func(in *store.Intent) error {
 		if opts.DryRun && in.Status == store.IntentPending {
 			c["would_post"]++ // a dry run posts nothing: pending is expected
 			return nil
@@ -88,7 +85,12 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		return c, err
 	}
 	// Transfers PortOne lists for d that we never intended, looked up a
-	// page at a time.
+	// page at a time. The listing is the one request per page of the
+	// night that reconciliation makes (pages fetched in parallel by the
+	// client): the comparison above is made on the answers PortOne already
+	// gave (the create responses, and GET on adoption, as post recorded
+	// them; sync's since), and only a listing can show what nobody asked
+	// us to post.
 	f := &transfer.TransferFilter{SettlementStartDateRange: &transfer.DateRange{From: d.String(), Until: d.String()}}
 	var page []transfer.TransferSummary
 	unknown := func() error {
@@ -119,7 +121,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 			return c, fmt.Errorf("reconcile: list PortOne's transfers of %s: %w", d, err)
 		}
 		c["listed"]++
-		if page = append(page, s); len(page) == 200 {
+		if page = append(page, s); len(page) == 1000 {
 			if err := unknown(); err != nil {
 				return c, err
 			}

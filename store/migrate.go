@@ -580,6 +580,8 @@ CREATE INDEX rejected_records_record ON rejected_records (partner_id, record_key
 // (status, …) over every intent ever posted, which left each claim to read
 // and sort every pending intent of the night: the claim's cost no longer
 // grows with the night, and completing an intent takes it out of the index.
+// Reconciliation reads the intents PortOne never confirmed from a like
+// index of the unfinished ones.
 // It indexes PortOne's transfers by status and settlement date, so that
 // sync reads only the transfers whose status can change (the ones whose
 // date has come, and the ones waiting for a payout) without reading the
@@ -589,6 +591,7 @@ DROP INDEX transfer_intents_claim;
 DROP INDEX transfer_intents_ready;
 CREATE INDEX transfer_intents_pending ON transfer_intents (business_date, id) WHERE status = 'pending';
 CREATE INDEX transfer_intents_pending_any ON transfer_intents (id) WHERE status = 'pending';
+CREATE INDEX transfer_intents_unfinished ON transfer_intents (business_date, id) WHERE status NOT IN ('posted', 'adopted');
 DROP INDEX portone_transfers_status;
 CREATE INDEX portone_transfers_status ON portone_transfers (status, settlement_date);
 `
