@@ -92,7 +92,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 	// them; sync's since), and only a listing can show what nobody asked
 	// us to post.
 	f := &transfer.TransferFilter{SettlementStartDateRange: &transfer.DateRange{From: d.String(), Until: d.String()}}
-	var page []transfer.TransferSummary
+	var page []transfer.TransferState
 	unknown := func() error {
 		ids := make([]settlement.TransferID, len(page))
 		for i := range page {
@@ -116,7 +116,7 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 		page = page[:0]
 		return nil
 	}
-	for s, err := range p.api.Transfers(ctx, f) {
+	for s, err := range p.api.TransferStates(ctx, f) {
 		if err != nil {
 			return c, fmt.Errorf("reconcile: list PortOne's transfers of %s: %w", d, err)
 		}
@@ -169,12 +169,10 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 // intended. An order or cancel transfer is fetched in full and goes through
 // transfer.Observe, like every answer we keep, so its settlement has the
 // one sign (a cancel positive); gone is true when it vanished meanwhile.
-func (p *Pipeline) unknownTransfer(ctx context.Context, s *transfer.TransferSummary) (m store.Mismatch, gone bool, err error) {
+func (p *Pipeline) unknownTransfer(ctx context.Context, s *transfer.TransferState) (m store.Mismatch, gone bool, err error) {
 	m = store.Mismatch{PartnerID: settlement.PartnerID(s.Partner.ID), TransferID: settlement.TransferID(s.ID), Reason: settlement.UnknownAtPortOne,
 		Field: "transfer", PortOneText: s.Type + " " + s.Status}
-	if s.Payment != nil {
-		m.PaymentID = settlement.PaymentID(s.Payment.ID)
-	}
+	m.PaymentID = settlement.PaymentID(s.PaymentID())
 	switch {
 	case s.Amount != nil:
 		w, err := p.api.GetTransfer(ctx, s.ID)

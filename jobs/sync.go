@@ -111,7 +111,7 @@ func (s *syncer) syncRange(ctx context.Context, g store.FollowGroup, from, until
 		updates = updates[:0]
 		return nil
 	}
-	for sum, err := range p.api.Transfers(ctx, f) {
+	for sum, err := range p.api.TransferStates(ctx, f) {
 		if err != nil {
 			return fmt.Errorf("sync: list transfers %s..%s: %w", from, until, err)
 		}
@@ -150,17 +150,12 @@ func (s *syncer) syncRange(ctx context.Context, g store.FollowGroup, from, until
 
 // sameSummary says whether a listed summary has the dates and settlement
 // amount we recorded, so that only its status moved.
-func sameSummary(o *store.Followed, s *transfer.TransferSummary) bool {
+func sameSummary(o *store.Followed, s *transfer.TransferState) bool {
 	if s.SettlementDate != o.SettlementDate.String() || (s.SettlementStartDate != "" && s.SettlementStartDate != o.SettlementStartDate.String()) {
 		return false
 	}
-	var amount int64
-	switch {
-	case s.Amount != nil:
-		amount = s.Amount.Settlement
-	case s.SettlementAmount != nil:
-		amount = *s.SettlementAmount
-	default:
+	amount, ok := s.Settlement()
+	if !ok {
 		return false
 	}
 	if o.Kind == settlement.KindOrderCancel && amount < 0 {
