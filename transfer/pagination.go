@@ -174,10 +174,10 @@ func listItems[T any](ctx context.Context, c *Client, what, path string, p PageI
 // every member, unknown ones included, and embeds the partner, contract
 // and payment) costs a fraction of the time and memory.
 type TransferState struct {
-	Type                string `json:"type"`
-	ID                  string `json:"id"`
-	Status              string `json:"status"`
-	Partner             struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Partner struct {
 		ID string `json:"id"`
 	} `json:"partner"`
 	Payment *struct {
