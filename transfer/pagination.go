@@ -192,7 +192,7 @@ type TransferState struct {
 }
 
 // PaymentID is the summary's payment id ("" for a MANUAL transfer).
-func (s *TransferState) PaymentID() string {
+func (s TransferState) PaymentID() string {
 	if s.Payment == nil {
 		return ""
 	}
@@ -202,7 +202,7 @@ func (s *TransferState) PaymentID() string {
 // Settlement is the settlement amount as PortOne sent it (a cancel's may
 // be negative): the amount block's for ORDER and ORDER_CANCEL,
 // settlementAmount for MANUAL; ok is false when the summary has neither.
-func (s *TransferState) Settlement() (amount int64, ok bool) {
+func (s TransferState) Settlement() (amount int64, ok bool) {
 	switch {
 	case s.Amount != nil:
 		return s.Amount.Settlement, true
