@@ -230,20 +230,12 @@ func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner strin
 	}
 	now := s.nowMS()
 	args := []any{owner, now + lease.Milliseconds(), at(s.nowUTC()), now, now}
-	sub := "SELECT id FROM transfer_intents WHERE status = 'pending' AND lease_expires_ms <= ? AND not_before_ms <= ?"
 	if !d.IsZero() {
-		sub += " AND business_date = ?"
 		args = append(args, day(d))
 	}
-	sub += " ORDER BY id LIMIT ?"
 	args = append(args, n)
-	if s.dialect == Postgres {
-		// Claims of several instances are disjoint: rows another claim
-		// holds are skipped, not waited for.
-		sub += " FOR UPDATE SKIP LOCKED"
-	}
 	q := "UPDATE transfer_intents SET claim_owner = ?, lease_expires_ms = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (" +
-		sub + ") RETURNING " + intentColumns
+		s.claimable(!d.IsZero()) + ") RETURNING " + intentColumns
 	var rows []intentRow
 	if err := s.w(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("claim intents for %q: %w", owner, err)
@@ -254,6 +246,22 @@ func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner strin
 		out[i] = rows[i].intent()
 	}
 	return out, nil
+}
+
+// claimable is the SELECT of the ids a claim takes: parameters now (lease),
+// now (not before), the business date when dated, and the limit.
+func (s *Store) claimable(dated bool) string {
+	q := "SELECT id FROM transfer_intents WHERE status = 'pending' AND lease_expires_ms <= ? AND not_before_ms <= ?"
+	if dated {
+		q += " AND business_date = ?"
+	}
+	q += " ORDER BY id LIMIT ?"
+	if s.dialect == Postgres {
+		// Claims of several instances are disjoint: rows another claim
+		// holds are skipped, not waited for.
+		q += " FOR UPDATE SKIP LOCKED"
+	}
+	return q
 }
 
 // PendingIntents counts the pending intents of business date d (claimed or
