@@ -19,7 +19,7 @@ func TestClaimsReadAnIndexOfThePending(t *testing.T) {
 	s := openT(t, storetest.SQLiteDSN(t))
 	plans := []struct {
 		name, query, index string
-		args                []any
+		args               []any
 	}{
 		{"dated claim", s.claimable(true), "transfer_intents_pending", []any{1, 1, "2025-10-01", 32}},
 		{"claim", s.claimable(false), "transfer_intents_pending_any", []any{1, 1, 32}},
