@@ -190,6 +190,9 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 			for i := range recs {
 				rec := &recs[i]
 				sr, rej := p.settleOrder(gctx, tc, d, rec)
+				if sf := (*storeFailure)(nil); errors.As(rej, &sf) {
+					return sf.err
+				}
 				if rej != nil {
 					pg.rejects, pg.errs = append(pg.rejects, rec), append(pg.errs, rej)
 					continue
@@ -248,6 +251,9 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 			sr, rej := p.settleCancel(ctx, tc, d, rec, cp)
 			if errors.Is(rej, errOrderNotSettled) {
 				continue // it waits for its order (counted below), not rejected
+			}
+			if sf := (*storeFailure)(nil); errors.As(rej, &sf) {
+				return sf.err
 			}
 			if rej != nil {
 				c["rejected"]++
@@ -313,12 +319,18 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	contractID := o.ContractID
 	if contractID == "" {
 		pt, err := tc.partner(ctx, string(o.PartnerID))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.SettlementRecord{}, &storeFailure{err}
+		}
 		if err != nil {
 			return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrPartnerNotFound, Field: "partnerId", Message: fmt.Sprintf("partner %q is not known (run refresh): %v", o.PartnerID, err)}
 		}
 		contractID = pt.DefaultContractID
 	}
 	c, err := tc.contract(ctx, contractID, 0)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.SettlementRecord{}, &storeFailure{err}
+	}
 	if err != nil {
 		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrContractNotFound, Field: "contractId", Message: fmt.Sprintf("contract %q is not known: %v", contractID, err)}
 	}
@@ -334,6 +346,15 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions),
 		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, OrderID: rec.ID}, nil
 }
+
+// storeFailure is a store error met while settling one record (the
+// database unreachable, a cancelled run): it fails the run, which the next
+// one resumes, and is never kept as the record's rejection — a rejection
+// is final, and the record was not at fault.
+type storeFailure struct{ err error }
+
+func (f *storeFailure) Error() string { return f.err.Error() }
+func (f *storeFailure) Unwrap() error { return f.err }
 
 // errOrderNotSettled: a cancellation whose order has no settlement yet. It
 // is not a rejection: the cancellation waits for its order.
@@ -392,6 +413,9 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	}
 	// The cancel uses the contract version its order was settled with.
 	c, err := tc.contract(ctx, orderSettlement.ContractID, orderSettlement.ContractVersion)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.SettlementRecord{}, &storeFailure{err}
+	}
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
