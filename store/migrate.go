@@ -30,6 +30,7 @@ var migrations = []migration{
 	{6, "the merchant's rules: settlements.rules_version", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesVersion) }},
 	{7, "scale: a record's lines in its row (detail), an index of the cancellations without their order", migrateV7},
 	{8, "claims from a partial index of the pending intents; open transfers by status and dates", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV8) }},
+	{13, "the merchant's rules by version: rules_files", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesFiles) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -604,4 +605,16 @@ CREATE INDEX transfer_intents_pending_any ON transfer_intents (id) WHERE status 
 CREATE INDEX transfer_intents_unfinished ON transfer_intents (business_date, id) WHERE status NOT IN ('posted', 'adopted');
 DROP INDEX portone_transfers_status;
 CREATE INDEX portone_transfers_status ON portone_transfers (status, settlement_date);
+`
+
+// schemaRulesFiles keeps the rules file of every rules version that
+// computed a settlement, so that a cancel is settled with the rules its
+// order was settled with even after SETTLE_RULES changed (issue #16). The
+// version is a hash of the text: one version, one file.
+const schemaRulesFiles = `
+CREATE TABLE rules_files (
+	version TEXT PRIMARY KEY,
+	file TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
 `
