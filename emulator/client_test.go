@@ -170,7 +170,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	seed := `{"contracts":[{"id":"c","name":"c","platformFee":{"fixedRate":10000},"settlementCycle":{"lagDays":1,"datePolicy":"CALENDAR_DAY","method":{"daily":{}}},"platformFeeVatPayer":"MERCHANT","subtractPaymentVatAmount":false}]}`
-	go func() { done <- emulator.Run(ctx, "127.0.0.1:0", strings.NewReader(seed), nil) }()
+	go func() { done <- emulator.Run(ctx, "127.0.0.1:0", emulator.Options{}, strings.NewReader(seed)) }()
 	time.Sleep(50 * time.Millisecond)
 	cancel()
 	select {
@@ -181,7 +181,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after cancel")
 	}
-	if err := emulator.Run(t.Context(), "127.0.0.1:0", strings.NewReader(`{"bogus":1}`), nil); err == nil {
+	if err := emulator.Run(t.Context(), "127.0.0.1:0", emulator.Options{}, strings.NewReader(`{"bogus":1}`)); err == nil {
 		t.Error("bad seed accepted")
 	}
 }

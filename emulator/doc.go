@@ -1,9 +1,17 @@
 // Package emulator is a stateful emulator of PortOne's platform API
-// (파트너 정산 자동화, `/platform/*`) for tests and for `settle emulator`.
+// (파트너 정산 자동화, `/platform/*`). It is a product package, not test
+// support:
 //
-// A Server is an http.Handler. Tests start one on loopback with
-// NewTestServer and point the real transfer.Client at its URL; `settle
-// emulator --addr` serves one with Run.
+//   - `settle emulator` serves one on an address (Run) for operators and
+//     integrators: a rehearsal of a night against PortOne's rules, with
+//     latency and seeded faults from the command line (--latency,
+//     --faults, ParseFaults), and scale runs of a million transfers;
+//   - `settle demo` runs the whole pipeline against one in-process;
+//   - every test that posts to PortOne posts to one: the real
+//     transfer.Client over loopback (NewTestServer), with scripted and
+//     random faults, a settable Clock and the hooks below.
+//
+// A Server is an http.Handler.
 //
 // # What it emulates
 //
@@ -13,17 +21,21 @@
 //     (get, update). List operations read their JSON from the `requestBody`
 //     query parameter (as PortOne's SDKs send it) or from the GET body, and
 //     page with {number, size}; totalCount is the number of matching
-//     objects.
+//     objects (PortOne's schema describes it as the number on the page:
+//     clients page until an empty page, which the emulator answers past
+//     the end).
 //   - Transfers: create ORDER, ORDER_CANCEL and MANUAL; get; delete; list
 //     summaries with PlatformTransferFilterInput (date ranges, types,
 //     statuses, partner tags, contract and policy ids, keyword, plus a
 //     non-schema partnerIds).
 //   - Amounts and settlement dates come from the settlement package
 //     (settlement.NewBook for an order, (*settlement.Book).Cancel for each
-//     cancel: one Book per ORDER transfer, so cancellable limits are the
-//     engine's), with the partner's default contract or contractId, the
-//     referenced policies, Options.Rounding, Options.Calendar and the
-//     setting adjustSettlementDateAfterHolidayIfEarlier.
+//     cancel: cancellable limits are the engine's), with the partner's
+//     default contract or contractId, the referenced policies,
+//     Options.Rules (the merchant's formulas and variants; `settle emulator
+//     --rules`) or Options.Rounding, Options.Calendar and the setting
+//     adjustSettlementDateAfterHolidayIfEarlier, as they were when the
+//     order was created.
 //   - PortOne's rules and error bodies: client ids are unique per
 //     environment and stay used after a delete (409
 //     PLATFORM_TRANSFER_ID_ALREADY_USED); one ORDER transfer per (paymentId,
@@ -42,9 +54,10 @@
 //     any other status.
 //   - Responses carry every field the schema requires (arrays as [], maps
 //     as {}), full partner, contract and payment objects, and synthetic
-//     graphqlIds. The emulator has no PortOne payments: a PORT_ONE payment
-//     is synthesized (storeId, channelKey, paidAt = now), and a cancel of
-//     one is cancelled "now".
+//     graphqlIds. A transfer embeds the partner as it is now and the
+//     contract and policies as they were when it was created. The emulator
+//     has no PortOne payments: a PORT_ONE payment is synthesized (storeId,
+//     channelKey, paidAt = now), and a cancel of one is cancelled "now".
 //
 // # What it does not emulate
 //
@@ -54,6 +67,39 @@
 // sheet, custom formulas and settlement parameters, user-defined property
 // definitions, the caps against the PortOne payment's amounts, Bearer
 // tokens and the `Idempotency-Key` header.
+//
+// # Scale
+//
+// The emulator holds a night of a million orders: every lookup is served by
+// an index (index.go) and every transfer is kept compact.
+//
+//   - A create costs the same at any number of transfers: ids, (payment,
+//     partner) and a payment's ORDER transfers are map lookups.
+//   - A page of a list costs the page plus the dates of its range: a
+//     settlementStartDateRange or settlementDateRange is served from an
+//     index by that date whose buckets group transfers of the same other
+//     date and kind, so types and statuses (which follow from the two dates
+//     and the clock) take or skip whole groups. Such a list is ordered by
+//     that date, then the other date, then kind, then creation (forced and
+//     injected transfers after the others of their dates and kind); a list
+//     without a date range is in creation order. Other filters (partners,
+//     contracts, policies, keywords) look at each transfer of the range (or
+//     of all, without one) and render those their ids do not exclude.
+//     While a Tamper is registered, every list renders every transfer.
+//   - A transfer keeps its ids, its packed dates, a pointer to the snapshot
+//     of contract, policies and terms it was created with (shared by every
+//     transfer created between two changes of them) and its request in a
+//     compact string (codec.go): ~400 bytes of heap for an order of three
+//     lines. Amounts are recomputed and the response rendered on every read;
+//     a cancel keeps its computed amounts, which depend on the cancels
+//     accepted before it, and an order's book is rebuilt from the order and
+//     its cancels when a cancel arrives.
+//   - Requests keeps the most recent Options.RequestLog requests
+//     (DefaultRequestLog by default, none when negative: `settle emulator`
+//     records none).
+//
+// TestScale measures it (go test ./emulator -run '^TestScale$' -scale
+// 10000,100000,1000000); TestCostIsFlatInN guards it in every run.
 //
 // # Faults
 //
@@ -74,8 +120,8 @@
 //
 // # Test hooks
 //
-// Every request is recorded without its Authorization header (Requests).
+// Requests are recorded without their Authorization header (Requests).
 // Tamper rewrites chosen transfers in responses without touching state,
-// Inject adds a transfer nobody posted, Transfers and Remaining read the
-// true state, and a Clock moves time.
+// Inject adds a transfer nobody posted, ForceStatus pins a status,
+// Transfers and Remaining read the true state, and a Clock moves time.
 package emulator

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -166,4 +168,116 @@ func (s *Server) latency(f Fault) time.Duration {
 		d += f.Latency
 	}
 	return d
+}
+
+// ParseFaults reads the fault model of `settle emulator --faults`: pairs
+// KEY=VALUE separated by commas, for example
+//
+//	5xx=0.02,429=1%,drop=0.5%,seed=7
+//
+// Rates are fractions (0.02) or percentages (2%) of the requests the match
+// selects, and together at most 1:
+//
+//	5xx=RATE          answer 5xx before handling (nothing committed)
+//	429=RATE          answer 429 with Retry-After before handling
+//	drop=RATE         handle and commit, then close the connection unanswered
+//	reset=RATE        reset the connection before handling
+//	slow=RATE         delay by slow-by before handling
+//	status=CODE       the status of 5xx faults (default 500)
+//	retry-after=DUR   Retry-After of 429 faults, rounded up to seconds (default 0s)
+//	slow-by=DUR       the delay of slow faults
+//	method=METHOD     only requests with this method (default all)
+//	path=PATH         only this path, or paths starting with PATH without its
+//	                  trailing * (default all), e.g. path=/platform/transfers/*
+//	seed=N            seed of the fault generator (default 0): the same seed
+//	                  and the same order of requests give the same faults
+//
+// It returns the fault model and the seed. An empty spec is no faults.
+func ParseFaults(spec string) (FaultConfig, uint64, error) {
+	var (
+		fc   FaultConfig
+		seed uint64
+		seen = map[string]bool{}
+	)
+	rate := func(key, v string, dst *float64) error {
+		pct := strings.HasSuffix(v, "%")
+		x, err := strconv.ParseFloat(strings.TrimSuffix(v, "%"), 64)
+		if err == nil && pct {
+			x /= 100
+		}
+		if err != nil || x < 0 || x > 1 {
+			return fmt.Errorf("%s=%s: want a rate between 0 and 1, or 0%% and 100%%", key, v)
+		}
+		*dst = x
+		return nil
+	}
+	duration := func(key, v string, dst *time.Duration) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%s=%s: want a duration such as 50ms or 2s", key, v)
+		}
+		*dst = d
+		return nil
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		key, v, ok := strings.Cut(part, "=")
+		key, v = strings.TrimSpace(key), strings.TrimSpace(v)
+		if !ok || v == "" {
+			return FaultConfig{}, 0, fmt.Errorf("%q: want KEY=VALUE", part)
+		}
+		if seen[key] {
+			return FaultConfig{}, 0, fmt.Errorf("%s is given twice", key)
+		}
+		seen[key] = true
+		var err error
+		switch key {
+		case "5xx":
+			err = rate(key, v, &fc.Rate5xx)
+		case "429":
+			err = rate(key, v, &fc.Rate429)
+		case "drop":
+			err = rate(key, v, &fc.RateDrop)
+		case "reset":
+			err = rate(key, v, &fc.RateReset)
+		case "slow":
+			err = rate(key, v, &fc.RateSlow)
+		case "status":
+			fc.Status5xx, err = strconv.Atoi(v)
+			if err != nil || fc.Status5xx < 500 || fc.Status5xx > 599 {
+				err = fmt.Errorf("status=%s: want a status from 500 to 599", v)
+			}
+		case "retry-after":
+			err = duration(key, v, &fc.RetryAfter)
+		case "slow-by":
+			err = duration(key, v, &fc.Slow)
+		case "method":
+			fc.Match.Method = strings.ToUpper(v)
+		case "path":
+			if !strings.HasPrefix(v, "/") {
+				err = fmt.Errorf("path=%s: want a path starting with /", v)
+			}
+			fc.Match.Path = v
+		case "seed":
+			seed, err = strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				err = fmt.Errorf("seed=%s: want a whole number", v)
+			}
+		default:
+			err = fmt.Errorf("unknown key %q (known: 5xx, 429, drop, reset, slow, status, retry-after, slow-by, method, path, seed)", key)
+		}
+		if err != nil {
+			return FaultConfig{}, 0, err
+		}
+	}
+	if sum := fc.Rate5xx + fc.Rate429 + fc.RateDrop + fc.RateReset + fc.RateSlow; sum > 1+1e-9 {
+		return FaultConfig{}, 0, fmt.Errorf("the rates add up to %.4g: at most 1 (100%%)", sum)
+	}
+	if fc.RateSlow > 0 && fc.Slow == 0 {
+		return FaultConfig{}, 0, fmt.Errorf("slow=%g needs slow-by=DURATION", fc.RateSlow)
+	}
+	return fc, seed, nil
 }

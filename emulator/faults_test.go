@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +126,73 @@ func TestRandomFaultsAreDeterministic(t *testing.T) {
 	// 300 draws: 60 ± 21 5xx, 30 ± 16 drops, 15 ± 12 429s (3σ).
 	if n["5xx"] < 39 || n["5xx"] > 81 || n["drop"] < 14 || n["drop"] > 46 || n["429"] < 3 || n["429"] > 27 {
 		t.Errorf("fault counts %v out of line with the rates", n)
+	}
+}
+
+func TestParseFaults(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		want emulator.FaultConfig
+		seed uint64
+		err  string // part of the error, "" for none
+	}{
+		{spec: "", want: emulator.FaultConfig{}},
+		{spec: "5xx=0.02,429=1%,drop=0.5%,seed=7", want: emulator.FaultConfig{Rate5xx: 0.02, Rate429: 0.01, RateDrop: 0.005}, seed: 7},
+		{spec: " reset=0.1 , slow=10%, slow-by=250ms ,status=503,retry-after=2s", want: emulator.FaultConfig{RateReset: 0.1, RateSlow: 0.1, Slow: 250 * time.Millisecond, Status5xx: 503, RetryAfter: 2 * time.Second}},
+		{spec: "method=post,path=/platform/transfers/*,drop=1", want: emulator.FaultConfig{RateDrop: 1, Match: emulator.Match{Method: "POST", Path: "/platform/transfers/*"}}},
+		{spec: "5xx=2", err: "5xx=2: want a rate between 0 and 1"},
+		{spec: "5xx=-1%", err: "want a rate"},
+		{spec: "5xx=0.6,429=0.5", err: "add up to 1.1"},
+		{spec: "5xx", err: `"5xx": want KEY=VALUE`},
+		{spec: "5xx=0.1,5xx=0.2", err: "5xx is given twice"},
+		{spec: "latency=5ms", err: `unknown key "latency"`},
+		{spec: "status=404", err: "want a status from 500 to 599"},
+		{spec: "slow=0.1", err: "needs slow-by"},
+		{spec: "retry-after=soon", err: "want a duration"},
+		{spec: "seed=-3", err: "want a whole number"},
+		{spec: "path=platform", err: "starting with /"},
+	} {
+		fc, seed, err := emulator.ParseFaults(c.spec)
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%q: %v", c.spec, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%q: error %v, want one containing %q", c.spec, err, c.err)
+		case c.err == "" && (fc != c.want || seed != c.seed):
+			t.Errorf("%q: %+v seed %d, want %+v seed %d", c.spec, fc, seed, c.want, c.seed)
+		}
+	}
+}
+
+// TestRequestLogBounded: Requests keeps the most recent RequestLog requests
+// (a million recorded bodies were most of a scale run's memory), and none
+// with a negative RequestLog.
+func TestRequestLogBounded(t *testing.T) {
+	for _, c := range []struct{ log, sent, kept int }{{5, 12, 5}, {5, 3, 3}, {-1, 12, 0}} {
+		srv, a, _ := seeded(t, emulator.Options{RequestLog: c.log})
+		for i := range c.sent {
+			a.fails("GET", fmt.Sprintf("/platform/transfers/nope-%02d", i), nil, 404, "PLATFORM_TRANSFER_NOT_FOUND")
+		}
+		reqs := srv.Requests()
+		if len(reqs) != c.kept {
+			t.Fatalf("RequestLog %d after %d requests: %d kept, want %d", c.log, c.sent, len(reqs), c.kept)
+		}
+		for i, r := range reqs {
+			if want := fmt.Sprintf("/platform/transfers/nope-%02d", c.sent-c.kept+i); r.Path != want {
+				t.Errorf("RequestLog %d: request %d is %s, want %s", c.log, i, r.Path, want)
+			}
+		}
+		srv.ResetRequests()
+		if n := len(srv.Requests()); n != 0 {
+			t.Errorf("%d requests after ResetRequests", n)
+		}
+	}
+	// The default keeps DefaultRequestLog.
+	srv := emulator.New(emulator.Options{})
+	for i := range emulator.DefaultRequestLog + 1 {
+		srv.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", fmt.Sprintf("/platform/transfers/n%d", i), nil))
+	}
+	if reqs := srv.Requests(); len(reqs) != emulator.DefaultRequestLog || reqs[0].Path != "/platform/transfers/n1" {
+		t.Errorf("default: %d requests kept, the first %s", len(reqs), reqs[0].Path)
 	}
 }

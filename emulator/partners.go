@@ -194,6 +194,7 @@ func (s *Server) newPartner(e *env, in partnerInput) (*partnerOut, *apiError) {
 }
 
 func (e *env) addPartner(p *partnerOut) {
+	e.changedPartners()
 	e.partners[p.ID] = p
 	e.partnerIDs = append(e.partnerIDs, p.ID)
 }
@@ -452,6 +453,7 @@ func (s *Server) updatePartner(w http.ResponseWriter, r *http.Request, body []by
 	}
 	n.AppliedAt = s.stamp()
 	*p = n
+	e.changedPartners()
 	writeJSON(w, http.StatusOK, map[string]any{"partner": p})
 }
 
@@ -466,6 +468,7 @@ func (s *Server) archivePartner(archive bool) func(http.ResponseWriter, *http.Re
 		defer s.mu.Unlock()
 		if p := partnerAt(w, r, s.env(test)); p != nil {
 			p.IsArchived = archive
+			s.env(test).changedPartners()
 			writeJSON(w, http.StatusOK, map[string]any{"partner": p})
 		}
 	}

@@ -250,24 +250,6 @@ func (s *Server) updateSetting(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	e.setting = n
+	e.changedTerms()
 	writeJSON(w, http.StatusOK, map[string]any{"setting": n})
-}
-
-// terms builds the settlement terms of a contract in e; callers hold s.mu.
-func (s *Server) terms(e *env, c settlement.Contract) settlement.Terms {
-	t := settlement.Terms{
-		Contract:               c,
-		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(e.dsps.byID)),
-		AdditionalFeePolicies:  make(map[string]settlement.AdditionalFeePolicy, len(e.afps.byID)),
-		Rounding:               s.opts.Rounding,
-		Calendar:               s.cal,
-		AdjustEarlierToNextDay: e.setting.AdjustSettlementDateAfterHolidayIfEarlier,
-	}
-	for id, p := range e.dsps.byID {
-		t.DiscountSharePolicies[id] = p.v
-	}
-	for id, p := range e.afps.byID {
-		t.AdditionalFeePolicies[id] = p.v
-	}
-	return t
 }

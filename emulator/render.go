@@ -2,7 +2,10 @@ package emulator
 
 import (
 	"encoding/json"
+	"maps"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/settle-dev/settle/settlement"
@@ -161,7 +164,7 @@ type summaryBaseJSON struct {
 type orderSummaryJSON struct {
 	summaryBaseJSON
 	StoreID             string                    `json:"storeId"`
-	Contract            transfer.Contract         `json:"contract"`
+	Contract            json.RawMessage           `json:"contract"`
 	Amount              transfer.SettlementAmount `json:"amount"`
 	Payment             summaryPaymentJSON        `json:"payment"`
 	SettlementStartDate string                    `json:"settlementStartDate"`
@@ -174,12 +177,12 @@ type manualSummaryJSON struct {
 	SettlementTaxFreeAmount int64 `json:"settlementTaxFreeAmount"`
 }
 
-func summaryJSON(t transfer.Transfer, storeID string) any {
-	var p partnerOut
-	_ = json.Unmarshal(t.Partner, &p)
+// summaryJSON is t as a summary; p is the partner t embeds and contract,
+// when not nil, t.Contract's JSON.
+func summaryJSON(t transfer.Transfer, p *partnerOut, contract json.RawMessage, storeID string) any {
 	udp := make([]transfer.UserDefinedProperty, 0, len(p.UserDefinedProperties))
-	for k, v := range p.UserDefinedProperties {
-		b, _ := json.Marshal(v)
+	for _, k := range slices.Sorted(maps.Keys(p.UserDefinedProperties)) {
+		b, _ := json.Marshal(p.UserDefinedProperties[k])
 		udp = append(udp, transfer.UserDefinedProperty{Key: k, Value: b})
 	}
 	ptype := p.Type.Type
@@ -209,9 +212,13 @@ func summaryJSON(t transfer.Transfer, storeID string) any {
 		}
 		return m
 	}
-	o := orderSummaryJSON{summaryBaseJSON: base, StoreID: storeID, Amount: amountJSON(t.Amount), SettlementStartDate: t.SettlementStartDate}
-	if t.Contract != nil {
-		o.Contract = *t.Contract
+	o := orderSummaryJSON{summaryBaseJSON: base, StoreID: storeID, Amount: amountJSON(t.Amount), SettlementStartDate: t.SettlementStartDate, Contract: contract}
+	if o.Contract == nil {
+		var c transfer.Contract
+		if t.Contract != nil {
+			c = *t.Contract
+		}
+		o.Contract, _ = json.Marshal(c)
 	}
 	if pm := t.Payment; pm != nil {
 		o.Payment = summaryPaymentJSON{Type: pm.Type, ID: pm.ID, OrderName: pm.OrderName, Currency: pm.Currency}
@@ -268,9 +275,8 @@ type transferFilter struct {
 	} `json:"keyword"`
 }
 
-func (f *transferFilter) match(t transfer.Transfer) bool {
-	var p partnerOut
-	_ = json.Unmarshal(t.Partner, &p)
+// match is the filter on a rendered (and tampered) transfer whose partner is p.
+func (f *transferFilter) match(t transfer.Transfer, p *partnerOut) bool {
 	paymentID, method, channel, contractID := "", "", "", ""
 	if t.Payment != nil {
 		paymentID, channel = t.Payment.ID, t.Payment.ChannelKey
@@ -389,27 +395,125 @@ func (s *Server) listSummaries(w http.ResponseWriter, r *http.Request, body []by
 		writeErr(w, aerr)
 		return
 	}
-	s.mu.Lock()
-	e := s.env(test)
-	today, pc := s.today(), partnerCache{}
-	all := make([]transfer.Transfer, 0, len(e.transferIDs))
-	for _, id := range e.transferIDs {
-		all = append(all, s.render(e, e.transfers[id], today, pc))
-	}
-	tampers := s.tampersLocked()
-	s.mu.Unlock()
-
-	s.tamper(all, tampers)
-	var items []any
-	for _, t := range all {
-		if f.match(t) {
-			items = append(items, summaryJSON(t, s.storeID))
-		}
-	}
-	page, info, aerr := paginate(items, lr.Page, s.opts.DefaultPageSize)
+	num, size, aerr := pageOf(lr.Page, s.opts.DefaultPageSize)
 	if aerr != nil {
 		writeErr(w, aerr)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"transferSummaries": page, "page": info})
+	skip := num * size
+	if num > 0 && skip/num != size {
+		skip = math.MaxInt // past any end
+	}
+	pc := partnerCache{}
+	var (
+		items []any
+		total int
+	)
+	s.mu.Lock()
+	e := s.env(test)
+	today := s.today()
+	if tampers := s.tampersLocked(); len(tampers) > 0 {
+		// Tampers run without the lock, on every transfer: a tamper may
+		// move one into the filter's date range.
+		var all []transfer.Transfer
+		e.transfers.candidates(&f, true, func(t *transferRec) { all = append(all, s.render(e, t, today, nil)) })
+		s.mu.Unlock()
+		s.tamper(all, tampers)
+		var page []transfer.Transfer
+		page, total = matchPage(all, &f, pc, skip, size)
+		for _, t := range page {
+			items = append(items, summaryJSON(t, pc.parse(t.Partner), nil, s.storeID))
+		}
+	} else {
+		var recs []*transferRec
+		var page []transfer.Transfer
+		if f.indexed() {
+			recs, total = e.transfers.indexedPage(&f, today, skip, size)
+			for _, t := range recs {
+				page = append(page, s.renderSummary(e, t, today))
+			}
+		} else {
+			recs, page, total = s.matchedPage(e, &f, today, pc, skip, size)
+		}
+		for i, t := range recs {
+			items = append(items, s.summary(e, t, page[i], pc))
+		}
+		s.mu.Unlock()
+	}
+	if items == nil {
+		items = []any{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"transferSummaries": items,
+		"page":              transfer.PageInfo{Number: num, Size: size, TotalCount: total},
+	})
+}
+
+// summary is untampered transfer t, rendered as w, as a summary; callers
+// hold s.mu. The partner and the contract come from state rather than from
+// w's JSON: the same values, without decoding and encoding them again.
+func (s *Server) summary(e *env, t *transferRec, w transfer.Transfer, pc partnerCache) any {
+	var p *partnerOut
+	if t.injectedWire() == nil {
+		p = e.partners[string(t.partnerID)]
+	}
+	if p == nil {
+		p = pc.parse(w.Partner)
+	}
+	var contract json.RawMessage
+	if t.snap != nil && t.injectedWire() == nil {
+		contract = t.snap.contractJSON()
+	}
+	return summaryJSON(w, p, contract, s.storeID)
+}
+
+// matchedPage serves a filter the index cannot decide alone: each candidate
+// (the date range's transfers, or all) that mayMatch admits is rendered and
+// matched as PortOne's filters see the response. Callers hold s.mu.
+func (s *Server) matchedPage(e *env, f *transferFilter, today int32, pc partnerCache, skip, size int) ([]*transferRec, []transfer.Transfer, int) {
+	p := pager[transfer.Transfer]{skip: skip, size: size}
+	var recs []*transferRec
+	e.transfers.candidates(f, false, func(t *transferRec) {
+		if !f.mayMatch(t, today) {
+			return
+		}
+		if w := s.render(e, t, today, nil); f.match(w, pc.parse(w.Partner)) && p.takeOne(w) {
+			recs = append(recs, t)
+		}
+	})
+	return recs, p.page, p.total
+}
+
+// matchPage pages the rendered transfers that f matches.
+func matchPage(all []transfer.Transfer, f *transferFilter, pc partnerCache, skip, size int) ([]transfer.Transfer, int) {
+	p := pager[transfer.Transfer]{skip: skip, size: size}
+	for _, t := range all {
+		if f.match(t, pc.parse(t.Partner)) {
+			p.takeOne(t)
+		}
+	}
+	return p.page, p.total
+}
+
+// mayMatch rejects, without rendering, an untampered transfer that f's
+// types, statuses, partner ids, contract ids or id keywords exclude. The
+// rendered transfer is matched in full afterwards.
+func (f *transferFilter) mayMatch(t *transferRec, today int32) bool {
+	if t.injectedWire() != nil {
+		return true
+	}
+	if !f.admits(t.kindName(), t.status(today)) || !oneOf(f.PartnerIDs, string(t.partnerID)) {
+		return false
+	}
+	contractID := "" // as a MANUAL transfer renders it
+	if t.snap != nil {
+		contractID = t.snap.contract.ID
+	}
+	if !oneOf(f.ContractIDs, contractID) {
+		return false
+	}
+	if k := f.Keyword; k != nil {
+		return has(string(t.paymentID()), k.PaymentID) && has(t.id(), k.TransferID) && has(string(t.partnerID), k.PartnerID)
+	}
+	return true
 }

@@ -75,6 +75,7 @@ func (k *kind[T, In, W]) add(s *Server, e *env, in In) (*record[T], *apiError) {
 	}
 	rec := &record[T]{v: v, memo: memo, appliedAt: s.stamp()}
 	t.add(*id, rec)
+	e.changedTerms()
 	return rec, nil
 }
 
@@ -163,6 +164,7 @@ func (k *kind[T, In, W]) update(s *Server) apiHandler {
 			return
 		}
 		rec.v, rec.memo, rec.appliedAt = v, memo, s.stamp()
+		s.env(test).changedTerms()
 		writeJSON(w, http.StatusOK, map[string]any{k.key: k.wire(rec, test)})
 	}
 }
@@ -179,6 +181,7 @@ func (k *kind[T, In, W]) archive(s *Server, archive bool) apiHandler {
 		defer s.mu.Unlock()
 		if rec := k.lookup(w, r, s.env(test)); rec != nil {
 			rec.archived = archive
+			s.env(test).changedTerms()
 			writeJSON(w, http.StatusOK, map[string]any{k.key: k.wire(rec, test)})
 		}
 	}

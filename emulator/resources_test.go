@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/settle-dev/settle/emulator"
 )
-
-var updateResources = flag.Bool("update-resources", false, "regenerate testdata/resources.golden")
 
 const resourcesGolden = "testdata/resources.golden"
 
@@ -199,7 +196,7 @@ func resourcesScript() []step {
 // archives and recovers of every kind of object, error cases included,
 // and compares every status, content type and body with
 // testdata/resources.golden byte for byte. Regenerate with
-// go test -run TestResourcesGolden -update-resources.
+// go test -run TestResourcesGolden -update.
 func TestResourcesGolden(t *testing.T) {
 	_, a, clk := seeded(t, emulator.Options{})
 	var out strings.Builder
@@ -226,7 +223,7 @@ func TestResourcesGolden(t *testing.T) {
 		fmt.Fprintf(&out, "%s %s %s\n%d %s\n%s\n\n", st.method, st.path, body, r.status, r.header.Get("Content-Type"), r.raw)
 	}
 	got := out.String()
-	if *updateResources {
+	if *update {
 		if err := os.WriteFile(resourcesGolden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +231,7 @@ func TestResourcesGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(resourcesGolden)
 	if err != nil {
-		t.Fatalf("%v (run go test -run TestResourcesGolden -update-resources)", err)
+		t.Fatalf("%v (run go test -run TestResourcesGolden -update)", err)
 	}
 	if got == string(want) {
 		return

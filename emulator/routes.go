@@ -15,8 +15,7 @@ func (s *Server) routes() {
 	mux := http.NewServeMux()
 	h := func(pattern string, fn apiHandler) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			fn(w, r, body)
+			fn(w, r, bodyOf(r))
 		})
 	}
 	// Transfers.
@@ -159,6 +158,7 @@ func (s *Server) SeedWith(d SeedData) error {
 			if aerr := u.apply(&e.setting); aerr != nil {
 				return fmt.Errorf("seed: setting: %s", aerr.body)
 			}
+			e.changedTerms()
 		}
 	}
 	return nil

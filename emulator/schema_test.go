@@ -14,7 +14,10 @@ import (
 	"github.com/settle-dev/settle/emulator"
 )
 
-var update = flag.Bool("update", false, "regenerate testdata/schema-required.json from ../../shared/reference")
+// update is the package's one golden flag: go test -update regenerates
+// testdata/resources.golden and testdata/schema-required.json (from
+// ../../shared/reference).
+var update = flag.Bool("update", false, "regenerate the golden files under testdata")
 
 const (
 	schemaPath = "../../shared/reference/portone-platform-openapi.json"

@@ -40,8 +40,14 @@ type Options struct {
 	Location *time.Location
 
 	// Rounding is the merchant's rounding. The zero value means
-	// settlement.DefaultRounding.
+	// settlement.DefaultRounding. Read only without Rules.
 	Rounding settlement.Rounding
+
+	// Rules are the merchant's rules (formulas, roundings, variants:
+	// `settle emulator --rules FILE`), so that the emulator can play a
+	// merchant who changed PortOne's calculator. Nil means PortOne's
+	// defaults with Rounding.
+	Rules *settlement.Rules
 
 	// Calendar is the business-day calendar. Nil means settlement.KoreanCalendar().
 	Calendar *settlement.Calendar
@@ -64,7 +70,16 @@ type Options struct {
 	// Logger receives one line per fault and per internal error. Nil
 	// discards.
 	Logger *slog.Logger
+
+	// RequestLog is how many of the most recent requests Requests keeps:
+	// zero means DefaultRequestLog, a negative value keeps none (a
+	// long-running `settle emulator` or a scale run, where a million
+	// recorded bodies would be most of the memory).
+	RequestLog int
 }
+
+// DefaultRequestLog is the number of requests Requests keeps by default.
+const DefaultRequestLog = 10000
 
 // Server is the stateful PortOne platform API emulator. It is an
 // http.Handler and safe for concurrent use.
@@ -81,7 +96,7 @@ type Server struct {
 	envs    [2]*env    // [0] live, [1] test
 	seq     int64
 	tampers []func(paymentID string, t *transfer.Transfer)
-	records []Request
+	reqs    requestLog
 	faults  FaultConfig
 	script  []*scripted
 	rng     *rand.Rand
@@ -107,6 +122,9 @@ func New(opts Options) *Server {
 	if s.opts.Rounding == (settlement.Rounding{}) {
 		s.opts.Rounding = settlement.DefaultRounding
 	}
+	if s.opts.Rules == nil {
+		s.opts.Rules = settlement.DefaultRulesWith(s.opts.Rounding)
+	}
 	if s.opts.DefaultPageSize <= 0 {
 		s.opts.DefaultPageSize = 10
 	}
@@ -121,6 +139,12 @@ func New(opts Options) *Server {
 	s.envs[0] = newEnv(false)
 	s.envs[1] = newEnv(true)
 	s.faults = opts.Faults
+	switch {
+	case opts.RequestLog == 0:
+		s.reqs.max = DefaultRequestLog
+	case opts.RequestLog > 0:
+		s.reqs.max = opts.RequestLog
+	}
 	s.rng = rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
 	s.routes()
 	return s
@@ -187,12 +211,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// Run is `settle emulator --addr`: it serves a fresh emulator on addr until
-// ctx ends. seed, when not nil, is a JSON seed file (see Seed) applied to
-// both the test and the live environment. Run requires no API secret; use
-// New, Seed and ListenAndServe for other options.
-func Run(ctx context.Context, addr string, seed io.Reader, logger *slog.Logger) error {
-	s := New(Options{Logger: logger})
+// Run is `settle emulator`: it serves New(opts) on addr until ctx ends.
+// seed, when not nil, is a JSON seed file (see Seed) applied to both the
+// test and the live environment first.
+func Run(ctx context.Context, addr string, opts Options, seed io.Reader) error {
+	s := New(opts)
 	if seed != nil {
 		if err := s.Seed(seed); err != nil {
 			return err
@@ -213,15 +236,15 @@ type Request struct {
 	Fault  string    // the injected fault, if any ("5xx", "429", "latency", "drop", "reset")
 }
 
-// Requests returns a copy of every request received so far, in arrival order.
+// Requests returns a copy of the requests received so far, in arrival
+// order: the most recent Options.RequestLog of them.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Request, len(s.records))
-	for i, r := range s.records {
-		r.Header = r.Header.Clone()
-		r.Body = bytes.Clone(r.Body)
-		out[i] = r
+	out := s.reqs.list()
+	for i := range out {
+		out[i].Header = out[i].Header.Clone()
+		out[i].Body = bytes.Clone(out[i].Body)
 	}
 	return out
 }
@@ -230,8 +253,34 @@ func (s *Server) Requests() []Request {
 func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.records = nil
+	s.reqs.reset()
 }
+
+// requestLog is a ring of the max most recent requests.
+type requestLog struct {
+	max  int
+	ring []Request
+	next int // where the next request goes once the ring is full
+}
+
+func (l *requestLog) add(r Request) {
+	switch {
+	case l.max <= 0:
+	case len(l.ring) < l.max:
+		l.ring = append(l.ring, r)
+	default:
+		l.ring[l.next] = r
+		l.next = (l.next + 1) % l.max
+	}
+}
+
+func (l *requestLog) list() []Request {
+	out := make([]Request, 0, len(l.ring))
+	out = append(out, l.ring[l.next:]...)
+	return append(out, l.ring[:l.next]...)
+}
+
+func (l *requestLog) reset() { l.ring, l.next = nil, 0 }
 
 // Tamper registers fn to rewrite every transfer the emulator answers with
 // (create, get and summaries), after the true transfer has been rendered and
@@ -263,11 +312,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	f := s.pickFault(r.Method, r.URL.Path)
 
-	rec := Request{
-		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: body, Time: now, Fault: f.Kind.String(),
+	rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body, Time: now, Fault: f.Kind.String()}
+	if s.reqs.max > 0 {
+		rec.Header = r.Header.Clone()
+		rec.Header.Del("Authorization")
 	}
-	rec.Header.Del("Authorization")
 	if f.Kind != FaultNone {
 		s.log.Info("portone emulator fault", "fault", f.Kind.String(), "method", r.Method, "path", r.URL.Path)
 	}
@@ -309,7 +358,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.Body = &readRequestBody{Reader: bytes.NewReader(body), body: body}
 	buf := newBufferedWriter()
 	s.serveAPI(buf, r)
 
@@ -333,10 +382,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) record(rec Request, status int) {
+	if s.reqs.max <= 0 { // set by New, never changed
+		return
+	}
 	rec.Status = status
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.records = append(s.records, rec)
+	s.reqs.add(rec)
 }
 
 // hijackClose closes the client connection without writing a response;
@@ -356,11 +408,30 @@ func hijackClose(w http.ResponseWriter, reset bool) {
 	_ = conn.Close()
 }
 
+// readRequestBody is a request body ServeHTTP has read already: the API handlers
+// take its bytes instead of reading and copying them again.
+type readRequestBody struct {
+	*bytes.Reader
+	body []byte
+}
+
+func (*readRequestBody) Close() error { return nil }
+
+// bodyOf is r's body, read.
+func bodyOf(r *http.Request) []byte {
+	if rb, ok := r.Body.(*readRequestBody); ok {
+		return rb.body
+	}
+	b, _ := io.ReadAll(r.Body)
+	return b
+}
+
 // bufferedWriter holds a whole response so that the emulator can decide
 // after the API has run whether to send it or drop the connection.
 type bufferedWriter struct {
 	header http.Header
 	status int
+	owned  []byte // the response, when writeOwned was its only write
 	body   bytes.Buffer
 }
 
@@ -376,7 +447,30 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
 	}
+	b.flushOwned()
 	return b.body.Write(p)
+}
+
+// writeOwned is Write of p, which the caller no longer uses: the first write
+// of a response is kept without a copy.
+func (b *bufferedWriter) writeOwned(p []byte) {
+	if b.body.Len() == 0 && b.owned == nil {
+		if b.status == 0 {
+			b.status = http.StatusOK
+		}
+		b.owned = p
+		return
+	}
+	b.flushOwned()
+	_, _ = b.Write(p)
+}
+
+func (b *bufferedWriter) flushOwned() {
+	if b.owned != nil {
+		owned := b.owned
+		b.owned = nil
+		_, _ = b.body.Write(owned)
+	}
 }
 
 func (b *bufferedWriter) copyTo(w http.ResponseWriter) {
@@ -387,6 +481,10 @@ func (b *bufferedWriter) copyTo(w http.ResponseWriter) {
 		b.status = http.StatusOK
 	}
 	w.WriteHeader(b.status)
+	if b.owned != nil {
+		_, _ = w.Write(b.owned)
+		return
+	}
 	_, _ = w.Write(b.body.Bytes())
 }
 
@@ -398,6 +496,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
+	if bw, ok := w.(*bufferedWriter); ok {
+		bw.writeOwned(b) // b is ours: no copy
+		return
+	}
 	_, _ = w.Write(b)
 }
 

@@ -18,6 +18,9 @@ type env struct {
 
 	partners   map[string]*partnerOut
 	partnerIDs []string
+	// partnerJSON caches each partner's JSON as transfers embed it; any
+	// change to a partner clears it.
+	partnerJSON map[string]json.RawMessage
 
 	contracts table[settlement.Contract]
 	dsps      table[settlement.DiscountSharePolicy]
@@ -25,18 +28,19 @@ type env struct {
 
 	setting settingWire
 
-	transfers   map[string]*transferRec
-	transferIDs []string
-	usedIDs     map[string]bool // transfer ids ever used, deleted ones included
+	// terms caches the snapshot transfers are created with (snapshot.go);
+	// any change to a contract, a policy or the setting clears it.
+	terms *termsEpoch
+
+	transfers transferIndex
 }
 
 func newEnv(test bool) *env {
 	return &env{
 		test:      test,
 		partners:  map[string]*partnerOut{},
-		transfers: map[string]*transferRec{},
-		usedIDs:   map[string]bool{},
 		setting:   settingWire{SettlementAmountType: "GROSS", IsForTest: test},
+		transfers: newTransferIndex(),
 	}
 }
 
@@ -197,10 +201,9 @@ type listResponse[T any] struct {
 	Page  transfer.PageInfo `json:"page"`
 }
 
-// paginate cuts one page out of items. totalCount is the number of items
-// that matched the filter.
-func paginate[T any](items []T, p *transfer.PageInput, def int) ([]T, transfer.PageInfo, *apiError) {
-	num, size := 0, def
+// pageOf reads a page request: its number and size (def when absent).
+func pageOf(p *transfer.PageInput, def int) (num, size int, aerr *apiError) {
+	num, size = 0, def
 	if p != nil && p.Number != nil {
 		num = *p.Number
 	}
@@ -208,11 +211,21 @@ func paginate[T any](items []T, p *transfer.PageInput, def int) ([]T, transfer.P
 		size = *p.Size
 	}
 	if num < 0 || size <= 0 {
-		return nil, transfer.PageInfo{}, invalidRequest("page: number must be >= 0 and size > 0")
+		return 0, 0, invalidRequest("page: number must be >= 0 and size > 0")
+	}
+	return num, size, nil
+}
+
+// paginate cuts one page out of items. totalCount is the number of items
+// that matched the filter.
+func paginate[T any](items []T, p *transfer.PageInput, def int) ([]T, transfer.PageInfo, *apiError) {
+	num, size, aerr := pageOf(p, def)
+	if aerr != nil {
+		return nil, transfer.PageInfo{}, aerr
 	}
 	info := transfer.PageInfo{Number: num, Size: size, TotalCount: len(items)}
 	lo := num * size
-	if lo >= len(items) {
+	if lo >= len(items) || lo < 0 {
 		return []T{}, info, nil
 	}
 	hi := min(lo+size, len(items))

@@ -3,6 +3,7 @@ package intake
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -21,6 +22,9 @@ type PreviewInput struct {
 		Fee string `json:"fee"`
 		VAT string `json:"vat"`
 	} `json:"rounding,omitempty"`
+	// Rules are the merchant's rules, in the rules file's format
+	// (settlement.ParseRules): they win over the configured SETTLE_RULES.
+	Rules    jsontext.Value   `json:"rules,omitempty"`
 	Holidays []string         `json:"holidays,omitempty"`
 	Order    jsontext.Value   `json:"order"`
 	Cancels  []jsontext.Value `json:"cancels,omitempty"`
@@ -45,8 +49,12 @@ type PreviewOutput struct {
 	CancelTransfers []PreviewTransfer `json:"cancelTransfers"`
 
 	// Notes say where preview chose a value PortOne would default (a
-	// settlementStartDate of today); `settle preview` prints them on stderr.
+	// settlementStartDate of today), and which merchant's rules computed
+	// the output when they are not the defaults; `settle preview` prints
+	// them on stderr.
 	Notes []string `json:"-"`
+	// RulesVersion is the version of the rules that computed the output.
+	RulesVersion string `json:"-"`
 }
 
 // PreviewError is a rejected preview input: PortOne's error (type, field,
@@ -85,6 +93,13 @@ func Preview(data []byte, loc *time.Location) (*PreviewOutput, error) {
 // not apply. Bad input is a *PreviewError carrying PortOne's error type and
 // the field at fault.
 func (r Rules) Preview(data []byte) (*PreviewOutput, error) {
+	return r.PreviewWith(data, nil)
+}
+
+// PreviewWith is Preview with the merchant's rules (SETTLE_RULES; nil means
+// PortOne's defaults). The input's own rules, or its rounding, win over
+// them.
+func (r Rules) PreviewWith(data []byte, rules *settlement.Rules) (*PreviewOutput, error) {
 	var in PreviewInput
 	if err := decodeStrict(data, &in, nil, nil); err != nil {
 		return nil, &PreviewError{Err: err}
@@ -92,6 +107,31 @@ func (r Rules) Preview(data []byte) (*PreviewOutput, error) {
 	terms, pols, err := previewTerms(&in)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case len(in.Rules) > 0 && in.Rules.Kind() != 'n':
+		if in.Rounding != nil {
+			return nil, prefixed("rounding", errors.New("give the rounding inside rules (rounding.vat, formulas.*.round) when the input has rules"))
+		}
+		terms.Rules, err = settlement.ParseRules(in.Rules)
+		if err != nil {
+			// The first problem's member is the field; the message lists
+			// every problem.
+			var re *settlement.RulesError
+			if errors.As(err, &re) {
+				msg := re.Err.Error()
+				if strings.Contains(err.Error(), "\n") {
+					msg = strings.ReplaceAll(err.Error(), "\n", "; ")
+				}
+				return nil, prefixed("rules."+re.Key, errors.New(msg))
+			}
+			return nil, prefixed("rules", err)
+		}
+	case in.Rounding == nil:
+		terms.Rules = rules
+	}
+	if terms.Rules == nil {
+		terms.Rules = settlement.DefaultRulesWith(terms.Rounding)
 	}
 	if len(in.Order) == 0 || in.Order.Kind() == 'n' {
 		return nil, prefixed("order", errors.New("required"))
@@ -126,6 +166,10 @@ func (r Rules) Preview(data []byte) (*PreviewOutput, error) {
 		out.CancelTransfers = append(out.CancelTransfers, pt)
 	}
 	out.Notes = pm.notes
+	out.RulesVersion = terms.Rules.Version()
+	if !terms.Rules.IsDefault() {
+		out.Notes = append(out.Notes, "computed with the merchant's rules "+out.RulesVersion)
+	}
 	return out, nil
 }
 

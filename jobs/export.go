@@ -85,7 +85,9 @@ func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlemen
 	if err != nil {
 		return err
 	}
-	src.info.Rules = p.rulesText()
+	if src.info.Rules, err = p.rulesApplied(ctx, src.q); err != nil {
+		return err
+	}
 	src.stuckBefore = p.Today()
 	if opts.DryRun {
 		src.stuckBefore = settlement.Date{} // nothing is overdue: nothing was to be posted
@@ -96,10 +98,42 @@ func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlemen
 	return reports.WriteWorkbook(ctx, w, src, ro)
 }
 
-// rulesText describes the merchant's settlement rules for the workbook's
-// Contracts sheet, one line each; nil means PortOne's default formulas.
-// The merchant rules (issue #16) render their active rules here.
-func (p *Pipeline) rulesText() []string { return nil }
+// rulesApplied lists the versions of the merchant's rules that computed
+// the settlements of q, each with its formulas as settlement.Rules Text
+// renders them (from the rules file kept for the version, or the rules
+// this pipeline runs with), for the workbook's Contracts sheet.
+func (p *Pipeline) rulesApplied(ctx context.Context, q store.Query) ([]reports.RulesApplied, error) {
+	used, err := p.st.ReportRulesVersions(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reports.RulesApplied, 0, len(used))
+	for _, u := range used {
+		r := reports.RulesApplied{Version: u.Version, Transfers: u.Settlements}
+		var rules *settlement.Rules
+		switch {
+		case u.Version == "":
+			rules = settlement.DefaultRules()
+		case u.Version == p.opts.Rules.Version():
+			rules = p.opts.Rules
+		default:
+			file, err := p.st.RulesFile(ctx, u.Version)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return nil, err
+			}
+			if err == nil {
+				if rules, err = settlement.ParseRules(file); err != nil {
+					return nil, fmt.Errorf("rules version %s as kept: %w", u.Version, err)
+				}
+			}
+		}
+		if rules != nil {
+			r.Lines = strings.Split(strings.TrimRight(rules.Text(), "\n"), "\n")
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
 
 // ErrNoSuchPartner is returned when a statement is asked for a partner the
 // store does not know.

@@ -44,7 +44,7 @@ type PortOne interface {
 	CreateOrderTransfer(ctx context.Context, b transfer.CreateOrderTransferBody) (transfer.CreateResult, error)
 	CreateOrderCancelTransfer(ctx context.Context, b transfer.CreateOrderCancelTransferBody) (transfer.CreateResult, error)
 	GetTransfer(ctx context.Context, id string) (transfer.Transfer, error)
-	Transfers(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferSummary, error]
+	TransferStates(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferState, error]
 	Partners(ctx context.Context, f *transfer.PartnerFilter) iter.Seq2[transfer.Partner, error]
 	Contracts(ctx context.Context, f *transfer.ContractFilter) iter.Seq2[transfer.Contract, error]
 	DiscountSharePolicies(ctx context.Context, f *transfer.DiscountSharePolicyFilter) iter.Seq2[transfer.DiscountSharePolicy, error]
@@ -56,7 +56,8 @@ type PortOne interface {
 type Options struct {
 	Loc         *time.Location       // business time zone; default Asia/Seoul
 	Calendar    *settlement.Calendar // default the Korean calendar
-	Rounding    settlement.Rounding  // default DOWN/DOWN
+	Rounding    settlement.Rounding  // default DOWN/DOWN; read only without Rules
+	Rules       *settlement.Rules    // the merchant's rules (SETTLE_RULES); default the defaults with Rounding
 	Owner       string               // this instance's name in leases; default host:pid
 	Concurrency int                  // transfers posted at once; default 8
 	Lease       time.Duration        // job and claim lease; default 2m
@@ -89,6 +90,9 @@ func NewPipeline(st *store.Store, api PortOne, opts Options) *Pipeline {
 	}
 	if opts.Rounding == (settlement.Rounding{}) {
 		opts.Rounding = settlement.DefaultRounding
+	}
+	if opts.Rules == nil {
+		opts.Rules = settlement.DefaultRulesWith(opts.Rounding)
 	}
 	if opts.Owner == "" {
 		host, _ := os.Hostname()

@@ -35,10 +35,17 @@ type harness struct {
 // emulator's.
 func newHarness(t testing.TB, dsn, seedFile string) *harness {
 	t.Helper()
+	return newRulesHarness(t, dsn, seedFile, nil, nil)
+}
+
+// newRulesHarness is newHarness with an emulator that plays a merchant
+// with emuRules and a pipeline that settles with ours (nil: the defaults).
+func newRulesHarness(t testing.TB, dsn, seedFile string, emuRules, ours *settlement.Rules) *harness {
+	t.Helper()
 	ctx := context.Background()
 	loc := seoul(t)
 	h := &harness{loc: loc, clock: NewSimClock(time.Date(2025, 9, 29, 9, 0, 0, 0, loc))}
-	h.emu = emulator.New(emulator.Options{Secret: testSecret, Now: h.clock.Now, Location: loc})
+	h.emu = emulator.New(emulator.Options{Secret: testSecret, Now: h.clock.Now, Location: loc, Rules: emuRules})
 	f, err := os.Open(seedFile)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +65,7 @@ func newHarness(t testing.TB, dsn, seedFile string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.p = NewPipeline(h.st, h.client, Options{Loc: loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "test", Concurrency: 8})
+	h.p = NewPipeline(h.st, h.client, Options{Loc: loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "test", Concurrency: 8, Rules: ours})
 	return h
 }
 

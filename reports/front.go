@@ -329,11 +329,24 @@ func (wb *workbook) writeContracts() error {
 	}
 	w.skip(1)
 	w.line(st.section, label(l, "정산 규칙 (공식·반올림)", "Settlement rules (formulas, rounding)"))
-	rules := wb.info.Rules
-	if len(rules) == 0 {
-		rules = []string{label(l, "PortOne 기본 공식 (portone-platform.md §6), 원 단위 내림", "PortOne's default formulas (portone-platform.md §6), rounded down to the won")}
+	var lines []string
+	for _, r := range wb.info.Rules {
+		v := r.Version
+		if v == "" {
+			v = label(l, "기록 없음 (규칙 도입 전: PortOne 기본 공식)", "not recorded (before rules: PortOne's defaults)")
+		}
+		lines = append(lines, fmt.Sprintf(label(l, "규칙 버전 %s: 이체 %d건", "Rules version %s: %d transfers"), v, r.Transfers))
+		for _, x := range r.Lines {
+			lines = append(lines, "    "+x)
+		}
+		if len(r.Lines) == 0 && r.Version != "" {
+			lines = append(lines, "    "+label(l, "(규칙 파일이 보관되지 않음)", "(rules file not kept)"))
+		}
 	}
-	for _, r := range rules {
+	if len(lines) == 0 {
+		lines = []string{label(l, "PortOne 기본 공식 (portone-platform.md §6), 원 단위 내림", "PortOne's default formulas (portone-platform.md §6), rounded down to the won")}
+	}
+	for _, r := range lines {
 		row := w.line(st.wrap, r)
 		if w.err == nil {
 			w.err = wb.f.MergeCell(name, "A"+strconv.Itoa(row), "K"+strconv.Itoa(row))

@@ -46,10 +46,20 @@ type Source interface {
 type RunInfo struct {
 	From, To    settlement.Date // business dates covered, inclusive
 	GeneratedAt time.Time       // when the data was read; shown in Options.Loc
-	// Rules describes the merchant's settlement rules (formulas, rounding,
-	// variants), one line each, for the Contracts sheet; empty means
+	// Rules are the versions of the merchant's settlement rules that
+	// computed the range's transfers, for the Contracts sheet; empty means
 	// PortOne's default formulas.
-	Rules []string
+	Rules []RulesApplied
+}
+
+// RulesApplied is one version of the merchant's rules (settlement.Rules)
+// and the transfers it computed.
+type RulesApplied struct {
+	Version   string // settlement.Rules Version, "" for settlements older than recorded rules
+	Transfers int
+	// Lines describe the formulas, roundings and variants, one line each
+	// (settlement.Rules Text); empty when the rules file is not kept.
+	Lines []string
 }
 
 // SummaryRow is one partner's settlement on one settlement date, net of

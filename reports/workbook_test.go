@@ -768,10 +768,11 @@ func TestWorkbookContracts(t *testing.T) {
 		}
 	}
 	src := fixture()
-	src.info.Rules = []string{"settlement = payment − fees (merchant formula v3)"}
+	src.info.Rules = []RulesApplied{{Version: "shop@0123456789ab", Transfers: 4, Lines: []string{"settlement = payment − fees (merchant formula v3)"}}}
 	_, f = writeBook(t, src, Options{Lang: LangEN})
-	if rows, _ := f.GetRows("Contracts"); !strings.Contains(rows[len(rows)-1][0], "merchant formula v3") {
-		t.Errorf("Contracts does not show the merchant's rules: %q", rows[len(rows)-1])
+	rows, _ = f.GetRows("Contracts")
+	if !strings.Contains(rows[len(rows)-1][0], "merchant formula v3") || !strings.Contains(rows[len(rows)-2][0], "Rules version shop@0123456789ab: 4 transfers") {
+		t.Errorf("Contracts does not show the merchant's rules and their version: %q", rows[len(rows)-2:])
 	}
 }
 

@@ -166,6 +166,7 @@ type LineResult struct {
 	Discounts      []DiscountResult
 	AdditionalFees []FeeResult
 	Amounts        Amounts
+	UserDefined    map[string]Won // amount.userDefinedFormulas; nil without user-defined formulas
 }
 
 // Transfer is what PortOne computes for one order or order-cancel transfer:
@@ -184,6 +185,7 @@ type Transfer struct {
 	Lines               []LineResult
 	Discounts           []DiscountResult // order-level
 	AdditionalFees      []FeeResult      // order-level
+	UserDefined         map[string]Won   // amount.userDefinedFormulas of the order block; nil without user-defined formulas
 }
 
 // LinesTotal is the sum of the line blocks, or an *Error as for Add.

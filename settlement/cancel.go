@@ -17,7 +17,9 @@ import "fmt"
 //     within what remains of the VAT and supply of each of its blocks, so
 //     neither is ever negative or more than remains;
 //   - the contract's fixed-amount fee and fixed-amount additional fees are
-//     returned only with the remainder, never pro rata.
+//     returned only with the remainder, never pro rata (the default,
+//     CancelFixedOnLastCancel; under CancelFixedOnEachCancel every cancel
+//     charges them back like a fresh order, capped at what remains).
 //
 // Errors are *Error values with PortOne's types:
 // PLATFORM_ORDER_TRANSFER_ALREADY_CANCELLED, PLATFORM_ORDER_DETAIL_MISMATCHED,
@@ -46,7 +48,7 @@ func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 	if c.TaxFree != nil && (*c.TaxFree < 0 || *c.TaxFree > MaxAmount) {
 		return Transfer{}, newError(ErrInvalidRequest, "taxFreeAmount", "must be 0..%d, got %d", MaxAmount, *c.TaxFree)
 	}
-	date, err := SettlementDateOf(c.SettlementStartDate, c.SettlementDate, b.terms.Contract.Cycle, b.terms.Calendar, b.terms.AdjustEarlierToNextDay)
+	date, err := SettlementDateFor(c.SettlementStartDate, c.SettlementDate, b.terms.Contract.Cycle, b.terms.Calendar, b.terms.AdjustEarlierToNextDay, b.variants.ShortMonth)
 	if err != nil {
 		return Transfer{}, err
 	}
@@ -72,7 +74,7 @@ func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 	}
 	// A cancel of an accepted order keeps the bound (limits.go); checked
 	// all the same, like every sum.
-	if err := b.checkWhole(&plan.whole, &plan.rest, plan.lines); err != nil {
+	if err := b.checkWhole(&plan.whole.amounts, &plan.rest, plan.lines); err != nil {
 		return Transfer{}, err
 	}
 	lines := make([]part, len(plan.lines))
@@ -83,16 +85,16 @@ func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 		ok = ok && o
 	}
 	rest, o := b.rest.part.minus(plan.rest)
-	left, o2 := b.left.sub(plan.whole)
+	left, o2 := part{amounts: b.left, user: b.leftUser}.minus(plan.whole)
 	if !ok || !o || !o2 {
 		return Transfer{}, orderLevel.rangeError(faultAmounts)
 	}
 	for _, lp := range plan.lines {
 		t.Lines = append(t.Lines, LineResult{Product: b.order.Lines[lp.index].Product, Quantity: lp.qty,
-			Discounts: lp.part.discounts, AdditionalFees: lp.part.fees, Amounts: lp.part.amounts})
+			Discounts: lp.part.discounts, AdditionalFees: lp.part.fees, Amounts: lp.part.amounts, UserDefined: b.userMap(lp.part.user)})
 	}
 	t.Discounts, t.AdditionalFees = plan.rest.discounts, plan.rest.fees
-	t.Amounts = plan.whole
+	t.Amounts, t.UserDefined = plan.whole.amounts, b.userMap(plan.whole.user)
 
 	// Commit: nothing above changed the book.
 	for i, lp := range plan.lines {
@@ -100,7 +102,7 @@ func (b *Book) Cancel(c Cancellation) (Transfer, error) {
 		r.qty -= lp.qty
 		r.part = lines[i]
 	}
-	b.rest.part, b.left = rest, left
+	b.rest.part, b.left, b.leftUser = rest, left.amounts, left.user
 	b.closed = plan.final
 	return t, nil
 }
@@ -115,13 +117,31 @@ type linePlan struct {
 type cancelPlan struct {
 	lines []linePlan
 	rest  part
-	whole Amounts // the cancel's block: Σ lines + rest
+	whole part // the cancel's block (Σ lines + rest, or recomputed) and its user results
 	final bool
+}
+
+// leftPart is what is left of the order block, as a part.
+func (b *Book) leftPart() part {
+	return part{amounts: b.left, user: append([]Won(nil), b.leftUser...)}
+}
+
+// partial says whether a cancel that does not take the remainder leaves
+// fixed amounts alone (CancelFixedOnLastCancel).
+func (b *Book) partial() bool { return b.variants.CancelFixed != CancelFixedOnEachCancel }
+
+// fixedOnCancel is fixedTimes for a cancel scope that would be charged
+// times times in an order.
+func (b *Book) fixedOnCancel(times int64) int64 {
+	if b.partial() {
+		return 0
+	}
+	return times
 }
 
 // planAll takes everything that remains.
 func (b *Book) planAll() cancelPlan {
-	p := cancelPlan{rest: b.rest.part.clone(), whole: b.left, final: true}
+	p := cancelPlan{rest: b.rest.part.clone(), whole: b.leftPart(), final: true}
 	for i := range b.lines {
 		r := b.lines[i]
 		if r.qty == 0 && r.amounts.IsZero() {
@@ -155,11 +175,12 @@ func (b *Book) planAmount(c Cancellation) (cancelPlan, error) {
 		return cancelPlan{}, &Error{Type: ErrCancellableAmountExceeded, Field: "orderDetail.orderAmount", AmountType: "SUPPLY_WITH_VAT",
 			Requested: taxable, Allowed: remTaxable, Message: fmt.Sprintf("cancellable amount (excluding tax-free) is %d, requested %d", remTaxable, taxable)}
 	}
-	p, f := b.terms.compute(scope{order: c.OrderAmount, orderTaxFree: tf, feeBase: c.OrderAmount, discounts: c.Discounts, fees: b.order.AdditionalFees, rateFee: true, partial: true})
+	p, f := b.compute(scope{order: c.OrderAmount, orderTaxFree: tf, feeBase: c.OrderAmount, discounts: c.Discounts, fees: b.order.AdditionalFees,
+		rateFee: true, partial: b.partial(), fixedTimes: b.fixedOnCancel(1)}, nil)
 	if f == noFault {
 		f = p.capAt(&b.rest.part)
 	}
-	if f == noFault && !p.fitVAT(&b.left, b.terms.Contract.SubtractPaymentVatAmount) {
+	if f == noFault && !b.fitPartVAT(&p, &b.left) {
 		f = faultAmounts
 	}
 	if f != noFault {
@@ -171,7 +192,9 @@ func (b *Book) planAmount(c Cancellation) (cancelPlan, error) {
 	if err := checkLeft(&b.rest.amounts, &p.amounts, "discounts", ""); err != nil {
 		return cancelPlan{}, err
 	}
-	return cancelPlan{rest: p, whole: p.amounts}, nil
+	w := p
+	w.user = append([]Won(nil), p.user...)
+	return cancelPlan{rest: p, whole: w}, nil
 }
 
 func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
@@ -184,7 +207,6 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 	if len(c.Lines) > MaxLines {
 		return cancelPlan{}, newError(ErrInvalidRequest, "orderDetail.orderLines", "at most %d lines", MaxLines)
 	}
-	subtract := b.terms.Contract.SubtractPaymentVatAmount
 	var plan cancelPlan
 	seen := map[string]bool{}
 	var cancelled, cancelledTaxFree Won
@@ -229,11 +251,12 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 			continue
 		}
 		order, tf := sum.mul(l.Product.Amount, cl.Quantity), sum.mul(l.Product.TaxFree, cl.Quantity)
-		p, f := b.terms.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: cl.Discounts, fees: l.AdditionalFees, rateFee: true, partial: true})
+		p, f := b.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: cl.Discounts, fees: l.AdditionalFees,
+			rateFee: true, partial: b.partial(), fixedTimes: b.fixedOnCancel(b.lineFixed(cl.Quantity))}, nil)
 		if f == noFault {
 			f = p.capAt(&r.part)
 		}
-		if f == noFault && !p.fitVAT(&r.amounts, subtract) {
+		if f == noFault && !b.fitPartVAT(&p, &r.amounts) {
 			f = faultAmounts
 		}
 		if f != noFault {
@@ -268,7 +291,7 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 		}
 	}
 	if final {
-		plan.rest, plan.whole, plan.final = b.rest.part.clone(), b.left, true
+		plan.rest, plan.whole, plan.final = b.rest.part.clone(), b.leftPart(), true
 		return plan, nil
 	}
 
@@ -276,39 +299,66 @@ func (b *Book) planLines(c Cancellation) (cancelPlan, error) {
 	if c.TaxFree != nil {
 		restTF = sum.sub(*c.TaxFree, cancelledTaxFree)
 	}
-	rp, f := b.terms.compute(scope{orderTaxFree: restTF, feeBase: cancelled, discounts: c.Discounts, fees: b.order.AdditionalFees, partial: true})
+	// The lines' sum: the cancel's order-level scope charges its fees on
+	// the whole cancelled part.
+	var lines part
+	for _, lp := range plan.lines {
+		if !lines.addPart(&lp.part) {
+			return cancelPlan{}, orderLevel.rangeError(faultAmounts)
+		}
+	}
+	var offset *part
+	if b.rules != nil {
+		offset = &part{amounts: lines.amounts, user: append([]Won(nil), lines.user...)}
+	}
+	rp, f := b.compute(scope{orderTaxFree: restTF, feeBase: cancelled, discounts: c.Discounts, fees: b.order.AdditionalFees,
+		partial: b.partial(), fixedTimes: b.fixedOnCancel(b.restFixed())}, offset)
 	if f == noFault {
 		f = rp.capAt(&b.rest.part)
 	}
-	if f == noFault && !derive(&rp.amounts, subtract) {
+	if f == noFault && !b.derive(&rp) {
 		f = faultAmounts
 	}
-	whole := rp.amounts
-	for _, lp := range plan.lines {
-		var ok bool
-		if whole, ok = whole.add(lp.part.amounts); !ok {
-			f = faultAmounts
-		}
+	whole := lines
+	whole.user = append([]Won(nil), lines.user...)
+	if f == noFault && !whole.addPart(&rp) {
+		f = faultAmounts
 	}
 	if !sum.ok || f != noFault {
 		return cancelPlan{}, orderLevel.rangeError(f)
 	}
-	if err := checkBlock(&whole, -1, ""); err != nil {
+	if err := checkBlock(&whole.amounts, -1, ""); err != nil {
 		return cancelPlan{}, err
 	}
-	// The cancel's block has its own VAT split within what is left of the
-	// order block's; the order-level part takes the difference (fitVAT).
-	taxable, ok := taxableOf(&whole)
-	if v := fitVAT(whole.PaymentVat, taxable, b.left.PaymentVat, b.left.PaymentSupply); ok && v != whole.PaymentVat {
-		ra := &rp.amounts
-		ra.PaymentVat = sum.add(ra.PaymentVat, sum.sub(v, whole.PaymentVat))
-		whole.PaymentVat = v
-		ok = sum.ok && derive(ra, subtract) && derive(&whole, subtract)
+	ok := true
+	if b.variants.OrderBlock == OrderBlockRecomputed {
+		// The cancel's block is recomputed on its own exact sums, within
+		// what is left of the order block.
+		ok = b.recompute(&whole, whole.exact, &b.left)
+	} else {
+		// The cancel's block has its own VAT split within what is left of
+		// the order block's; the order-level part takes the difference
+		// (fitVAT).
+		var taxable Won
+		taxable, ok = taxableOf(&whole.amounts)
+		if v := fitVAT(whole.amounts.PaymentVat, taxable, b.left.PaymentVat, b.left.PaymentSupply); ok && v != whole.amounts.PaymentVat {
+			ra := &rp.amounts
+			ra.PaymentVat = sum.add(ra.PaymentVat, sum.sub(v, whole.amounts.PaymentVat))
+			ok = sum.ok && b.derive(&rp)
+			if ok && b.rules == nil {
+				whole.amounts.PaymentVat = v
+				ok = derive(&whole.amounts, b.terms.Contract.SubtractPaymentVatAmount)
+			} else if ok {
+				whole = lines
+				whole.user = append([]Won(nil), lines.user...)
+				ok = whole.addPart(&rp)
+			}
+		}
 	}
 	if !ok {
 		return cancelPlan{}, orderLevel.rangeError(faultAmounts)
 	}
-	if err := checkLeft(&b.left, &whole, "discounts", ""); err != nil {
+	if err := checkLeft(&b.left, &whole.amounts, "discounts", ""); err != nil {
 		return cancelPlan{}, err
 	}
 	plan.rest, plan.whole = rp, whole
@@ -411,16 +461,16 @@ func (p *part) capAt(rem *part) fault {
 	return p.sumItems()
 }
 
-// fitVAT fits p's paymentVat, a block of its own, within what rem has left
-// of its VAT and supply (see fitVAT) and derives the rest of p.
-func (p *part) fitVAT(rem *Amounts, subtractPaymentVat bool) bool {
+// fitPartVAT fits p's paymentVat, a block of its own, within what rem has
+// left of its VAT and supply (see fitVAT) and derives the rest of p.
+func (b *Book) fitPartVAT(p *part, rem *Amounts) bool {
 	a := &p.amounts
 	taxable, ok := taxableOf(a)
 	if !ok {
 		return false
 	}
 	a.PaymentVat = fitVAT(a.PaymentVat, taxable, rem.PaymentVat, rem.PaymentSupply)
-	return derive(a, subtractPaymentVat)
+	return b.derive(p)
 }
 
 // capWon brings v toward zero so that it has rem's sign and no larger a
@@ -440,7 +490,8 @@ func capWon(v, rem Won) Won {
 }
 
 func (p part) clone() part {
-	return part{amounts: p.amounts, discounts: append([]DiscountResult(nil), p.discounts...), fees: append([]FeeResult(nil), p.fees...)}
+	return part{amounts: p.amounts, discounts: append([]DiscountResult(nil), p.discounts...), fees: append([]FeeResult(nil), p.fees...),
+		user: append([]Won(nil), p.user...), exact: p.exact.clone()}
 }
 
 // minus is p less q, item by item; q's items are p's policies (a cancel
@@ -451,6 +502,14 @@ func (p part) minus(q part) (part, bool) {
 	var ok bool
 	r.amounts, ok = p.amounts.sub(q.amounts)
 	c := checked{ok: ok}
+	for i := range q.user {
+		if i < len(r.user) {
+			r.user[i] = c.sub(r.user[i], q.user[i])
+		}
+	}
+	if q.exact != nil {
+		r.exact = p.exact.sub(q.exact)
+	}
 	for _, d := range q.discounts {
 		for i := range r.discounts {
 			if rd := &r.discounts[i]; rd.SharePolicyID == d.SharePolicyID {

@@ -21,10 +21,12 @@ import (
 //     after adding") could be read as strictly after; the help-center
 //     examples (§8.2 D6, D7) settle it as inclusive.
 //     MONTHLY day 31 means the month's last day (PortOne). For 29 and 30 in
-//     a shorter month PortOne's behaviour is UNCONFIRMED; we clamp to the
-//     month's last day too, because the alternative (skipping the month)
-//     would silently hold a partner's money for an extra month, and a
-//     merchant who lists 30 means "the end of the month" in February.
+//     a shorter month PortOne's behaviour is UNCONFIRMED; by default
+//     (ShortMonthClamp) we clamp to the month's last day too, because the
+//     alternative (skipping the month) would silently hold a partner's
+//     money for an extra month, and a merchant who lists 30 means "the end
+//     of the month" in February. The rules variant ShortMonthSkip skips
+//     the month instead, for a merchant whose PortOne does so.
 //     MANUAL_DATES recur every year; 02-29 matches only in leap years.
 //  4. The date policy moves a cycle date that is not a business day:
 //     HOLIDAY_BEFORE to the previous business day (partners are paid early),
@@ -51,6 +53,13 @@ import (
 // ErrInvalidRequest from Cycle.Validate for a bad cycle; a plain error if
 // the calendar has no business day within a year of the cycle date.
 func SettlementDateOf(start, explicit Date, cycle Cycle, cal *Calendar, adjustEarlier bool) (Date, error) {
+	return SettlementDateFor(start, explicit, cycle, cal, adjustEarlier, ShortMonthClamp)
+}
+
+// SettlementDateFor is SettlementDateOf under the rules' short-month
+// variant: short says what a MONTHLY day 29 or 30 means in a month
+// without it ("" is ShortMonthClamp).
+func SettlementDateFor(start, explicit Date, cycle Cycle, cal *Calendar, adjustEarlier bool, short ShortMonthRule) (Date, error) {
 	if !explicit.IsZero() {
 		if explicit.Before(start) {
 			return Date{}, &Error{
@@ -68,7 +77,7 @@ func SettlementDateOf(start, explicit Date, cycle Cycle, cal *Calendar, adjustEa
 	}
 	cal = cal.orKorean()
 
-	cycleDate, ok := cycle.firstOnOrAfter(start.AddDays(cycle.LagDays))
+	cycleDate, ok := cycle.firstOnOrAfter(start.AddDays(cycle.LagDays), short == ShortMonthSkip)
 	if !ok {
 		// Unreachable for a valid cycle; kept so a future method cannot loop.
 		return Date{}, fmt.Errorf("settlement: no %s cycle date after %s", cycle.Method, start)
@@ -96,9 +105,10 @@ func SettlementDateOf(start, explicit Date, cycle Cycle, cal *Calendar, adjustEa
 	return d, nil
 }
 
-// firstOnOrAfter is the first date on or after d that the cycle allows. The
+// firstOnOrAfter is the first date on or after d that the cycle allows;
+// skip says a MONTHLY day 29 or 30 has no date in a month without it. The
 // cycle must be valid.
-func (c Cycle) firstOnOrAfter(d Date) (Date, bool) {
+func (c Cycle) firstOnOrAfter(d Date, skip bool) (Date, bool) {
 	switch c.Method {
 	case CycleDaily:
 		return d, true
@@ -113,12 +123,16 @@ func (c Cycle) firstOnOrAfter(d Date) (Date, bool) {
 		}
 	case CycleMonthly:
 		// Every listed day (clamped) exists in every month, so the answer is
-		// in d's month or the next one.
+		// in d's month or the next one; skipping, a day 29 or 30 exists in
+		// at least one of any two consecutive months, so within three.
 		first := MakeDate(d.Year, d.Month, 1)
-		for m := range 2 {
+		for m := range 3 {
 			month := MakeDate(first.Year, first.Month+time.Month(m), 1)
 			best, found := Date{}, false
 			for _, day := range c.DaysOfMonth {
+				if skip && day < 31 && day > month.DaysInMonth() {
+					continue
+				}
 				e := MakeDate(month.Year, month.Month, min(day, month.DaysInMonth()))
 				if !e.Before(d) && (!found || e.Before(best)) {
 					best, found = e, true

@@ -26,6 +26,21 @@
 // Worked example (portone-platform.md G1): order 10000 at 10 % with the
 // partner paying fee VAT: fee 1000, VAT 100, settlement 8900.
 //
+// These are PortOne's default formulas. A merchant who changed them in
+// PortOne's console describes its own in Rules (rules.go, the rules file
+// of rulesfile.go): formulas over variables with + − × and parentheses in
+// a small language of decimals (formula.go; no division, bounded input,
+// exact arithmetic, one rounding per formula result), the VAT roundings,
+// the evaluation order, settlement parameters, user-defined formulas, and
+// one named variant for each rule PortOne leaves open (fixed fee per order,
+// line or unit; the order block as the sum of its lines or recomputed;
+// MONTHLY 29/30 clamped or skipped; fixed amounts returned on the last or
+// on each cancel). Terms.Rules nil, DefaultRules and a rules file that says
+// nothing are the same: the defaults, computed by the fixed code of
+// engine.go. Any other rules run on the interpreter of calc.go, which
+// FuzzRulesDefaultsMatchFixed holds to the fixed code for the defaults.
+// Every money result of a formula is range-checked when it becomes a Won.
+//
 // # Checked money and its bound
 //
 // No operation on money wraps: every sum, difference and product goes

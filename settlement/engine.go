@@ -3,6 +3,8 @@ package settlement
 import (
 	"fmt"
 	"slices"
+
+	"github.com/shopspring/decimal"
 )
 
 // scope is one place where the formulas run: an order line, the order-level
@@ -12,9 +14,9 @@ type scope struct {
 	feeBase             Won // base of rate fees: the scope's order amount, or the whole order for order-level items
 	discounts           []Discount
 	fees                []string
-	rateFee             bool // the contract's rate applies here
-	fixedFee            bool // the contract's fixed amount is charged here (once per transfer)
-	partial             bool // a partial cancel: fixed-amount policy fees are returned only with the remainder
+	rateFee             bool  // the contract's rate applies here
+	fixedTimes          int64 // how many times the contract's fixed amount is charged here (Variants.PlatformFixedFee)
+	partial             bool  // a partial cancel: fixed-amount policy fees are returned only with the remainder
 }
 
 // part is a computed scope: its block and its discount and fee details,
@@ -23,6 +25,8 @@ type part struct {
 	amounts   Amounts
 	discounts []DiscountResult
 	fees      []FeeResult
+	user      []Won  // user-defined formula results (general path only)
+	exact     *exact // unrounded per-policy results (OrderBlockRecomputed only)
 }
 
 // fault says which part of a request drove a computation out of range,
@@ -112,8 +116,8 @@ func (t *Terms) compute(s scope) (part, fault) {
 	if s.rateFee && k.PlatformFee.Kind == FeeFixedRate {
 		a.PlatformFee = c.rate(s.feeBase, k.PlatformFee.Rate, fr)
 	}
-	if s.fixedFee && k.PlatformFee.Kind == FeeFixedAmount {
-		a.PlatformFee = k.PlatformFee.Amount
+	if s.fixedTimes > 0 && k.PlatformFee.Kind == FeeFixedAmount {
+		a.PlatformFee = c.mul(k.PlatformFee.Amount, s.fixedTimes)
 	}
 	if k.PlatformFeeVatPayer == PayerPartner {
 		a.PlatformFeeVat = c.rate(a.PlatformFee, VATRate, vr)
@@ -194,14 +198,10 @@ func (p *part) sumItems() fault {
 // input here because a cancel or the order block may have fitted it. It
 // reports false if an operation would overflow.
 func derive(a *Amounts, subtractPaymentVat bool) bool {
-	c := checked{ok: true}
-	a.Payment = c.sub(a.Order, a.Discount)
-	a.PaymentTaxFree = c.sub(a.OrderTaxFree, a.DiscountTaxFree)
-	a.PaymentSupply = c.sub(c.sub(a.Payment, a.PaymentTaxFree), a.PaymentVat)
-	a.PaymentVatBurden = 0
-	if subtractPaymentVat {
-		a.PaymentVatBurden = a.PaymentVat
+	if !deriveFixed(a, subtractPaymentVat) {
+		return false
 	}
+	c := checked{ok: true}
 	s := c.sub(a.Order, a.DiscountShare)
 	s = c.sub(s, a.PlatformFee)
 	s = c.sub(s, a.PlatformFeeVat)
@@ -256,23 +256,86 @@ func SettleOrder(o Order, t Terms) (Transfer, error) {
 // order and its accepted cancellations (NewBook, then Cancel for each in
 // the order they were accepted). A Book is not safe for concurrent use.
 //
-// Invariant: left is the sum of lines and rest, field by field, and every
-// field of left and of each line has the sign of the order's and no larger
-// a magnitude (paymentVat and paymentSupply included).
+// Invariant: every field of left and of each line has the sign of the
+// order's and no larger a magnitude (paymentVat and paymentSupply
+// included); under OrderBlockSumOfLines left is also the sum of lines and
+// rest, field by field.
 type Book struct {
-	terms  Terms
-	order  Order
-	orig   Transfer
-	lines  []remainder // per order line, aligned with order.Lines
-	rest   remainder   // order-level items (or the whole order without lines)
-	left   Amounts     // the order block less every cancel so far
-	closed bool        // fully cancelled
+	terms    Terms
+	rules    *Rules            // the general path's rules; nil: the fixed code with terms.Rounding
+	variants Variants          // every choice set
+	params   []decimal.Decimal // the rules' parameters for this order (general path)
+	order    Order
+	orig     Transfer
+	lines    []remainder // per order line, aligned with order.Lines
+	rest     remainder   // order-level items (or the whole order without lines)
+	left     Amounts     // the order block less every cancel so far
+	leftUser []Won       // its user-defined formula results
+	closed   bool        // fully cancelled
 }
 
 // remainder is what is left of one scope.
 type remainder struct {
 	qty int64
 	part
+}
+
+var defaultVariants = Variants{}.normalized()
+
+// compute runs the formulas on one scope: the fixed code for the default
+// formulas, the merchant's compiled formulas otherwise. offset is the sum
+// of the lines for the order-level scope of an order with lines (read by
+// the general path only).
+func (b *Book) compute(s scope, offset *part) (part, fault) {
+	if b.rules == nil {
+		return b.terms.compute(s)
+	}
+	return b.evalScope(s, offset)
+}
+
+// lineFixed is how many times a line of qty units is charged the
+// contract's fixed amount; restFixed, the order level of an order with
+// lines.
+func (b *Book) lineFixed(qty int64) int64 {
+	switch b.variants.PlatformFixedFee {
+	case FixedFeePerLine:
+		return 1
+	case FixedFeePerUnit:
+		return qty
+	}
+	return 0
+}
+
+func (b *Book) restFixed() int64 {
+	if b.variants.PlatformFixedFee == FixedFeePerOrder {
+		return 1
+	}
+	return 0
+}
+
+// addPart adds q to p: its block, its user results and its exact sums
+// (the items are not summed). It reports false on overflow.
+func (p *part) addPart(q *part) bool {
+	var ok bool
+	if p.amounts, ok = p.amounts.add(q.amounts); !ok {
+		return false
+	}
+	if q.user != nil {
+		if p.user == nil {
+			p.user = make([]Won, len(q.user))
+		}
+		c := checked{ok: true}
+		for i := range q.user {
+			p.user[i] = c.add(p.user[i], q.user[i])
+		}
+		if !c.ok {
+			return false
+		}
+	}
+	if q.exact != nil {
+		p.exact = p.exact.add(q.exact)
+	}
+	return true
 }
 
 // NewBook settles o and returns the book that tracks its cancellations.
@@ -284,16 +347,29 @@ func NewBook(o Order, t Terms) (*Book, error) {
 	if t.Calendar == nil {
 		t.Calendar = KoreanCalendar()
 	}
+	b := &Book{variants: defaultVariants}
+	if r := t.Rules; r != nil {
+		b.variants = r.spec.Variants
+		if r.fast {
+			t.Rounding = Rounding{Fee: r.fee, VAT: r.vat}
+		} else {
+			b.rules = r
+		}
+	}
 	if err := validateOrder(&o, &t); err != nil {
 		return nil, err
 	}
-	b := &Book{terms: t, order: o}
+	params, err := resolveParams(t.Rules, &o)
+	if err != nil {
+		return nil, err
+	}
+	b.terms, b.order, b.params = t, o, params
 	tr := Transfer{
 		Kind: KindOrder, PartnerID: o.PartnerID, PaymentID: o.PaymentID, ContractID: t.Contract.ID,
 		SettlementStartDate: o.SettlementStartDate,
 	}
 	c := checked{ok: true}
-	var whole Amounts
+	var whole, lines part
 	if o.HasLines {
 		b.lines = make([]remainder, 0, len(o.Lines))
 		tr.Lines = make([]LineResult, 0, len(o.Lines))
@@ -305,7 +381,8 @@ func NewBook(o Order, t Terms) (*Book, error) {
 			if !c.ok {
 				return nil, at.rangeError(faultAmounts)
 			}
-			p, f := t.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: l.Discounts, fees: l.AdditionalFees, rateFee: true})
+			p, f := b.compute(scope{order: order, orderTaxFree: tf, feeBase: order, discounts: l.Discounts, fees: l.AdditionalFees,
+				rateFee: true, fixedTimes: b.lineFixed(l.Quantity)}, nil)
 			if f != noFault {
 				return nil, at.rangeError(f)
 			}
@@ -315,18 +392,26 @@ func NewBook(o Order, t Terms) (*Book, error) {
 			if err := checkPart(&p.amounts, at); err != nil {
 				return nil, err
 			}
-			if whole, c.ok = whole.add(p.amounts); !c.ok {
+			if !whole.addPart(&p) {
 				return nil, at.rangeError(faultAmounts)
 			}
 			b.lines = append(b.lines, remainder{qty: l.Quantity, part: p})
-			tr.Lines = append(tr.Lines, LineResult{Product: l.Product, Quantity: l.Quantity, Discounts: p.discounts, AdditionalFees: p.fees, Amounts: p.amounts})
+			tr.Lines = append(tr.Lines, LineResult{Product: l.Product, Quantity: l.Quantity, Discounts: p.discounts, AdditionalFees: p.fees,
+				Amounts: p.amounts, UserDefined: b.userMap(p.user)})
 		}
 		var restTF Won
 		if o.TaxFree != nil {
 			restTF = c.sub(*o.TaxFree, linesTaxFree)
 		}
+		var offset *part
+		if b.rules != nil {
+			lines = whole
+			lines.user = append([]Won(nil), whole.user...)
+			offset = &lines
+		}
 		var f fault
-		b.rest.part, f = t.compute(scope{orderTaxFree: restTF, feeBase: total, discounts: o.Discounts, fees: o.AdditionalFees, fixedFee: true})
+		b.rest.part, f = b.compute(scope{orderTaxFree: restTF, feeBase: total, discounts: o.Discounts, fees: o.AdditionalFees,
+			fixedTimes: b.restFixed()}, offset)
 		if !c.ok || f != noFault {
 			return nil, orderLevel.rangeError(f)
 		}
@@ -336,7 +421,8 @@ func NewBook(o Order, t Terms) (*Book, error) {
 			tf = *o.TaxFree
 		}
 		var f fault
-		b.rest.part, f = t.compute(scope{order: o.OrderAmount, orderTaxFree: tf, feeBase: o.OrderAmount, discounts: o.Discounts, fees: o.AdditionalFees, rateFee: true, fixedFee: true})
+		b.rest.part, f = b.compute(scope{order: o.OrderAmount, orderTaxFree: tf, feeBase: o.OrderAmount, discounts: o.Discounts, fees: o.AdditionalFees,
+			rateFee: true, fixedTimes: 1}, nil)
 		if f != noFault {
 			return nil, orderLevel.rangeError(f)
 		}
@@ -344,38 +430,62 @@ func NewBook(o Order, t Terms) (*Book, error) {
 	if err := checkPart(&b.rest.amounts, orderLevel); err != nil {
 		return nil, err
 	}
-	if whole, c.ok = whole.add(b.rest.amounts); !c.ok {
+	if !whole.addPart(&b.rest.part) {
 		return nil, orderLevel.rangeError(faultAmounts)
 	}
-	if err := checkBlock(&whole, -1, ""); err != nil {
+	if err := checkBlock(&whole.amounts, -1, ""); err != nil {
 		return nil, err
 	}
-	// The order block's VAT split is its own: the order-level part takes
-	// whatever the lines' splits leave (see fitVAT).
 	if o.HasLines {
-		taxable, _ := taxableOf(&whole)
-		if v := fitVAT(whole.PaymentVat, taxable, taxable, taxable); v != whole.PaymentVat {
-			r := &b.rest.amounts
-			r.PaymentVat = c.add(r.PaymentVat, c.sub(v, whole.PaymentVat))
-			whole.PaymentVat = v
-			if !c.ok || !derive(r, t.Contract.SubtractPaymentVatAmount) || !derive(&whole, t.Contract.SubtractPaymentVatAmount) {
+		if b.variants.OrderBlock == OrderBlockRecomputed {
+			if !b.recompute(&whole, whole.exact, nil) {
 				return nil, orderLevel.rangeError(faultAmounts)
 			}
+		} else if !b.fitOrderVAT(&whole, &lines) {
+			return nil, orderLevel.rangeError(faultAmounts)
 		}
 	}
-	if err := b.checkWhole(&whole, &b.rest.part, nil); err != nil {
+	if err := b.checkWhole(&whole.amounts, &b.rest.part, nil); err != nil {
 		return nil, err
 	}
 	tr.Discounts, tr.AdditionalFees = b.rest.discounts, b.rest.fees
-	tr.Amounts = whole
-	d, err := SettlementDateOf(o.SettlementStartDate, o.SettlementDate, t.Contract.Cycle, t.Calendar, t.AdjustEarlierToNextDay)
+	tr.Amounts, tr.UserDefined = whole.amounts, b.userMap(whole.user)
+	d, err := SettlementDateFor(o.SettlementStartDate, o.SettlementDate, t.Contract.Cycle, t.Calendar, t.AdjustEarlierToNextDay, b.variants.ShortMonth)
 	if err != nil {
 		return nil, err
 	}
 	tr.SettlementDate = d
 	b.orig = tr
-	b.left = whole
+	b.left, b.leftUser = whole.amounts, whole.user
 	return b, nil
+}
+
+// fitOrderVAT gives the order block of an order with lines its own VAT
+// split: the order-level part takes whatever the lines' splits leave (see
+// fitVAT). lines is the lines' sum (general path only). It reports false
+// on overflow.
+func (b *Book) fitOrderVAT(whole, lines *part) bool {
+	taxable, _ := taxableOf(&whole.amounts)
+	v := fitVAT(whole.amounts.PaymentVat, taxable, taxable, taxable)
+	if v == whole.amounts.PaymentVat {
+		return true
+	}
+	c := checked{ok: true}
+	r := &b.rest.amounts
+	r.PaymentVat = c.add(r.PaymentVat, c.sub(v, whole.amounts.PaymentVat))
+	if !c.ok || !b.derive(&b.rest.part) {
+		return false
+	}
+	if b.rules == nil {
+		whole.amounts.PaymentVat = v
+		return derive(&whole.amounts, b.terms.Contract.SubtractPaymentVatAmount)
+	}
+	exact := whole.exact
+	*whole = *lines
+	whole.user = append([]Won(nil), lines.user...)
+	ok := whole.addPart(&b.rest.part)
+	whole.exact = exact
+	return ok
 }
 
 // checkPart applies the bound (limits.go) to one part, a line block or the
@@ -587,6 +697,11 @@ func validateOrder(o *Order, t *Terms) error {
 	}
 	if err := checkPolicies(o.Discounts, o.AdditionalFees, -1); err != nil {
 		return err
+	}
+	if len(o.Parameters) > 0 {
+		if err := checkParams(o.Parameters); err != nil {
+			return err
+		}
 	}
 	if len(missingD) > 0 {
 		e := newError(ErrDiscountSharePoliciesNotFound, "discounts", "unknown discount share policies %v", missingD)

@@ -416,3 +416,23 @@ func BenchmarkSettleOrder(b *testing.B) {
 }
 
 var _ = time.Second
+
+// BenchmarkSettleOrderRules is BenchmarkSettleOrder with the help center's
+// custom formulas: the general path (the interpreter), for comparison.
+func BenchmarkSettleOrderRules(b *testing.B) {
+	terms := testTerms()
+	terms.Calendar = KoreanCalendar()
+	r, err := NewRules(helpCenterSpec())
+	if err != nil {
+		b.Fatal(err)
+	}
+	terms.Rules = r
+	o := benchOrder()
+	o.AdditionalFees = nil
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SettleOrder(o, terms); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

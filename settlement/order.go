@@ -58,6 +58,10 @@ type Order struct {
 
 	SettlementStartDate Date
 	SettlementDate      Date // explicit override of the cycle; zero when absent
+
+	// Parameters are the values of the merchant's settlement parameters
+	// (PortOne's parameters) that the merchant's formulas read.
+	Parameters map[string]Param
 }
 
 // CancelForm says how a cancellation describes what it takes back.

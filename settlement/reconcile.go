@@ -1,6 +1,10 @@
 package settlement
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"slices"
+)
 
 // MismatchReason says why a transfer does not reconcile.
 type MismatchReason string
@@ -83,7 +87,21 @@ func NormalizeCancel(t *Transfer) bool {
 		f := &t.AdditionalFees[i]
 		f.Amount, f.VAT = -f.Amount, -f.VAT
 	}
+	negateUser(t.UserDefined)
+	for i := range t.Lines {
+		negateUser(t.Lines[i].UserDefined)
+	}
 	return true
+}
+
+// negateUser negates the results of user-defined formulas of a negated
+// cancel; a value with no negation is left as it is, to be reported.
+func negateUser(m map[string]Won) {
+	for k, v := range m {
+		if v != math.MinInt64 {
+			m[k] = -v
+		}
+	}
 }
 
 // negated reports whether a block reads as a negation: no positive amount
@@ -116,6 +134,7 @@ func Compare(ours, theirs *Transfer) []Mismatch {
 			Detail: fmt.Sprintf("ours %s, PortOne %s", ours.SettlementStartDate, theirs.SettlementStartDate)})
 	}
 	ms = compareBlock(ms, "", &ours.Amounts, &theirs.Amounts)
+	ms = compareUser(ms, "", ours.UserDefined, theirs.UserDefined)
 	matched := make(map[string]bool, len(theirs.Lines))
 	for i := range ours.Lines {
 		ol := &ours.Lines[i]
@@ -135,6 +154,7 @@ func Compare(ours, theirs *Transfer) []Mismatch {
 				Local: Won(ol.Quantity), PortOne: Won(tl.Quantity), Diff: Won(tl.Quantity - ol.Quantity)})
 		}
 		ms = compareBlock(ms, ol.Product.ID, &ol.Amounts, &tl.Amounts)
+		ms = compareUser(ms, ol.Product.ID, ol.UserDefined, tl.UserDefined)
 	}
 	for j := range theirs.Lines {
 		if id := theirs.Lines[j].Product.ID; !matched[id] {
@@ -155,6 +175,46 @@ func compareBlock(ms []Mismatch, productID string, ours, theirs *Amounts) []Mism
 			}
 			ms = append(ms, m)
 		}
+	}
+	return ms
+}
+
+// compareUser compares the results of user-defined formulas (PortOne's
+// amount.userDefinedFormulas) key by key; a key on one side only is
+// compared with 0 and says so (the rules do not mirror the merchant's
+// formulas).
+func compareUser(ms []Mismatch, productID string, ours, theirs map[string]Won) []Mismatch {
+	if len(ours) == 0 && len(theirs) == 0 {
+		return ms
+	}
+	keys := make([]string, 0, len(ours)+len(theirs))
+	for k := range ours {
+		keys = append(keys, k)
+	}
+	for k := range theirs {
+		if _, ok := ours[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		o, inOurs := ours[k]
+		t, inTheirs := theirs[k]
+		if o == t && inOurs == inTheirs {
+			continue
+		}
+		m := Mismatch{Reason: AmountDiffers, ProductID: productID, Field: "userDefinedFormulas." + k, Local: o, PortOne: t}
+		c := checked{ok: true}
+		if m.Diff = c.sub(t, o); !c.ok {
+			m.Diff = 0
+		}
+		switch {
+		case !inOurs:
+			m.Detail = "a formula at PortOne that the rules do not have"
+		case !inTheirs:
+			m.Detail = "a formula of the rules that PortOne does not report"
+		}
+		ms = append(ms, m)
 	}
 	return ms
 }

@@ -1,6 +1,7 @@
 package settlement
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -92,4 +93,21 @@ func cloneTransfer(t Transfer) Transfer {
 	c.Discounts = append([]DiscountResult(nil), t.Discounts...)
 	c.AdditionalFees = append([]FeeResult(nil), t.AdditionalFees...)
 	return c
+}
+
+func TestCompareUserDefined(t *testing.T) {
+	ours := Transfer{UserDefined: map[string]Won{"NET": 100, "PG": 5}, Lines: []LineResult{{Product: Product{ID: "a"}, UserDefined: map[string]Won{"NET": 100}}}}
+	theirs := Transfer{UserDefined: map[string]Won{"NET": 101, "EXTRA": 7}, Lines: []LineResult{{Product: Product{ID: "a"}, UserDefined: map[string]Won{"NET": 100}}}}
+	var got []string
+	for _, m := range Compare(&ours, &theirs) {
+		got = append(got, fmt.Sprintf("%s %s %d %d %s", m.ProductID, m.Field, m.Local, m.PortOne, m.Detail))
+	}
+	want := []string{
+		" userDefinedFormulas.EXTRA 0 7 a formula at PortOne that the rules do not have",
+		" userDefinedFormulas.NET 100 101 ",
+		" userDefinedFormulas.PG 5 0 a formula of the rules that PortOne does not report",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Compare (-want +got):\n%s", d)
+	}
 }

@@ -99,12 +99,16 @@ type AdditionalFeePolicy struct {
 
 // Terms is everything besides the order itself that decides a transfer's
 // amounts and dates: the contract, the policies an order may name, the
-// merchant's rounding, the business-day calendar and the platform setting
-// adjustSettlementDateAfterHolidayIfEarlier.
+// merchant's rules (formulas, rounding and variants), the business-day
+// calendar and the platform setting adjustSettlementDateAfterHolidayIfEarlier.
 type Terms struct {
-	Contract               Contract
-	DiscountSharePolicies  map[string]DiscountSharePolicy
-	AdditionalFeePolicies  map[string]AdditionalFeePolicy
+	Contract              Contract
+	DiscountSharePolicies map[string]DiscountSharePolicy
+	AdditionalFeePolicies map[string]AdditionalFeePolicy
+	// Rules are the merchant's rules. Nil means the default formulas and
+	// variants with Rounding; when set, Rules decide the rounding too and
+	// Rounding is not read.
+	Rules                  *Rules
 	Rounding               Rounding
 	Calendar               *Calendar
 	AdjustEarlierToNextDay bool

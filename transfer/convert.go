@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -391,6 +392,24 @@ func (b *CreateOrderTransferBody) Order(paidAt time.Time, loc *time.Location) (s
 		tf := settlement.Won(*b.TaxFreeAmount)
 		o.TaxFree = &tf
 	}
+	if len(b.Parameters) > 0 && string(b.Parameters) != "null" {
+		// The merchant's settlement parameters, which its formulas read
+		// (settlement.Rules): {"KEY": {"decimal": int64, "decimalScale": 0..5}}.
+		var ps map[string]struct {
+			Decimal      *int64 `json:"decimal"`
+			DecimalScale int32  `json:"decimalScale"`
+		}
+		if err := json.Unmarshal(b.Parameters, &ps); err != nil {
+			return o, invalid("parameters", "want an object of {decimal, decimalScale} values: %v", err)
+		}
+		o.Parameters = make(map[string]settlement.Param, len(ps))
+		for k, v := range ps {
+			if v.Decimal == nil {
+				return o, invalid("parameters."+k+".decimal", "required")
+			}
+			o.Parameters[k] = settlement.Param{Value: *v.Decimal, Scale: v.DecimalScale}
+		}
+	}
 	o.Discounts = discountsFrom("discounts", b.Discounts)
 	for _, f := range b.AdditionalFees {
 		o.AdditionalFees = append(o.AdditionalFees, f.PolicyID)
@@ -554,17 +573,40 @@ func TransferToWire(t settlement.Transfer, p Policies) Transfer {
 		AdditionalFees:        p.fees(t.AdditionalFees),
 	}
 	a := AmountsToWire(t.Amounts)
+	userToWire(a.UserDefinedFormulas, t.UserDefined)
 	w.Amount = &a
 	for _, l := range t.Lines {
+		la := AmountsToWire(l.Amounts)
+		userToWire(la.UserDefinedFormulas, l.UserDefined)
 		w.OrderLines = append(w.OrderLines, TransferOrderLine{
 			Product:        Product{ID: l.Product.ID, Name: l.Product.Name, Amount: int64(l.Product.Amount), TaxFreeAmount: int64(l.Product.TaxFree), Tag: l.Product.Tag},
 			Quantity:       l.Quantity,
 			Discounts:      p.discounts(l.Discounts),
 			AdditionalFees: p.fees(l.AdditionalFees),
-			Amount:         AmountsToWire(l.Amounts),
+			Amount:         la,
 		})
 	}
 	return w
+}
+
+// userToWire copies the results of user-defined formulas into
+// amount.userDefinedFormulas; userFromWire reads them back (nil when
+// there are none).
+func userToWire(dst map[string]int64, src map[string]settlement.Won) {
+	for k, v := range src {
+		dst[k] = int64(v)
+	}
+}
+
+func userFromWire(src map[string]int64) map[string]settlement.Won {
+	if len(src) == 0 {
+		return nil
+	}
+	m := make(map[string]settlement.Won, len(src))
+	for k, v := range src {
+		m[k] = settlement.Won(v)
+	}
+	return m
 }
 
 func deref[T any](p *T) T {
@@ -595,6 +637,7 @@ func TransferFromWire(w Transfer) (settlement.Transfer, settlement.TransferStatu
 	}
 	if w.Amount != nil {
 		t.Amounts = AmountsFromWire(*w.Amount)
+		t.UserDefined = userFromWire(w.Amount.UserDefinedFormulas)
 	}
 	for _, l := range w.OrderLines {
 		lr := settlement.LineResult{
@@ -602,6 +645,7 @@ func TransferFromWire(w Transfer) (settlement.Transfer, settlement.TransferStatu
 			Quantity: l.Quantity,
 			Amounts:  AmountsFromWire(l.Amount),
 		}
+		lr.UserDefined = userFromWire(l.Amount.UserDefinedFormulas)
 		for _, d := range l.Discounts {
 			lr.Discounts = append(lr.Discounts, discountFromWire(d))
 		}

@@ -32,10 +32,18 @@ type Config struct {
 	WebhookSecret transfer.Secret
 	HolidaysFile  string
 	Rounding      settlement.Rounding
-	Lease         time.Duration // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
-	HorizonDays   int           // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
+	RulesFile     string            // SETTLE_RULES
+	Rules         *settlement.Rules // the merchant's rules: SETTLE_RULES, else the defaults with Rounding
+	Lease         time.Duration     // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
+	Concurrency   int               // SETTLE_CONCURRENCY: PortOne requests in flight while posting; zero is the pipeline's default (8)
+	HorizonDays   int               // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
 	Version       string
 }
+
+// maxConcurrency bounds SETTLE_CONCURRENCY: past a few hundred requests
+// in flight PortOne's latency is no longer what limits a night, and a
+// typo (6400) should not open thousands of connections.
+const maxConcurrency = 1024
 
 // LoadConfig reads the environment through getenv (os.Getenv in main).
 func LoadConfig(getenv func(string) string) (Config, error) {
@@ -70,6 +78,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		c.Lease = d
 	}
+	if v := getenv("SETTLE_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxConcurrency {
+			errs = append(errs, fmt.Errorf("SETTLE_CONCURRENCY: want a number of requests from 1 to %d, got %q", maxConcurrency, v))
+		}
+		c.Concurrency = n
+	}
 	c.HorizonDays = intake.DefaultHorizonDays
 	if v := getenv("SETTLE_HORIZON"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -92,7 +107,33 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("SETTLE_VAT_ROUNDING: %v", err))
 	}
 	c.Rounding = settlement.Rounding{Fee: fee, VAT: vat}
+	c.Rules = settlement.DefaultRulesWith(c.Rounding)
+	if c.RulesFile = getenv("SETTLE_RULES"); c.RulesFile != "" {
+		// One place says how amounts round: with a rules file, the file.
+		if getenv("SETTLE_ROUNDING") != "" || getenv("SETTLE_VAT_ROUNDING") != "" {
+			errs = append(errs, errors.New("SETTLE_RULES and SETTLE_ROUNDING / SETTLE_VAT_ROUNDING: set the rounding in the rules file (formulas.*.round, rounding.vat) and unset the variables"))
+		}
+		r, err := LoadRules(c.RulesFile)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SETTLE_RULES: %w", err))
+		}
+		c.Rules = r
+	}
 	return c, errors.Join(errs...)
+}
+
+// LoadRules reads and compiles a rules file (README "The merchant's
+// rules"); errors name the file and the member at fault.
+func LoadRules(path string) (*settlement.Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := settlement.ParseRules(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
 }
 
 // Calendar is the Korean business-day calendar extended by the

@@ -29,7 +29,8 @@ var layout = map[string]struct {
 	"jobs":            {[]string{"settlement", "transfer", "store", "reports"}, []string{"github.com/robfig/cron/v3", "golang.org/x/sync/"}},
 	"httpapi":         {[]string{"settlement", "transfer", "store", "intake", "jobs"}, nil},
 	"demo":            {[]string{"settlement", "transfer", "store", "intake", "jobs", "emulator"}, nil},
-	"cmd/settle":      {[]string{"settlement", "transfer", "store", "reports", "emulator", "intake", "jobs", "httpapi", "demo"}, []string{"golang.org/x/term"}},
+	"calibrate":       {[]string{"settlement", "transfer"}, []string{"github.com/shopspring/decimal"}},
+	"cmd/settle":      {[]string{"settlement", "transfer", "store", "reports", "emulator", "intake", "jobs", "httpapi", "demo", "calibrate"}, []string{"golang.org/x/term"}},
 	// The scale benchmark is a development tool, not part of the product:
 	// it may start a throwaway PostgreSQL like the tests do.
 	"cmd/scale": {[]string{"settlement", "demo", "store/storetest"}, nil},

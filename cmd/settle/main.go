@@ -58,7 +58,8 @@ func commands() []command {
 		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
 		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
-		{"emulator", "[--addr 127.0.0.1:9090] [--seed FILE]", "the PortOne platform emulator as a server", runEmulator},
+		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
+		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
 		{"version", "", "print the version", func(_ context.Context, e *env) error {
 			fmt.Fprintln(e.stdout, "settle", version)
 			return nil
@@ -134,7 +135,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Configuration comes from the environment (SETTLE_DB, PORTONE_API_SECRET, PORTONE_API_BASE,")
 	fmt.Fprintln(w, "PORTONE_TEST_MODE, SETTLE_TZ, SETTLE_CRON, SETTLE_HTTP_ADDR, SETTLE_API_TOKEN,")
 	fmt.Fprintln(w, "PORTONE_WEBHOOK_SECRET, SETTLE_HOLIDAYS, SETTLE_ROUNDING, SETTLE_VAT_ROUNDING, SETTLE_LEASE,")
-	fmt.Fprintln(w, "SETTLE_HORIZON);")
+	fmt.Fprintln(w, "SETTLE_CONCURRENCY, SETTLE_HORIZON);")
 	fmt.Fprintln(w, "flags override.")
 	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags. Exit codes: 0 done, 1 failed,")
 	fmt.Fprintln(w, "2 bad usage or input, 3 finished with reconciliation mismatches.")

@@ -58,7 +58,7 @@ func runPreview(_ context.Context, e *env) error {
 	}
 	// Preview computes PortOne's documented examples, of any year: the
 	// horizon of SETTLE_HORIZON and the isForTest check do not apply.
-	out, err := intake.Rules{Location: e.cfg.TZ}.Preview(data)
+	out, err := intake.Rules{Location: e.cfg.TZ}.PreviewWith(data, e.cfg.Rules)
 	if err != nil {
 		var pe *intake.PreviewError
 		if errors.As(err, &pe) {
