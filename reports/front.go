@@ -175,9 +175,16 @@ func (wb *workbook) writeRun() error {
 		{SheetProblems, "거부된 레코드, 전송 실패·충돌·지연 이체, 정산 대기 레코드와 해결 명령", "rejected records, failed, conflicting and overdue transfers, records not settled, with the command that resolves each"},
 		{SheetTransfers, "이체 상태 이력 (파트너·정산일 순)", "transfer status history, by partner and settlement date"},
 	}
+	for _, d := range registered {
+		i := slices.IndexFunc(guide, func(g struct{ id, ko, en string }) bool { return g.id == d.after })
+		if i < 0 {
+			i = len(guide) - 1
+		}
+		guide = slices.Insert(guide, i+1, struct{ id, ko, en string }{d.id, d.guideKO, d.guideEN})
+	}
 	for _, g := range guide {
-		if g.id == SheetChart && len(wb.parts[SheetChart]) == 0 {
-			continue
+		if len(wb.parts[g.id]) == 0 && g.id != SheetRun {
+			continue // not made (no chart for one day, a registered sheet with nothing to show)
 		}
 		r := w.line(st.runLabel, SheetName(g.id, l))
 		w.cell(2, r, label(l, g.ko, g.en), st.wrap)

@@ -241,6 +241,11 @@ func (b *builder) build(ctx context.Context, src Source) error {
 	if err := wb.writeHistory(ctx, src); err != nil {
 		return err
 	}
+	for _, d := range registered {
+		if err := d.write(ctx, wb, src); err != nil {
+			return err
+		}
+	}
 	if err := wb.writeSummary(); err != nil {
 		return err
 	}
@@ -256,8 +261,8 @@ func (b *builder) build(ctx context.Context, src Source) error {
 	if err := wb.writeRun(); err != nil {
 		return err
 	}
-	return b.arrange([]string{SheetRun, SheetSummary, SheetChart, SheetContracts, SheetOrders, SheetCancellations,
-		SheetOrderLines, SheetMismatches, SheetProblems, SheetTransfers})
+	return b.arrange(withRegistered([]string{SheetRun, SheetSummary, SheetChart, SheetContracts, SheetOrders, SheetCancellations,
+		SheetOrderLines, SheetMismatches, SheetProblems, SheetTransfers}))
 }
 
 // widths sizes the identity columns to show every id and name in full.
