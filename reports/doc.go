@@ -6,26 +6,37 @@
 //
 // # Sheets
 //
-// In this order, with these names in every language so automation can find
-// them:
+// In this order; the sheet names are Korean with LangKO (the default) and
+// English with LangEN (SheetName maps the Sheet constants):
 //
 //	Run            front sheet: business dates, when made, time zone, software
-//	               version, row counts, whether the sheets tie and whether
-//	               the run reconciles with PortOne
+//	               version, row counts, whether the sheets tie, whether the
+//	               run reconciles with PortOne, what needs attention (with
+//	               the command that resolves it) and a guide to the sheets
 //	Summary        per partner and settlement date: counts, every amount
 //	               field (net: orders − cancellations), PortOne's settlement,
 //	               the difference, the detail settlement and a check column;
 //	               under it a totals section (see Totals tie)
 //	Chart          only when the Summary spans two or more settlement dates:
-//	               a per-day table of settlement (all partners and the top 5)
-//	               and two charts of it
-//	Orders         the order-level block of every ORDER transfer
-//	Order lines    every line of ORDER and ORDER_CANCEL transfers
-//	Cancellations  the order-level block of every ORDER_CANCEL transfer
-//	Mismatches     field, ours, PortOne's, difference, reason
-//	Transfers      transfer status history
-//	Rejected       records not accepted, with the reason and the raw record
-//	               (cut to 500 characters; account numbers and secrets masked)
+//	               settlement per day, the top five partners and 기타 (others)
+//	Contracts      the contract and policy versions the range's transfers
+//	               were settled with, and the versions of the merchant's
+//	               rules (formulas, roundings, variants) that computed them
+//	Orders         one row per ORDER transfer: amounts, 결제일시, order name,
+//	               contract terms and policies (why this amount), status
+//	Cancellations  the same for ORDER_CANCEL transfers (amounts positive)
+//	Order lines    every line of ORDER and ORDER_CANCEL transfers, one row
+//	               per order registered by amount; totals by type and net
+//	Mismatches     differences with PortOne only: field, ours, PortOne's,
+//	               difference, reason
+//	Needs attention  rejected records, failed, conflicting and overdue
+//	               transfers, records not settled: reason, PortOne's error
+//	               and the command that resolves each
+//	Transfers      transfer status history, by partner and settlement date
+//
+// A sheet in a file of its own (the Payouts sheet) joins by one
+// registerSheet line (registry.go). WriteStatement writes one partner's
+// statement (정산서) instead: a printable Statement sheet and its detail.
 //
 // Every table sheet has the column names on row 1 (Korean by default,
 // English with LangEN) and, on row 2, the PortOne schema path of each column
