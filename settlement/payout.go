@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -567,6 +568,25 @@ type Payout struct {
 // which PortOne shows in red and does not pay (complete-payout refuses
 // negative partners).
 func (p *Payout) Payable() bool { return p.Amounts.Amount > 0 }
+
+// PayoutRecord is a payout as PortOne reports it (PlatformPayout) in
+// domain terms: which partner and currency, its bulk payout, its status
+// and its amounts. PortOne does not say which partner settlements a payout
+// pays; its bulk payout's settlements (keyword bulkPayoutId) of the same
+// partner and currency are the ones.
+type PayoutRecord struct {
+	ID              string
+	BulkPayoutID    string
+	Key             PayoutKey
+	Status          PayoutStatus
+	Amounts         PayoutAmounts
+	DeductWht       bool
+	AmountType      AmountType
+	CreatedAt       time.Time
+	ScheduledAt     time.Time // zero when PortOne sends none
+	StatusUpdatedAt time.Time
+	FailReason      string
+}
 
 // PayoutError is a payout that cannot be computed: which partner, and why
 // (wrapping ErrUnknownPayoutTerms, ErrPayoutOutOfRange or an *Error).

@@ -41,12 +41,13 @@ func Observe(w Transfer) Observed {
 	return o
 }
 
-// trimmed is w's JSON with the partner and contract objects reduced to
-// their id and name and every member that names an account removed, at any
-// depth: PortOne's schema has one (partner.account), and a field PortOne
+// trimmed is w's JSON (a transfer, a partner settlement, a payout) with
+// the partner and contract objects reduced to their id and name and every
+// member that names an account removed, at any depth: PortOne's schema has
+// such members (partner.account, a payout's account), and a field PortOne
 // adds later (kept in Extra) must not bring one back. Numbers are kept as
 // sent, digit for digit.
-func trimmed(w Transfer) json.RawMessage {
+func trimmed(w any) json.RawMessage {
 	full, err := json.Marshal(w)
 	if err != nil {
 		return nil
