@@ -63,8 +63,8 @@ func TestObservePayout(t *testing.T) {
 		DeductWht: true, SettlementAmountType: "GROSS"}
 	o := ObservePayout(w)
 	want := settlement.PayoutRecord{ID: "po-1", BulkPayoutID: "bp-1", Key: settlement.PayoutKey{PartnerID: "p-1", Currency: settlement.KRW},
-		Status:  settlement.PayoutFailed,
-		Amounts: settlement.PayoutAmounts{Settlement: 1000000, Supply: 1000000, IncomeTax: 30000, LocalIncomeTax: 3000, Amount: 967000},
+		Status:    settlement.PayoutFailed,
+		Amounts:   settlement.PayoutAmounts{Settlement: 1000000, Supply: 1000000, IncomeTax: 30000, LocalIncomeTax: 3000, Amount: 967000},
 		DeductWht: true, AmountType: settlement.AmountGross, FailReason: "계좌 오류",
 		CreatedAt: time.Date(2025, 10, 1, 1, 0, 0, 0, time.UTC), ScheduledAt: time.Date(2025, 10, 1, 2, 0, 0, 0, time.UTC)}
 	if o.Payout != want {
