@@ -24,12 +24,10 @@
 //     objects (PortOne's schema describes it as the number on the page:
 //     clients page until an empty page, which the emulator answers past
 //     the end).
-//
 //   - Transfers: create ORDER, ORDER_CANCEL and MANUAL; get; delete; list
 //     summaries with PlatformTransferFilterInput (date ranges, types,
 //     statuses, partner tags, contract and policy ids, keyword, plus a
 //     non-schema partnerIds).
-//
 //   - Amounts and settlement dates come from the settlement package
 //     (settlement.NewBook for an order, (*settlement.Book).Cancel for each
 //     cancel: cancellable limits are the engine's), with the partner's
@@ -38,7 +36,6 @@
 //     --rules`) or Options.Rounding, Options.Calendar and the setting
 //     adjustSettlementDateAfterHolidayIfEarlier, as they were when the
 //     order was created.
-//
 //   - PortOne's rules and error bodies: client ids are unique per
 //     environment and stay used after a delete (409
 //     PLATFORM_TRANSFER_ID_ALREADY_USED); one ORDER transfer per (paymentId,
@@ -49,22 +46,18 @@
 //     types; deletes only in deletable statuses and not of an ORDER with
 //     cancels; malformed JSON gives 400 INVALID_REQUEST; settlement
 //     rejections are rendered with transfer.NewAPIError.
-//
 //   - Test and live are separate environments: the query parameter `test`
 //     wins, else the body's (or filter's) `isForTest`, else live.
-//
 //   - Statuses follow Options.Now, computed on every read: SCHEDULED before
 //     settlementStartDate, IN_PROCESS from it, SETTLED on and after
 //     settlementDate (MANUAL: IN_PROCESS, then SETTLED). ForceStatus pins
 //     any other status.
-//
 //   - Responses carry every field the schema requires (arrays as [], maps
 //     as {}), full partner, contract and payment objects, and synthetic
 //     graphqlIds. A transfer embeds the partner as it is now and the
 //     contract and policies as they were when it was created. The emulator
 //     has no PortOne payments: a PORT_ONE payment is synthesized (storeId,
 //     channelKey, paidAt = now), and a cancel of one is cancelled "now".
-//
 //   - Partner settlements and payouts (payouts.go; issue #15): built on
 //     every read from the transfers of the settlement dates asked about,
 //     grouped by settlement.SettlementBook and paid per partner, currency
