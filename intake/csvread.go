@@ -354,19 +354,24 @@ func finishCSVRecord(ctx context.Context, g *csvGroup, hdr *csvHeader, hdrRaw []
 			probs = append(probs, b.problem(ferr))
 		}
 	}
+	reject := func(probs []*Problem) item {
+		it := item{line: first.line}
+		typ, _ := b.recordType()
+		for _, p := range probs {
+			setKey(p, typ, b.h.get(first.fields, "partnerId"), b.h.get(first.fields, "paymentId"), b.h.get(first.fields, "cancellationId"))
+		}
+		it.probs = probs
+		rows := append(append([]csvRow(nil), g.rows...), g.extra...)
+		slices.SortFunc(rows, func(a, b csvRow) int { return a.line - b.line })
+		it.raw = csvPayload(hdrRaw, rows)
+		return it
+	}
 	if len(probs) == 0 {
 		it.rec = rec
+		it.refuse = func(err *settlement.Error) item { return reject([]*Problem{b.problem(err)}) }
 		return it, nil
 	}
-	typ, _ := b.recordType()
-	for _, p := range probs {
-		setKey(p, typ, b.h.get(first.fields, "partnerId"), b.h.get(first.fields, "paymentId"), b.h.get(first.fields, "cancellationId"))
-	}
-	it.probs = probs
-	rows := append(append([]csvRow(nil), g.rows...), g.extra...)
-	slices.SortFunc(rows, func(a, b csvRow) int { return a.line - b.line })
-	it.raw = csvPayload(hdrRaw, rows)
-	return it, nil
+	return reject(probs), nil
 }
 
 func setKey(p *Problem, typ, partner, payment, cancellation string) {

@@ -23,12 +23,16 @@ type readOpts struct {
 
 // item is one record read from a file: either decoded (rec) or rejected
 // (probs: every problem found in it, each with its line). raw is the text
-// the record came from, kept with a rejection.
+// the record came from, kept with a rejection. refuse, set on a decoded
+// record, is the item that rejects it for err, as the reader would have
+// had check refused it: an import checks records against the store a batch
+// at a time, after reading them.
 type item struct {
-	line  int
-	rec   Record
-	probs []*Problem
-	raw   []byte
+	line   int
+	rec    Record
+	probs  []*Problem
+	raw    []byte
+	refuse func(err *settlement.Error) item
 }
 
 // readJSONL streams JSON Lines: one record object per line; blank lines are
@@ -76,6 +80,11 @@ func readJSONL(ctx context.Context, r io.Reader, name string, ro readOpts, emit 
 			it.probs = []*Problem{p}
 		} else {
 			it.rec = rec
+			it.refuse = func(err *settlement.Error) item {
+				p := &Problem{Source: name, Line: it.line, Err: err}
+				guessKey(it.raw, p)
+				return item{line: it.line, probs: []*Problem{p}, raw: it.raw}
+			}
 		}
 		if err := emit(it); err != nil {
 			return err

@@ -34,19 +34,12 @@ type Result struct {
 	Conflict *store.ConflictError
 }
 
-// check validates a decoded record with the settlement engine. A
+// Check validates a decoded record with the settlement engine. A
 // cancellation is checked against its order, when the order is stored, by
 // replaying the order's earlier cancellations in a settlement.Book.
 func (in *Intake) Check(ctx context.Context, rec Record) (*settlement.Error, error) {
 	if o := rec.Order; o != nil {
-		t, err := in.termsFor(ctx, o.Order)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := settlement.SettleOrder(o.Order, t); err != nil {
-			return asFieldError(err, ""), nil
-		}
-		return nil, nil
+		return in.checkOrder(ctx, o.Order)
 	}
 	c := rec.Cancel
 	stored, err := in.st.Order(ctx, settlement.PartnerID(c.Body.PartnerID), settlement.PaymentID(c.Body.PaymentID))
@@ -56,26 +49,52 @@ func (in *Intake) Check(ctx context.Context, rec Record) (*settlement.Error, err
 	if err != nil {
 		return nil, err
 	}
-	t, err := in.termsFor(ctx, stored.Order)
-	if err != nil {
-		return nil, err
-	}
-	book, err := settlement.NewBook(stored.Order, t)
-	if err != nil {
-		return nil, nil // the stored order no longer settles under these terms: the pipeline reports it
-	}
 	prior, err := in.st.CancellationsOfOrder(ctx, settlement.PartnerID(c.Body.PartnerID), settlement.PaymentID(c.Body.PaymentID))
 	if err != nil {
 		return nil, err
 	}
+	seen := make([]cancelSeen, len(prior))
 	for i := range prior {
-		if prior[i].Cancellation.CancellationID == c.Cancellation.CancellationID {
+		seen[i] = cancelSeen{c: prior[i].Cancellation, at: prior[i].CancelledAt}
+	}
+	return in.checkCancel(ctx, c, &stored.Order, seen)
+}
+
+// checkOrder settles o with its terms: a refusal is the record's problem.
+func (in *Intake) checkOrder(ctx context.Context, o settlement.Order) (*settlement.Error, error) {
+	t, err := in.termsFor(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := settlement.SettleOrder(o, t); err != nil {
+		return asFieldError(err, ""), nil
+	}
+	return nil, nil
+}
+
+// checkCancel checks c against its order (nil: not stored yet, the
+// pipeline checks it then) after the order's cancellations stored before
+// it (prior, in the order they are stored: happened, then arrived).
+func (in *Intake) checkCancel(ctx context.Context, c *CancelRecord, order *settlement.Order, prior []cancelSeen) (*settlement.Error, error) {
+	if order == nil {
+		return nil, nil
+	}
+	t, err := in.termsFor(ctx, *order)
+	if err != nil {
+		return nil, err
+	}
+	book, err := settlement.NewBook(*order, t)
+	if err != nil {
+		return nil, nil // the stored order no longer settles under these terms: the pipeline reports it
+	}
+	for _, p := range prior {
+		if p.c.CancellationID == c.Cancellation.CancellationID {
 			return nil, nil // a re-post: the store decides duplicate or conflict
 		}
-		if prior[i].CancelledAt.After(c.CancelledAt) {
+		if p.at.After(c.CancelledAt) {
 			continue // replay in the order the cancellations happened, so a re-import answers the same
 		}
-		_, _ = book.Cancel(prior[i].Cancellation) // accepted earlier; a failure now is the pipeline's to report
+		_, _ = book.Cancel(p.c) // accepted earlier; a failure now is the pipeline's to report
 	}
 	if _, err := book.Cancel(c.Cancellation); err != nil {
 		return asFieldError(err, ""), nil
@@ -187,6 +206,14 @@ const maxRejectedPayload = 64 << 10
 // Reject keeps a rejected record with its reason (DESIGN.md §6), and at
 // most maxRejectedPayload bytes of what was received.
 func (in *Intake) Reject(ctx context.Context, p *Problem, payload []byte, src store.Source) error {
+	if _, err := in.st.SaveRejected(ctx, rejectedOf(p, payload, src)); err != nil {
+		return fmt.Errorf("keep rejected record %s: %w", p.Key(), err)
+	}
+	return nil
+}
+
+// rejectedOf is the rejected record of p, as the store keeps it.
+func rejectedOf(p *Problem, payload []byte, src store.Source) store.Rejected {
 	typ := ""
 	if p.Err != nil {
 		typ = string(p.Err.Type)
@@ -194,15 +221,11 @@ func (in *Intake) Reject(ctx context.Context, p *Problem, payload []byte, src st
 	if len(payload) > maxRejectedPayload {
 		payload = append(payload[:maxRejectedPayload:maxRejectedPayload], "…"...)
 	}
-	_, err := in.st.SaveRejected(ctx, store.Rejected{
+	return store.Rejected{
 		Source: src, File: storable(p.Source), Line: p.Line, PartnerID: settlement.PartnerID(storableID(p.PartnerID)),
 		RecordKey: storableID(p.RecordID), Payload: []byte(storable(string(payload))), Reason: storable(p.Reason()),
 		Field: storable(p.Field()), ErrorType: typ,
-	})
-	if err != nil {
-		return fmt.Errorf("keep rejected record %s: %w", p.Key(), err)
 	}
-	return nil
 }
 
 // storable is text as every database keeps it alike: valid UTF-8 without

@@ -1,16 +1,18 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"math"
+	"slices"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
-	"github.com/settle-dev/settle/transfer"
 )
 
 // termsCache loads contract and policy versions once per run.
@@ -21,10 +23,19 @@ type termsCache struct {
 	fee       map[string]store.Versioned[settlement.AdditionalFeePolicy]
 	partners  map[string]store.Partner
 	setting   store.PlatformSetting
+	built     map[string]builtTerms // "id@version" → the terms of that contract version
+}
+
+// builtTerms are a contract version's settlement terms with the policies in
+// force, and the versions of those policies.
+type builtTerms struct {
+	terms    settlement.Terms
+	versions map[string]int
 }
 
 func (p *Pipeline) newTermsCache(ctx context.Context) (*termsCache, error) {
-	tc := &termsCache{st: p.st, contracts: map[string]store.Versioned[settlement.Contract]{}, partners: map[string]store.Partner{}}
+	tc := &termsCache{st: p.st, contracts: map[string]store.Versioned[settlement.Contract]{}, partners: map[string]store.Partner{},
+		built: map[string]builtTerms{}}
 	var err error
 	if tc.discount, err = p.st.AllDiscountSharePolicies(ctx); err != nil {
 		return nil, err
@@ -65,8 +76,19 @@ func (tc *termsCache) partner(ctx context.Context, id string) (store.Partner, er
 }
 
 // terms builds the settlement terms of a contract version with the policies
-// in force, and records the policy versions that apply.
+// in force, and records the policy versions that apply: once per contract
+// version and run (the engine does not change them).
 func (p *Pipeline) terms(tc *termsCache, c store.Versioned[settlement.Contract]) (settlement.Terms, map[string]int) {
+	key := fmt.Sprintf("%s@%d", c.Value.ID, c.Version)
+	if b, ok := tc.built[key]; ok {
+		return b.terms, b.versions
+	}
+	t, versions := p.buildTerms(tc, c)
+	tc.built[key] = builtTerms{t, versions}
+	return t, versions
+}
+
+func (p *Pipeline) buildTerms(tc *termsCache, c store.Versioned[settlement.Contract]) (settlement.Terms, map[string]int) {
 	t := settlement.Terms{
 		Contract:               c.Value,
 		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(tc.discount)),
@@ -129,8 +151,7 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 	if err != nil {
 		return c, err
 	}
-	var batch []store.SettlementRecord
-	flush := func() error {
+	save := func(batch []store.SettlementRecord) error {
 		if len(batch) == 0 {
 			return nil
 		}
@@ -141,7 +162,6 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		for _, o := range outs {
 			c[string(o.Kind)]++
 		}
-		batch = batch[:0]
 		return nil
 	}
 	// lateness counts a record of an earlier date as late.
@@ -151,47 +171,108 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 		}
 		return kind
 	}
-	err = p.st.UnsettledOrders(ctx, d, func(rec *store.OrderRecord) error {
-		sr, rej := p.settleOrder(ctx, tc, d, rec)
-		if rej != nil {
-			c["rejected"]++
-			return p.reject(ctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, rej)
-		}
-		c[lateness(rec.BusinessDate, "orders")]++
-		batch = append(batch, sr)
-		if len(batch) >= 200 {
-			return flush()
+	// A page of orders is settled and saved in one transaction. The next
+	// page is read and settled while the last one is saved (orders do not
+	// depend on each other): the store and the engine each have a core.
+	type page struct {
+		prep    *store.PreparedSettlements
+		rejects []*store.OrderRecord
+		errs    []error
+		counts  Counts
+	}
+	pages := make(chan page, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(pages)
+		return p.st.UnsettledOrderPages(gctx, d, settleBatch, func(recs []store.OrderRecord) error {
+			pg := page{counts: Counts{}}
+			batch := make([]store.SettlementRecord, 0, len(recs))
+			for i := range recs {
+				rec := &recs[i]
+				sr, rej := p.settleOrder(gctx, tc, d, rec)
+				if rej != nil {
+					pg.rejects, pg.errs = append(pg.rejects, rec), append(pg.errs, rej)
+					continue
+				}
+				pg.counts[lateness(rec.BusinessDate, "orders")]++
+				batch = append(batch, sr)
+			}
+			var err error
+			if pg.prep, err = p.st.PrepareSettlements(batch); err != nil {
+				return err
+			}
+			select {
+			case pages <- pg:
+				return nil
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		})
+	})
+	g.Go(func() error {
+		for pg := range pages {
+			for i, rec := range pg.rejects {
+				c["rejected"]++
+				if err := p.reject(gctx, rec.File, rec.Line, string(rec.Order.PartnerID), string(rec.Order.PaymentID), rec.Request, pg.errs[i]); err != nil {
+					return err
+				}
+			}
+			outs, err := p.st.SavePreparedSettlements(gctx, pg.prep)
+			if err != nil {
+				return err
+			}
+			for _, o := range outs {
+				c[string(o.Kind)]++
+			}
+			for k, n := range pg.counts {
+				c[k] += n
+			}
 		}
 		return nil
 	})
-	if err == nil {
-		err = flush()
-	}
-	if err != nil {
+	if err := g.Wait(); err != nil {
 		return c, fmt.Errorf("settle %s: orders: %w", d, err)
 	}
-	// Cancellations one at a time, in the order they happened: each one's
-	// book depends on the ones before it, which must be stored first.
-	err = p.st.UnsettledCancellations(ctx, d, func(rec *store.CancellationRecord) error {
-		sr, rej := p.settleCancel(ctx, tc, d, rec)
-		if errors.Is(rej, errOrderNotSettled) {
-			return nil // it waits for its order (counted below), not rejected
-		}
-		if rej != nil {
-			c["rejected"]++
-			return p.reject(ctx, rec.File, rec.Line, string(rec.PartnerID), string(rec.Cancellation.CancellationID), rec.Request, rej)
-		}
-		if _, err := p.st.SaveSettlement(ctx, sr); err != nil {
+	// Cancellations a page at a time, in the order they happened: each
+	// one's book replays the ones of its payment settled before it, stored
+	// or earlier in the page, so a page waits for the last one's save.
+	var batch []store.SettlementRecord
+	err = p.st.UnsettledCancellationPages(ctx, d, settleBatch, func(page []store.CancellationRecord) error {
+		cp, err := p.loadCancelPage(ctx, page)
+		if err != nil {
 			return err
 		}
-		c[lateness(rec.BusinessDate, "cancellations")]++
-		return nil
+		batch = batch[:0]
+		for i := range page {
+			rec := &page[i]
+			sr, rej := p.settleCancel(ctx, tc, d, rec, cp)
+			if errors.Is(rej, errOrderNotSettled) {
+				continue // it waits for its order (counted below), not rejected
+			}
+			if rej != nil {
+				c["rejected"]++
+				if err := p.reject(ctx, rec.File, rec.Line, string(rec.PartnerID), string(rec.Cancellation.CancellationID), rec.Request, rej); err != nil {
+					return err
+				}
+				continue
+			}
+			c[lateness(rec.BusinessDate, "cancellations")]++
+			batch = append(batch, sr)
+		}
+		return save(batch)
 	})
 	if err != nil {
 		return c, fmt.Errorf("settle %s: cancellations: %w", d, err)
 	}
 	return c, p.countWaiting(ctx, d, c)
 }
+
+// settleBatch is how many records a settle run reads, settles and saves at
+// a time, in one transaction. Large: a transaction writes each index page
+// it touches once, and the keys of some indexes (the intents' ids, a
+// marketplace's payment ids) fall anywhere in them; 5,000 records are a
+// few megabytes in memory.
+const settleBatch = 5000
 
 // countWaiting adds to c what is still not settled after the run of d, by
 // reason (waiting_<reason>, orders and cancellations together), and warns
@@ -246,53 +327,71 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	var body transfer.CreateOrderTransferBody
-	if err := json.Unmarshal(rec.Request, &body); err != nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "stored request: " + err.Error()}
-	}
-	body.ID = string(store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, ""))
-	body.ContractID = contractID
-	body.SettlementStartDate = o.SettlementStartDate.String() // always explicit (DESIGN.md §3)
-	req, err := json.Marshal(body)
+	req, err := orderRequest(rec, contractID)
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions),
-		RulesVersion: p.opts.Rules.Version(), IntentRequest: req}, nil
+		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, OrderID: rec.ID}, nil
 }
 
 // errOrderNotSettled: a cancellation whose order has no settlement yet. It
 // is not a rejection: the cancellation waits for its order.
 var errOrderNotSettled = errors.New("the order of this cancellation is not registered or not settled")
 
-func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlement.Date, rec *store.CancellationRecord) (store.SettlementRecord, error) {
-	orderRec, err := p.st.Order(ctx, rec.PartnerID, rec.PaymentID)
-	if errors.Is(err, store.ErrNotFound) {
+// cancelPage is what the cancellations of one page are settled against,
+// read for the whole page at once: their orders, the settlements of their
+// payments and every stored cancellation of those payments. settle keeps
+// it current: a cancellation settled in the page is done for the ones
+// after it.
+type cancelPage struct {
+	orders  map[store.PaymentKey]*store.OrderRecord
+	settled map[store.PaymentKey][]store.Settled
+	cancels map[store.PaymentKey][]store.CancellationRecord
+	next    int64 // the order of the next settlement of the page, after every stored one
+}
+
+func (p *Pipeline) loadCancelPage(ctx context.Context, page []store.CancellationRecord) (*cancelPage, error) {
+	keys := make([]store.PaymentKey, len(page))
+	for i := range page {
+		keys[i] = store.PaymentKey{PartnerID: page[i].PartnerID, PaymentID: page[i].PaymentID}
+	}
+	cp := &cancelPage{next: math.MaxInt64 / 2}
+	var err error
+	if cp.orders, err = p.st.OrdersOf(ctx, keys); err != nil {
+		return nil, err
+	}
+	if cp.settled, err = p.st.SettledOf(ctx, keys); err != nil {
+		return nil, err
+	}
+	if cp.cancels, err = p.st.CancellationsOf(ctx, keys); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlement.Date, rec *store.CancellationRecord, cp *cancelPage) (store.SettlementRecord, error) {
+	k := store.PaymentKey{PartnerID: rec.PartnerID, PaymentID: rec.PaymentID}
+	orderRec := cp.orders[k]
+	if orderRec == nil {
 		return store.SettlementRecord{}, errOrderNotSettled
 	}
-	if err != nil {
-		return store.SettlementRecord{}, err
-	}
-	settled, err := p.st.SettlementsOfPayment(ctx, rec.PartnerID, rec.PaymentID)
-	if err != nil {
-		return store.SettlementRecord{}, err
-	}
-	var orderSettlement *store.SettlementRecord
-	done := map[string]int64{} // cancellation id → settlement id
-	for i := range settled {
-		s := &settled[i]
-		switch s.Transfer.Kind {
+	var orderSettlement *store.Settled
+	done := map[settlement.CancellationID]int64{} // cancellation id → the order it was settled in
+	for i := range cp.settled[k] {
+		s := &cp.settled[k][i]
+		switch s.Kind {
 		case settlement.KindOrder:
 			orderSettlement = s
 		case settlement.KindOrderCancel:
-			done[string(s.Transfer.CancellationID)] = s.ID
+			done[s.CancellationID] = s.ID
 		}
 	}
 	if orderSettlement == nil {
 		return store.SettlementRecord{}, errOrderNotSettled
 	}
 	// The cancel uses the contract version its order was settled with.
-	c, err := tc.contract(ctx, orderSettlement.Transfer.ContractID, orderSettlement.ContractVersion)
+	c, err := tc.contract(ctx, orderSettlement.ContractID, orderSettlement.ContractVersion)
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
@@ -301,15 +400,12 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	prior, err := p.st.CancellationsOfOrder(ctx, rec.PartnerID, rec.PaymentID)
-	if err != nil {
-		return store.SettlementRecord{}, err
-	}
-	sort.SliceStable(prior, func(i, j int) bool {
-		return done[string(prior[i].Cancellation.CancellationID)] < done[string(prior[j].Cancellation.CancellationID)]
+	prior := slices.Clone(cp.cancels[k]) // in (cancelledAt, id) order
+	slices.SortStableFunc(prior, func(a, b store.CancellationRecord) int {
+		return cmp.Compare(done[a.Cancellation.CancellationID], done[b.Cancellation.CancellationID])
 	})
 	for _, pc := range prior {
-		if _, ok := done[string(pc.Cancellation.CancellationID)]; !ok || pc.Cancellation.CancellationID == rec.Cancellation.CancellationID {
+		if _, ok := done[pc.Cancellation.CancellationID]; !ok || pc.Cancellation.CancellationID == rec.Cancellation.CancellationID {
 			continue
 		}
 		if _, err := book.Cancel(pc.Cancellation); err != nil {
@@ -320,20 +416,13 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	var body transfer.CreateOrderCancelTransferBody
-	if err := json.Unmarshal(rec.Request, &body); err != nil {
-		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrInvalidRequest, Message: "stored request: " + err.Error()}
-	}
-	body.ID = string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID))
-	// Name the order transfer by the id we gave it: PortOne requires
-	// transferId when a payment has several transfers, and it is never wrong.
-	body.TransferID = string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, ""))
-	body.PartnerID, body.PaymentID = "", ""
-	body.SettlementStartDate = rec.Cancellation.SettlementStartDate.String()
-	req, err := json.Marshal(body)
+	req, err := cancelRequest(rec)
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
+	// Settled now: the page's later cancellations of the payment replay it.
+	cp.settled[k] = append(cp.settled[k], store.Settled{ID: cp.next, Kind: settlement.KindOrderCancel, CancellationID: rec.Cancellation.CancellationID})
+	cp.next++
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(orderRec.Order, versions),
-		RulesVersion: p.opts.Rules.Version(), IntentRequest: req}, nil
+		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, OrderID: orderRec.ID, CancellationRecordID: rec.ID}, nil
 }

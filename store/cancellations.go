@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -93,71 +94,60 @@ func (s *Store) cancellations() *idempotent[CancellationRecord] {
 	})
 }
 
-// insertCancellations writes new cancellations with their lines and
-// discounts, each linked to its order when the order is already stored.
+// cancellationCols are the cancellations columns insertCancellations writes.
+var cancellationCols = []string{"partner_id", "cancellation_id", "payment_id", "transfer_id", "order_ref", "form",
+	"order_amount", "tax_free", "settlement_start_date", "settlement_date", "cancelled_at", "business_date",
+	"request_json", "request_hash", "source", "webhook_id", "received_at", "detail"}
+
+// insertCancellations writes new cancellations, each one row with its
+// detail, linked to its order when the order is already stored.
 func (s *Store) insertCancellations(tx *gorm.DB, recs []CancellationRecord, fresh []int, pays []payload, ids []int64) error {
-	now := s.nowUTC()
-	rows := make([]cancellationRow, len(fresh))
+	received, _ := at(s.nowUTC()).Value()
 	okeys := make([]rowKey, len(fresh))
 	for n, i := range fresh {
-		rows[n] = cancellationToRow(&recs[i], pays[i].hash, now)
 		okeys[n] = rowKey{string(recs[i].PartnerID), string(recs[i].PaymentID)}
 	}
 	orders, err := lookupKeys(tx, "orders", []string{"partner_id", "payment_id"}, "request_hash", okeys)
 	if err != nil {
 		return err
 	}
-	for n := range rows {
+	byKey := make(map[rowKey]int, len(fresh))
+	var buf []byte
+	err = s.bulkInsert(tx, "cancellations", cancellationCols, len(fresh), func(n int, dst []any) []any {
+		r := &recs[fresh[n]]
+		c := &r.Cancellation
+		byKey[rowKey{string(r.PartnerID), string(c.CancellationID)}] = n
+		var orderRef *int64
 		if o, ok := orders[okeys[n]]; ok {
-			rows[n].OrderRef = &o.id
+			orderRef = &o.id
 		}
-	}
-	if err := tx.CreateInBatches(&rows, 500).Error; err != nil {
+		cancelled, _ := at(r.CancelledAt).Value()
+		start := len(buf)
+		buf = appendCancelDetail(buf, c)
+		return append(dst, string(r.PartnerID), string(c.CancellationID), string(r.PaymentID), string(r.TransferID), orderRef,
+			formNames[c.Form], int64(c.OrderAmount), int64Ptr(c.TaxFree), c.SettlementStartDate.String(), c.SettlementDate.String(),
+			cancelled, r.BusinessDate.String(), string(r.Request), pays[fresh[n]].hash, string(r.Source), r.WebhookID, received,
+			buf[start:len(buf):len(buf)])
+	}, "id, partner_id, cancellation_id", func(rows *sql.Rows) error {
+		var id int64
+		var k rowKey
+		if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+			return err
+		}
+		if n, ok := byKey[k]; ok {
+			ids[n] = id
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	var lines []cancellationLineRow
-	var discs []cancellationDiscountRow
-	for n, i := range fresh {
-		id := rows[n].ID
-		ids[n] = id
-		c := &recs[i].Cancellation
-		add := func(line int64, ds []settlement.Discount) {
-			for j, d := range ds {
-				discs = append(discs, cancellationDiscountRow{CancellationRef: id, LineNo: line, Seq: int64(j), SharePolicyID: d.SharePolicyID, Amount: int64(d.Amount), TaxFree: int64(d.TaxFree)})
-			}
+	for n := range ids {
+		if ids[n] == 0 {
+			return fmt.Errorf("cancellation %s: no id returned", recs[fresh[n]].Key())
 		}
-		for j, l := range c.Lines {
-			lines = append(lines, cancellationLineRow{CancellationRef: id, LineNo: int64(j + 1), ProductID: l.ProductID, Quantity: l.Quantity})
-			add(int64(j+1), l.Discounts)
-		}
-		add(0, c.Discounts)
 	}
-	if err := createBatch(tx, lines); err != nil {
-		return err
-	}
-	return createBatch(tx, discs)
-}
-
-func cancellationToRow(r *CancellationRecord, hash string, now time.Time) cancellationRow {
-	c := &r.Cancellation
-	return cancellationRow{
-		PartnerID:           r.PartnerID,
-		CancellationID:      c.CancellationID,
-		PaymentID:           r.PaymentID,
-		TransferID:          r.TransferID,
-		Form:                formNames[c.Form],
-		OrderAmount:         int64(c.OrderAmount),
-		TaxFree:             int64Ptr(c.TaxFree),
-		SettlementStartDate: day(c.SettlementStartDate),
-		SettlementDate:      day(c.SettlementDate),
-		CancelledAt:         at(r.CancelledAt),
-		BusinessDate:        day(r.BusinessDate),
-		RequestJSON:         string(r.Request),
-		RequestHash:         hash,
-		Source:              string(r.Source),
-		WebhookID:           r.WebhookID,
-		ReceivedAt:          at(now),
-	}
+	return nil
 }
 
 // Cancellation returns the cancellation with key (partner, cancellation id),
@@ -196,34 +186,35 @@ func (s *Store) CancellationsByBusinessDate(ctx context.Context, d settlement.Da
 }
 
 func (s *Store) walkCancellations(ctx context.Context, where string, args []any, fn func(*CancellationRecord) error) error {
-	// In (cancelled_at, id) order.
+	return s.walkCancellationPages(ctx, pageSize, where, args, func(recs []CancellationRecord) error {
+		for i := range recs {
+			if err := fn(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// walkCancellationPages walks the cancellations matching where, in
+// (business date, cancelledAt, id) order, which is the order they happened
+// (the business date is cancelledAt's), a page of up to size at a time.
+func (s *Store) walkCancellationPages(ctx context.Context, size int, where string, args []any, fn func([]CancellationRecord) error) error {
 	after := func(last *cancellationRow) *gorm.DB {
 		q := s.w(ctx).Where(where, args...)
 		if last != nil {
-			q = q.Where("(cancelled_at > ? OR (cancelled_at = ? AND id > ?))", last.CancelledAt, last.CancelledAt, last.ID)
+			q = q.Where("(business_date, cancelled_at, id) > (?, ?, ?)", last.BusinessDate, last.CancelledAt, last.ID)
 		}
-		return q.Order("cancelled_at, id")
+		return q.Order("business_date, cancelled_at, id")
 	}
-	load := func(rows []cancellationRow) ([]CancellationRecord, error) { return loadCancellations(s.w(ctx), rows) }
-	return walk(ctx, "walk cancellations", after, load, fn)
+	load := func(rows []cancellationRow) ([]CancellationRecord, error) { return loadCancellations(nil, rows) }
+	return walkPages(ctx, "walk cancellations", size, after, load, fn)
 }
 
-func loadCancellations(db *gorm.DB, rows []cancellationRow) ([]CancellationRecord, error) {
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	var lines []cancellationLineRow
-	var discs []cancellationDiscountRow
-	if err := db.Where("cancellation_ref IN ?", ids).Order("cancellation_ref, line_no").Find(&lines).Error; err != nil {
-		return nil, err
-	}
-	if err := db.Where("cancellation_ref IN ?", ids).Order("cancellation_ref, line_no, seq").Find(&discs).Error; err != nil {
-		return nil, err
-	}
+func loadCancellations(_ *gorm.DB, rows []cancellationRow) ([]CancellationRecord, error) {
 	recs := make([]CancellationRecord, len(rows))
-	byID := make(map[int64]*CancellationRecord, len(rows))
-	for i, r := range rows {
+	for i := range rows {
+		r := &rows[i]
 		var orderID int64
 		if r.OrderRef != nil {
 			orderID = *r.OrderRef
@@ -237,19 +228,8 @@ func loadCancellations(db *gorm.DB, rows []cancellationRow) ([]CancellationRecor
 			BusinessDate: r.BusinessDate.date(), Request: []byte(r.RequestJSON), Source: Source(r.Source),
 			WebhookID: r.WebhookID, ID: r.ID, OrderID: orderID, RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time,
 		}
-		byID[r.ID] = &recs[i]
-	}
-	for _, l := range lines {
-		c := &byID[l.CancellationRef].Cancellation
-		c.Lines = append(c.Lines, settlement.CancelLine{ProductID: l.ProductID, Quantity: l.Quantity})
-	}
-	for _, d := range discs {
-		c := &byID[d.CancellationRef].Cancellation
-		x := settlement.Discount{SharePolicyID: d.SharePolicyID, Amount: settlement.Won(d.Amount), TaxFree: settlement.Won(d.TaxFree)}
-		if d.LineNo == 0 {
-			c.Discounts = append(c.Discounts, x)
-		} else if int(d.LineNo) <= len(c.Lines) {
-			c.Lines[d.LineNo-1].Discounts = append(c.Lines[d.LineNo-1].Discounts, x)
+		if err := readCancelDetail(r.Detail, &recs[i].Cancellation); err != nil {
+			return nil, fmt.Errorf("cancellation %s: %w", recs[i].Key(), err)
 		}
 	}
 	return recs, nil

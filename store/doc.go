@@ -50,6 +50,14 @@
 //     (FOR UPDATE SKIP LOCKED on PostgreSQL, the single writer on SQLite);
 //     an expired lease is claimable again. AcquireRun lets one instance run
 //     a job for a date; a dead owner's run is taken over at its checkpoint.
+//   - Writes are set-based. A batch of records (an import batch, a settle
+//     page) is one transaction: its keys are looked up a few hundred per
+//     query, its rows written by prepared multi-row INSERTs (bulkInsert),
+//     never a statement per record. A record is one row: an order's or a
+//     cancellation's lines, discounts and fees are in its detail column
+//     (detail.go, migration 7), beside the record's JSON as received.
+//     Paged walks resume at the last row's key through an index in the
+//     walk's order: no page sorts or rereads what came before it.
 //   - The schema changes only through numbered migrations (schema_migrations),
 //     each applied in one transaction; a database written by an earlier
 //     version upgrades in place when opened (testdata/store/v1.db).

@@ -263,7 +263,7 @@ func requestPayload(record, key string, raw []byte) (payload, error) {
 	if len(raw) == 0 {
 		return payload{}, &InvalidError{Record: record + " " + key, Field: "request", Err: errors.New("empty request JSON")}
 	}
-	c, _, err := canonical(raw)
+	c, err := canonicalJSON(raw)
 	if err != nil {
 		return payload{}, &InvalidError{Record: record + " " + key, Field: "request", Err: err}
 	}

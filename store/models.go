@@ -88,46 +88,11 @@ type orderRow struct {
 	RequestHash         string
 	Source              string
 	ReceivedAt          instant
-	Settled             int64 `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
+	Detail              []byte // lines, discounts and fees (detail.go)
+	Settled             int64  `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
 }
 
 func (orderRow) TableName() string { return "orders" }
-
-type orderLineRow struct {
-	ID             int64 `gorm:"primaryKey"`
-	OrderRef       int64
-	LineNo         int64
-	ProductID      string
-	ProductName    string
-	ProductAmount  int64
-	ProductTaxFree int64
-	ProductTag     string
-	Quantity       int64
-}
-
-func (orderLineRow) TableName() string { return "order_lines" }
-
-type orderDiscountRow struct {
-	ID            int64 `gorm:"primaryKey"`
-	OrderRef      int64
-	LineNo        int64 // 0: order level; lines count from 1
-	Seq           int64
-	SharePolicyID string
-	Amount        int64
-	TaxFree       int64
-}
-
-func (orderDiscountRow) TableName() string { return "order_discounts" }
-
-type orderFeeRow struct {
-	ID       int64 `gorm:"primaryKey"`
-	OrderRef int64
-	LineNo   int64
-	Seq      int64
-	PolicyID string
-}
-
-func (orderFeeRow) TableName() string { return "order_additional_fees" }
 
 type cancellationRow struct {
 	ID                  int64 `gorm:"primaryKey"`
@@ -148,32 +113,11 @@ type cancellationRow struct {
 	Source              string
 	WebhookID           string
 	ReceivedAt          instant
-	Settled             int64 `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
+	Detail              []byte // lines and discounts (detail.go)
+	Settled             int64  `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
 }
 
 func (cancellationRow) TableName() string { return "cancellations" }
-
-type cancellationLineRow struct {
-	ID              int64 `gorm:"primaryKey"`
-	CancellationRef int64
-	LineNo          int64
-	ProductID       string
-	Quantity        int64
-}
-
-func (cancellationLineRow) TableName() string { return "cancellation_lines" }
-
-type cancellationDiscountRow struct {
-	ID              int64 `gorm:"primaryKey"`
-	CancellationRef int64
-	LineNo          int64
-	Seq             int64
-	SharePolicyID   string
-	Amount          int64
-	TaxFree         int64
-}
-
-func (cancellationDiscountRow) TableName() string { return "cancellation_discounts" }
 
 type settlementRow struct {
 	ID              int64        `gorm:"primaryKey"`
@@ -357,8 +301,7 @@ func (jobRunRow) TableName() string { return "job_runs" }
 // allModels lists every model, for TestModelsMatchSchema.
 var allModels = []any{
 	&partnerRow{}, &contractRow{}, &discountSharePolicyRow{}, &additionalFeePolicyRow{},
-	&orderRow{}, &orderLineRow{}, &orderDiscountRow{}, &orderFeeRow{},
-	&cancellationRow{}, &cancellationLineRow{}, &cancellationDiscountRow{},
+	&orderRow{}, &cancellationRow{},
 	&settlementRow{}, &settlementLineRow{}, &intentRow{}, &portoneTransferRow{}, &portoneLineRow{},
 	&statusHistoryRow{}, &mismatchRow{}, &rejectedRow{}, &webhookRow{}, &jobRunRow{}, &settingRow{},
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -108,39 +109,57 @@ func (s *Store) orders() *idempotent[OrderRecord] {
 	})
 }
 
-// insertOrders writes new orders with their lines, discounts and fees, and
-// links the cancellations that arrived before them.
+// orderCols are the orders columns insertOrders writes.
+var orderCols = []string{"partner_id", "payment_id", "contract_id", "has_lines", "order_amount", "tax_free",
+	"settlement_start_date", "settlement_date", "paid_at", "business_date", "request_json", "request_hash",
+	"source", "received_at", "detail"}
+
+// insertOrders writes new orders, each one row with its detail, and links
+// the cancellations that arrived before them.
 func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays []payload, ids []int64) error {
-	now := s.nowUTC()
-	rows := make([]orderRow, len(fresh))
+	received, _ := at(s.nowUTC()).Value()
+	byKey := make(map[rowKey]int, len(fresh))
+	var buf []byte
+	err := s.bulkInsert(tx, "orders", orderCols, len(fresh), func(n int, dst []any) []any {
+		r := &recs[fresh[n]]
+		o := &r.Order
+		byKey[rowKey{string(o.PartnerID), string(o.PaymentID)}] = n
+		paid, _ := at(r.PaidAt).Value()
+		start := len(buf)
+		buf = appendOrderDetail(buf, o)
+		return append(dst, string(o.PartnerID), string(o.PaymentID), o.ContractID, boolInt(o.HasLines), int64(o.OrderAmount),
+			int64Ptr(o.TaxFree), o.SettlementStartDate.String(), o.SettlementDate.String(), paid, r.BusinessDate.String(),
+			string(r.Request), pays[fresh[n]].hash, string(r.Source), received, buf[start:len(buf):len(buf)])
+	}, "id, partner_id, payment_id", func(rows *sql.Rows) error {
+		var id int64
+		var k rowKey
+		if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+			return err
+		}
+		if n, ok := byKey[k]; ok {
+			ids[n] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for n := range ids {
+		if ids[n] == 0 {
+			return fmt.Errorf("order %s: no id returned", recs[fresh[n]].Key())
+		}
+	}
+	// Cancellations that arrived before their order now find it. Only
+	// this batch's payments are looked at, through the partial index of
+	// the cancellations without an order, and only when there is one.
+	var orphan []int64
+	if err := tx.Raw("SELECT id FROM cancellations WHERE order_ref IS NULL LIMIT 1").Scan(&orphan).Error; err != nil || len(orphan) == 0 {
+		return err
+	}
+	keys := make([][]any, len(fresh))
 	for n, i := range fresh {
-		rows[n] = orderToRow(&recs[i], pays[i].hash, now)
+		keys[n] = []any{recs[i].Order.PartnerID, recs[i].Order.PaymentID}
 	}
-	if err := tx.CreateInBatches(&rows, 500).Error; err != nil {
-		return err
-	}
-	var lines []orderLineRow
-	var discs []orderDiscountRow
-	var fees []orderFeeRow
-	keys := make([][]any, len(rows))
-	for n, i := range fresh {
-		ids[n] = rows[n].ID
-		keys[n] = []any{rows[n].PartnerID, rows[n].PaymentID}
-		l, d, f := orderChildren(rows[n].ID, &recs[i].Order)
-		lines, discs, fees = append(lines, l...), append(discs, d...), append(fees, f...)
-	}
-	if err := createBatch(tx, lines); err != nil {
-		return err
-	}
-	if err := createBatch(tx, discs); err != nil {
-		return err
-	}
-	if err := createBatch(tx, fees); err != nil {
-		return err
-	}
-	// Cancellations that arrived before their order now find it. Only this
-	// batch's payments are looked at (the (partner, payment) index), never
-	// the whole table.
 	for i := 0; i < len(keys); i += lookupChunk {
 		q := tx.Session(&gorm.Session{NewDB: true}).Model(&cancellationRow{}).
 			Where("order_ref IS NULL AND EXISTS (SELECT 1 FROM orders o WHERE o.partner_id = cancellations.partner_id AND o.payment_id = cancellations.payment_id)").
@@ -150,60 +169,6 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 		}
 	}
 	return nil
-}
-
-// createBatch inserts rows in batches; nothing for an empty slice.
-func createBatch[T any](tx *gorm.DB, rows []T) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	return tx.CreateInBatches(&rows, 500).Error
-}
-
-func orderToRow(r *OrderRecord, hash string, now time.Time) orderRow {
-	o := &r.Order
-	return orderRow{
-		PartnerID:           o.PartnerID,
-		PaymentID:           o.PaymentID,
-		ContractID:          o.ContractID,
-		HasLines:            boolInt(o.HasLines),
-		OrderAmount:         int64(o.OrderAmount),
-		TaxFree:             int64Ptr(o.TaxFree),
-		SettlementStartDate: day(o.SettlementStartDate),
-		SettlementDate:      day(o.SettlementDate),
-		PaidAt:              at(r.PaidAt),
-		BusinessDate:        day(r.BusinessDate),
-		RequestJSON:         string(r.Request),
-		RequestHash:         hash,
-		Source:              string(r.Source),
-		ReceivedAt:          at(now),
-	}
-}
-
-func orderChildren(id int64, o *settlement.Order) ([]orderLineRow, []orderDiscountRow, []orderFeeRow) {
-	var lines []orderLineRow
-	var discs []orderDiscountRow
-	var fees []orderFeeRow
-	addDisc := func(line int64, ds []settlement.Discount) {
-		for j, d := range ds {
-			discs = append(discs, orderDiscountRow{OrderRef: id, LineNo: line, Seq: int64(j), SharePolicyID: d.SharePolicyID, Amount: int64(d.Amount), TaxFree: int64(d.TaxFree)})
-		}
-	}
-	addFees := func(line int64, ps []string) {
-		for j, p := range ps {
-			fees = append(fees, orderFeeRow{OrderRef: id, LineNo: line, Seq: int64(j), PolicyID: p})
-		}
-	}
-	for i, l := range o.Lines {
-		n := int64(i + 1)
-		lines = append(lines, orderLineRow{OrderRef: id, LineNo: n, ProductID: l.Product.ID, ProductName: l.Product.Name,
-			ProductAmount: int64(l.Product.Amount), ProductTaxFree: int64(l.Product.TaxFree), ProductTag: l.Product.Tag, Quantity: l.Quantity})
-		addDisc(n, l.Discounts)
-		addFees(n, l.AdditionalFees)
-	}
-	addDisc(0, o.Discounts)
-	addFees(0, o.AdditionalFees)
-	return lines, discs, fees
 }
 
 // Order returns the order with key (partner, payment). It returns a
@@ -247,26 +212,10 @@ func (s *Store) walkOrders(ctx context.Context, q *gorm.DB, fn func(*OrderRecord
 	return walk(ctx, "walk orders", byID[orderRow](q), load, fn)
 }
 
-func loadOrders(db *gorm.DB, rows []orderRow) ([]OrderRecord, error) {
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	var lines []orderLineRow
-	var discs []orderDiscountRow
-	var fees []orderFeeRow
-	if err := db.Where("order_ref IN ?", ids).Order("order_ref, line_no").Find(&lines).Error; err != nil {
-		return nil, err
-	}
-	if err := db.Where("order_ref IN ?", ids).Order("order_ref, line_no, seq").Find(&discs).Error; err != nil {
-		return nil, err
-	}
-	if err := db.Where("order_ref IN ?", ids).Order("order_ref, line_no, seq").Find(&fees).Error; err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*OrderRecord, len(rows))
+func loadOrders(_ *gorm.DB, rows []orderRow) ([]OrderRecord, error) {
 	recs := make([]OrderRecord, len(rows))
-	for i, r := range rows {
+	for i := range rows {
+		r := &rows[i]
 		recs[i] = OrderRecord{
 			Order: settlement.Order{
 				PartnerID: r.PartnerID, PaymentID: r.PaymentID, ContractID: r.ContractID,
@@ -277,30 +226,8 @@ func loadOrders(db *gorm.DB, rows []orderRow) ([]OrderRecord, error) {
 			Source: Source(r.Source), ID: r.ID, ContractVersion: int(r.ContractVersion),
 			RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time,
 		}
-		byID[r.ID] = &recs[i]
-	}
-	for _, l := range lines {
-		o := &byID[l.OrderRef].Order
-		o.Lines = append(o.Lines, settlement.Line{
-			Product:  settlement.Product{ID: l.ProductID, Name: l.ProductName, Amount: settlement.Won(l.ProductAmount), TaxFree: settlement.Won(l.ProductTaxFree), Tag: l.ProductTag},
-			Quantity: l.Quantity,
-		})
-	}
-	for _, d := range discs {
-		o := &byID[d.OrderRef].Order
-		x := settlement.Discount{SharePolicyID: d.SharePolicyID, Amount: settlement.Won(d.Amount), TaxFree: settlement.Won(d.TaxFree)}
-		if d.LineNo == 0 {
-			o.Discounts = append(o.Discounts, x)
-		} else if int(d.LineNo) <= len(o.Lines) {
-			o.Lines[d.LineNo-1].Discounts = append(o.Lines[d.LineNo-1].Discounts, x)
-		}
-	}
-	for _, f := range fees {
-		o := &byID[f.OrderRef].Order
-		if f.LineNo == 0 {
-			o.AdditionalFees = append(o.AdditionalFees, f.PolicyID)
-		} else if int(f.LineNo) <= len(o.Lines) {
-			o.Lines[f.LineNo-1].AdditionalFees = append(o.Lines[f.LineNo-1].AdditionalFees, f.PolicyID)
+		if err := readOrderDetail(r.Detail, &recs[i].Order); err != nil {
+			return nil, fmt.Errorf("order %s: %w", recs[i].Key(), err)
 		}
 	}
 	return recs, nil

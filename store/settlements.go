@@ -37,6 +37,12 @@ type SettlementRecord struct {
 	// transaction.
 	IntentRequest []byte
 
+	// OrderID and CancellationRecordID, when set, are the stored order and
+	// cancellation this settles (their row ids, as read from the store): a
+	// settle run knows them and spares the store looking them up by key.
+	OrderID              int64
+	CancellationRecordID int64
+
 	// Set by the store on read.
 	ID         int64
 	ComputedAt time.Time
@@ -134,19 +140,78 @@ func encodePolicyVersions(m map[string]int) string {
 // in the same transaction; an existing intent with a different request is
 // a Conflict of record "transfer intent".
 func (s *Store) SaveSettlement(ctx context.Context, rec SettlementRecord) (Outcome, error) {
-	return saveOneIdempotent(ctx, s, s.settlements(), rec)
+	return saveOneIdempotent(ctx, s, s.settlements(nil), rec)
 }
 
 // SaveSettlements is SaveSettlement for a batch, in one transaction, with
 // batched inserts of the blocks and line blocks.
 func (s *Store) SaveSettlements(ctx context.Context, recs []SettlementRecord) ([]Outcome, error) {
-	return saveIdempotent(ctx, s, s.settlements(), recs)
+	p, err := s.PrepareSettlements(recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.SavePreparedSettlements(ctx, p)
+}
+
+// PreparedSettlements is a batch of settlements ready to be saved:
+// checked, with the payloads of their settlements and intents made. It is
+// SaveSettlements in two steps, so that a settle run prepares the next
+// batch while the store writes the last.
+type PreparedSettlements struct {
+	recs  []SettlementRecord
+	pays  []payload
+	ipays []payload // the payload of recs[i]'s intent, when it has an IntentRequest
+}
+
+// PrepareSettlements checks recs and makes their payloads, without
+// touching the database: it may run beside a save. An *InvalidError
+// stops the batch.
+func (s *Store) PrepareSettlements(recs []SettlementRecord) (*PreparedSettlements, error) {
+	pays, err := checkAll(s.settlements(nil), recs)
+	if err != nil {
+		return nil, err
+	}
+	intents := s.settlementIntents()
+	ipays := make([]payload, len(recs))
+	for i := range recs {
+		if recs[i].IntentRequest == nil {
+			continue
+		}
+		sp := intentSpecOf(&recs[i], 0)
+		if ipays[i], err = intents.check(&sp); err != nil {
+			return nil, err
+		}
+	}
+	return &PreparedSettlements{recs: recs, pays: pays, ipays: ipays}, nil
+}
+
+// SavePreparedSettlements saves a prepared batch in one transaction, as
+// SaveSettlements does.
+func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettlements) ([]Outcome, error) {
+	spec := s.settlements(p.ipays)
+	var outs []Outcome
+	err := retryOnDuplicate(func() error {
+		outs = make([]Outcome, len(p.recs))
+		return s.tx(ctx, func(tx *gorm.DB) error { return writeIdempotent(tx, spec, p.recs, p.pays, outs) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
+	}
+	return outs, nil
+}
+
+// intentSpecOf is the intent of settlement r, stored as row settlementID.
+func intentSpecOf(r *SettlementRecord, settlementID int64) IntentSpec {
+	t := &r.Transfer
+	return IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
+		BusinessDate: r.BusinessDate, Request: r.IntentRequest, SettlementID: settlementID}
 }
 
 // settlements is the idempotent write of computed transfers: key (partner,
 // payment, kind, cancellation), payload every computed value
 // (settlementPayload), and the transfer intent in the same transaction.
-func (s *Store) settlements() *idempotent[SettlementRecord] {
+// ipays, when not nil, are the intents' payloads, made beforehand.
+func (s *Store) settlements(ipays []payload) *idempotent[SettlementRecord] {
 	var buf []byte // reused: a payload is hashed for every settlement written
 	return &idempotent[SettlementRecord]{
 		record: "settlement", table: "settlements", hashCol: "hash",
@@ -181,7 +246,7 @@ func (s *Store) settlements() *idempotent[SettlementRecord] {
 			if err := s.markSettled(tx, recs, outs); err != nil {
 				return err
 			}
-			return s.createSettlementIntents(tx, recs, outs)
+			return s.createSettlementIntents(tx, recs, outs, ipays)
 		},
 	}
 }
@@ -230,25 +295,29 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 // saved with an IntentRequest (not of a conflicting one), pointing at it;
 // an intent whose stored request differs makes the settlement's outcome that
 // intent's Conflict.
-func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
+func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome, ipays []payload) error {
+	intents := s.settlementIntents()
 	var specs []IntentSpec
+	var pays []payload
 	var idx []int
 	for i := range recs {
 		if recs[i].IntentRequest == nil || outs[i].Kind == Conflict {
 			continue
 		}
-		t := &recs[i].Transfer
-		specs = append(specs, IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
-			BusinessDate: recs[i].BusinessDate, Request: recs[i].IntentRequest, SettlementID: outs[i].ID})
+		specs = append(specs, intentSpecOf(&recs[i], outs[i].ID))
+		if ipays != nil {
+			pays = append(pays, ipays[i])
+		} else {
+			p, err := intents.check(&specs[len(specs)-1])
+			if err != nil {
+				return err
+			}
+			pays = append(pays, p)
+		}
 		idx = append(idx, i)
 	}
 	if len(specs) == 0 {
 		return nil
-	}
-	intents := s.intents()
-	pays, err := checkAll(intents, specs)
-	if err != nil {
-		return err
 	}
 	iouts := make([]Outcome, len(specs))
 	if err := writeIdempotent(tx, intents, specs, pays, iouts); err != nil {
@@ -257,6 +326,54 @@ func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, ou
 	for n, i := range idx {
 		if iouts[n].Kind == Conflict {
 			outs[i] = Outcome{Kind: Conflict, ID: outs[i].ID, Conflict: iouts[n].Conflict}
+		}
+	}
+	return nil
+}
+
+// settlementIntents is the idempotent write of intents (s.intents) with
+// their rows written by bulkInsert: a settle run creates one per record.
+func (s *Store) settlementIntents() *idempotent[IntentSpec] {
+	spec := *s.intents()
+	spec.insert = s.insertIntents
+	return &spec
+}
+
+// intentCols are the transfer_intents columns insertIntents writes.
+var intentCols = []string{"intent_id", "partner_id", "payment_id", "kind", "cancellation_id", "settlement_ref", "business_date",
+	"request_json", "request_hash", "status", "created_at", "updated_at"}
+
+// insertIntents writes new pending intents and sets ids to their row ids.
+func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays []payload, ids []int64) error {
+	now, _ := at(s.nowUTC()).Value()
+	byID := make(map[settlement.TransferID]int, len(fresh))
+	err := s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
+		sp := &specs[fresh[n]]
+		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID)
+		byID[id] = n
+		var ref *int64
+		if sp.SettlementID > 0 {
+			ref = &sp.SettlementID
+		}
+		return append(args, string(id), string(sp.PartnerID), string(sp.PaymentID), string(sp.Kind), string(sp.CancellationID), ref,
+			sp.BusinessDate.String(), string(sp.Request), pays[fresh[n]].hash, string(IntentPending), now, now)
+	}, "id, intent_id", func(rows *sql.Rows) error {
+		var id int64
+		var intent string
+		if err := rows.Scan(&id, &intent); err != nil {
+			return err
+		}
+		if n, ok := byID[settlement.TransferID(intent)]; ok {
+			ids[n] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for n := range ids {
+		if ids[n] == 0 {
+			return fmt.Errorf("transfer intent %s: no id returned", specs[fresh[n]].key())
 		}
 	}
 	return nil
@@ -271,45 +388,29 @@ var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancel
 // RETURNING and sets their IDs, matched by key (RETURNING's row order is
 // not promised).
 func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
-	ctx := tx.Statement.Context
-	const batch = 200
 	byKey := make(map[rowKey]*settlementRow, len(rows))
-	args := make([]any, 0, batch*len(settlementCols))
-	for i := 0; i < len(rows); i += batch {
-		chunk := rows[i:min(i+batch, len(rows))]
-		args = args[:0]
-		for j := range chunk {
-			r := &chunk[j]
-			t := &r.Transfer
-			byKey[rowKey{string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID)}] = r
-			computed, _ := r.ComputedAt.Value()
-			args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
-				r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
-				settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion)
-			args = amountValues(args, &t.Amounts)
+	err := s.bulkInsert(tx, "settlements", settlementCols, len(rows), func(i int, args []any) []any {
+		r := &rows[i]
+		t := &r.Transfer
+		byKey[rowKey{string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID)}] = r
+		computed, _ := r.ComputedAt.Value()
+		args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
+			r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
+			settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion)
+		return amountValues(args, &t.Amounts)
+	}, "id, partner_id, payment_id, kind, cancellation_id", func(res *sql.Rows) error {
+		var id int64
+		var k rowKey
+		if err := res.Scan(&id, &k[0], &k[1], &k[2], &k[3]); err != nil {
+			return err
 		}
-		q := s.insertSQL("settlements", settlementCols, len(chunk)) + " RETURNING id, partner_id, payment_id, kind, cancellation_id"
-		res, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
-		if err != nil {
-			return translateErr(tx, err)
+		if r := byKey[k]; r != nil {
+			r.ID = id
 		}
-		for res.Next() {
-			var id int64
-			var k rowKey
-			if err := res.Scan(&id, &k[0], &k[1], &k[2], &k[3]); err != nil {
-				res.Close()
-				return err
-			}
-			if r := byKey[k]; r != nil {
-				r.ID = id
-			}
-		}
-		if err := res.Close(); err != nil {
-			return translateErr(tx, err)
-		}
-		if err := res.Err(); err != nil {
-			return translateErr(tx, err)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for i := range rows {
 		if rows[i].ID == 0 {
@@ -350,55 +451,17 @@ func linesOf(ref int64, t *settlement.Transfer, dst []lineRef) []lineRef {
 var lineColumns = append([]string{"line_no", "product_id", "product_name", "quantity",
 	"settlement_start_date", "settlement_date", "detail_json"}, amountCols...)
 
-// lineBatch is the rows per INSERT statement. The statement is prepared
-// once per call and reused: SQLite spends more time parsing a statement of
-// thousands of parameters than running it, so a moderate batch on a
-// prepared statement beats one huge statement.
-const lineBatch = 64
-
-// insertLines writes line blocks into tbl's line table with prepared
-// multi-row INSERTs straight on the transaction's connection: this is the
-// hot path of a nightly settle (hundreds of thousands of lines), where
-// GORM's per-field reflection costs more than the database does.
+// insertLines writes line blocks into tbl's line table with bulkInsert:
+// this is the hot path of a nightly settle (millions of lines).
 func (s *Store) insertLines(tx *gorm.DB, tbl transferTable, lines []lineRef) error {
-	if len(lines) == 0 {
-		return nil
-	}
-	ctx := tx.Statement.Context
 	cols := append([]string{tbl.ref}, lineColumns...)
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	args := make([]any, 0, lineBatch*len(cols))
-	for i := 0; i < len(lines); i += lineBatch {
-		chunk := lines[i:min(i+lineBatch, len(lines))]
-		args = args[:0]
-		for j := range chunk {
-			r := &chunk[j]
-			l := r.l
-			args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
-				encodeDetail(l.Discounts, l.AdditionalFees))
-			args = amountValues(args, &l.Amounts)
-		}
-		var err error
-		if len(chunk) == lineBatch {
-			if full == nil {
-				if full, err = tx.Statement.ConnPool.PrepareContext(ctx, s.insertSQL(tbl.lines, cols, lineBatch)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.Statement.ConnPool.ExecContext(ctx, s.insertSQL(tbl.lines, cols, len(chunk)), args...)
-		}
-		if err != nil {
-			return translateErr(tx, err)
-		}
-	}
-	return nil
+	return s.bulkInsert(tx, tbl.lines, cols, len(lines), func(i int, args []any) []any {
+		r := &lines[i]
+		l := r.l
+		args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
+			encodeDetail(l.Discounts, l.AdditionalFees))
+		return amountValues(args, &l.Amounts)
+	}, "", nil)
 }
 
 // insertSQL is `INSERT INTO table (cols) VALUES (…), …` for rows rows with
@@ -439,14 +502,29 @@ type refs struct{ order, cancel *int64 }
 // sourceRefs finds the order and cancellation rows of recs[fresh[n]], in
 // fresh order.
 func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord, fresh []int) ([]refs, error) {
-	okeys := make([]rowKey, len(fresh))
-	var ckeys []rowKey
+	out := make([]refs, len(fresh))
+	var okeys, ckeys []rowKey
 	for n, i := range fresh {
-		t := &recs[i].Transfer
-		okeys[n] = rowKey{string(t.PartnerID), string(t.PaymentID)}
-		if t.CancellationID != "" {
+		r := &recs[i]
+		t := &r.Transfer
+		if r.OrderID > 0 {
+			id := r.OrderID
+			out[n].order = &id
+		} else {
+			okeys = append(okeys, rowKey{string(t.PartnerID), string(t.PaymentID)})
+		}
+		if t.CancellationID == "" {
+			continue
+		}
+		if r.CancellationRecordID > 0 {
+			id := r.CancellationRecordID
+			out[n].cancel = &id
+		} else {
 			ckeys = append(ckeys, rowKey{string(t.PartnerID), string(t.CancellationID)})
 		}
+	}
+	if len(okeys) == 0 && len(ckeys) == 0 {
+		return out, nil
 	}
 	orders, err := lookupKeys(tx, "orders", []string{"partner_id", "payment_id"}, "request_hash", okeys)
 	if err != nil {
@@ -456,13 +534,12 @@ func (s *Store) sourceRefs(tx *gorm.DB, recs []SettlementRecord, fresh []int) ([
 	if err != nil {
 		return nil, err
 	}
-	out := make([]refs, len(fresh))
 	for n, i := range fresh {
 		t := &recs[i].Transfer
-		if o, ok := orders[okeys[n]]; ok {
+		if o, ok := orders[rowKey{string(t.PartnerID), string(t.PaymentID)}]; ok && out[n].order == nil {
 			out[n].order = &o.id
 		}
-		if c, ok := cancels[rowKey{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" {
+		if c, ok := cancels[rowKey{string(t.PartnerID), string(t.CancellationID)}]; ok && t.CancellationID != "" && out[n].cancel == nil {
 			out[n].cancel = &c.id
 		}
 	}

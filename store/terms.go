@@ -186,36 +186,37 @@ func (s *Store) AdditionalFeePolicy(ctx context.Context, id string, v int) (Vers
 
 // AllDiscountSharePolicies returns the latest version of every discount-share policy.
 func (s *Store) AllDiscountSharePolicies(ctx context.Context) (map[string]Versioned[settlement.DiscountSharePolicy], error) {
-	var ids []string
-	if err := s.w(ctx).Model(&discountSharePolicyRow{}).Distinct("policy_id").Pluck("policy_id", &ids).Error; err != nil {
+	var rows []discountSharePolicyRow
+	if err := latestOfEach(s.w(ctx), "discount_share_policies").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("discount share policies: %w", err)
 	}
-	out := make(map[string]Versioned[settlement.DiscountSharePolicy], len(ids))
-	for _, id := range ids {
-		p, err := s.DiscountSharePolicy(ctx, id, 0)
-		if err != nil {
-			return nil, err
-		}
-		out[id] = p
+	out := make(map[string]Versioned[settlement.DiscountSharePolicy], len(rows))
+	for _, r := range rows {
+		out[r.PolicyID] = Versioned[settlement.DiscountSharePolicy]{Version: int(r.Version), AppliedAt: r.AppliedAt, Raw: []byte(r.RawJSON),
+			Value: settlement.DiscountSharePolicy{ID: r.PolicyID, Name: r.Name, PartnerShareRate: settlement.Rate(r.PartnerShareRate)}}
 	}
 	return out, nil
 }
 
 // AllAdditionalFeePolicies returns the latest version of every additional-fee policy.
 func (s *Store) AllAdditionalFeePolicies(ctx context.Context) (map[string]Versioned[settlement.AdditionalFeePolicy], error) {
-	var ids []string
-	if err := s.w(ctx).Model(&additionalFeePolicyRow{}).Distinct("policy_id").Pluck("policy_id", &ids).Error; err != nil {
+	var rows []additionalFeePolicyRow
+	if err := latestOfEach(s.w(ctx), "additional_fee_policies").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("additional fee policies: %w", err)
 	}
-	out := make(map[string]Versioned[settlement.AdditionalFeePolicy], len(ids))
-	for _, id := range ids {
-		p, err := s.AdditionalFeePolicy(ctx, id, 0)
-		if err != nil {
-			return nil, err
-		}
-		out[id] = p
+	out := make(map[string]Versioned[settlement.AdditionalFeePolicy], len(rows))
+	for _, r := range rows {
+		out[r.PolicyID] = Versioned[settlement.AdditionalFeePolicy]{Version: int(r.Version), AppliedAt: r.AppliedAt, Raw: []byte(r.RawJSON),
+			Value: settlement.AdditionalFeePolicy{ID: r.PolicyID, Name: r.Name, VatPayer: settlement.Payer(r.VatPayer),
+				Fee: settlement.Fee{Kind: settlement.FeeKind(r.FeeKind), Rate: settlement.Rate(r.FeeRate), Amount: settlement.Won(r.FeeAmount)}}}
 	}
 	return out, nil
+}
+
+// latestOfEach selects the latest version of each policy of table, in one
+// query (through the (policy_id, version) unique index).
+func latestOfEach(db *gorm.DB, table string) *gorm.DB {
+	return db.Table(table).Where("version = (SELECT MAX(l.version) FROM " + table + " l WHERE l.policy_id = " + table + ".policy_id)")
 }
 
 func latestOrVersion(db *gorm.DB, col, id string, v int) *gorm.DB {

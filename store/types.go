@@ -182,23 +182,51 @@ func int64Ptr(p *settlement.Won) *int64 {
 	return &v
 }
 
-// keysIn selects rows whose composite key is among keys, as
-// `a IN (…) AND b IN (…)`: a superset (the cross product) that both
-// databases answer from the unique index, where a row-value IN would make
-// SQLite scan the whole index. Callers match the rows to their keys.
+// keysIn selects rows whose composite key is among keys, as an OR of
+// `(a = ? AND … AND z IN (…))`, one term for each prefix of the key with
+// the last column's values of that prefix: every term is answered by
+// exact probes of the unique index, one per key. (A row-value IN makes
+// SQLite scan the whole index; `a IN (…) AND b IN (…)` probes the cross
+// product, every partner times every payment.) Callers match the rows to
+// their keys.
 func keysIn(cols []string, keys [][]any) func(*gorm.DB) *gorm.DB {
 	return func(db *gorm.DB) *gorm.DB {
-		for c, col := range cols {
-			seen := map[any]bool{}
-			var vals []any
-			for _, k := range keys {
-				if !seen[k[c]] {
-					seen[k[c]] = true
-					vals = append(vals, k[c])
-				}
-			}
-			db = db.Where(col+" IN ?", vals)
+		if len(keys) == 0 {
+			return db.Where("1 = 0")
 		}
-		return db
+		last := len(cols) - 1
+		type group struct {
+			prefix []any
+			vals   []any
+		}
+		var groups []*group
+		byPrefix := map[string]*group{}
+		for _, k := range keys {
+			id := fmt.Sprintf("%q", k[:last])
+			g := byPrefix[id]
+			if g == nil {
+				g = &group{prefix: k[:last]}
+				byPrefix[id] = g
+				groups = append(groups, g)
+			}
+			g.vals = append(g.vals, k[last])
+		}
+		var b strings.Builder
+		args := make([]any, 0, len(groups)*len(cols))
+		for n, g := range groups {
+			if n > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteByte('(')
+			for c := range last {
+				b.WriteString(cols[c])
+				b.WriteString(" = ? AND ")
+				args = append(args, g.prefix[c])
+			}
+			b.WriteString(cols[last])
+			b.WriteString(" IN ?)")
+			args = append(args, g.vals)
+		}
+		return db.Where(b.String(), args...)
 	}
 }

@@ -30,10 +30,35 @@ const unsettledDue = `%[1]s.settled = 0 AND %[1]s.business_date <= ?
 		WHERE rr.partner_id = %[1]s.partner_id AND rr.record_key = %[1]s.%[2]s AND rr.source = 'pipeline'))`
 
 // UnsettledOrders calls fn for each order a settle run of business date d
-// takes, in id order: no settlement yet, of date d or an earlier one, and,
+// takes, by business date and arrival: no settlement yet, of date d or an earlier one, and,
 // when earlier, not refused at settle time. fn may write to the store.
 func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(*OrderRecord) error) error {
-	return s.walkOrders(ctx, s.w(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d)), fn)
+	return s.UnsettledOrderPages(ctx, d, pageSize, func(recs []OrderRecord) error {
+		for i := range recs {
+			if err := fn(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UnsettledOrderPages is UnsettledOrders a page of up to size orders at a
+// time, read in (business date, id) order through the partial index of
+// the unsettled orders, from where the last page ended (no sort, and no
+// rereading of what was settled). Pages are read through the read pool, so
+// that the next page is read while the last one is being saved; a page
+// starts after the last one's key whatever has been saved since.
+func (s *Store) UnsettledOrderPages(ctx context.Context, d settlement.Date, size int, fn func([]OrderRecord) error) error {
+	after := func(last *orderRow) *gorm.DB {
+		q := s.r(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d))
+		if last != nil {
+			q = q.Where("(business_date, id) > (?, ?)", last.BusinessDate, last.ID)
+		}
+		return q.Order("business_date, id")
+	}
+	load := func(rows []orderRow) ([]OrderRecord, error) { return loadOrders(nil, rows) }
+	return walkPages(ctx, "walk orders", size, after, load, fn)
 }
 
 // UnsettledCancellations calls fn, in (cancelledAt, id) order, for each
@@ -41,9 +66,24 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 // and whose order is settled (a cancel is computed on its order's
 // settlement; until then it waits, see WaitingRecords).
 func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, fn func(*CancellationRecord) error) error {
+	return s.UnsettledCancellationPages(ctx, d, pageSize, func(recs []CancellationRecord) error {
+		for i := range recs {
+			if err := fn(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UnsettledCancellationPages is UnsettledCancellations a page of up to
+// size cancellations at a time, through the partial index of the unsettled
+// cancellations (business date, cancelledAt, id; no sort): the business
+// date is cancelledAt's, so that is the order they happened in.
+func (s *Store) UnsettledCancellationPages(ctx context.Context, d settlement.Date, size int, fn func([]CancellationRecord) error) error {
 	where := fmt.Sprintf(unsettledDue, "cancellations", "cancellation_id") +
 		" AND EXISTS (SELECT 1 FROM orders o WHERE o.id = cancellations.order_ref AND o.settled = 1)"
-	return s.walkCancellations(ctx, where, []any{day(d), day(d)}, fn)
+	return s.walkCancellationPages(ctx, size, where, []any{day(d), day(d)}, fn)
 }
 
 // setSettled sets the settled flag of rows ids of table (orders or

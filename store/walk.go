@@ -18,10 +18,22 @@ const pageSize = 500
 // returned as "<what>: ..."; an error from fn, or ctx's error between
 // pages, stops the walk and is returned as is.
 func walk[R, T any](ctx context.Context, what string, after func(last *R) *gorm.DB, load func([]R) ([]T, error), fn func(*T) error) error {
+	return walkPages(ctx, what, pageSize, after, load, func(recs []T) error {
+		for i := range recs {
+			if err := fn(&recs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// walkPages is walk a page of size records at a time: fn gets each page.
+func walkPages[R, T any](ctx context.Context, what string, size int, after func(last *R) *gorm.DB, load func([]R) ([]T, error), fn func([]T) error) error {
 	var last *R
 	for {
 		var rows []R
-		if err := after(last).Limit(pageSize).Find(&rows).Error; err != nil {
+		if err := after(last).Limit(size).Find(&rows).Error; err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		if len(rows) == 0 {
@@ -31,10 +43,8 @@ func walk[R, T any](ctx context.Context, what string, after func(last *R) *gorm.
 		if err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
-		for i := range recs {
-			if err := fn(&recs[i]); err != nil {
-				return err
-			}
+		if err := fn(recs); err != nil {
+			return err
 		}
 		last = &rows[len(rows)-1]
 		if err := ctx.Err(); err != nil {

@@ -239,7 +239,8 @@ func TestConcurrentSameOrder(t *testing.T) {
 					created++
 				}
 			}
-			if created != 1 || count(t, stores[0], "orders") != 1 || count(t, stores[0], "order_lines") != 2 {
+			o, err := stores[0].Order(context.Background(), "partner-1", "pay-race")
+			if created != 1 || count(t, stores[0], "orders") != 1 || err != nil || len(o.Order.Lines) != 2 {
 				t.Errorf("outcomes %v: want exactly one Created and one order with 2 lines", kinds)
 			}
 		})

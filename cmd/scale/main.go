@@ -50,6 +50,7 @@ type result struct {
 	DB          string  `json:"db"`
 	Stage       string  `json:"stage"`
 	Seconds     float64 `json:"seconds"`
+	CPUSeconds  float64 `json:"cpuSeconds"` // user + system time of the stage's process
 	Rate        float64 `json:"rate"`
 	Unit        string  `json:"unit"`
 	PeakRSSMB   float64 `json:"peakRssMB"`
@@ -175,25 +176,25 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := runStage(ctx, bin, env, *dir, "refresh", []string{"run", "refresh", "--date", ds}); err != nil {
 		return fmt.Errorf("refresh: %w", err)
 	}
-	load := loadAvg()
 	var results []result
 	for _, name := range strings.Split(*stagesFlag, ",") {
 		st, ok := all[strings.TrimSpace(name)]
 		if !ok {
 			return fmt.Errorf("-stages: unknown stage %q", name)
 		}
+		load := loadAvg() // other work on the machine skews wall time; cpu s does not
 		m, err := runStage(ctx, bin, env, *dir, st.name, st.args)
 		if err != nil && !errors.Is(err, errExit3) {
 			return fmt.Errorf("%s: %w", st.name, err)
 		}
-		r := result{Orders: *n, DB: dbLabel, Stage: st.name, Seconds: m.wall.Seconds(), Unit: st.unit,
+		r := result{Orders: *n, DB: dbLabel, Stage: st.name, Seconds: m.wall.Seconds(), CPUSeconds: m.cpu.Seconds(), Unit: st.unit,
 			PeakRSSMB: float64(m.maxRSSKB) / 1024, EmulatorMB: procRSSMB(emu.Process.Pid), DBBytes: dbSize(dsn),
 			Concurrency: *conc, LatencyMS: latency.Milliseconds(), Load: load}
 		if r.Seconds > 0 {
 			r.Rate = float64(st.count(gc)) / r.Seconds
 		}
 		results = append(results, r)
-		fmt.Fprintf(os.Stderr, "scale: %-9s %8.1f s %10.0f %-11s peak RSS %6.0f MB\n", st.name, r.Seconds, r.Rate, st.unit, r.PeakRSSMB)
+		fmt.Fprintf(os.Stderr, "scale: %-9s %8.1f s (cpu %.1f s) %10.0f %-11s peak RSS %6.0f MB, load %s\n", st.name, r.Seconds, r.CPUSeconds, r.Rate, st.unit, r.PeakRSSMB, loadAvg())
 	}
 	printTable(stdout, results, gc)
 	out, err := os.OpenFile(filepath.Join(*dir, "results.jsonl"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -214,6 +215,7 @@ var errExit3 = errors.New("finished with mismatches (exit 3)")
 
 type measured struct {
 	wall     time.Duration
+	cpu      time.Duration // user + system
 	maxRSSKB int64
 }
 
@@ -232,6 +234,7 @@ func runStage(ctx context.Context, bin string, env []string, dir, name string, a
 	m := measured{wall: time.Since(start)}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.maxRSSKB = ru.Maxrss // kilobytes on Linux
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.ExitCode() == 3 {
@@ -361,10 +364,11 @@ func loadAvg() string {
 }
 
 func printTable(w io.Writer, rs []result, gc genCounts) {
-	fmt.Fprintf(w, "\n%d orders, %d lines, %d cancels; load at start %s\n\n", gc.Orders, gc.Lines, gc.Cancels, rs[0].Load)
-	fmt.Fprintln(w, "| stage | db | wall s | rate | peak RSS MB | emulator RSS MB | db MB |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	fmt.Fprintf(w, "\n%d orders, %d lines, %d cancels\n\n", gc.Orders, gc.Lines, gc.Cancels)
+	fmt.Fprintln(w, "| stage | db | wall s | cpu s | rate | peak RSS MB | emulator RSS MB | db MB | load at start |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rs {
-		fmt.Fprintf(w, "| %s | %s | %.1f | %.0f %s | %.0f | %.0f | %.0f |\n", r.Stage, r.DB, r.Seconds, r.Rate, r.Unit, r.PeakRSSMB, r.EmulatorMB, float64(r.DBBytes)/(1<<20))
+		fmt.Fprintf(w, "| %s | %s | %.1f | %.1f | %.0f %s | %.0f | %.0f | %.0f | %s |\n", r.Stage, r.DB, r.Seconds, r.CPUSeconds, r.Rate, r.Unit,
+			r.PeakRSSMB, r.EmulatorMB, float64(r.DBBytes)/(1<<20), r.Load)
 	}
 }
