@@ -70,6 +70,8 @@ type payoutControl struct {
 type payoutState struct {
 	controls []payoutControl
 	tampers  []func(*transfer.Payout)
+	books    map[string]*dateBook // by settlement date, built for gen
+	gen      bookGen
 }
 
 // ControlPayout withholds, excludes or fails partner's payout of
@@ -137,14 +139,45 @@ func (s *Server) payoutsOf(e *env, dates []string) ([]psView, []*poView) {
 	return views, payouts
 }
 
-func (s *Server) payoutsOfDate(e *env, d string, date settlement.Date, now time.Time) ([]psView, []*poView) {
+// dateBook is the partner settlements of one settlement date as its
+// transfers and the withhold and exclude controls make them: the costly
+// part of a list (every transfer of the date rendered), cached until a
+// transfer is added or removed, a control is given or the setting
+// manualSettlementPerTransfer changes. Amounts of a stored transfer never
+// change, so nothing else invalidates it.
+type dateBook struct {
+	book      *settlement.SettlementBook
+	contracts map[string]*transfer.Contract
+	forced    map[int]payoutControl
+}
+
+// bookGen is what a cached dateBook was built from.
+type bookGen struct {
+	added, live, controls int
+	perTransferManual     bool
+}
+
+func (s *Server) dateBookOf(e *env, d string, date settlement.Date) *dateBook {
+	gen := bookGen{e.transfers.n, e.transfers.len(), len(e.payouts.controls), e.setting.ManualSettlementPerTransfer}
+	if e.payouts.gen != gen || e.payouts.books == nil {
+		e.payouts.gen, e.payouts.books = gen, map[string]*dateBook{}
+	}
+	if b, ok := e.payouts.books[d]; ok {
+		return b
+	}
+	b := s.buildDateBook(e, d, date)
+	e.payouts.books[d] = b
+	return b
+}
+
+func (s *Server) buildDateBook(e *env, d string, date settlement.Date) *dateBook {
 	var recs []recNo
 	e.transfers.byDate.each(&dateRange{From: d, Until: d}, func(g *group) bool {
 		recs = append(recs, g.recs...)
 		return true
 	})
 	if len(recs) == 0 {
-		return nil, nil
+		return nil
 	}
 	slices.Sort(recs)
 	var ctls []payoutControl
@@ -154,14 +187,16 @@ func (s *Server) payoutsOfDate(e *env, d string, date settlement.Date, now time.
 		}
 	}
 	slices.SortStableFunc(ctls, func(a, b payoutControl) int { return cmp.Compare(a.upTo, b.upTo) })
-	book := settlement.NewSettlementBook(e.setting.ManualSettlementPerTransfer)
-	contracts := map[string]*transfer.Contract{}
-	forced := map[int]payoutControl{}
+	db := &dateBook{
+		book:      settlement.NewSettlementBook(e.setting.ManualSettlementPerTransfer),
+		contracts: map[string]*transfer.Contract{}, forced: map[int]payoutControl{},
+	}
+	book := db.book
 	today := s.today()
 	closeKey := func(c payoutControl) {
 		for i := range book.Len() {
-			if _, done := forced[i]; !done && book.At(i).Key.PartnerID == c.partner {
-				forced[i] = c
+			if _, done := db.forced[i]; !done && book.At(i).Key.PartnerID == c.partner {
+				db.forced[i] = c
 				book.SetStatus(i, statusOfControl(c.action))
 			}
 		}
@@ -188,14 +223,23 @@ func (s *Server) payoutsOfDate(e *env, d string, date settlement.Date, now time.
 			s.log.Warn("partner settlement beyond range", "transfer", w.ID, "err", err)
 			continue
 		}
-		if w.Contract != nil && contracts[w.Contract.ID] == nil {
+		if w.Contract != nil && db.contracts[w.Contract.ID] == nil {
 			c := *w.Contract
-			contracts[c.ID] = &c
+			db.contracts[c.ID] = &c
 		}
 	}
 	for _, c := range ctls {
 		closeKey(c)
 	}
+	return db
+}
+
+func (s *Server) payoutsOfDate(e *env, d string, date settlement.Date, now time.Time) ([]psView, []*poView) {
+	db := s.dateBookOf(e, d, date)
+	if db == nil {
+		return nil, nil
+	}
+	book, contracts, forced := db.book, db.contracts, db.forced
 
 	// The clock's stage of this date.
 	dayStart := time.Date(date.Year, date.Month, date.Day, 0, 0, 0, 0, s.loc)

@@ -193,4 +193,11 @@ func TestPartnerSettlementPaging(t *testing.T) {
 	if len(seen) != n {
 		t.Errorf("%d settlements, want %d", len(seen), n)
 	}
+	// A transfer added after a list is in the next one (the cached
+	// settlements of its date are rebuilt).
+	manual(t, c, "late", "p1", 500)
+	got := settlementsOf(t, c, &transfer.PartnerSettlementFilter{SettlementDates: []string{payoutDay.String()}})
+	if len(got["p1"]) != 1 || got["p1"][0].amount != 1500 {
+		t.Errorf("after a new transfer: %v", got)
+	}
 }
