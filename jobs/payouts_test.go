@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/settle-dev/settle/emulator"
 	"github.com/settle-dev/settle/settlement"
@@ -169,6 +172,34 @@ func TestPayoutsEndToEnd(t *testing.T) {
 	hist, err := h.st.PayoutHistory(ctx, pf[0].PayoutID)
 	if err != nil || len(hist) != 2 || hist[0].Status != "SCHEDULED" || hist[1].Status != "FAILED" || hist[1].Detail != "account closed" {
 		t.Errorf("pf payout history %+v, %v", hist, err)
+	}
+	// The workbook's Payouts sheet, read back: pf's failed payout with its
+	// reason, ours beside PortOne's.
+	var buf bytes.Buffer
+	if err := h.p.ExportTo(ctx, &buf, last, last, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("Payouts")
+	if err != nil || len(rows) != 2+len(checks) {
+		t.Fatalf("Payouts sheet: %d rows, %v; want %d", len(rows), err, 2+len(checks))
+	}
+	col := func(name string) int { return slices.Index(rows[0], name) }
+	found := false
+	for _, r := range rows[2:] {
+		if r[col("파트너 ID")] == "pf" {
+			found = true
+			if r[col("상태")] != "FAILED" || r[col("실패 사유")] != "account closed" || r[col("지급금액")] != r[col("PortOne 지급금액")] ||
+				r[col("확인 사유")] != "PAYOUT_FAILED" {
+				t.Errorf("pf row %q", r)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no row of pf in %q", rows)
 	}
 	// A rerun finds the same, stores no new state.
 	res, err = h.p.RunJob(ctx, JobPayouts, last, RunOptions{Force: true})
