@@ -64,4 +64,3 @@ func TestPayoutsSheet(t *testing.T) {
 		t.Errorf("payout amount format %q", got)
 	}
 }
-
