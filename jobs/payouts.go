@@ -95,7 +95,7 @@ func (p *Pipeline) Payouts(ctx context.Context, d settlement.Date, _ RunOptions)
 		members[b] = ss
 	}
 
-	r := payoutRecon{p: p, ctx: ctx, ours: ours, treatments: map[settlement.PartnerID]treatmentOf{}}
+	r := payoutRecon{p: p, ctx: ctx, ours: ours, profiles: map[settlement.PartnerID]profileOf{}}
 	if err := r.loadSetting(); err != nil {
 		return c, err
 	}
@@ -189,8 +189,8 @@ func (p *Pipeline) expectedSettlements(ctx context.Context, from, until settleme
 	return book, nil
 }
 
-type treatmentOf struct {
-	t   settlement.Treatment
+type profileOf struct {
+	p   settlement.TaxProfile
 	err error
 }
 
@@ -200,7 +200,7 @@ type payoutRecon struct {
 	ctx        context.Context
 	ours       *settlement.SettlementBook
 	setting    settlement.PayoutSetting
-	treatments map[settlement.PartnerID]treatmentOf
+	profiles   map[settlement.PartnerID]profileOf
 	payoutDate map[string]settlement.Date // payout id → the settlement date it pays
 	checks     []store.PayoutCheck
 	mismatches []store.PayoutMismatch
@@ -222,25 +222,28 @@ func (r *payoutRecon) loadSetting() error {
 	return nil
 }
 
-// treatment is partner id's payout treatment, from its stored profile.
-func (r *payoutRecon) treatment(id settlement.PartnerID) (settlement.Treatment, error) {
-	if t, ok := r.treatments[id]; ok {
-		return t.t, t.err
-	}
-	var t treatmentOf
-	sp, err := r.p.st.Partner(r.ctx, id)
-	if err == nil {
-		var w transfer.Partner
-		if err = json.Unmarshal(sp.Raw, &w); err == nil {
-			t.t, err = settlement.TreatmentOf(transfer.TaxProfileOf(w), r.setting)
+// treatment is partner id's payout treatment under setting s, from the
+// partner's stored profile (refresh keeps it as PortOne has it).
+func (r *payoutRecon) treatment(id settlement.PartnerID, s settlement.PayoutSetting) (settlement.Treatment, error) {
+	pr, ok := r.profiles[id]
+	if !ok {
+		sp, err := r.p.st.Partner(r.ctx, id)
+		if err == nil {
+			var w transfer.Partner
+			if err = json.Unmarshal(sp.Raw, &w); err == nil {
+				pr.p = transfer.TaxProfileOf(w)
+			}
 		}
+		if errors.Is(err, store.ErrNotFound) {
+			err = fmt.Errorf("partner %s is not known to settle: %w", id, settlement.ErrUnknownPayoutTerms)
+		}
+		pr.err = err
+		r.profiles[id] = pr
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		err = fmt.Errorf("partner %s is not known to settle: %w", id, settlement.ErrUnknownPayoutTerms)
+	if pr.err != nil {
+		return settlement.Treatment{}, pr.err
 	}
-	t.err = err
-	r.treatments[id] = t
-	return t.t, t.err
+	return settlement.TreatmentOf(pr.p, s)
 }
 
 func (r *payoutRecon) mismatch(d settlement.Date, subject, key string, partner settlement.PartnerID, m settlement.Mismatch) {
@@ -262,7 +265,17 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 	}
 
 	// Partner settlements, key by key (several of PortOne's per key add up).
+	// A key that ties may be split at PortOne (a settlement withheld, the
+	// key's later transfers in a new one): a payout is then computed from
+	// PortOne's settlements it pays, which are ours to the won; a key that
+	// differs is reported here, and its payouts are computed from ours.
+	differs := map[settlement.SettlementKey]bool{}
+	theirKeys := map[settlement.SettlementKey]bool{}
+	for _, s := range theirs {
+		theirKeys[s.Key] = true
+	}
 	for _, ch := range settlement.CompareSettlements(ours, theirs) {
+		differs[ch.Key] = len(ch.Mismatches) > 0
 		for _, m := range ch.Mismatches {
 			r.mismatch(ch.Key.SettlementDate, "partner settlement", ch.Key.String(), ch.Key.PartnerID, m)
 		}
@@ -308,24 +321,32 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 		theirAmounts := rec.Amounts
 		ch := store.PayoutCheck{PayoutDate: date, PartnerID: rec.Key.PartnerID, Currency: rec.Key.Currency, PayoutID: rec.ID,
 			Status: string(rec.Status), FailReason: rec.FailReason, Theirs: &theirAmounts}
-		// Ours: our settlements of the keys the payout pays, netted.
+		// Ours: the settlements the payout pays, netted (see differs).
 		var base []settlement.PartnerSettlement
 		keys := map[settlement.SettlementKey]bool{}
 		for _, s := range mine {
-			if keys[s.Key] {
-				continue
-			}
-			keys[s.Key] = true
 			covered[s.Key] = true
-			if o := ourByKey[s.Key]; o != nil {
+			o := ourByKey[s.Key]
+			switch {
+			case o == nil:
+			case !differs[s.Key]:
+				base = append(base, s)
+			case !keys[s.Key]:
 				base = append(base, *o)
 			}
+			keys[s.Key] = true
 		}
 		add := func(m settlement.Mismatch) {
 			ch.Reasons = appendReason(ch.Reasons, m.Reason)
 			r.mismatch(date, "payout", rec.ID, rec.Key.PartnerID, m)
 		}
-		switch t, err := r.treatment(rec.Key.PartnerID); {
+		// The options a payout was made under are its own (deductWht,
+		// settlementAmountType); the platform setting may have changed since.
+		s := r.setting
+		if rec.AmountType != "" {
+			s = settlement.PayoutSetting{AmountType: rec.AmountType, DeductWht: rec.DeductWht}
+		}
+		switch t, err := r.treatment(rec.Key.PartnerID, s); {
 		case len(base) == 0:
 			add(settlement.Mismatch{Reason: settlement.PayoutUnknown, Field: "payout", PortOne: rec.Amounts.Amount, Diff: rec.Amounts.Amount,
 				Detail: "pays no partner settlement settle expects"})
@@ -378,10 +399,13 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 	}
 	base := map[groupKey][]settlement.PartnerSettlement{}
 	for _, s := range theirs {
-		if covered[s.Key] {
+		if inPayout[s.ID] {
 			continue
 		}
 		ch := group(s.Key)
+		if g := (groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}); ourByKey[s.Key] != nil && !differs[s.Key] {
+			base[g] = append(base[g], s)
+		}
 		ch.Status = worstStatus(ch.Status, string(s.Status))
 		switch s.Status {
 		case settlement.SettlementPayoutWithheld:
@@ -391,8 +415,8 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 		}
 	}
 	for _, s := range ours {
-		if covered[s.Key] {
-			continue
+		if covered[s.Key] || theirKeys[s.Key] && !differs[s.Key] {
+			continue // in a payout, or counted through PortOne's settlements above
 		}
 		g := groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}
 		group(s.Key)
@@ -406,7 +430,7 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 		if ch.Status == "" {
 			ch.Status = "NOT_AT_PORTONE"
 		}
-		if t, err := r.treatment(g.partner); err == nil && len(base[g]) > 0 {
+		if t, err := r.treatment(g.partner, r.setting); err == nil && len(base[g]) > 0 {
 			ch.Treatment = t
 			if a, err := payoutOf(base[g], t, r.p.payoutRules()); err == nil {
 				ch.Ours = &a
