@@ -170,18 +170,21 @@ func countCreated(outs []store.Outcome) int64 {
 }
 
 // expectedSettlements are the partner settlements our transfers at PortOne
-// make, of the settlement dates from..until: every settlement of ours that
-// was posted (PortOne has its transfer), grouped by PortOne's key. settle
-// posts no MANUAL transfers; every amount is KRW.
+// make, of the settlement dates from..until: our settlements whose
+// transfer PortOne has, added up by PortOne's key in the store (one
+// grouped query: memory grows with keys, not transfers). settle posts no
+// MANUAL transfers; every amount is KRW.
 func (p *Pipeline) expectedSettlements(ctx context.Context, from, until settlement.Date) (*settlement.SettlementBook, error) {
 	book := settlement.NewSettlementBook(false)
-	err := p.st.SettlementRows(ctx, store.Query{From: from, To: until, BySettlementDate: true}, func(r *store.SettlementRow) error {
-		if r.TransferID == "" {
-			return nil
-		}
+	err := p.st.PostedSettlementTotals(ctx, from, until, func(r *store.PostedSettlementTotal) error {
 		k := settlement.SettlementKey{PartnerID: r.PartnerID, ContractID: r.ContractID, Kind: r.Kind, SettlementDate: r.SettlementDate, Currency: settlement.KRW}
-		_, err := book.Add(k, r.SettlementStartDate, r.Amounts)
-		return err
+		i, err := book.Add(k, r.StartFrom, r.Amounts)
+		if err != nil {
+			return err
+		}
+		ps := book.At(i) // one row per key: the settlement is this row
+		ps.StartUntil, ps.Transfers = r.StartUntil, r.Transfers
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("payouts: our settlements %s..%s: %w", from, until, err)

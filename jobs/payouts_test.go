@@ -33,14 +33,20 @@ func payoutPartner(id string, typ map[string]any) json.RawMessage {
 
 // TestPayoutsEndToEnd: demo-like data through the nightly pipeline, then
 // the payouts job against the emulator over loopback on a real SQLite
-// store, with NET and deductWht on. Every partner settlement and payout
+// store (and PostgreSQL when there is one), with NET and deductWht on. Every partner settlement and payout
 // reconciles to the won, except what the test makes differ: a tampered
 // withholding amount, a failed payout and a withheld settlement, each
 // reported exactly once with its reason. A partner whose cancel lands on a
 // settlement date of its own nets negative there and gets no payout.
 func TestPayoutsEndToEnd(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) { testPayoutsEndToEnd(t, db.Name, db.DSN) })
+	}
+}
+
+func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 	ctx := context.Background()
-	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	h := newHarness(t, dsn, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
 	business := map[string]any{"business": map[string]any{"companyName": "Co", "businessRegistrationNumber": "1234567890", "representativeName": "Kim"}}
 	err := h.emu.SeedWith(emulator.SeedData{
 		Partners: []json.RawMessage{
@@ -231,6 +237,10 @@ func TestPayoutsEndToEnd(t *testing.T) {
 	res, err = h.p.RunJob(ctx, JobPayouts, last, RunOptions{Force: true})
 	if !errors.Is(err, ErrMismatches) || res.Counts["payout_mismatches"] != 3 || res.Counts["payout_states_new"] != 0 || res.Counts["partner_settlement_states_new"] != 0 {
 		t.Errorf("rerun: %v %+v", err, res.Counts)
+	}
+	// Payouts carry the partner's bank account; none is stored.
+	if dbName == "sqlite" {
+		checkNoAccountNumbers(t, h, dsn, "99988877766655")
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -374,4 +375,50 @@ func amountsFromJSON(s string) *settlement.PayoutAmounts {
 		*f.Get(a) = settlement.Won(m[f.Name])
 	}
 	return a
+}
+
+// PostedSettlementTotal is our settlements of one partner settlement key
+// (partner, contract, kind, settlement date; settle's are all KRW) whose
+// transfers PortOne has, added up: what PortOne's partner settlements of
+// the key should add up to. A cancel's amounts are positive, as stored.
+type PostedSettlementTotal struct {
+	PartnerID             settlement.PartnerID
+	ContractID            string
+	Kind                  settlement.Kind
+	SettlementDate        settlement.Date
+	StartFrom, StartUntil settlement.Date
+	Transfers             int
+	Amounts               settlement.Amounts
+}
+
+// PostedSettlementTotals streams the totals of the settlement dates
+// from..until, by key: one grouped query, whatever the number of
+// transfers. A sum beyond the range of int64 is an error of the database.
+func (s *Store) PostedSettlementTotals(ctx context.Context, from, until settlement.Date, fn func(*PostedSettlementTotal) error) error {
+	sums := make([]string, len(amountCols))
+	for i, c := range amountCols {
+		sums[i] = "CAST(SUM(s." + c + ") AS BIGINT)"
+	}
+	query := `SELECT s.partner_id, s.contract_id, s.kind, s.settlement_date, MIN(s.settlement_start_date), MAX(s.settlement_start_date),
+		COUNT(*), ` + strings.Join(sums, ", ") + `
+	FROM settlements s
+	JOIN transfer_intents i ON i.partner_id = s.partner_id AND i.payment_id = s.payment_id
+		AND i.kind = s.kind AND i.cancellation_id = s.cancellation_id
+	JOIN portone_transfers p ON p.transfer_id = i.portone_transfer_id
+	WHERE s.settlement_date BETWEEN ? AND ?
+	GROUP BY s.partner_id, s.contract_id, s.kind, s.settlement_date
+	ORDER BY s.partner_id, s.settlement_date, s.kind, s.contract_id`
+	var r PostedSettlementTotal
+	return s.stream(ctx, "posted settlement totals", query, []any{from.String(), until.String()}, func(rows *sql.Rows) error {
+		r = PostedSettlementTotal{}
+		var sd, lo, hi day
+		var kind string
+		var n int64
+		dest := amountDests([]any{&r.PartnerID, &r.ContractID, &kind, &sd, &lo, &hi, &n}, &r.Amounts)
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("posted settlement totals: %w", err)
+		}
+		r.Kind, r.SettlementDate, r.StartFrom, r.StartUntil, r.Transfers = settlement.Kind(kind), sd.date(), lo.date(), hi.date(), int(n)
+		return fn(&r)
+	})
 }
