@@ -399,12 +399,7 @@ func (s *Server) listPartnerSettlements(w http.ResponseWriter, r *http.Request, 
 		items = append(items, s.settlementWire(e, v))
 	}
 	s.mu.Unlock()
-	page, info, aerr := paginate(items, s.capPage(lr.Page), s.opts.DefaultPageSize)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": page, "page": info, "counts": counts})
+	writeList(s, w, items, lr.Page, counts)
 }
 
 // statsName is a status's field in PortOne's status stats:
@@ -518,12 +513,7 @@ func (s *Server) listPayouts(w http.ResponseWriter, r *http.Request, body []byte
 		items = append(items, wp)
 	}
 	s.mu.Unlock()
-	page, info, aerr := paginate(items, s.capPage(lr.Page), s.opts.DefaultPageSize)
-	if aerr != nil {
-		writeErr(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": page, "page": info, "counts": counts})
+	writeList(s, w, items, lr.Page, counts)
 }
 
 // payoutRange reads criteria.timestampRange (zero times: open).
@@ -589,4 +579,15 @@ func (s *Server) capPage(p *transfer.PageInput) *transfer.PageInput {
 	}
 	size := s.opts.MaxPageSize
 	return &transfer.PageInput{Number: p.Number, Size: &size}
+}
+
+// writeList answers one page of items (the page size capped by
+// MaxPageSize) with PortOne's status counts.
+func writeList[T any](s *Server, w http.ResponseWriter, items []T, p *transfer.PageInput, counts map[string]int) {
+	page, info, aerr := paginate(items, s.capPage(p), s.opts.DefaultPageSize)
+	if aerr != nil {
+		writeErr(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": page, "page": info, "counts": counts})
 }
