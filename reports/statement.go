@@ -47,9 +47,9 @@ type StatementInfo struct {
 // and cancellation. In a statement cancellations are negative, so every
 // column adds up to what the partner is paid.
 //
-// The payout and withholding section says that payouts are shown once they
-// are reconciled; the payouts feature fills it (a section of its own under
-// the per-date table, written by writeStatementPayouts).
+// The payout and withholding section lists the partner's payouts when the
+// source has them (PayoutSource: PortOne's figures where it has paid,
+// settle's otherwise), and otherwise says they are shown once reconciled.
 //
 // Errors are as for WriteWorkbook.
 func WriteStatement(ctx context.Context, w io.Writer, src StatementSource, opts Options) (err error) {
@@ -76,6 +76,9 @@ func WriteStatement(ctx context.Context, w io.Writer, src StatementSource, opts 
 	if err := s.writeDetail(ctx, src); err != nil {
 		return err
 	}
+	if s.payouts, err = statementPayouts(ctx, src, s.info.PartnerID); err != nil {
+		return err
+	}
 	if err := s.writeFront(); err != nil {
 		return err
 	}
@@ -95,6 +98,8 @@ type statement struct {
 	orders settlement.Amounts // orders only
 	cancel settlement.Amounts // cancellations only, positive
 	n      [2]int
+	// payouts are the partner's payouts (PayoutSource), if any.
+	payouts []PayoutRow
 }
 
 // statementDay is one settlement date of the statement.
@@ -342,8 +347,14 @@ func (s *statement) writeFront() error {
 	merge(w.line(st.section, label(l, "지급 및 원천징수", "Payout and withholding")), "L")
 	wht := info.PartnerType == "WHT_PAYER"
 	kv(label(l, "원천징수 대상", "Tax withheld at payout"), yesNo(l, wht), st.text)
-	r := w.line(st.note, label(l, "지급 내역과 원천징수액은 PortOne 지급(payout)이 확정·대사된 뒤 이 자리에 표시됩니다. 위 정산금액은 원천징수 전 금액입니다.",
-		"Payouts and the tax withheld are shown here once PortOne's payouts are confirmed and reconciled. The settlement above is before withholding."))
+	note := label(l, "지급 내역과 원천징수액은 PortOne 지급(payout)이 확정·대사된 뒤 이 자리에 표시됩니다. 위 정산금액은 원천징수 전 금액입니다.",
+		"Payouts and the tax withheld are shown here once PortOne's payouts are confirmed and reconciled. The settlement above is before withholding.")
+	if len(s.payouts) > 0 {
+		s.writePayoutRows(w)
+		note = label(l, "지급일별 지급: PortOne이 지급한 것은 PortOne 금액, 아직 지급 전인 것은 settle 계산. 위 정산금액은 원천징수 전 금액입니다.",
+			"Payouts per payout date: PortOne's figures where it has paid, settle's where not yet. The settlement above is before withholding.")
+	}
+	r := w.line(st.note, note)
 	merge(r, "L")
 	if w.err == nil {
 		w.err = s.f.SetRowHeight(w.sheet, r, 30)
