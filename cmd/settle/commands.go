@@ -146,6 +146,19 @@ func runJob(ctx context.Context, e *env) error {
 			fmt.Fprintf(e.stdout, "%s %s: skipped (%s); --force to redo\n", r.Job, d, r.Skipped)
 		}
 	}
+	return withAttention(ctx, w.p, err, *dry, jobs.Job(pos[0]), d)
+}
+
+// withAttention adds to a run's error what is left for a person among d's
+// transfers (jobs.ErrNeedsAttention, exit 4), after the jobs that post.
+// A failed run keeps its own error: its exit is 1 either way.
+func withAttention(ctx context.Context, p *jobs.Pipeline, err error, dry bool, job jobs.Job, d settlement.Date) error {
+	if dry || (job != jobs.JobPost && job != jobs.JobNightly) || (err != nil && !errors.Is(err, jobs.ErrMismatches)) {
+		return err
+	}
+	if aerr := p.CheckIntents(ctx, d); aerr != nil {
+		return errors.Join(aerr, err)
+	}
 	return err
 }
 
@@ -174,7 +187,11 @@ func runBackfill(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	return w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
+	var attention []error
+	err = w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
+		if aerr := withAttention(ctx, w.p, nil, *dry, jobs.JobNightly, d); aerr != nil {
+			attention = append(attention, aerr)
+		}
 		var parts []string
 		for _, r := range rs {
 			s := string(r.Job)
@@ -185,6 +202,10 @@ func runBackfill(ctx context.Context, e *env) error {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", d, strings.Join(parts, ", "))
 	})
+	if err != nil && !errors.Is(err, jobs.ErrMismatches) {
+		return err
+	}
+	return errors.Join(append(attention, err)...)
 }
 
 func runImport(ctx context.Context, e *env) error {

@@ -25,6 +25,7 @@ const (
 	exitFailed     = 1
 	exitUsage      = 2
 	exitMismatches = 3
+	exitAttention  = 4
 )
 
 // usageError marks bad usage or bad input: exit 2.
@@ -108,6 +109,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitOK
 	case errors.Is(err, errHelp):
 		return exitOK
+	case errors.Is(err, jobs.ErrNeedsAttention):
+		// Unpaid transfers outrank mismatches: both are said, 4 is returned.
+		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
+		return exitAttention
 	case errors.Is(err, jobs.ErrMismatches):
 		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
 		return exitMismatches
@@ -137,6 +142,13 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "PORTONE_WEBHOOK_SECRET, SETTLE_HOLIDAYS, SETTLE_ROUNDING, SETTLE_VAT_ROUNDING, SETTLE_LEASE,")
 	fmt.Fprintln(w, "SETTLE_HORIZON);")
 	fmt.Fprintln(w, "flags override.")
-	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags. Exit codes: 0 done, 1 failed,")
-	fmt.Fprintln(w, "2 bad usage or input, 3 finished with reconciliation mismatches.")
+	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit codes:")
+	fmt.Fprintln(w, "  0  done")
+	fmt.Fprintln(w, "  1  failed (the error says why; rerun resumes)")
+	fmt.Fprintln(w, "  2  bad usage or bad input")
+	fmt.Fprintln(w, "  3  finished with reconciliation mismatches (Mismatches sheet)")
+	fmt.Fprintln(w, "  4  finished, but transfers failed, conflict with PortOne or are stuck pending")
+	fmt.Fprintln(w, "     (`settle intents`, then `settle retry` once the cause is fixed); outranks 3")
 }

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/settle-dev/settle/emulator"
+)
+
+const opsSecret = "ops-test-secret-123"
+
+// opsWorld is a SQLite file, an emulator seeded with the pipeline's
+// marketplace on the real clock, and yesterday's records imported: the
+// environment `settle run` sees in production.
+type opsWorld struct {
+	dir, date string
+	emu       *emulator.Server
+	env       map[string]string
+}
+
+func newOpsWorld(t *testing.T) *opsWorld {
+	t.Helper()
+	w := &opsWorld{dir: t.TempDir()}
+	loc, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	yesterday := time.Now().In(loc).AddDate(0, 0, -1)
+	w.date = yesterday.Format("2006-01-02")
+	var url string
+	w.emu, url = emulator.NewTestServer(t, emulator.Options{Secret: opsSecret, Location: loc})
+	seed, err := os.Open(filepath.Join("..", "..", "testdata", "pipeline", "marketplace.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	if err := w.emu.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	w.env = map[string]string{"SETTLE_DB": filepath.Join(w.dir, "settle.db"), "PORTONE_API_SECRET": opsSecret,
+		"PORTONE_API_BASE": url, "SETTLE_TZ": "Asia/Seoul"}
+	paid := w.date + "T10:00:00+09:00"
+	recs := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":10000},"discounts":[],"additionalFees":[]}
+{"partnerId":"p2","paymentId":"pay-2","paidAt":"` + paid + `","orderDetail":{"orderAmount":33000},"discounts":[],"additionalFees":[]}
+`
+	file := filepath.Join(w.dir, "orders.jsonl")
+	if err := os.WriteFile(file, []byte(recs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, w.env, "", "import", file); r.code != exitOK {
+		t.Fatalf("import = %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	return w
+}
+
+// with returns w's environment with the given overrides.
+func (w *opsWorld) with(kv ...string) map[string]string {
+	env := map[string]string{}
+	for k, v := range w.env {
+		env[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		env[kv[i]] = kv[i+1]
+	}
+	return env
+}
+
+// TestExitCodeWhenTransfersFail (issue #13.3): `settle run post` and `run
+// nightly` exit 4 when PortOne refused transfers, naming the count and the
+// way out, instead of 0 with a WARN line. The second PortOne knows no
+// partner, so every post gets PLATFORM_PARTNER_NOT_FOUND.
+func TestExitCodeWhenTransfersFail(t *testing.T) {
+	w := newOpsWorld(t)
+	for _, job := range []string{"refresh", "settle"} {
+		if r := runCLI(t, w.env, "", "run", job, "--date", w.date); r.code != exitOK {
+			t.Fatalf("run %s = %d\n%s%s", job, r.code, r.stdout, r.stderr)
+		}
+	}
+	_, empty := emulator.NewTestServer(t, emulator.Options{Secret: opsSecret})
+	r := runCLI(t, w.with("PORTONE_API_BASE", empty), "", "run", "post", "--date", w.date)
+	if r.code != exitAttention || !strings.Contains(r.stderr, "2 transfers failed") || !strings.Contains(r.stderr, "settle retry --date "+w.date) {
+		t.Errorf("run post with every transfer refused = %d, want %d\nstdout %s\nstderr %s", r.code, exitAttention, r.stdout, r.stderr)
+	}
+	// The failed intents stay failed: every later run says so, not only the one that failed.
+	for _, args := range [][]string{{"run", "post", "--force"}, {"run", "nightly"}} {
+		r := runCLI(t, w.env, "", append(args, "--date", w.date)...)
+		if r.code != exitAttention || !strings.Contains(r.stderr, "2 transfers failed") {
+			t.Errorf("settle %v after the failure = %d, want %d\nstdout %s\nstderr %s", args, r.code, exitAttention, r.stdout, r.stderr)
+		}
+	}
+	r = runCLI(t, w.env, "", "backfill", "--from", w.date, "--to", w.date)
+	if r.code != exitAttention {
+		t.Errorf("backfill over the date = %d, want %d\n%s%s", r.code, exitAttention, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, w.env, "", "help"); !strings.Contains(r.stdout, "4  finished, but transfers failed") {
+		t.Errorf("settle help does not document exit code 4:\n%s", r.stdout)
+	}
+}
+
+// TestExitCodeZeroWhenAllPosted: a night where every transfer is posted
+// and reconciled exits 0.
+func TestExitCodeZeroWhenAllPosted(t *testing.T) {
+	w := newOpsWorld(t)
+	out := t.TempDir()
+	r := runCLI(t, w.env, "", "run", "nightly", "--date", w.date, "--out", out)
+	if r.code != exitOK {
+		t.Fatalf("run nightly = %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}
