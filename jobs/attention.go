@@ -70,3 +70,13 @@ func (p *Pipeline) CheckIntents(ctx context.Context, d settlement.Date) error {
 	}
 	return e
 }
+
+// CheckJob returns ErrUnknownJob for a name that is not a job, so that a
+// command refuses it before any work.
+func CheckJob(job Job) error {
+	if job == JobNightly {
+		return nil
+	}
+	_, err := (*Pipeline)(nil).jobFunc(job)
+	return err
+}

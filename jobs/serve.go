@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -79,10 +80,16 @@ func (p *Pipeline) Serve(ctx context.Context, o ServeOptions) error {
 	errc := make(chan error, 1)
 	var srv *http.Server
 	if o.API != nil {
+		// Bind before the catch-up run: a port that is taken fails the
+		// start at once, not after a whole night of work.
+		ln, err := net.Listen("tcp", o.Addr)
+		if err != nil {
+			return fmt.Errorf("SETTLE_HTTP_ADDR %s: %w", o.Addr, err)
+		}
 		srv = o.Server(o.Addr, o.API)
 		go func() {
-			p.log.Info("http api listening", "addr", o.Addr)
-			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.log.Info("http api listening", "addr", ln.Addr().String())
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http api: %w", err)
 			}
 		}()

@@ -50,23 +50,24 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 	if err != nil {
 		return nil, usageError{err}
 	}
+	var api *transfer.Client
+	if needPortOne {
+		if e.cfg.APISecret == "" {
+			return nil, usagef("PORTONE_API_SECRET is not set")
+		}
+		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode})
+		if err != nil {
+			return nil, usageError{err}
+		}
+	}
+	if err := checkDB(e); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, e.cfg.DB)
 	if err != nil {
 		return nil, fmt.Errorf("SETTLE_DB: %w", err)
 	}
 	w := &wiring{st: st}
-	var api *transfer.Client
-	if needPortOne {
-		if e.cfg.APISecret == "" {
-			w.Close()
-			return nil, usagef("PORTONE_API_SECRET is not set")
-		}
-		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode})
-		if err != nil {
-			w.Close()
-			return nil, usageError{err}
-		}
-	}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
 		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
 		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
@@ -78,7 +79,7 @@ func parseDateFlag(name, v string) (settlement.Date, error) {
 	if v == "" {
 		return settlement.Date{}, usagef("--%s is required (YYYY-MM-DD)", name)
 	}
-	d, err := settlement.ParseDate(v)
+	d, err := parseDate(v)
 	if err != nil {
 		return d, usagef("--%s: %v", name, err)
 	}
@@ -120,10 +121,15 @@ func runJob(ctx context.Context, e *env) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one JOB, got %d", len(pos))
 	}
+	if err := jobs.CheckJob(jobs.Job(pos[0])); err != nil {
+		return usageError{err}
+	}
 	d, err := parseDateFlag("date", *date)
 	if err != nil {
 		return err
 	}
+	// Only the jobs that bring data in may start a database.
+	e.mayCreate = jobs.Job(pos[0]) == jobs.JobRefresh || jobs.Job(pos[0]) == jobs.JobNightly
 	w, err := wire(ctx, e, true, *out)
 	if err != nil {
 		return err
@@ -182,6 +188,7 @@ func runBackfill(ctx context.Context, e *env) error {
 	if t.Before(f) {
 		return usagef("--to %s is before --from %s", t, f)
 	}
+	e.mayCreate = true
 	w, err := wire(ctx, e, true, *out)
 	if err != nil {
 		return err
@@ -216,6 +223,12 @@ func runImport(ctx context.Context, e *env) error {
 	if fs.NArg() == 0 {
 		return usagef("no FILE given")
 	}
+	for _, name := range fs.Args() {
+		if _, err := os.Stat(name); err != nil {
+			return usageError{err}
+		}
+	}
+	e.mayCreate = true
 	w, err := wire(ctx, e, false, ".")
 	if err != nil {
 		return err
@@ -242,11 +255,12 @@ func runImport(ctx context.Context, e *env) error {
 }
 
 func runExport(ctx context.Context, e *env) error {
-	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en]  (.xlsx workbook; .csv flat order-line detail)")
+	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en] [--force]  (.xlsx workbook; .csv flat order-line detail)")
 	from := fs.String("from", "", "first business date")
 	to := fs.String("to", "", "last business date")
 	out := fs.String("out", "", "output file: .xlsx or .csv")
 	lang := fs.String("lang", "ko", "header language: ko or en")
+	force := fs.Bool("force", false, "replace an existing file even when the range has no settlement")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -257,6 +271,9 @@ func runExport(ctx context.Context, e *env) error {
 	t, err := parseDateFlag("to", *to)
 	if err != nil {
 		return err
+	}
+	if t.Before(f) {
+		return usagef("--to %s is before --from %s", t, f)
 	}
 	if *out == "" {
 		return usagef("--out is required")
@@ -272,7 +289,10 @@ func runExport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	if err := w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang}); err != nil {
+	if err := w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang, Force: *force}); err != nil {
+		if errors.Is(err, jobs.ErrEmptyExport) {
+			return usageError{err}
+		}
 		return err
 	}
 	fmt.Fprintln(e.stdout, *out)
@@ -288,6 +308,7 @@ func runServe(ctx context.Context, e *env) error {
 	if e.cfg.APIToken == "" {
 		return usagef("SETTLE_API_TOKEN is not set: the HTTP API does not start without a token")
 	}
+	e.mayCreate = true
 	w, err := wire(ctx, e, true, *out)
 	if err != nil {
 		return err

@@ -43,6 +43,9 @@ type env struct {
 	stdout, stderr io.Writer
 	cfg            Config
 	args           []string
+	// mayCreate lets wire create a SQLite file that does not exist (the
+	// commands that bring data in); the others refuse a missing one.
+	mayCreate bool
 }
 
 type command struct {
