@@ -67,6 +67,12 @@ type Options struct {
 	Logger      *slog.Logger
 	Now         func() time.Time
 	Progress    io.Writer // counts and rate while posting; nil for none
+	// OnJob, when set, is told each job run this instance did (not the
+	// skipped ones, not dry runs) with its error: metrics hook here.
+	OnJob func(JobResult, error)
+	// OnRun, when set, is told the outcome of each scheduled or catch-up
+	// run of Serve (nil: done), after each attempt.
+	OnRun func(error)
 }
 
 // Pipeline runs the nightly jobs of one business date against a store and
@@ -229,6 +235,9 @@ func (p *Pipeline) RunJob(ctx context.Context, job Job, d settlement.Date, opts 
 		p.log.Error("job failed", append(attrs, "err", jerr)...)
 	} else {
 		p.log.Info("job done", attrs...)
+	}
+	if p.opts.OnJob != nil {
+		p.opts.OnJob(res, jerr)
 	}
 	if jerr != nil {
 		return res, jerr
