@@ -84,6 +84,9 @@ type Pipeline struct {
 	api  PortOne
 	opts Options
 	log  *slog.Logger
+	// What /readyz reads: the latest scheduled run, PortOne's last probe.
+	lastRun runOutcome
+	probe   probeCache
 }
 
 // NewPipeline returns a pipeline over st and api with opts' defaults filled.

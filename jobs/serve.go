@@ -168,6 +168,9 @@ func (p *Pipeline) withRetry(ctx context.Context, o ServeOptions, sched cron.Sch
 	}
 	for attempt := 1; ; attempt++ {
 		err := fn()
+		if ctx.Err() == nil {
+			p.lastRun.set(err)
+		}
 		if err == nil || errors.Is(err, ErrMismatches) || ctx.Err() != nil {
 			if p.opts.OnRun != nil && ctx.Err() == nil {
 				p.opts.OnRun(err)

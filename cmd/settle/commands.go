@@ -320,6 +320,13 @@ func runServe(ctx context.Context, e *env) error {
 	if err != nil {
 		return usageError{err}
 	}
+	metrics := httpapi.NewMetrics(w.st)
+	w.p.SetHooks(metrics.ObserveJob, metrics.ObserveRun)
+	api = httpapi.Ops(api, []httpapi.Check{
+		{Name: "database", Fn: w.p.CheckDatabase},
+		{Name: "last_run", Fn: w.p.CheckLastRun},
+		{Name: "portone", Fn: w.p.CheckPortOne},
+	}, metrics)
 	return w.p.Serve(ctx, jobs.ServeOptions{Cron: e.cfg.Cron, API: api, Addr: e.cfg.HTTPAddr, Server: httpapi.NewHTTPServer})
 }
 
