@@ -39,9 +39,6 @@ func terminal(w io.Writer) io.Writer {
 	return nil
 }
 
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
 
 // wire opens the store and, when needPortOne, the PortOne client, and
 // builds the pipeline.
@@ -70,7 +67,7 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 	w := &wiring{st: st}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
 		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
-		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
+		Logger: e.logger(slog.LevelInfo), Progress: terminal(e.stderr),
 	})
 	return w, nil
 }
@@ -314,7 +311,7 @@ func runServe(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	logger := newLogger(e.stderr, slog.LevelInfo)
+	logger := e.logger(slog.LevelInfo)
 	api, err := httpapi.NewServer(httpapi.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
 		Location: e.cfg.TZ, TestMode: e.cfg.TestMode, HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor}, w.st, logger)
 	if err != nil {

@@ -24,7 +24,7 @@ func runDemo(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintln(e.stdout, "settle demo: a sample marketplace, the PortOne emulator in-process, the nightly pipeline for each day of a week")
 	res, err := demo.Demo(ctx, demo.DemoOptions{Dir: *dir, Lang: *lang, Version: e.cfg.Version,
-		Progress: terminal(e.stderr), Logger: newLogger(e.stderr, slog.LevelWarn)})
+		Progress: terminal(e.stderr), Logger: e.logger(slog.LevelWarn)})
 	if err != nil {
 		return err
 	}

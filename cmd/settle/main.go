@@ -64,8 +64,8 @@ func commands() []command {
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
 		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
 		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
-		{"version", "", "print the version", func(_ context.Context, e *env) error {
-			fmt.Fprintln(e.stdout, "settle", version)
+		{"version", "", "print the version (the build's commit)", func(_ context.Context, e *env) error {
+			fmt.Fprintln(e.stdout, "settle", e.cfg.Version)
 			return nil
 		}},
 	}
@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stderr, "settle %s: configuration: %v\n", cmd.name, err)
 		return exitUsage
 	}
-	cfg.Version = version
+	cfg.Version = buildVersion()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, cfg: cfg, args: args[1:]}
 	err = cmd.run(ctx, e)
 	switch {
@@ -143,7 +143,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Configuration comes from the environment (SETTLE_DB, PORTONE_API_SECRET, PORTONE_API_BASE,")
 	fmt.Fprintln(w, "PORTONE_TEST_MODE, SETTLE_TZ, SETTLE_CRON, SETTLE_HTTP_ADDR, SETTLE_API_TOKEN,")
 	fmt.Fprintln(w, "PORTONE_WEBHOOK_SECRET, SETTLE_HOLIDAYS, SETTLE_ROUNDING, SETTLE_VAT_ROUNDING, SETTLE_LEASE,")
-	fmt.Fprintln(w, "SETTLE_HORIZON);")
+	fmt.Fprintln(w, "SETTLE_HORIZON, SETTLE_LOG_FORMAT=text|json);")
 	fmt.Fprintln(w, "flags override.")
 	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags.")
 	fmt.Fprintln(w)

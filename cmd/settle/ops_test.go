@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,34 @@ func TestExitCodeZeroWhenAllPosted(t *testing.T) {
 	r := runCLI(t, w.env, "", "run", "nightly", "--date", w.date, "--out", out)
 	if r.code != exitOK {
 		t.Fatalf("run nightly = %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestLogsInBusinessTimeAndJSON (issue #13.5): SETTLE_LOG_FORMAT=json
+// writes one JSON object a line for log shippers, times in SETTLE_TZ.
+func TestLogsInBusinessTimeAndJSON(t *testing.T) {
+	w := newOpsWorld(t)
+	r := runCLI(t, w.with("SETTLE_LOG_FORMAT", "json"), "", "run", "refresh", "--date", w.date)
+	if r.code != exitOK {
+		t.Fatalf("run refresh = %d: %s", r.code, r.stderr)
+	}
+	lines := 0
+	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+		var rec struct{ Time, Msg, Job string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if !strings.HasSuffix(rec.Time, "+09:00") {
+			t.Errorf("log time %q is not in SETTLE_TZ (Asia/Seoul)", rec.Time)
+		}
+		if rec.Msg == "job done" && rec.Job == "refresh" {
+			lines++
+		}
+	}
+	if lines != 1 {
+		t.Errorf("no `job done` line for refresh in:\n%s", r.stderr)
+	}
+	if r := runCLI(t, w.with("SETTLE_LOG_FORMAT", "xml"), "", "version"); r.code != exitUsage || !strings.Contains(r.stderr, "SETTLE_LOG_FORMAT") {
+		t.Errorf("SETTLE_LOG_FORMAT=xml = %d %s", r.code, r.stderr)
 	}
 }
