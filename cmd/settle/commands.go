@@ -39,7 +39,6 @@ func terminal(w io.Writer) io.Writer {
 	return nil
 }
 
-
 // wire opens the store and, when needPortOne, the PortOne client, and
 // builds the pipeline.
 func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring, error) {
@@ -106,12 +105,13 @@ func splitArgs(args []string, valued map[string]bool) (flags, positional []strin
 }
 
 func runJob(ctx context.Context, e *env) error {
-	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run] [--force] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
+	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run [--requests FILE]] [--force] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
 	date := fs.String("date", "", "business date (YYYY-MM-DD)")
 	dry := fs.Bool("dry-run", false, "compute, reconcile and export, but post nothing")
 	force := fs.Bool("force", false, "redo the job even if it is done for the date")
 	out := fs.String("out", ".", "directory for the workbook of the export job")
-	flags, pos := splitArgs(e.args, map[string]bool{"date": true, "out": true})
+	requests := fs.String("requests", "", "with --dry-run: write the exact request body of each transfer that would be posted to this file (JSON Lines)")
+	flags, pos := splitArgs(e.args, map[string]bool{"date": true, "out": true, "requests": true})
 	if err := parseFlags(fs, flags); err != nil {
 		return err
 	}
@@ -120,6 +120,9 @@ func runJob(ctx context.Context, e *env) error {
 	}
 	if err := jobs.CheckJob(jobs.Job(pos[0])); err != nil {
 		return usageError{err}
+	}
+	if *requests != "" && !*dry {
+		return usagef("--requests needs --dry-run")
 	}
 	d, err := parseDateFlag("date", *date)
 	if err != nil {
@@ -144,12 +147,15 @@ func runJob(ctx context.Context, e *env) error {
 	if errors.Is(err, jobs.ErrUnknownJob) {
 		return usageError{err}
 	}
-	for _, r := range results {
-		if r.Skipped != "" {
-			fmt.Fprintf(e.stdout, "%s %s: skipped (%s); --force to redo\n", r.Job, d, r.Skipped)
+	err = withAttention(ctx, w.p, err, *dry, jobs.Job(pos[0]), d)
+	if *dry {
+		if job := jobs.Job(pos[0]); err == nil && (job == jobs.JobPost || job == jobs.JobNightly || job == jobs.JobSettle) {
+			return summarizeDryRun(ctx, e.stdout, w.p, d, *requests)
 		}
+		return err
 	}
-	return withAttention(ctx, w.p, err, *dry, jobs.Job(pos[0]), d)
+	summarizeRun(ctx, e.stdout, w.p, d, results, err, *out)
+	return err
 }
 
 // withAttention adds to a run's error what is left for a person among d's
@@ -192,9 +198,23 @@ func runBackfill(ctx context.Context, e *env) error {
 	}
 	defer w.Close()
 	var attention []error
+	total := map[jobs.Job]jobs.Counts{}
+	dates := 0
 	err = w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
+		dates++
 		if aerr := withAttention(ctx, w.p, nil, *dry, jobs.JobNightly, d); aerr != nil {
 			attention = append(attention, aerr)
+		}
+		for _, r := range rs {
+			if r.Skipped != "" {
+				continue
+			}
+			if total[r.Job] == nil {
+				total[r.Job] = jobs.Counts{}
+			}
+			for k, v := range r.Counts {
+				total[r.Job][k] += v
+			}
 		}
 		var parts []string
 		for _, r := range rs {
@@ -206,6 +226,7 @@ func runBackfill(ctx context.Context, e *env) error {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", d, strings.Join(parts, ", "))
 	})
+	summarizeBackfill(e.stdout, f, t, dates, total, attention, err, *out)
 	if err != nil && !errors.Is(err, jobs.ErrMismatches) {
 		return err
 	}
@@ -244,7 +265,7 @@ func runImport(ctx context.Context, e *env) error {
 	if rep.MoreProblems > 0 {
 		fmt.Fprintf(e.stderr, "… and %d more (all kept in rejected records)\n", rep.MoreProblems)
 	}
-	fmt.Fprintf(e.stdout, "%+v\n", rep.Counts)
+	summarizeImport(e.stdout, fs.NArg(), rep.Counts)
 	if !rep.OK() {
 		return usagef("some records were rejected or conflict with stored ones (kept in rejected records)")
 	}

@@ -19,4 +19,3 @@ func (e *env) logger(level slog.Level) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, opts))
 }
-

@@ -85,6 +85,9 @@ func TestExitCodeWhenTransfersFail(t *testing.T) {
 	if r.code != exitAttention || !strings.Contains(r.stderr, "2 transfers failed") || !strings.Contains(r.stderr, "settle retry --date "+w.date) {
 		t.Errorf("run post with every transfer refused = %d, want %d\nstdout %s\nstderr %s", r.code, exitAttention, r.stdout, r.stderr)
 	}
+	if !strings.Contains(r.stdout, "needs attention:") || !strings.Contains(r.stdout, "`settle retry --date "+w.date+"`") {
+		t.Errorf("the summary does not say what needs attention and the command:\n%s", r.stdout)
+	}
 	// The failed intents stay failed: every later run says so, not only the one that failed.
 	for _, args := range [][]string{{"run", "post", "--force"}, {"run", "nightly"}} {
 		r := runCLI(t, w.env, "", append(args, "--date", w.date)...)
@@ -138,5 +141,59 @@ func TestLogsInBusinessTimeAndJSON(t *testing.T) {
 	}
 	if r := runCLI(t, w.with("SETTLE_LOG_FORMAT", "xml"), "", "version"); r.code != exitUsage || !strings.Contains(r.stderr, "SETTLE_LOG_FORMAT") {
 		t.Errorf("SETTLE_LOG_FORMAT=xml = %d %s", r.code, r.stderr)
+	}
+}
+
+// TestSummaries (issue #13.5): `run nightly` ends with a one-screen
+// summary (jobs in words, the workbook's path, what needs attention and
+// the command for it); `--dry-run` shows per partner what would be posted
+// and writes the exact request bodies with --requests.
+func TestSummaries(t *testing.T) {
+	w := newOpsWorld(t)
+	out := t.TempDir()
+	reqs := filepath.Join(t.TempDir(), "requests.jsonl")
+	r := runCLI(t, w.env, "", "run", "nightly", "--date", w.date, "--dry-run", "--requests", reqs, "--out", out)
+	if r.code != exitOK {
+		t.Fatalf("dry run = %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"would post 2 transfers (2 orders, 0 cancels) to 2 partners", "nothing was posted", "p1 ", "p2 ", "requests.jsonl"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry-run summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	data, err := os.ReadFile(reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("--requests wrote %d lines, want 2:\n%s", len(lines), data)
+	}
+	var req struct {
+		Method, Path, ID string
+		Body             map[string]any
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &req); err != nil || req.Method != "POST" || req.Path != "/platform/transfers/order" ||
+		req.Body["id"] != req.ID || req.Body["partnerId"] == nil {
+		t.Errorf("request line %q: %+v %v", lines[0], req, err)
+	}
+	if n := len(w.emu.Transfers(false)); n != 0 {
+		t.Errorf("the dry run posted %d transfers", n)
+	}
+	// The real run posts exactly those bodies and ends with the summary.
+	r = runCLI(t, w.env, "", "run", "nightly", "--date", w.date, "--out", out)
+	if r.code != exitOK {
+		t.Fatalf("run nightly = %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	book, _ := filepath.Abs(filepath.Join(out, "settle-"+w.date+".xlsx"))
+	for _, want := range []string{w.date + ": finished in", "post       done     posted 2", "workbook   " + book, "nothing needs attention"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("run summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, tr := range w.emu.Transfers(false) {
+		if !strings.Contains(string(data), `"id":"`+tr.ID+`"`) {
+			t.Errorf("transfer %s was posted but not in the dry run's requests", tr.ID)
+		}
 	}
 }
