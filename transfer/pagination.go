@@ -95,7 +95,7 @@ func listItems[T any](ctx context.Context, c *Client, what, path string, p PageI
 		Page  PageInfo `json:"page"`
 	}
 	if err := c.list(ctx, path, listBody{Page: &p, Filter: filter}, &out); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list %s: %w", what, err)
+		return nil, PageInfo{}, fmt.Errorf("list %s: %w", what, err)
 	}
 	return out.Items, out.Page, nil
 }
