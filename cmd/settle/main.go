@@ -64,6 +64,7 @@ func commands() []command {
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
 		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
 		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
+		{"backup", "FILE", "a consistent copy of the SQLite database while serve runs (VACUUM INTO)", runBackup},
 		{"version", "", "print the version (the build's commit)", func(_ context.Context, e *env) error {
 			fmt.Fprintln(e.stdout, "settle", e.cfg.Version)
 			return nil
