@@ -13,6 +13,7 @@ import (
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/store/storetest"
+	"github.com/settle-dev/settle/transfer"
 )
 
 func helpCenterRules(t *testing.T) *settlement.Rules {
@@ -124,5 +125,78 @@ func TestPipelineWithMerchantRules(t *testing.T) {
 				t.Errorf("%s: no mismatch on %s (%v)", p, f, fs)
 			}
 		}
+	}
+}
+
+// TestCancelSettledWithItsOrdersRules: SETTLE_RULES changes between an
+// order and its cancel (here from the help center's formulas back to the
+// defaults) while PortOne keeps computing with the formulas the order was
+// posted under. The cancel is settled with the rules its order was settled
+// with, kept by version in the store, so it reconciles; before, it was
+// settled with the current rules and every such cancel was a mismatch.
+func TestCancelSettledWithItsOrdersRules(t *testing.T) {
+	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
+	rules := helpCenterRules(t)
+	h := newRulesHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"), rules, rules)
+	if rep := h.importFiles(t, helpCenterOrders(t)); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d1); err != nil {
+		t.Fatalf("nightly %s: %v", d1, err)
+	}
+	// The merchant's SETTLE_RULES is reset to the defaults.
+	h.p = NewPipeline(h.st, h.client, Options{Loc: h.loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "test", Concurrency: 8})
+	cancel := `{"type":"ORDER_CANCEL","partnerId":"p1","paymentId":"hc-1","cancellationId":"hc-1-c1","cancelledAt":"2025-09-30T15:00:00+09:00","orderDetail":{"orderAmount":5000},"discounts":[{"sharePolicyId":"share50","amount":500}]}` + "\n"
+	if rep := h.importFiles(t, recordFiles(t)("cancel.jsonl", cancel)); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d2); err != nil {
+		t.Fatalf("nightly %s: %v\n%+v", d2, err, mismatchesOn(t, h, d2))
+	}
+	if ms := mismatchesOn(t, h, d2); len(ms) != 0 {
+		t.Errorf("the cancel settled under other rules than its order: %d mismatches: %+v", len(ms), ms)
+	}
+	settled, err := h.st.SettledOf(context.Background(), []store.PaymentKey{{PartnerID: "p1", PaymentID: "hc-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settled[store.PaymentKey{PartnerID: "p1", PaymentID: "hc-1"}] {
+		if s.RulesVersion != rules.Version() {
+			t.Errorf("%s %s settled with rules %q, want the order's %q", s.Kind, s.CancellationID, s.RulesVersion, rules.Version())
+		}
+	}
+	checkOnePerIntent(t, h, d1, d2)
+}
+
+// TestUserDefinedResultsReconciled: PortOne answers a result of a
+// user-defined formula (amount.userDefinedFormulas) that differs from ours
+// while every standard amount agrees. The results are stored with both
+// sides' detail and compared; before, they were not stored at all, so the
+// difference never reached reconciliation.
+func TestUserDefinedResultsReconciled(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "rules", "merchant-example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := settlement.ParseRules(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := settlement.MustDate("2025-09-29")
+	h := newRulesHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"), rules, rules)
+	h.emu.Tamper(func(paymentID string, tr *transfer.Transfer) {
+		if paymentID == "hc-1" && tr.Type == "ORDER" && tr.Amount != nil {
+			tr.Amount.UserDefinedFormulas["PG_FEE"] += 5
+		}
+	})
+	if rep := h.importFiles(t, helpCenterOrders(t)); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d); !errors.Is(err, ErrMismatches) {
+		t.Fatalf("nightly: %v, want ErrMismatches", err)
+	}
+	ms := mismatchesOn(t, h, d)
+	if len(ms) != 1 || ms[0].PaymentID != "hc-1" || ms[0].Field != "userDefinedFormulas.PG_FEE" || ms[0].Diff != 5 {
+		t.Errorf("mismatches: %+v; want one, hc-1 PG_FEE off by 5", ms)
 	}
 }

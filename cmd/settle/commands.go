@@ -51,7 +51,8 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 		if e.cfg.APISecret == "" {
 			return nil, usagef("PORTONE_API_SECRET is not set")
 		}
-		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode})
+		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode,
+			Connections: max(e.cfg.Concurrency, transfer.DefaultConnections)})
 		if err != nil {
 			return nil, usageError{err}
 		}
@@ -65,7 +66,7 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 	}
 	w := &wiring{st: st}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
-		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
+		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, Concurrency: e.cfg.Concurrency, OutDir: outDir, Version: e.cfg.Version,
 		Logger: e.logger(slog.LevelInfo), Progress: terminal(e.stderr),
 	})
 	return w, nil
