@@ -181,6 +181,9 @@ func runBackfill(ctx context.Context, e *env) error {
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
 	f, err := parseDateFlag("from", *from)
 	if err != nil {
 		return err
@@ -283,6 +286,9 @@ func runExport(ctx context.Context, e *env) error {
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
 	f, err := parseDateFlag("from", *from)
 	if err != nil {
 		return err
@@ -323,6 +329,9 @@ func runServe(ctx context.Context, e *env) error {
 	out := fs.String("out", ".", "directory for the nightly workbooks")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if e.cfg.APIToken == "" {
 		return usagef("SETTLE_API_TOKEN is not set: the HTTP API does not start without a token")

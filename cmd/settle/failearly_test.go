@@ -35,6 +35,7 @@ func TestFailEarly(t *testing.T) {
 		{"export from a missing database", []string{"export", "--from", "2025-10-01", "--to", "2025-10-01", "--out", filepath.Join(dir, "m.xlsx")},
 			[]string{"typo.db: no such database"}, missing},
 		{"run post on a missing database", []string{"run", "post", "--date", "2025-10-01"}, []string{"no such database", "SETTLE_DB"}, missing},
+		{"stray argument", []string{"backfill", "--from", "2025-10-01", "2025-10-02"}, []string{`unexpected argument "2025-10-02"`}, missing},
 		{"import of a missing file", []string{"import", filepath.Join(dir, "nope.csv")}, []string{"nope.csv"}, missing},
 	} {
 		t.Run(c.name, func(t *testing.T) {
