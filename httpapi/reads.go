@@ -372,7 +372,8 @@ type RunView struct {
 }
 
 // getRuns answers GET /v1/runs[?job=&from=&to=&status=&limit=], newest
-// business date first, at most limit (default 100, at most 1000).
+// business date first and each date's jobs in the order the pipeline runs
+// them, at most limit (default 100, at most 1000).
 func (s *server) getRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	rq := store.RunQuery{Job: q.Get("job"), Status: store.RunStatus(q.Get("status")), Limit: 100}
@@ -402,6 +403,7 @@ func (s *server) getRuns(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	sortRuns(runs)
 	out := make([]RunView, 0, len(runs))
 	for _, run := range runs {
 		out = append(out, RunView{Job: run.Job, BusinessDate: run.BusinessDate.String(), Status: string(run.Status),

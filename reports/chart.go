@@ -128,7 +128,7 @@ func (wb *workbook) writeChart(days []settlement.Date) error {
 		}
 	}
 	if part == "" {
-		return fmt.Errorf("reports: the chart's part was not found")
+		return fmt.Errorf("the chart's part was not found")
 	}
 	c := chartSpec{
 		title: label(l, "정산일별 정산금액 (상위 5개 파트너와 기타)", "Settlement per settlement date (top five partners and others)"),

@@ -33,21 +33,21 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(utf8BOM); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	cw := csv.NewWriter(bw)
 	v := &view{l: o.Lang, loc: o.Loc}
 	cols := lineColumns(v)
 	info := src.Run()
 	if err := cw.Write([]string{csvPreamble(o.Lang, info)}); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	rec := make([]string, len(cols))
 	for i := range cols {
 		rec[i] = cols[i].label(o.Lang)
 	}
 	if err := cw.Write(rec); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	var val value
 	buf := make([]byte, 0, 32)
@@ -64,7 +64,7 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 			rec[i], buf = csvField(&val, o, buf)
 		}
 		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("reports: write csv: %w", err)
+			return fmt.Errorf("write csv: %w", err)
 		}
 		return nil
 	}
@@ -73,10 +73,10 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
 }

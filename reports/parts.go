@@ -109,7 +109,7 @@ type spill struct {
 func newSpill(dir string) (*spill, error) {
 	f, err := os.CreateTemp(dir, ".settle-sheet-*")
 	if err != nil {
-		return nil, fmt.Errorf("reports: temporary file for a sheet: %w", err)
+		return nil, fmt.Errorf("temporary file for a sheet: %w", err)
 	}
 	sp := &spill{file: f, work: make(chan []byte, spillBufs), free: make(chan []byte, spillBufs), done: make(chan error, 1)}
 	for range spillBufs {
@@ -174,7 +174,7 @@ func (sp *spill) abort() {
 // copyTo writes the part into zw as an entry already deflated.
 func (sp *spill) copyTo(zw *zip.Writer, name string) error {
 	if err := sp.finish(); err != nil {
-		return fmt.Errorf("reports: compress %s: %w", name, err)
+		return fmt.Errorf("compress %s: %w", name, err)
 	}
 	w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: sp.crc,
 		CompressedSize64: sp.comp, UncompressedSize64: sp.size})
@@ -189,7 +189,7 @@ func (sp *spill) copyTo(zw *zip.Writer, name string) error {
 		err = errors.New("temporary file changed size")
 	}
 	if err != nil {
-		return fmt.Errorf("reports: copy %s: %w", name, err)
+		return fmt.Errorf("copy %s: %w", name, err)
 	}
 	return nil
 }

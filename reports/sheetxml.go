@@ -22,11 +22,11 @@ func sheetPath(f *excelize.File, sheet string) (string, error) {
 		}
 		path := "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml"
 		if _, ok := f.Sheet.Load(path); !ok {
-			return "", fmt.Errorf("reports: sheet %q: no part %s", sheet, path)
+			return "", fmt.Errorf("sheet %q: no part %s", sheet, path)
 		}
 		return path, nil
 	}
-	return "", fmt.Errorf("reports: sheet %q not found", sheet)
+	return "", fmt.Errorf("sheet %q not found", sheet)
 }
 
 // sheetStart is the worksheet element: the default and relationship name

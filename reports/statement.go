@@ -60,7 +60,7 @@ func WriteStatement(ctx context.Context, w io.Writer, src StatementSource, opts 
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("reports: close statement: %w", cerr)
+			err = fmt.Errorf("close statement: %w", cerr)
 		}
 	}()
 	z := newPartZip(w)

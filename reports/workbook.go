@@ -41,7 +41,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("reports: close workbook: %w", cerr)
+			err = fmt.Errorf("close workbook: %w", cerr)
 		}
 	}()
 	z := newPartZip(w)
@@ -56,7 +56,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 // ErrSummaryTooLong is returned when the Summary has more rows than an
 // Excel sheet holds (the Summary is never split; MaxRowsPerSheet does not
 // apply to it).
-var ErrSummaryTooLong = fmt.Errorf("reports: summary does not fit one sheet")
+var ErrSummaryTooLong = fmt.Errorf("summary does not fit one sheet")
 
 // builder is the state of one workbook being written.
 type builder struct {
@@ -159,7 +159,7 @@ func (b *builder) arrange(ids []string) error {
 func (b *builder) write(w io.Writer) error {
 	b.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return b.z })
 	if err := b.f.Write(w); err != nil {
-		return fmt.Errorf("reports: write workbook: %w", err)
+		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
 }
