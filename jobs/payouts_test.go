@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/settle-dev/settle/emulator"
+	"github.com/settle-dev/settle/reports"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/store/storetest"
@@ -215,7 +216,7 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := f.GetRows("Payouts")
+	rows, err := f.GetRows(reports.SheetName(reports.SheetPayouts, reports.LangKO))
 	if err != nil || len(rows) != 2+len(checks) {
 		t.Fatalf("Payouts sheet: %d rows, %v; want %d", len(rows), err, 2+len(checks))
 	}
