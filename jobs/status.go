@@ -161,16 +161,30 @@ func jobIndex(j Job) int {
 func attention(s *Status) []string {
 	var out []string
 	for _, ds := range s.Dates {
+		d := ds.Date
 		for _, st := range []store.IntentStatus{store.IntentFailed, store.IntentConflict} {
 			if n, sum := ds.IntentCount(st); n > 0 {
-				out = append(out, fmt.Sprintf("%s: %d transfer intents %s (%s won); see `settle intents --date %s --status %s`, then after fixing the cause `settle retry --date %s` and `settle run post --date %s`",
-					ds.Date, n, st, formatWon(sum), ds.Date, st, ds.Date, ds.Date))
+				out = append(out, fmt.Sprintf("%s: %d transfer intents %s (%s won); see `settle intents --date %s --status %s`, fix the cause, then `settle retry --date %s` and `settle run nightly --date %s`",
+					d, n, st, formatWon(sum), d, st, d, d))
 			}
 		}
+		posting := false
 		for _, r := range ds.Jobs {
-			if r.Status == store.RunFailed && r.Error != resetForRerun {
-				out = append(out, fmt.Sprintf("%s: job %s failed: %s; rerun with `settle run %s --date %s`", ds.Date, r.Job, r.Error, r.Job, ds.Date))
+			switch {
+			case r.Job == string(JobPost) && r.Status == store.RunRunning:
+				posting = true
+			case r.Status == store.RunFailed && r.Error == resetForRerun:
+				// re-queued by retry: said below with the pending intents
+			case r.Status == store.RunFailed:
+				out = append(out, fmt.Sprintf("%s: job %s failed: %s; rerun with `settle run %s --date %s`", d, r.Job, r.Error, r.Job, d))
+			case r.Job == string(JobReconcile) && r.Status == store.RunDone && r.Counts["mismatches"] > 0:
+				out = append(out, fmt.Sprintf("%s: %d reconciliation mismatches with PortOne; see the workbook of the date (`settle export --from %s --to %s --out FILE`)",
+					d, r.Counts["mismatches"], d, d))
 			}
+		}
+		if n, sum := ds.IntentCount(store.IntentPending); n > 0 && !posting {
+			out = append(out, fmt.Sprintf("%s: %d transfer intents wait to be posted (%s won); `settle run nightly --date %s` posts, reconciles and exports them",
+				d, n, formatWon(sum), d))
 		}
 	}
 	for _, kind := range []settlement.Kind{settlement.KindOrder, settlement.KindOrderCancel} {

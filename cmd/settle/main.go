@@ -58,6 +58,9 @@ func commands() []command {
 		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
 		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
+		{"status", "[--days N] [--json]", "per business date: jobs, intents by status, records waiting, last and next run", runStatus},
+		{"intents", "[--status S] [--date D] [--partner P]", "transfer intents with PortOne's error", runIntents},
+		{"retry", "--all|--date D|--partner P|ID...", "re-queue failed or conflicting intents once the cause is fixed", runRetry},
 		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
 		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
 		{"version", "", "print the version", func(_ context.Context, e *env) error {
