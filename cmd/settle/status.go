@@ -148,7 +148,6 @@ func oneLine(s string, n int) string {
 	return s
 }
 
-
 // runState is a run's state in words: a run reset by retry or --force is
 // "to rerun", not failed.
 func runState(r store.Run) string {
