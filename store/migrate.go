@@ -29,6 +29,7 @@ var migrations = []migration{
 	{5, "nothing stranded: orders and cancellations settled, partial indexes of the unsettled", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV5) }},
 	{6, "the merchant's rules: settlements.rules_version", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesVersion) }},
 	{7, "scale: a record's lines in its row (detail), an index of the cancellations without their order", migrateV7},
+	{11, "operations: voided_records, the records withdrawn before they were posted", migrateV11},
 }
 
 // LatestVersion is the schema version this program migrates to.
