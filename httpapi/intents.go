@@ -52,7 +52,7 @@ func (s *server) getIntents(w http.ResponseWriter, r *http.Request) {
 	f.Limit = limit + 1
 	out := []jobs.IntentView{}
 	err := s.st.ListIntents(r.Context(), f, func(l *store.IntentLine) error {
-		out = append(out, jobs.NewIntentView(l, s.loc))
+		out = append(out, jobs.NewIntentView(l))
 		return nil
 	})
 	if err != nil {

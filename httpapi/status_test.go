@@ -143,8 +143,8 @@ func TestGetStatus(t *testing.T) {
 	if counts["failed"] != 2 || counts["pending"] != 1 {
 		t.Errorf("intents of 2025-10-01: %+v", d.Intents)
 	}
-	// 2025-10-02 03:00 UTC is 12:00 in Seoul: the next 02:00 is the 3rd's.
-	if v.NextRun != "2025-10-03T02:00:00+09:00" || v.LastRun == nil || v.LastRun.Job != "post" {
+	// 2025-10-02 03:00 UTC is 12:00 in Seoul: the next 02:00 is the 3rd's, 17:00 UTC the day before.
+	if v.NextRun != "2025-10-02T17:00:00Z" || v.LastRun == nil || v.LastRun.Job != "post" {
 		t.Errorf("next run %q, last run %+v", v.NextRun, v.LastRun)
 	}
 	joined := strings.Join(v.Attention, "\n")

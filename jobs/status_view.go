@@ -9,8 +9,8 @@ import (
 
 // The JSON shapes of the status and the intents: one shape for
 // `settle status --json`, `settle intents --json`, GET /v1/status and
-// GET /v1/intents. Times are RFC 3339 in the business time zone; amounts
-// are whole won.
+// GET /v1/intents (and the runs of GET /v1/runs). Times are RFC 3339 in
+// UTC, as everywhere in the HTTP API; amounts are whole won.
 
 // StatusView is Status as JSON.
 type StatusView struct {
@@ -79,36 +79,35 @@ type IntentView struct {
 	UpdatedAt      string `json:"updatedAt,omitempty"`
 }
 
-func timeText(t time.Time, loc *time.Location) string {
+func timeText(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format(time.RFC3339)
+	return t.UTC().Format(time.RFC3339Nano)
 }
 
-// NewRunView is r as JSON, times in loc.
-func NewRunView(r store.Run, loc *time.Location) RunView {
+// NewRunView is r as JSON.
+func NewRunView(r store.Run) RunView {
 	return RunView{Job: r.Job, BusinessDate: r.BusinessDate.String(), Status: string(r.Status), Counts: r.Counts, Error: r.Error,
-		StartedAt: timeText(r.StartedAt, loc), FinishedAt: timeText(r.FinishedAt, loc), Attempts: r.Attempts}
+		StartedAt: timeText(r.StartedAt), FinishedAt: timeText(r.FinishedAt), Attempts: r.Attempts}
 }
 
-// NewIntentView is l as JSON, times in loc.
-func NewIntentView(l *store.IntentLine, loc *time.Location) IntentView {
+// NewIntentView is l as JSON.
+func NewIntentView(l *store.IntentLine) IntentView {
 	return IntentView{IntentID: string(l.IntentID), BusinessDate: l.BusinessDate.String(), PartnerID: string(l.PartnerID),
 		PaymentID: string(l.PaymentID), Type: string(l.Kind), CancellationID: string(l.CancellationID), Status: string(l.Status),
 		Settlement: int64(l.Settlement), Attempts: l.Attempts, Error: l.LastError, TransferID: string(l.PortOneTransferID),
-		UpdatedAt: timeText(l.UpdatedAt, loc)}
+		UpdatedAt: timeText(l.UpdatedAt)}
 }
 
 // View is s as JSON.
 func (s *Status) View() StatusView {
-	loc := s.Now.Location()
-	v := StatusView{Now: timeText(s.Now, loc), Dates: []DateStatusView{}, Cron: s.Cron, NextRun: timeText(s.NextRun, loc),
+	v := StatusView{Now: timeText(s.Now), Dates: []DateStatusView{}, Cron: s.Cron, NextRun: timeText(s.NextRun),
 		Attention: append([]string{}, s.Attention...), Waiting: WaitingView{Total: s.WaitingTotal, Reasons: []WaitingCountView{}}}
 	for _, ds := range s.Dates {
 		dv := DateStatusView{Date: ds.Date.String(), Jobs: []RunView{}, Intents: []IntentTotalView{}}
 		for _, r := range ds.Jobs {
-			dv.Jobs = append(dv.Jobs, NewRunView(r, loc))
+			dv.Jobs = append(dv.Jobs, NewRunView(r))
 		}
 		for _, t := range ds.Intents {
 			dv.Intents = append(dv.Intents, IntentTotalView{Type: string(t.Kind), Status: string(t.Status), Count: t.Count, Settlement: int64(t.Settlement)})
@@ -123,7 +122,7 @@ func (s *Status) View() StatusView {
 		}
 	}
 	if s.LastRun != nil {
-		r := NewRunView(*s.LastRun, loc)
+		r := NewRunView(*s.LastRun)
 		v.LastRun = &r
 	}
 	return v

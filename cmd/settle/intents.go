@@ -79,7 +79,7 @@ func runIntents(ctx context.Context, e *env) error {
 	defer w.Close()
 	if *asJSON {
 		return w.st.ListIntents(ctx, q, func(l *store.IntentLine) error {
-			return writeCompactJSON(e.stdout, jobs.NewIntentView(l, e.cfg.TZ))
+			return writeCompactJSON(e.stdout, jobs.NewIntentView(l))
 		})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
