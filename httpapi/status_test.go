@@ -109,6 +109,9 @@ func TestGetIntents(t *testing.T) {
 func TestGetStatus(t *testing.T) {
 	a := newTestAPI(t, func(c *Config) { c.Cron = "0 2 * * *" })
 	seedIntents(t, a.st)
+	if got := a.post(t, "/v1/orders", order1); got.status != http.StatusCreated {
+		t.Fatalf("POST /v1/orders = %d %s", got.status, got.body)
+	}
 	got := a.do(t, "GET", "/v1/status", testToken, nil, nil)
 	if got.status != http.StatusOK {
 		t.Fatalf("GET /v1/status = %d %s", got.status, got.body)
@@ -119,6 +122,13 @@ func TestGetStatus(t *testing.T) {
 			Jobs         []struct{ Job, Status string }
 			Intents      []struct {
 				Type, Status string
+				Count        int
+			}
+		}
+		Waiting struct {
+			Total   int
+			Reasons []struct {
+				Type, Reason string
 				Count        int
 			}
 		}
@@ -146,6 +156,10 @@ func TestGetStatus(t *testing.T) {
 	// 2025-10-02 03:00 UTC is 12:00 in Seoul: the next 02:00 is the 3rd's, 17:00 UTC the day before.
 	if v.NextRun != "2025-10-02T17:00:00Z" || v.LastRun == nil || v.LastRun.Job != "post" {
 		t.Errorf("next run %q, last run %+v", v.NextRun, v.LastRun)
+	}
+	// No settle run yet: the order waits for its date's run.
+	if w := v.Waiting; w.Total != 1 || len(w.Reasons) != 1 || w.Reasons[0].Type != "ORDER" || w.Reasons[0].Reason != "date_not_run" {
+		t.Errorf("waiting: %+v", w)
 	}
 	joined := strings.Join(v.Attention, "\n")
 	if !strings.Contains(joined, "2025-10-01: 2 transfer intents failed") || !strings.Contains(joined, "settle retry --date 2025-10-01") {
