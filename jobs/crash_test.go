@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,9 +67,14 @@ func dayRecords(t testing.TB, loc *time.Location, days ...settlement.Date) (json
 // emulator has committed it, as a slow network would: a process killed in
 // that window leaves a transfer at PortOne that its store does not know of,
 // which the rerun must adopt instead of creating a second one.
+//
+// committed counts the transfer POSTs the emulator has answered: kills
+// aimed at posting wait for a number of them rather than for a time, so
+// they land inside post however loaded the machine is.
 type slowTransferAnswers struct {
-	h     http.Handler
-	delay time.Duration
+	h         http.Handler
+	delay     time.Duration
+	committed *atomic.Int64
 }
 
 func (s slowTransferAnswers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -78,6 +84,7 @@ func (s slowTransferAnswers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := httptest.NewRecorder()
 	s.h.ServeHTTP(rec, r)
+	s.committed.Add(1)
 	t := time.NewTimer(s.delay)
 	select {
 	case <-t.C:
@@ -94,15 +101,16 @@ func (s slowTransferAnswers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // crashEmulator starts the emulator with the demo marketplace on loopback,
 // behind slowTransferAnswers, on the wall clock (the binary has no other).
-func crashEmulator(t *testing.T, loc *time.Location) (*emulator.Server, string) {
+func crashEmulator(t *testing.T, loc *time.Location) (*emulator.Server, string, *atomic.Int64) {
 	t.Helper()
 	emu := emulator.New(emulator.Options{Secret: testSecret, Location: loc})
 	if err := emu.Seed(bytes.NewReader(demoFile(t, "marketplace.json"))); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(slowTransferAnswers{h: emu, delay: 20 * time.Millisecond})
+	committed := new(atomic.Int64)
+	srv := httptest.NewServer(slowTransferAnswers{h: emu, delay: 20 * time.Millisecond, committed: committed})
 	t.Cleanup(srv.Close)
-	return emu, srv.URL
+	return emu, srv.URL, committed
 }
 
 // buildSettle builds cmd/settle into a temporary directory.
@@ -337,12 +345,13 @@ type calibration struct {
 	startup time.Duration // exec to the first job's start
 	took    map[Job]time.Duration
 	total   time.Duration
+	posts   int64 // transfer POSTs the whole nightly made
 }
 
 // calibrate runs one whole nightly of d on a store and emulator of its own.
 func calibrate(t *testing.T, bin, file string, loc *time.Location, d settlement.Date) calibration {
 	t.Helper()
-	_, url := crashEmulator(t, loc)
+	_, url, committed := crashEmulator(t, loc)
 	b := newSettleBin(t, bin, url)
 	if code, p := b.run("import", file); code != 0 {
 		t.Fatalf("calibration import: exit %d\n%s", code, p.logs())
@@ -359,6 +368,7 @@ func calibrate(t *testing.T, bin, file string, loc *time.Location, d settlement.
 		t.Fatalf("calibration nightly: exit %d\n%s", code, p.logs())
 	}
 	c.total = time.Since(p.started)
+	c.posts = committed.Load()
 	return c
 }
 
@@ -370,9 +380,11 @@ func calibrate(t *testing.T, bin, file string, loc *time.Location, d settlement.
 //
 // The kills are aimed: each run's target job is drawn from a plan that
 // gives posting the most kills (refresh and settle one, post four, sync,
-// reconcile and export the rest), and the kill lands at a random point of
-// that job's expected time, measured first on a whole nightly of the same
-// data. Answers to transfer POSTs are slowed after PortOne committed them,
+// reconcile and export the rest). A kill aimed at posting lands after a
+// random number of the posts still to make were committed at PortOne (a
+// count, not a time, so it lands inside post however loaded the machine
+// is); any other lands at a random point of that job's expected time,
+// measured first on a whole nightly of the same data. Answers to transfer POSTs are slowed after PortOne committed them,
 // so a kill in post leaves transfers PortOne has and the store does not.
 // The binary runs with SETTLE_LEASE=1s; after each kill the test waits
 // the lease out before restarting, as a supervisor with a restart delay
@@ -398,7 +410,7 @@ func TestCrashNightlyKilled(t *testing.T) {
 	cal := calibrate(t, bin, file, loc, d1)
 	t.Logf("a whole nightly of %s takes %v: startup %v, jobs %v", d1, cal.total.Round(time.Millisecond), cal.startup.Round(time.Millisecond), cal.took)
 
-	emu, url := crashEmulator(t, loc)
+	emu, url, committed := crashEmulator(t, loc)
 	b := newSettleBin(t, bin, url)
 	if code, p := b.run("import", file); code != 0 {
 		t.Fatalf("import: exit %d\n%s", code, p.logs())
@@ -445,22 +457,23 @@ func TestCrashNightlyKilled(t *testing.T) {
 			}
 		}
 		expect := cal.took[target]
-		if target == JobPost && before.done(JobSettle) {
-			total := 0
-			for _, n := range before.intents {
-				total += n
-			}
-			if total > 0 {
-				expect = expect * time.Duration(before.intents[store.IntentPending]) / time.Duration(total)
-			}
-		}
 		p := b.start("run", "nightly", "--date", d1.String(), "--out", b.out)
 		if pred == "" {
 			sleepUntil(p, p.started.Add(cal.startup))
 		} else {
 			waitJob(p, pred, 10*time.Second)
 		}
-		sleepUntil(p, time.Now().Add(time.Duration(float64(expect)*(0.1+0.8*rng.Float64()))+time.Millisecond))
+		if target == JobPost {
+			// Kill after a random number of the posts still to make have
+			// been committed at PortOne: inside post, under any load.
+			todo := cal.posts
+			if before.done(JobSettle) {
+				todo = int64(before.intents[store.IntentPending])
+			}
+			waitCommitted(p, committed, committed.Load()+1+rng.Int64N(max(1, todo*9/10)))
+		} else {
+			sleepUntil(p, time.Now().Add(time.Duration(float64(expect)*(0.1+0.8*rng.Float64()))+time.Millisecond))
+		}
 		killed := p.kill()
 		code := p.wait(t)
 		after := b.ledger(d1)
@@ -638,6 +651,20 @@ func sleepUntil(p *settleProc, t time.Time) {
 	select {
 	case <-timer.C:
 	case <-p.exited:
+	}
+}
+
+// waitCommitted waits until the emulator has committed n transfer POSTs in
+// all, or p exits.
+func waitCommitted(p *settleProc, committed *atomic.Int64, n int64) {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for committed.Load() < n {
+		select {
+		case <-tick.C:
+		case <-p.exited:
+			return
+		}
 	}
 }
 

@@ -44,7 +44,7 @@ type PortOne interface {
 	CreateOrderTransfer(ctx context.Context, b transfer.CreateOrderTransferBody) (transfer.CreateResult, error)
 	CreateOrderCancelTransfer(ctx context.Context, b transfer.CreateOrderCancelTransferBody) (transfer.CreateResult, error)
 	GetTransfer(ctx context.Context, id string) (transfer.Transfer, error)
-	Transfers(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferSummary, error]
+	TransferStates(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferState, error]
 	Partners(ctx context.Context, f *transfer.PartnerFilter) iter.Seq2[transfer.Partner, error]
 	Contracts(ctx context.Context, f *transfer.ContractFilter) iter.Seq2[transfer.Contract, error]
 	DiscountSharePolicies(ctx context.Context, f *transfer.DiscountSharePolicyFilter) iter.Seq2[transfer.DiscountSharePolicy, error]

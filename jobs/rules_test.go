@@ -126,3 +126,43 @@ func TestPipelineWithMerchantRules(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelSettledWithItsOrdersRules: SETTLE_RULES changes between an
+// order and its cancel (here from the help center's formulas back to the
+// defaults) while PortOne keeps computing with the formulas the order was
+// posted under. The cancel is settled with the rules its order was settled
+// with, kept by version in the store, so it reconciles; before, it was
+// settled with the current rules and every such cancel was a mismatch.
+func TestCancelSettledWithItsOrdersRules(t *testing.T) {
+	d1, d2 := settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30")
+	rules := helpCenterRules(t)
+	h := newRulesHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"), rules, rules)
+	if rep := h.importFiles(t, helpCenterOrders(t)); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d1); err != nil {
+		t.Fatalf("nightly %s: %v", d1, err)
+	}
+	// The merchant's SETTLE_RULES is reset to the defaults.
+	h.p = NewPipeline(h.st, h.client, Options{Loc: h.loc, Now: h.clock.Now, OutDir: t.TempDir(), Owner: "test", Concurrency: 8})
+	cancel := `{"type":"ORDER_CANCEL","partnerId":"p1","paymentId":"hc-1","cancellationId":"hc-1-c1","cancelledAt":"2025-09-30T15:00:00+09:00","orderDetail":{"orderAmount":5000},"discounts":[{"sharePolicyId":"share50","amount":500}]}` + "\n"
+	if rep := h.importFiles(t, recordFiles(t)("cancel.jsonl", cancel)); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d2); err != nil {
+		t.Fatalf("nightly %s: %v\n%+v", d2, err, mismatchesOn(t, h, d2))
+	}
+	if ms := mismatchesOn(t, h, d2); len(ms) != 0 {
+		t.Errorf("the cancel settled under other rules than its order: %d mismatches: %+v", len(ms), ms)
+	}
+	settled, err := h.st.SettledOf(context.Background(), []store.PaymentKey{{PartnerID: "p1", PaymentID: "hc-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settled[store.PaymentKey{PartnerID: "p1", PaymentID: "hc-1"}] {
+		if s.RulesVersion != rules.Version() {
+			t.Errorf("%s %s settled with rules %q, want the order's %q", s.Kind, s.CancellationID, s.RulesVersion, rules.Version())
+		}
+	}
+	checkOnePerIntent(t, h, d1, d2)
+}

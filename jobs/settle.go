@@ -23,7 +23,8 @@ type termsCache struct {
 	fee       map[string]store.Versioned[settlement.AdditionalFeePolicy]
 	partners  map[string]store.Partner
 	setting   store.PlatformSetting
-	built     map[string]builtTerms // "id@version" → the terms of that contract version
+	built     map[string]builtTerms        // "id@version rules" → the terms of that contract version under those rules
+	rules     map[string]*settlement.Rules // rules version → the rules kept for it (store.RulesFile)
 }
 
 // builtTerms are a contract version's settlement terms with the policies in
@@ -35,7 +36,7 @@ type builtTerms struct {
 
 func (p *Pipeline) newTermsCache(ctx context.Context) (*termsCache, error) {
 	tc := &termsCache{st: p.st, contracts: map[string]store.Versioned[settlement.Contract]{}, partners: map[string]store.Partner{},
-		built: map[string]builtTerms{}}
+		built: map[string]builtTerms{}, rules: map[string]*settlement.Rules{}}
 	var err error
 	if tc.discount, err = p.st.AllDiscountSharePolicies(ctx); err != nil {
 		return nil, err
@@ -79,21 +80,57 @@ func (tc *termsCache) partner(ctx context.Context, id string) (store.Partner, er
 // in force, and records the policy versions that apply: once per contract
 // version and run (the engine does not change them).
 func (p *Pipeline) terms(tc *termsCache, c store.Versioned[settlement.Contract]) (settlement.Terms, map[string]int) {
-	key := fmt.Sprintf("%s@%d", c.Value.ID, c.Version)
+	return p.termsWith(tc, c, p.opts.Rules)
+}
+
+// termsWith is terms under given rules (a cancel's: its order's).
+func (p *Pipeline) termsWith(tc *termsCache, c store.Versioned[settlement.Contract], rules *settlement.Rules) (settlement.Terms, map[string]int) {
+	key := fmt.Sprintf("%s@%d %s", c.Value.ID, c.Version, rules.Version())
 	if b, ok := tc.built[key]; ok {
 		return b.terms, b.versions
 	}
-	t, versions := p.buildTerms(tc, c)
+	t, versions := p.buildTerms(tc, c, rules)
 	tc.built[key] = builtTerms{t, versions}
 	return t, versions
 }
 
-func (p *Pipeline) buildTerms(tc *termsCache, c store.Versioned[settlement.Contract]) (settlement.Terms, map[string]int) {
+// rulesOf returns the rules of a version that computed a settlement: the
+// current ones, or those kept for that version when SETTLE_RULES changed
+// since. A version with no file kept (settled before rules files were
+// kept, or "" before rules were recorded) gets the current rules, with a
+// warning: there is nothing else to replay it with.
+func (p *Pipeline) rulesOf(ctx context.Context, tc *termsCache, version string) (*settlement.Rules, error) {
+	cur := p.opts.Rules
+	if version == "" || version == cur.Version() {
+		return cur, nil
+	}
+	if r, ok := tc.rules[version]; ok {
+		return r, nil
+	}
+	file, err := p.st.RulesFile(ctx, version)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		p.log.Warn("the rules an order was settled with are not kept; its cancels are settled with the current rules",
+			"rules_version", version, "current", cur.Version())
+		tc.rules[version] = cur
+		return cur, nil
+	case err != nil:
+		return nil, err
+	}
+	r, err := settlement.ParseRules(file)
+	if err != nil {
+		return nil, fmt.Errorf("the rules file kept for %q: %w", version, err)
+	}
+	tc.rules[version] = r
+	return r, nil
+}
+
+func (p *Pipeline) buildTerms(tc *termsCache, c store.Versioned[settlement.Contract], rules *settlement.Rules) (settlement.Terms, map[string]int) {
 	t := settlement.Terms{
 		Contract:               c.Value,
 		DiscountSharePolicies:  make(map[string]settlement.DiscountSharePolicy, len(tc.discount)),
 		AdditionalFeePolicies:  make(map[string]settlement.AdditionalFeePolicy, len(tc.fee)),
-		Rules:                  p.opts.Rules,
+		Rules:                  rules,
 		Rounding:               p.opts.Rounding,
 		Calendar:               p.opts.Calendar,
 		AdjustEarlierToNextDay: tc.setting.AdjustSettlementDateAfterHolidayIfEarlier,
@@ -151,6 +188,11 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 	if err != nil {
 		return c, err
 	}
+	// The rules are kept before any settlement records their version, so
+	// that a later cancel finds the rules its order was settled with.
+	if err := p.st.SaveRulesFile(ctx, p.opts.Rules.Version(), p.opts.Rules.File()); err != nil {
+		return c, err
+	}
 	save := func(batch []store.SettlementRecord) error {
 		if len(batch) == 0 {
 			return nil
@@ -190,6 +232,9 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 			for i := range recs {
 				rec := &recs[i]
 				sr, rej := p.settleOrder(gctx, tc, d, rec)
+				if sf := (*storeFailure)(nil); errors.As(rej, &sf) {
+					return sf.err
+				}
 				if rej != nil {
 					pg.rejects, pg.errs = append(pg.rejects, rec), append(pg.errs, rej)
 					continue
@@ -248,6 +293,9 @@ func (p *Pipeline) Settle(ctx context.Context, d settlement.Date, opts RunOption
 			sr, rej := p.settleCancel(ctx, tc, d, rec, cp)
 			if errors.Is(rej, errOrderNotSettled) {
 				continue // it waits for its order (counted below), not rejected
+			}
+			if sf := (*storeFailure)(nil); errors.As(rej, &sf) {
+				return sf.err
 			}
 			if rej != nil {
 				c["rejected"]++
@@ -313,12 +361,18 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	contractID := o.ContractID
 	if contractID == "" {
 		pt, err := tc.partner(ctx, string(o.PartnerID))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.SettlementRecord{}, &storeFailure{err}
+		}
 		if err != nil {
 			return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrPartnerNotFound, Field: "partnerId", Message: fmt.Sprintf("partner %q is not known (run refresh): %v", o.PartnerID, err)}
 		}
 		contractID = pt.DefaultContractID
 	}
 	c, err := tc.contract(ctx, contractID, 0)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.SettlementRecord{}, &storeFailure{err}
+	}
 	if err != nil {
 		return store.SettlementRecord{}, &settlement.Error{Type: settlement.ErrContractNotFound, Field: "contractId", Message: fmt.Sprintf("contract %q is not known: %v", contractID, err)}
 	}
@@ -334,6 +388,15 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions),
 		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, OrderID: rec.ID}, nil
 }
+
+// storeFailure is a store error met while settling one record (the
+// database unreachable, a cancelled run): it fails the run, which the next
+// one resumes, and is never kept as the record's rejection — a rejection
+// is final, and the record was not at fault.
+type storeFailure struct{ err error }
+
+func (f *storeFailure) Error() string { return f.err.Error() }
+func (f *storeFailure) Unwrap() error { return f.err }
 
 // errOrderNotSettled: a cancellation whose order has no settlement yet. It
 // is not a rejection: the cancellation waits for its order.
@@ -392,10 +455,18 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	}
 	// The cancel uses the contract version its order was settled with.
 	c, err := tc.contract(ctx, orderSettlement.ContractID, orderSettlement.ContractVersion)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.SettlementRecord{}, &storeFailure{err}
+	}
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	terms, versions := p.terms(tc, c)
+	// … and the rules its order was settled with.
+	rules, err := p.rulesOf(ctx, tc, orderSettlement.RulesVersion)
+	if err != nil {
+		return store.SettlementRecord{}, &storeFailure{err}
+	}
+	terms, versions := p.termsWith(tc, c, rules)
 	book, err := settlement.NewBook(orderRec.Order, terms)
 	if err != nil {
 		return store.SettlementRecord{}, err
@@ -424,5 +495,5 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	cp.settled[k] = append(cp.settled[k], store.Settled{ID: cp.next, Kind: settlement.KindOrderCancel, CancellationID: rec.Cancellation.CancellationID})
 	cp.next++
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(orderRec.Order, versions),
-		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, OrderID: orderRec.ID, CancellationRecordID: rec.ID}, nil
+		RulesVersion: rules.Version(), IntentRequest: req, OrderID: orderRec.ID, CancellationRecordID: rec.ID}, nil
 }

@@ -152,6 +152,7 @@ type Settled struct {
 	CancellationID  settlement.CancellationID
 	ContractID      string
 	ContractVersion int
+	RulesVersion    string // the rules that computed it; "" before migration 6
 }
 
 // SettledOf returns the stored settlements of the payments keys, by
@@ -160,7 +161,7 @@ func (s *Store) SettledOf(ctx context.Context, keys []PaymentKey) (map[PaymentKe
 	out := make(map[PaymentKey][]Settled)
 	ks, want := paymentKeys(keys)
 	for i := 0; i < len(ks); i += lookupChunk {
-		rows, err := s.w(ctx).Table("settlements").Select("id, partner_id, payment_id, kind, cancellation_id, contract_id, contract_version").
+		rows, err := s.w(ctx).Table("settlements").Select("id, partner_id, payment_id, kind, cancellation_id, contract_id, contract_version, rules_version").
 			Scopes(keysIn([]string{"partner_id", "payment_id"}, ks[i:min(i+lookupChunk, len(ks))])).Order("id").Rows()
 		if err != nil {
 			return nil, fmt.Errorf("settlements: %w", err)
@@ -170,7 +171,7 @@ func (s *Store) SettledOf(ctx context.Context, keys []PaymentKey) (map[PaymentKe
 			var k PaymentKey
 			var kind string
 			var version int64
-			if err := rows.Scan(&st.ID, &k.PartnerID, &k.PaymentID, &kind, &st.CancellationID, &st.ContractID, &version); err != nil {
+			if err := rows.Scan(&st.ID, &k.PartnerID, &k.PaymentID, &kind, &st.CancellationID, &st.ContractID, &version, &st.RulesVersion); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("settlements: %w", err)
 			}

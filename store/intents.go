@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -211,49 +212,66 @@ func (s *Store) ClaimIntentsOn(ctx context.Context, d settlement.Date, owner str
 	return s.claimIntents(ctx, d, owner, n, lease)
 }
 
+// intentColumns are the columns of transfer_intents that a claim returns.
+const intentColumns = "id, intent_id, partner_id, payment_id, kind, cancellation_id, settlement_ref, business_date, request_json, " +
+	"request_hash, status, attempts, last_error, claim_owner, lease_expires_ms, not_before_ms, portone_transfer_id, created_at, updated_at"
+
+// claimIntents leases up to n claimable intents (of d, or of any date) in
+// one statement. Its inner SELECT is served by a partial index holding only
+// the pending intents, in id order (transfer_intents_pending and
+// transfer_intents_pending_any, migration 8), so a claim reads the rows it
+// claims and the few pending ones it skips (leased to others or waiting
+// for a retry), never every pending intent: its cost does not grow with
+// the night. The status is a literal, not a parameter, so that SQLite can
+// tell the partial index applies.
 func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner string, n int, lease time.Duration) ([]Intent, error) {
 	if owner == "" || n <= 0 || lease <= 0 {
 		return nil, &InvalidError{Record: "claim", Field: "owner/n/lease", Err: errors.New("owner, a positive n and a positive lease are required")}
 	}
 	now := s.nowMS()
-	where := "status = ? AND lease_expires_ms <= ? AND not_before_ms <= ?"
-	args := []any{string(IntentPending), now, now}
+	args := []any{owner, now + lease.Milliseconds(), at(s.nowUTC()), now, now}
 	if !d.IsZero() {
-		where += " AND business_date = ?"
 		args = append(args, day(d))
 	}
-	set := map[string]any{
-		"claim_owner": owner, "lease_expires_ms": now + lease.Milliseconds(),
-		"attempts": gorm.Expr("attempts + 1"), "updated_at": at(s.nowUTC()),
-	}
+	args = append(args, n)
+	q := "UPDATE transfer_intents SET claim_owner = ?, lease_expires_ms = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (" +
+		s.claimable(!d.IsZero()) + ") RETURNING " + intentColumns
 	var rows []intentRow
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var ids []int64
-		q := tx.Model(&intentRow{}).Where(where, args...).Order("id").Limit(n)
-		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		// On SQLite this transaction holds the write lock from its first
-		// statement (_txlock=immediate), so select-then-update is atomic.
-		if err := q.Pluck("id", &ids).Error; err != nil {
-			return err
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if err := tx.Model(&intentRow{}).Where("id IN ?", ids).Updates(set).Error; err != nil {
-			return err
-		}
-		return tx.Where("id IN ?", ids).Order("id").Find(&rows).Error
-	})
-	if err != nil {
+	if err := s.w(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("claim intents for %q: %w", owner, err)
 	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
 	out := make([]Intent, len(rows))
 	for i := range rows {
 		out[i] = rows[i].intent()
 	}
 	return out, nil
+}
+
+// claimable is the SELECT of the ids a claim takes: parameters now (lease),
+// now (not before), the business date when dated, and the limit.
+func (s *Store) claimable(dated bool) string {
+	q := "SELECT id FROM transfer_intents WHERE status = 'pending' AND lease_expires_ms <= ? AND not_before_ms <= ?"
+	if dated {
+		q += " AND business_date = ?"
+	}
+	q += " ORDER BY id LIMIT ?"
+	if s.dialect == Postgres {
+		// Claims of several instances are disjoint: rows another claim
+		// holds are skipped, not waited for.
+		q += " FOR UPDATE SKIP LOCKED"
+	}
+	return q
+}
+
+// PendingIntents counts the pending intents of business date d (claimed or
+// not), from the partial index of the pending ones.
+func (s *Store) PendingIntents(ctx context.Context, d settlement.Date) (int64, error) {
+	var n int64
+	if err := s.w(ctx).Raw("SELECT COUNT(*) FROM transfer_intents WHERE status = 'pending' AND business_date = ?", day(d)).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("count pending intents of %s: %w", d, err)
+	}
+	return n, nil
 }
 
 // RenewIntent extends owner's lease on a claimed intent. It returns a
@@ -265,28 +283,27 @@ func (s *Store) RenewIntent(ctx context.Context, intentID settlement.TransferID,
 // ReleaseIntent gives a claimed intent back unposted (shutdown), claimable
 // at once by anyone. It returns a *LeaseError when owner does not hold it.
 func (s *Store) ReleaseIntent(ctx context.Context, intentID settlement.TransferID, owner string) error {
-	return s.updateClaimed(ctx, intentID, owner, map[string]any{"claim_owner": "", "lease_expires_ms": 0})
+	return s.recordOne(ctx, owner, IntentResult{IntentID: intentID})
 }
 
 // RetryIntent records a retryable failure (network error, 5xx, 429) of a
 // claimed intent: it stays pending, released, and is claimable again from
 // notBefore. It returns a *LeaseError when owner does not hold it.
 func (s *Store) RetryIntent(ctx context.Context, intentID settlement.TransferID, owner, reason string, notBefore time.Time) error {
-	return s.updateClaimed(ctx, intentID, owner, map[string]any{"claim_owner": "", "lease_expires_ms": 0,
-		"last_error": reason, "not_before_ms": notBefore.UnixMilli()})
+	return s.recordOne(ctx, owner, IntentResult{IntentID: intentID, Status: IntentPending, Reason: reason, NotBefore: notBefore})
 }
 
 // FailIntent records a final failure of a claimed intent (status failed,
 // kept for a person to look at; ResetIntent makes it pending again). It
 // returns a *LeaseError when owner does not hold it.
 func (s *Store) FailIntent(ctx context.Context, intentID settlement.TransferID, owner, reason string) error {
-	return s.updateClaimed(ctx, intentID, owner, map[string]any{"status": string(IntentFailed), "claim_owner": "", "lease_expires_ms": 0, "last_error": reason})
+	return s.recordOne(ctx, owner, IntentResult{IntentID: intentID, Status: IntentFailed, Reason: reason})
 }
 
 // ConflictIntent records that PortOne holds a different transfer under the
 // intent's id or key (status conflict, final).
 func (s *Store) ConflictIntent(ctx context.Context, intentID settlement.TransferID, owner, reason string) error {
-	return s.updateClaimed(ctx, intentID, owner, map[string]any{"status": string(IntentConflict), "claim_owner": "", "lease_expires_ms": 0, "last_error": reason})
+	return s.recordOne(ctx, owner, IntentResult{IntentID: intentID, Status: IntentConflict, Reason: reason})
 }
 
 func (s *Store) updateClaimed(ctx context.Context, intentID settlement.TransferID, owner string, set map[string]any) error {
@@ -330,41 +347,279 @@ func (s *Store) CompleteIntent(ctx context.Context, intentID settlement.Transfer
 	if status != IntentPosted && status != IntentAdopted {
 		return &InvalidError{Record: fmt.Sprintf("transfer intent %q", intentID), Field: "status", Err: fmt.Errorf("%q: want posted or adopted", status)}
 	}
-	if answer.TransferID == "" {
-		return &InvalidError{Record: fmt.Sprintf("transfer intent %q", intentID), Field: "transfer id", Err: errors.New("missing")}
+	return s.recordOne(ctx, owner, IntentResult{IntentID: intentID, Status: status, Answer: answer})
+}
+
+// IntentResult is what became of one claimed intent, for RecordResults.
+type IntentResult struct {
+	IntentID settlement.TransferID
+	// Status is where the intent goes: IntentPosted or IntentAdopted with
+	// Answer (PortOne has the transfer); IntentFailed or IntentConflict with
+	// Reason (final); IntentPending with Reason and NotBefore (a retryable
+	// failure: released, claimable again from NotBefore); "" to release it
+	// unposted, claimable at once (or from NotBefore, when set).
+	Status    IntentStatus
+	Answer    PortOneTransfer
+	Reason    string
+	NotBefore time.Time
+	// Waited says the claim is given back unposted because the intent must
+	// wait for another (a cancel for its order or an earlier cancel): the
+	// claim does not count as an attempt.
+	Waited bool
+}
+
+func (s *Store) recordOne(ctx context.Context, owner string, r IntentResult) error {
+	errs, err := s.RecordResults(ctx, owner, []IntentResult{r})
+	if err != nil {
+		return err
 	}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var in intentRow
-		if err := tx.Where("intent_id = ?", intentID).Take(&in).Error; err != nil {
-			return notFound(err, fmt.Sprintf("transfer intent %q", intentID))
-		}
-		switch IntentStatus(in.Status) {
-		case IntentPosted, IntentAdopted:
-			if in.PortOneTransferID == answer.TransferID {
-				return nil
-			}
-			return &ConflictError{Record: "transfer intent", Key: fmt.Sprintf("%q", intentID),
-				Diffs: []FieldDiff{{Path: "transferId", Stored: string(in.PortOneTransferID), Got: string(answer.TransferID)}}}
-		}
-		answer.IntentID = intentID
-		if answer.PartnerID == "" {
-			answer.PartnerID, answer.PaymentID, answer.Kind, answer.CancellationID = in.PartnerID, in.PaymentID, settlement.Kind(in.Kind), in.CancellationID
-		}
-		if err := s.recordTransferTx(tx, &answer, in.ID, string(status)); err != nil {
-			return err
-		}
-		return tx.Model(&intentRow{}).Where("id = ?", in.ID).Updates(map[string]any{
-			"status": string(status), "portone_transfer_id": answer.TransferID, "claim_owner": "", "lease_expires_ms": 0,
-			"last_error": "", "updated_at": at(s.nowUTC()),
-		}).Error
+	return errs[0]
+}
+
+// outcomeChunk bounds the intents one statement of RecordResults names.
+const outcomeChunk = 500
+
+// RecordResults records what became of claimed intents, all in one
+// transaction: a poster writes its outcomes in groups, so a night of a
+// million transfers is a few thousand commits, not a million. errs[i] is
+// rs[i]'s own refusal, which does not stop the others: a *LeaseError when
+// a result other than posted or adopted comes from an owner that no longer
+// holds the intent's claim, a *ConflictError when a completed intent is
+// completed again with another transfer id (the same id is a no-op), a
+// *NotFoundError or an *InvalidError. Completions do not need the lease
+// (a POST that went through is recorded whoever holds the claim now). err
+// is the store's failure: then nothing was written.
+func (s *Store) RecordResults(ctx context.Context, owner string, rs []IntentResult) (errs []error, err error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	err = s.retryTx(ctx, func(tx *gorm.DB) error {
+		errs = make([]error, len(rs))
+		return s.recordResultsTx(tx, owner, rs, errs)
 	})
 	if err != nil {
-		var ce *ConflictError
-		var nf *NotFoundError
-		if errors.As(err, &ce) || errors.As(err, &nf) {
+		return nil, fmt.Errorf("record outcomes of %d transfer intents: %w", len(rs), err)
+	}
+	return errs, nil
+}
+
+// retryTx runs fn in a write transaction, again (up to three times in
+// all) when PostgreSQL aborts it as a deadlock or a serialization failure
+// against another instance's transaction over the same rows.
+func (s *Store) retryTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var err error
+	for try := 0; try < 3; try++ {
+		if err = s.tx(ctx, fn); err == nil || !retryable(err) {
 			return err
 		}
-		return fmt.Errorf("complete transfer intent %q: %w", intentID, err)
+	}
+	return err
+}
+
+// retryable reports PostgreSQL's deadlock_detected (40P01) and
+// serialization_failure (40001).
+func retryable(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 40P01") || strings.Contains(msg, "SQLSTATE 40001")
+}
+
+func (s *Store) recordResultsTx(tx *gorm.DB, owner string, rs []IntentResult, errs []error) error {
+	// The intents, locked on PostgreSQL (in id order, as every writer of
+	// intents locks them) so that two instances completing the same intent
+	// after a lapsed lease take turns and the second sees the first's work.
+	ids := make([]settlement.TransferID, 0, len(rs))
+	for i := range rs {
+		ids = append(ids, rs[i].IntentID)
+	}
+	rows := map[settlement.TransferID]*intentRow{}
+	for c := 0; c < len(ids); c += outcomeChunk {
+		var page []intentRow
+		q := tx.Select("id, intent_id, partner_id, payment_id, kind, cancellation_id, status, claim_owner, portone_transfer_id").
+			Where("intent_id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).Order("id")
+		if s.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Find(&page).Error; err != nil {
+			return err
+		}
+		for i := range page {
+			rows[page[i].IntentID] = &page[i]
+		}
+	}
+	now := at(s.nowUTC())
+	var done []*PortOneTransfer
+	var refs []int64
+	var sources []string
+	completed := map[IntentStatus][]int64{} // by status, intents whose transfer id is their own
+	type released struct {
+		id  int64
+		set map[string]any
+	}
+	var rel []released
+	for i := range rs {
+		r := &rs[i]
+		row := rows[r.IntentID]
+		if row == nil {
+			errs[i] = &NotFoundError{What: fmt.Sprintf("transfer intent %q", r.IntentID)}
+			continue
+		}
+		switch r.Status {
+		case IntentPosted, IntentAdopted:
+			a := &r.Answer
+			if a.TransferID == "" {
+				errs[i] = &InvalidError{Record: fmt.Sprintf("transfer intent %q", r.IntentID), Field: "transfer id", Err: errors.New("missing")}
+				continue
+			}
+			switch IntentStatus(row.Status) {
+			case IntentPosted, IntentAdopted:
+				if row.PortOneTransferID != a.TransferID {
+					errs[i] = &ConflictError{Record: "transfer intent", Key: fmt.Sprintf("%q", r.IntentID),
+						Diffs: []FieldDiff{{Path: "transferId", Stored: string(row.PortOneTransferID), Got: string(a.TransferID)}}}
+				}
+				continue
+			}
+			a.IntentID = r.IntentID
+			if a.PartnerID == "" {
+				a.PartnerID, a.PaymentID, a.Kind, a.CancellationID = row.PartnerID, row.PaymentID, settlement.Kind(row.Kind), row.CancellationID
+			}
+			done, refs, sources = append(done, a), append(refs, row.ID), append(sources, string(r.Status))
+			if a.TransferID == r.IntentID {
+				completed[r.Status] = append(completed[r.Status], row.ID)
+			} else {
+				rel = append(rel, released{row.ID, map[string]any{"status": string(r.Status), "portone_transfer_id": a.TransferID,
+					"claim_owner": "", "lease_expires_ms": 0, "last_error": "", "updated_at": now}})
+			}
+			// The intent counts as completed for later results of the batch.
+			row.Status, row.PortOneTransferID = string(r.Status), a.TransferID
+		case IntentFailed, IntentConflict, IntentPending, "":
+			if row.Status != string(IntentPending) || row.ClaimOwner != owner {
+				errs[i] = &LeaseError{What: fmt.Sprintf("transfer intent %q (%s)", r.IntentID, row.Status), Owner: owner, Held: row.ClaimOwner}
+				continue
+			}
+			set := map[string]any{"claim_owner": "", "lease_expires_ms": 0, "updated_at": now}
+			if r.Status != "" {
+				set["last_error"] = r.Reason
+			}
+			switch r.Status {
+			case IntentFailed, IntentConflict:
+				set["status"] = string(r.Status)
+			default:
+				if !r.NotBefore.IsZero() {
+					set["not_before_ms"] = r.NotBefore.UnixMilli()
+				}
+			}
+			if r.Waited {
+				set["attempts"] = gorm.Expr("attempts - 1")
+			}
+			rel = append(rel, released{row.ID, set})
+			row.ClaimOwner = "" // a second release of it in this batch is refused, as it would be in the next
+		default:
+			errs[i] = &InvalidError{Record: fmt.Sprintf("transfer intent %q", r.IntentID), Field: "status", Err: fmt.Errorf("unknown status %q", r.Status)}
+		}
+	}
+	if err := s.recordTransfersTx(tx, done, refs, sources); err != nil {
+		return err
+	}
+	for _, st := range []IntentStatus{IntentPosted, IntentAdopted} {
+		ids := completed[st]
+		for c := 0; c < len(ids); c += outcomeChunk {
+			err := tx.Model(&intentRow{}).Where("id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).Updates(map[string]any{
+				"status": string(st), "portone_transfer_id": gorm.Expr("intent_id"), "claim_owner": "", "lease_expires_ms": 0,
+				"last_error": "", "updated_at": now}).Error
+			if err != nil {
+				return err
+			}
+		}
+	}
+	// Releases and failures are few (errors, waits, shutdown): one
+	// statement each.
+	for _, r := range rel {
+		if err := tx.Model(&intentRow{}).Where("id = ?", r.id).Updates(r.set).Error; err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// IntentState is where one intent of a payment stands, as a cancel's
+// readiness to be posted needs it.
+type IntentState struct {
+	IntentID     settlement.TransferID
+	Status       IntentStatus
+	SettlementID int64
+}
+
+// CancelStep is one cancel settled for a payment, in the order they were
+// settled; Intent is nil when the settlement has no intent.
+type CancelStep struct {
+	SettlementID   int64
+	CancellationID settlement.CancellationID
+	Intent         *IntentState
+}
+
+// PaymentHistory is what a payment's cancels wait for: its order intent
+// (nil when there is none) and its cancels in the order they were settled.
+type PaymentHistory struct {
+	Order   *IntentState
+	Cancels []CancelStep
+}
+
+// PaymentHistories returns the history of each payment of keys, in two
+// queries per lookupChunk payments (the intents, the settled cancels),
+// both through the (partner, payment, …) unique indexes: the readiness of
+// a whole claim of cancels at once, instead of several queries per cancel.
+func (s *Store) PaymentHistories(ctx context.Context, keys []PaymentKey) (map[PaymentKey]*PaymentHistory, error) {
+	out := make(map[PaymentKey]*PaymentHistory, len(keys))
+	for _, k := range keys {
+		out[k] = &PaymentHistory{}
+	}
+	for c := 0; c < len(keys); c += lookupChunk {
+		chunk := keys[c:min(c+lookupChunk, len(keys))]
+		kv := make([][]any, len(chunk))
+		for i, k := range chunk {
+			kv[i] = []any{k.PartnerID, k.PaymentID}
+		}
+		in := keysIn([]string{"partner_id", "payment_id"}, kv)
+		var irows []intentRow
+		if err := s.w(ctx).Scopes(in).Select("intent_id, partner_id, payment_id, kind, cancellation_id, settlement_ref, status").Find(&irows).Error; err != nil {
+			return nil, fmt.Errorf("intents of %d payments: %w", len(chunk), err)
+		}
+		byCancel := map[settlement.TransferID]*IntentState{}
+		for i := range irows {
+			r := &irows[i]
+			h := out[PaymentKey{r.PartnerID, r.PaymentID}]
+			if h == nil {
+				continue // the cross product of the IN lists
+			}
+			st := &IntentState{IntentID: r.IntentID, Status: IntentStatus(r.Status)}
+			if r.SettlementRef != nil {
+				st.SettlementID = *r.SettlementRef
+			}
+			switch settlement.Kind(r.Kind) {
+			case settlement.KindOrder:
+				h.Order = st
+			case settlement.KindOrderCancel:
+				byCancel[r.IntentID] = st
+			}
+		}
+		var srows []struct {
+			ID             int64
+			PartnerID      settlement.PartnerID
+			PaymentID      settlement.PaymentID
+			CancellationID settlement.CancellationID
+		}
+		if err := s.w(ctx).Table("settlements").Scopes(in).Where("kind = ?", string(settlement.KindOrderCancel)).
+			Select("id, partner_id, payment_id, cancellation_id").Order("id").Scan(&srows).Error; err != nil {
+			return nil, fmt.Errorf("settled cancels of %d payments: %w", len(chunk), err)
+		}
+		for _, r := range srows {
+			h := out[PaymentKey{r.PartnerID, r.PaymentID}]
+			if h == nil {
+				continue
+			}
+			h.Cancels = append(h.Cancels, CancelStep{SettlementID: r.ID, CancellationID: r.CancellationID,
+				Intent: byCancel[IntentID(r.PartnerID, r.PaymentID, settlement.KindOrderCancel, r.CancellationID)]})
+		}
+	}
+	return out, nil
 }

@@ -29,7 +29,9 @@ var migrations = []migration{
 	{5, "nothing stranded: orders and cancellations settled, partial indexes of the unsettled", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV5) }},
 	{6, "the merchant's rules: settlements.rules_version", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesVersion) }},
 	{7, "scale: a record's lines in its row (detail), an index of the cancellations without their order", migrateV7},
+	{8, "claims from a partial index of the pending intents; open transfers by status and dates", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV8) }},
 	{11, "operations: voided_records, the records withdrawn before they were posted", migrateV11},
+	{13, "the merchant's rules by version: rules_files", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesFiles) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -583,4 +585,37 @@ CREATE INDEX rejected_records_record ON rejected_records (partner_id, record_key
 // version: name@hash) computed each settlement (issue #16).
 const schemaRulesVersion = `
 ALTER TABLE settlements ADD COLUMN rules_version TEXT NOT NULL DEFAULT '';
+`
+
+// schemaV8 serves a claim of intents from an index of the pending ones
+// alone, in the order claims take them (id), instead of the two indexes on
+// (status, …) over every intent ever posted, which left each claim to read
+// and sort every pending intent of the night: the claim's cost no longer
+// grows with the night, and completing an intent takes it out of the index.
+// Reconciliation reads the intents PortOne never confirmed from a like
+// index of the unfinished ones.
+// It indexes PortOne's transfers by status and settlement date, so that
+// sync reads only the transfers whose status can change (the ones whose
+// date has come, and the ones waiting for a payout) without reading the
+// others.
+const schemaV8 = `
+DROP INDEX transfer_intents_claim;
+DROP INDEX transfer_intents_ready;
+CREATE INDEX transfer_intents_pending ON transfer_intents (business_date, id) WHERE status = 'pending';
+CREATE INDEX transfer_intents_pending_any ON transfer_intents (id) WHERE status = 'pending';
+CREATE INDEX transfer_intents_unfinished ON transfer_intents (business_date, id) WHERE status NOT IN ('posted', 'adopted');
+DROP INDEX portone_transfers_status;
+CREATE INDEX portone_transfers_status ON portone_transfers (status, settlement_date);
+`
+
+// schemaRulesFiles keeps the rules file of every rules version that
+// computed a settlement, so that a cancel is settled with the rules its
+// order was settled with even after SETTLE_RULES changed (issue #16). The
+// version is a hash of the text: one version, one file.
+const schemaRulesFiles = `
+CREATE TABLE rules_files (
+	version TEXT PRIMARY KEY,
+	file TEXT NOT NULL,
+	created_at TEXT NOT NULL
+);
 `

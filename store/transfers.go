@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,6 +58,154 @@ func (s *Store) RecordTransfer(ctx context.Context, t PortOneTransfer, source st
 	}
 	return nil
 }
+
+// recordTransfersTx records PortOne's answers ts (with the row ids of the
+// intents they answer, 0 for none, and the source of each status) as
+// recordTransferTx does one by one, with multi-row INSERTs for the answers
+// not yet recorded: the answers a poster writes in a group are new but for
+// the rare adoption of a transfer an earlier run already recorded.
+func (s *Store) recordTransfersTx(tx *gorm.DB, ts []*PortOneTransfer, intentRefs []int64, sources []string) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	ids := make([]settlement.TransferID, len(ts))
+	for i, t := range ts {
+		ids[i] = t.TransferID
+	}
+	seen := make(map[settlement.TransferID]bool, len(ts))
+	for c := 0; c < len(ids); c += outcomeChunk {
+		var found []settlement.TransferID
+		if err := tx.Model(&portoneTransferRow{}).Where("transfer_id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).Pluck("transfer_id", &found).Error; err != nil {
+			return err
+		}
+		for _, id := range found {
+			seen[id] = true
+		}
+	}
+	now := s.nowUTC()
+	var rows []portoneTransferRow
+	var fresh []int
+	for i, t := range ts {
+		if seen[t.TransferID] {
+			if err := s.recordTransferTx(tx, t, intentRefs[i], sources[i]); err != nil {
+				return err
+			}
+			continue
+		}
+		seen[t.TransferID] = true // a second answer for it in this batch updates the first
+		row := portoneTransferRow{TransferID: t.TransferID, Transfer: colsOf(&t.Transfer), Status: string(t.Status),
+			Negated: boolInt(t.Negated), RawJSON: string(t.Raw), RecordedAt: at(now), UpdatedAt: at(now)}
+		if intentRefs[i] > 0 {
+			ref := intentRefs[i]
+			row.IntentRef = &ref
+		}
+		rows = append(rows, row)
+		fresh = append(fresh, i)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := s.insertAnswers(tx, rows); err != nil {
+		return err
+	}
+	var lines []lineRef
+	hist := make([][]any, len(rows))
+	for n, i := range fresh {
+		t := ts[i]
+		lines = linesOf(rows[n].ID, &t.Transfer, lines)
+		observed := t.ObservedAt
+		if observed.IsZero() {
+			observed = now
+		}
+		hist[n] = []any{t.TransferID, t.IntentID, rows[n].Transfer.PartnerID, "", string(t.Status), sources[i], at(observed)}
+	}
+	if err := s.insertLines(tx, portOneTransfers, lines); err != nil {
+		return err
+	}
+	return s.insertRows(tx, "transfer_status_history", historyColumns, hist, "")
+}
+
+// answerColumns are the columns of portone_transfers that insertAnswers
+// writes, in the order of answerValues.
+var answerColumns = append([]string{"transfer_id", "intent_ref", "partner_id", "payment_id", "kind", "cancellation_id", "contract_id",
+	"settlement_start_date", "settlement_date", "detail_json", "status", "negated", "raw_json", "recorded_at", "updated_at"}, amountCols...)
+
+var historyColumns = []string{"transfer_id", "intent_id", "partner_id", "from_status", "to_status", "source", "observed_at"}
+
+// insertAnswers inserts new answers with multi-row INSERTs (GORM's
+// reflection over thirty columns cost more than SQLite's insert) and sets
+// their row ids, matched by transfer id.
+func (s *Store) insertAnswers(tx *gorm.DB, rows []portoneTransferRow) error {
+	vals := make([][]any, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		t := &r.Transfer
+		v := []any{r.TransferID, r.IntentRef, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, t.ContractID,
+			t.SettlementStartDate, t.SettlementDate, t.DetailJSON, r.Status, r.Negated, r.RawJSON, r.RecordedAt, r.UpdatedAt}
+		vals[i] = amountValues(v, &t.Amounts)
+	}
+	ids := make(map[settlement.TransferID]int64, len(rows))
+	err := s.insertRows(tx, "portone_transfers", answerColumns, vals, " RETURNING id, transfer_id", func(r *sql.Rows) error {
+		var id int64
+		var tid settlement.TransferID
+		if err := r.Scan(&id, &tid); err != nil {
+			return err
+		}
+		ids[tid] = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if rows[i].ID = ids[rows[i].TransferID]; rows[i].ID == 0 {
+			return fmt.Errorf("portone transfer %q: no row id returned", rows[i].TransferID)
+		}
+	}
+	return nil
+}
+
+// insertRows inserts vals (one slice per row, in cols order) into table
+// with multi-row INSERTs of at most answerBatch rows, appending suffix
+// (RETURNING …) to each and passing its rows to scan when given.
+func (s *Store) insertRows(tx *gorm.DB, table string, cols []string, vals [][]any, suffix string, scan ...func(*sql.Rows) error) error {
+	ctx := tx.Statement.Context
+	for c := 0; c < len(vals); c += answerBatch {
+		chunk := vals[c:min(c+answerBatch, len(vals))]
+		args := make([]any, 0, len(chunk)*len(cols))
+		for _, v := range chunk {
+			args = append(args, v...)
+		}
+		q := s.insertSQL(table, cols, len(chunk)) + suffix
+		if len(scan) == 0 {
+			if _, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...); err != nil {
+				return translateErr(tx, err)
+			}
+			continue
+		}
+		rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
+		if err != nil {
+			return translateErr(tx, err)
+		}
+		for rows.Next() {
+			if err := scan[0](rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// answerBatch is the rows per INSERT of insertRows: 100 answers of 32
+// columns are 3,200 parameters, far under either database's limit.
+const answerBatch = 100
 
 func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int64, source string) error {
 	now := s.nowUTC()
@@ -142,11 +291,158 @@ var finalStatuses = []string{string(settlement.StatusPaidOut)}
 
 // OpenTransfers calls fn for each recorded PortOne transfer whose status
 // can still change (everything but PAID_OUT), a page at a time in id
-// order: the sync job's work list. fn may write to the store.
+// order. fn may write to the store.
 func (s *Store) OpenTransfers(ctx context.Context, fn func(*PortOneTransfer) error) error {
 	load := func(rows []portoneTransferRow) ([]PortOneTransfer, error) { return s.portOneFromRows(s.w(ctx), rows) }
 	q := s.w(ctx).Where("status NOT IN ?", finalStatuses)
 	return walk(ctx, "open transfers", byID[portoneTransferRow](q), load, fn)
+}
+
+// FollowGroup says why the status of a recorded transfer may change on a
+// given day: PortOne moves a status when its dates come (SCHEDULED from
+// the start date, SETTLED from the settlement date) and when a payout
+// takes a settled transfer, and at no other time.
+type FollowGroup int
+
+// The groups sync follows. A transfer is in at most one on a day.
+const (
+	// FollowDue: SCHEDULED or IN_PROCESS, and its settlement date has come.
+	FollowDue FollowGroup = iota + 1
+	// FollowStarted: SCHEDULED, its start date has come, its settlement
+	// date has not.
+	FollowStarted
+	// FollowPayout: SETTLED, PAYOUT_CONFIRMED or IN_PAYOUT: a payout
+	// (made in PortOne's console) moves it any day.
+	FollowPayout
+	// FollowOther: a status this program does not know.
+	FollowOther
+)
+
+// followWhere is group g's condition on today and the column of the date
+// its transfers are listed by.
+func followWhere(g FollowGroup, today settlement.Date) (where string, args []any, dateCol string) {
+	t := day(today)
+	switch g {
+	case FollowDue:
+		return "p.status IN ('SCHEDULED', 'IN_PROCESS') AND p.settlement_date <> '' AND p.settlement_date <= ?", []any{t}, "p.settlement_date"
+	case FollowStarted:
+		return "p.status = 'SCHEDULED' AND p.settlement_start_date <> '' AND p.settlement_start_date <= ? AND p.settlement_date > ?",
+			[]any{t, t}, "p.settlement_start_date"
+	case FollowPayout:
+		return "p.status IN ('SETTLED', 'PAYOUT_CONFIRMED', 'IN_PAYOUT')", nil, "p.settlement_date"
+	}
+	return "p.status NOT IN ('SCHEDULED', 'IN_PROCESS', 'SETTLED', 'PAYOUT_CONFIRMED', 'IN_PAYOUT', 'PAID_OUT')", nil, "p.settlement_date"
+}
+
+// FollowDates returns, in order, the dates by which group g's transfers
+// are listed at PortOne (start dates for FollowStarted, settlement dates
+// otherwise) with how many of ours fall on each, from the index on
+// (status, settlement date).
+func (s *Store) FollowDates(ctx context.Context, g FollowGroup, today settlement.Date) ([]settlement.Date, []int64, error) {
+	where, args, col := followWhere(g, today)
+	var dates []settlement.Date
+	var counts []int64
+	err := s.stream(ctx, "dates of the transfers to follow", "SELECT "+col+", COUNT(*) FROM portone_transfers p WHERE "+where+
+		" GROUP BY "+col+" ORDER BY "+col, args, func(rows *sql.Rows) error {
+		var d day
+		var n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return err
+		}
+		dates, counts = append(dates, d.date()), append(counts, n)
+		return nil
+	})
+	return dates, counts, err
+}
+
+// Followed is a recorded answer as sync follows it.
+type Followed struct {
+	TransferID          settlement.TransferID
+	IntentID            settlement.TransferID // "" for a transfer we did not intend
+	PartnerID           settlement.PartnerID
+	Kind                settlement.Kind
+	Status              settlement.TransferStatus
+	SettlementStartDate settlement.Date
+	SettlementDate      settlement.Date
+	Settlement          settlement.Won // PortOne's settlement amount (a cancel's positive)
+}
+
+// FollowedTransfers calls fn for each transfer of group g on today whose
+// date (as FollowDates) is within from..until (zero dates: any).
+func (s *Store) FollowedTransfers(ctx context.Context, g FollowGroup, today, from, until settlement.Date, fn func(*Followed) error) error {
+	where, args, col := followWhere(g, today)
+	if !from.IsZero() {
+		where += " AND " + col + " >= ?"
+		args = append(args, day(from))
+	}
+	if !until.IsZero() {
+		where += " AND " + col + " <= ?"
+		args = append(args, day(until))
+	}
+	q := `SELECT p.transfer_id, COALESCE(i.intent_id, ''), p.partner_id, p.kind, p.status, p.settlement_start_date, p.settlement_date, p.a_settlement
+FROM portone_transfers p LEFT JOIN transfer_intents i ON i.id = p.intent_ref WHERE ` + where
+	return s.stream(ctx, "transfers to follow", q, args, func(rows *sql.Rows) error {
+		var f Followed
+		var start, date day
+		var kind, status string
+		var amount int64
+		if err := rows.Scan(&f.TransferID, &f.IntentID, &f.PartnerID, &kind, &status, &start, &date, &amount); err != nil {
+			return err
+		}
+		f.Kind, f.Status, f.SettlementStartDate, f.SettlementDate, f.Settlement = settlement.Kind(kind), settlement.TransferStatus(status), start.date(), date.date(), settlement.Won(amount)
+		return fn(&f)
+	})
+}
+
+// StatusUpdate is a new status PortOne reports for a recorded transfer
+// whose amounts and dates it reports unchanged.
+type StatusUpdate struct {
+	TransferID settlement.TransferID
+	IntentID   settlement.TransferID
+	PartnerID  settlement.PartnerID
+	From, To   settlement.TransferStatus
+	ObservedAt time.Time
+}
+
+// RecordStatuses records new statuses of recorded transfers, each change
+// appended to its transfer's status history with source, in one
+// transaction with one UPDATE per (new status, chunk): a night whose
+// settlement date moves a million transfers to SETTLED writes them as a
+// few thousand statements, not a million GETs and answers. The stored
+// answer's lines and amounts are left as they are (PortOne fixes them once
+// a transfer is IN_PROCESS); raw_json keeps the answer as last fetched in
+// full, so its status may be older than the status column.
+func (s *Store) RecordStatuses(ctx context.Context, us []StatusUpdate, source string) error {
+	if len(us) == 0 {
+		return nil
+	}
+	byTo := map[settlement.TransferStatus][]settlement.TransferID{}
+	hist := make([]statusHistoryRow, len(us))
+	now := s.nowUTC()
+	for i, u := range us {
+		byTo[u.To] = append(byTo[u.To], u.TransferID)
+		observed := u.ObservedAt
+		if observed.IsZero() {
+			observed = now
+		}
+		hist[i] = statusHistoryRow{TransferID: u.TransferID, IntentID: u.IntentID, PartnerID: u.PartnerID, FromStatus: string(u.From),
+			ToStatus: string(u.To), Source: source, ObservedAt: at(observed)}
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		for to, ids := range byTo {
+			for c := 0; c < len(ids); c += outcomeChunk {
+				if err := tx.Model(&portoneTransferRow{}).Where("transfer_id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).
+					Updates(map[string]any{"status": string(to), "updated_at": at(now)}).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return tx.CreateInBatches(&hist, 200).Error
+	})
+	if err != nil {
+		return fmt.Errorf("record %d status changes: %w", len(us), err)
+	}
+	return nil
 }
 
 func (s *Store) loadPortOne(db, q *gorm.DB) ([]PortOneTransfer, error) {

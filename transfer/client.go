@@ -61,9 +61,22 @@ type Config struct {
 	// into the test environment while settle tracked it as live.
 	TestMode bool
 	// HTTPClient carries the requests; default a client without an overall
-	// timeout (AttemptTimeout bounds each attempt). The Client wraps its
-	// transport to add the Authorization header and does not modify it.
+	// timeout (AttemptTimeout bounds each attempt) over a transport that
+	// keeps Connections idle connections. The Client wraps its transport
+	// to add the Authorization header and does not modify it.
 	HTTPClient *http.Client
+	// Connections is how many idle connections to PortOne the default
+	// transport keeps for reuse (used when HTTPClient or its Transport is
+	// nil); default 64. Set it to at least the number of calls made at
+	// once: Go's default keeps 2 per host, so a pool of 64 requests would
+	// open and close a connection (a TCP and TLS handshake) for nearly
+	// every call.
+	Connections int
+	// ListPageSize is the page size asked for when listing transfer
+	// summaries; default DefaultListPageSize. ListPages is how many pages
+	// of one list are fetched at once; default DefaultListPages.
+	ListPageSize int
+	ListPages    int
 	// MaxAttempts bounds the attempts per call, the first included; default 5.
 	MaxAttempts int
 	// AttemptTimeout bounds one attempt; default 60s (PortOne recommends a
@@ -102,6 +115,8 @@ type Client struct {
 	sleep   func(context.Context, time.Duration) error
 	jitter  func(int64) int64
 	log     *slog.Logger
+	pageSz  int // transfer summaries per page asked for
+	pages   int // pages of one list fetched at once
 }
 
 // New validates cfg, fills its defaults and returns a Client.
@@ -116,13 +131,21 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APISecret == "" {
 		return nil, errors.New("transfer: api secret is empty")
 	}
-	if cfg.MaxAttempts < 0 || cfg.AttemptTimeout < 0 || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 {
+	if cfg.MaxAttempts < 0 || cfg.AttemptTimeout < 0 || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || cfg.Connections < 0 ||
+		cfg.ListPageSize < 0 || cfg.ListPages < 0 {
 		return nil, errors.New("transfer: negative attempts, timeout or backoff")
 	}
 	c := &Client{
 		base: u, secret: cfg.APISecret, test: cfg.TestMode,
 		max: cfg.MaxAttempts, timeout: cfg.AttemptTimeout, minBO: cfg.MinBackoff, maxBO: cfg.MaxBackoff,
 		now: cfg.Now, sleep: cfg.Sleep, jitter: cfg.Jitter, log: cfg.Logger,
+		pageSz: cfg.ListPageSize, pages: cfg.ListPages,
+	}
+	if c.pageSz == 0 {
+		c.pageSz = DefaultListPageSize
+	}
+	if c.pages == 0 {
+		c.pages = DefaultListPages
 	}
 	if c.max == 0 {
 		c.max = 5
@@ -157,7 +180,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	rt := hc.Transport
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = pooledTransport(cfg.Connections)
 	}
 	hc.Transport = &authTransport{base: rt, secret: cfg.APISecret}
 	c.hc = &hc
@@ -181,6 +204,24 @@ func (c Client) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 type authTransport struct {
 	base   http.RoundTripper
 	secret Secret
+}
+
+// DefaultConnections is Config.Connections' default.
+const DefaultConnections = 64
+
+// pooledTransport is Go's default transport keeping n idle connections
+// (DefaultConnections when n is 0) for the one host a Client talks to.
+func pooledTransport(n int) http.RoundTripper {
+	if n == 0 {
+		n = DefaultConnections
+	}
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = n, n
+	return t
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {

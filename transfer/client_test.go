@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -312,6 +313,10 @@ func TestNetworkErrorIsRetried(t *testing.T) {
 	}
 }
 
+// TestListSendsRequestBodyQueryAndPages: a list asks for
+// Config.ListPageSize, follows the size the server serves (here 100, a cap
+// below ours), fetches the following pages ListPages at a time, and ends at
+// the first empty page, yielding every item once, in page order.
 func TestListSendsRequestBodyQueryAndPages(t *testing.T) {
 	var pages []map[string]any
 	var mu sync.Mutex
@@ -322,18 +327,18 @@ func TestListSendsRequestBodyQueryAndPages(t *testing.T) {
 		}
 		mu.Lock()
 		pages = append(pages, body)
-		n := len(pages)
 		mu.Unlock()
-		count := map[int]int{1: DefaultPageSize, 2: 1}[n] // then an empty page ends the list
+		number := int(body["page"].(map[string]any)["number"].(float64))
+		count := map[int]int{0: 100, 1: 100, 2: 1}[number] // then an empty page ends the list
 		items := make([]string, count)
 		for i := range items {
-			items[i] = fmt.Sprintf(`{"type":"ORDER","id":"t%d-%d","status":"SETTLED","partner":{"id":"p"}}`, n, i)
+			items[i] = fmt.Sprintf(`{"type":"ORDER","id":"t%d-%d","status":"SETTLED","partner":{"id":"p"}}`, number, i)
 		}
 		reply(200, `{"transferSummaries":[`+strings.Join(items, ",")+`],"page":{"number":0,"size":100,"totalCount":1}}`)(w, r)
 	})
-	c, _ := testClient(t, s.srv.URL)
+	c, _ := testClient(t, s.srv.URL, func(c *Config) { c.ListPageSize, c.ListPages = 500, 3 })
 	f := &TransferFilter{Statuses: []string{"SETTLED"}, Keyword: &TransferKeyword{PartnerID: "p"}}
-	n := 0
+	var ids []string
 	for ts, err := range c.Transfers(context.Background(), f) {
 		if err != nil {
 			t.Fatalf("Transfers: %v", err)
@@ -341,16 +346,20 @@ func TestListSendsRequestBodyQueryAndPages(t *testing.T) {
 		if ts.Status != "SETTLED" {
 			t.Fatalf("summary %+v", ts)
 		}
-		n++
+		ids = append(ids, ts.ID)
 	}
-	if n != DefaultPageSize+1 {
-		t.Errorf("iterated %d summaries, want %d", n, DefaultPageSize+1)
+	if len(ids) != 201 || ids[0] != "t0-0" || ids[100] != "t1-0" || ids[200] != "t2-0" {
+		t.Errorf("iterated %d summaries (%v … %v), want 201 in page order", len(ids), ids[:min(3, len(ids))], ids[max(0, len(ids)-3):])
 	}
-	want := []map[string]any{
-		{"page": map[string]any{"number": 0.0, "size": 100.0}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}},
-		{"page": map[string]any{"number": 1.0, "size": 100.0}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}},
-		{"page": map[string]any{"number": 2.0, "size": 100.0}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}},
+	body := func(number, size float64) map[string]any {
+		return map[string]any{"page": map[string]any{"number": number, "size": size}, "filter": map[string]any{"statuses": []any{"SETTLED"}, "keyword": map[string]any{"partnerId": "p"}}}
 	}
+	// The first page alone at the size asked, then windows of three at the
+	// server's size: pages 1–3 (3 is empty and ends the list).
+	want := []map[string]any{body(0, 500), body(1, 100), body(2, 100), body(3, 100)}
+	sort.Slice(pages, func(i, j int) bool {
+		return pages[i]["page"].(map[string]any)["number"].(float64) < pages[j]["page"].(map[string]any)["number"].(float64)
+	})
 	if diff := cmp.Diff(want, pages); diff != "" {
 		t.Errorf("list bodies (-want +got):\n%s", diff)
 	}

@@ -156,9 +156,10 @@ func (c *Client) listTransferSummaries(ctx context.Context, p PageInput, f *Tran
 	return out.TransferSummaries, out.Page, nil
 }
 
-// Transfers iterates over every transfer summary matching f (nil for all):
+// Transfers iterates over every transfer summary matching f (nil for all),
+// Config.ListPageSize a page, Config.ListPages pages at once:
 //
 //	for t, err := range c.Transfers(ctx, f) { ... }
 func (c *Client) Transfers(ctx context.Context, f *TransferFilter) iter.Seq2[TransferSummary, error] {
-	return paginate(ctx, f, c.listTransferSummaries)
+	return paginatePages(ctx, f, c.listTransferSummaries, c.pageSz, c.pages)
 }

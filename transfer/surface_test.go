@@ -167,7 +167,7 @@ var surface = []step{
 			}
 		}
 	}},
-	{"pipeline", []string{"CreateOrderTransfer", "CreateOrderCancelTransfer", "GetTransfer", "Transfers"}, func(t *testing.T, r *rig) {
+	{"pipeline", []string{"CreateOrderTransfer", "CreateOrderCancelTransfer", "GetTransfer", "Transfers", "TransferStates"}, func(t *testing.T, r *rig) {
 		ctx := t.Context()
 		o := must(r.c.CreateOrderTransfer(ctx, transfer.CreateOrderTransferBody{ID: "tr-o1", PartnerID: "p-seed", PaymentID: "pay-1",
 			OrderDetail: transfer.OrderDetailInput{OrderAmount: i64(10000)}}))(t)
@@ -184,6 +184,18 @@ var surface = []step{
 		}
 		if n := count(t, r.c.Transfers(ctx, &transfer.TransferFilter{Keyword: &transfer.TransferKeyword{PartnerID: "p-seed"}})); n != 2 {
 			t.Errorf("%d transfers of p-seed, want 2", n)
+		}
+		states := map[string]transfer.TransferState{}
+		for s, err := range r.c.TransferStates(ctx, &transfer.TransferFilter{Keyword: &transfer.TransferKeyword{PartnerID: "p-seed"}}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			states[s.ID] = s
+		}
+		xs, xok := states["tr-x1"].Settlement()
+		if o := states["tr-o1"]; len(states) != 2 || o.Type != "ORDER" || o.Partner.ID != "p-seed" || o.PaymentID() != "pay-1" ||
+			o.Amount == nil || o.Amount.Settlement != 8900 || o.SettlementDate == "" || !xok || (xs != 3560 && xs != -3560) {
+			t.Errorf("states of p-seed: %+v", states)
 		}
 	}},
 	{"#13 corrections", []string{"CreateManualTransfer", "DeleteTransfer"}, func(t *testing.T, r *rig) {

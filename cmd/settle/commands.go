@@ -61,14 +61,15 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 			w.Close()
 			return nil, usagef("PORTONE_API_SECRET is not set")
 		}
-		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode})
+		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode,
+			Connections: max(e.cfg.Concurrency, transfer.DefaultConnections)})
 		if err != nil {
 			w.Close()
 			return nil, usageError{err}
 		}
 	}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
-		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, OutDir: outDir, Version: e.cfg.Version,
+		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, Concurrency: e.cfg.Concurrency, OutDir: outDir, Version: e.cfg.Version,
 		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
 	})
 	return w, nil

@@ -35,9 +35,15 @@ type Config struct {
 	RulesFile     string            // SETTLE_RULES
 	Rules         *settlement.Rules // the merchant's rules: SETTLE_RULES, else the defaults with Rounding
 	Lease         time.Duration     // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
+	Concurrency   int               // SETTLE_CONCURRENCY: PortOne requests in flight while posting; zero is the pipeline's default (8)
 	HorizonDays   int               // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
 	Version       string
 }
+
+// maxConcurrency bounds SETTLE_CONCURRENCY: past a few hundred requests
+// in flight PortOne's latency is no longer what limits a night, and a
+// typo (6400) should not open thousands of connections.
+const maxConcurrency = 1024
 
 // LoadConfig reads the environment through getenv (os.Getenv in main).
 func LoadConfig(getenv func(string) string) (Config, error) {
@@ -71,6 +77,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SETTLE_LEASE: want a positive duration such as 2m, got %q", v))
 		}
 		c.Lease = d
+	}
+	if v := getenv("SETTLE_CONCURRENCY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxConcurrency {
+			errs = append(errs, fmt.Errorf("SETTLE_CONCURRENCY: want a number of requests from 1 to %d, got %q", maxConcurrency, v))
+		}
+		c.Concurrency = n
 	}
 	c.HorizonDays = intake.DefaultHorizonDays
 	if v := getenv("SETTLE_HORIZON"); v != "" {

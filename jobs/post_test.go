@@ -1,0 +1,64 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/settle-dev/settle/emulator"
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store/storetest"
+)
+
+// TestOneSlowPostHoldsOneWorker: posting keeps Concurrency requests in
+// flight without a batch barrier. While PortOne takes two seconds over one
+// order, the other workers post the rest of the night; before, the claim
+// of 4×Concurrency waited for its slowest request, so at most a claim's
+// worth was posted meanwhile.
+func TestOneSlowPostHoldsOneWorker(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	h.p.opts.Concurrency = 2
+	const n = 60
+	var recs strings.Builder
+	for i := range n {
+		fmt.Fprintf(&recs, `{"partnerId":"p1","paymentId":"slow-%03d","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":%d}}`+"\n", i, 10000+i)
+	}
+	file := filepath.Join(t.TempDir(), "orders.jsonl")
+	if err := os.WriteFile(file, []byte(recs.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.importFiles(t, file); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	d := settlement.MustDate("2025-09-29")
+	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	ctx := context.Background()
+	if _, err := h.p.RunJob(ctx, JobRefresh, d, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := h.p.RunJob(ctx, JobSettle, d, RunOptions{}); err != nil || r.Counts["orders"] != n {
+		t.Fatalf("settle: %v, %v; want %d orders", r.Counts, err, n)
+	}
+	h.emu.Script(emulator.Match{Method: "POST", Path: "/platform/transfers/order"}, 1,
+		emulator.Fault{Kind: emulator.FaultLatency, Latency: 2 * time.Second})
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.p.RunJob(ctx, JobPost, d, RunOptions{})
+		done <- err
+	}()
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) && len(h.emu.Transfers(false)) < n-1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := len(h.emu.Transfers(false)); got < n-1 {
+		t.Errorf("%d of %d transfers posted while one request was slow, want all but that one", got, n)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	checkOnePerIntent(t, h, d)
+}
