@@ -33,7 +33,8 @@ var rerunAfterRetry = []Job{JobPost, JobSync, JobReconcile, JobExport}
 // Retry re-queues the failed and conflicting intents f selects (an
 // operator's decision, once the cause is fixed) and resets the ledger of
 // post, sync, reconcile and export of their dates, so that `settle run
-// post` (or nightly, or the next catch-up) posts them. Each intent keeps
+// post` or `settle run nightly` of each date posts them. An order retried
+// by id takes its failed cancels along. Each intent keeps
 // its client transfer id and request: a transfer PortOne already holds is
 // adopted (409), never created twice. Safe to run on several instances at
 // once: each intent is re-queued once.
@@ -42,6 +43,21 @@ func Retry(ctx context.Context, st *store.Store, f store.IntentFilter) (RetryRes
 	req, err := st.ResetIntents(ctx, f)
 	if err != nil {
 		return res, err
+	}
+	// A cancel fails when its order's transfer failed: an order retried by
+	// id takes its failed cancels with it, or they would stay failed.
+	if len(f.IntentIDs) > 0 {
+		for _, r := range slices.Clone(req) {
+			if r.Kind != settlement.KindOrder {
+				continue
+			}
+			more, err := st.ResetIntents(ctx, store.IntentFilter{PartnerID: r.PartnerID, PaymentID: r.PaymentID, Kind: settlement.KindOrderCancel,
+				Statuses: []store.IntentStatus{store.IntentFailed}})
+			if err != nil {
+				return res, err
+			}
+			req = append(req, more...)
+		}
 	}
 	slices.SortFunc(req, func(a, b store.Requeued) int {
 		if c := a.BusinessDate.Compare(b.BusinessDate); c != 0 {

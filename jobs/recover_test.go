@@ -246,3 +246,44 @@ func containsJob(js []Job, j Job) bool {
 	}
 	return false
 }
+
+// TestRetryOrderTakesItsCancels: a cancel fails because its order's
+// transfer failed; retrying the order by id re-queues the cancel too, and
+// both are posted in order.
+func TestRetryOrderTakesItsCancels(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	d := settlement.MustDate("2025-09-29")
+	f := filepath.Join(t.TempDir(), "recs.jsonl")
+	recs := `{"partnerId":"p-new","contractId":"c-daily","paymentId":"pay-n","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":10000}}
+{"partnerId":"p-new","paymentId":"pay-n","cancellationId":"cx-n","cancelledAt":"2025-09-29T12:00:00+09:00","orderDetail":{"orderAmount":3000},"discounts":[]}
+`
+	if err := os.WriteFile(f, []byte(recs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.importFiles(t, f); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d); err != nil && !errors.Is(err, ErrMismatches) {
+		t.Fatal(err)
+	}
+	order, err := h.st.IntentByKey(ctx, "p-new", "pay-n", settlement.KindOrder, "")
+	if err != nil || order.Status != store.IntentFailed {
+		t.Fatalf("order intent: %+v, %v", order, err)
+	}
+	cancel, err := h.st.IntentByKey(ctx, "p-new", "pay-n", settlement.KindOrderCancel, "cx-n")
+	if err != nil || cancel.Status != store.IntentFailed {
+		t.Fatalf("cancel intent: %+v, %v", cancel, err)
+	}
+	addPartner(t, h.client, "p-new")
+	res, err := Retry(ctx, h.st, store.IntentFilter{IntentIDs: []settlement.TransferID{order.IntentID}})
+	if err != nil || len(res.Requeued) != 2 {
+		t.Fatalf("retry of the order: %+v, %v", res.Requeued, err)
+	}
+	if _, err := h.p.RunJob(ctx, JobPost, d, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := checkOnePerIntent(t, h, d); n != 2 {
+		t.Errorf("%d intents, want 2", n)
+	}
+}

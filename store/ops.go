@@ -19,6 +19,8 @@ type IntentFilter struct {
 	Statuses  []IntentStatus
 	Date      settlement.Date // business date
 	PartnerID settlement.PartnerID
+	PaymentID settlement.PaymentID
+	Kind      settlement.Kind
 	IntentIDs []settlement.TransferID
 	Limit     int // at most this many (0: no limit)
 }
@@ -42,6 +44,12 @@ func (f IntentFilter) apply(q *gorm.DB, alias string) *gorm.DB {
 	}
 	if f.PartnerID != "" {
 		q = q.Where(col("partner_id")+" = ?", f.PartnerID)
+	}
+	if f.PaymentID != "" {
+		q = q.Where(col("payment_id")+" = ?", f.PaymentID)
+	}
+	if f.Kind != "" {
+		q = q.Where(col("kind")+" = ?", string(f.Kind))
 	}
 	if len(f.IntentIDs) > 0 {
 		q = q.Where(col("intent_id")+" IN ?", f.IntentIDs)
