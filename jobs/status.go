@@ -30,7 +30,8 @@ type Status struct {
 	// (store.WaitingRecords), as of the last settle run.
 	Waiting      store.WaitCounts
 	WaitingTotal int64
-	LastRun      *store.Run // the run started last, of any job (nil: none)
+	LastSettle   settlement.Date // business date of the last settle run done (zero: none)
+	LastRun      *store.Run      // the run started last, of any job (nil: none)
 	Cron         string
 	NextRun      time.Time // zero without a schedule
 	// Attention lists, in words, what needs a person, each with the command
@@ -131,6 +132,7 @@ func ReadStatus(ctx context.Context, st *store.Store, o StatusOptions) (Status, 
 	} else if len(rs) > 0 {
 		lastSettle = rs[0].BusinessDate
 	}
+	s.LastSettle = lastSettle
 	if s.Waiting, err = st.CountWaiting(ctx, lastSettle); err != nil {
 		return s, err
 	}

@@ -58,7 +58,7 @@ func commands() []command {
 		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
 		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},
-		{"status", "[--days N] [--json]", "per business date: jobs, intents by status, records waiting, last and next run", runStatus},
+		{"status", "[--days N] [--waiting N] [--json]", "per business date: jobs, intents by status, records waiting, last and next run", runStatus},
 		{"intents", "[--status S] [--date D] [--partner P]", "transfer intents with PortOne's error", runIntents},
 		{"retry", "--all|--date D|--partner P|ID...", "re-queue failed or conflicting intents once the cause is fixed", runRetry},
 		{"void", "order|cancellation --partner P … --reason TEXT", "withdraw a stored record not yet posted (kept in history), to import a corrected one", runVoid},

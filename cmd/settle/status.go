@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/settle-dev/settle/jobs"
+	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 )
 
@@ -17,8 +18,9 @@ import (
 // intents, the records that wait and why, the last and the next run, and
 // what needs a person with the command that helps.
 func runStatus(ctx context.Context, e *env) error {
-	fs := newFlags(e, "status", "[--days N] [--json]")
+	fs := newFlags(e, "status", "[--days N] [--waiting N] [--json]")
 	days := fs.Int("days", 7, "business dates shown besides those that need attention")
+	waiting := fs.Int("waiting", 0, "also list up to N records that wait for a settlement, each with why")
 	asJSON := fs.Bool("json", false, "JSON for machines (the shape of GET /v1/status)")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
@@ -28,6 +30,9 @@ func runStatus(ctx context.Context, e *env) error {
 	}
 	if *days < 1 || *days > 366 {
 		return usagef("--days %d: want 1..366", *days)
+	}
+	if *waiting < 0 {
+		return usagef("--waiting %d: want the number of records to list", *waiting)
 	}
 	w, err := wire(ctx, e, false, ".")
 	if err != nil {
@@ -42,6 +47,39 @@ func runStatus(ctx context.Context, e *env) error {
 		return writeJSON(e.stdout, st.View())
 	}
 	writeStatus(e.stdout, &st)
+	if *waiting > 0 && st.WaitingTotal > 0 {
+		return writeWaiting(ctx, e, w.st, st.LastSettle, *waiting)
+	}
+	return nil
+}
+
+// writeWaiting lists up to n records without a settlement, each with why.
+func writeWaiting(ctx context.Context, e *env, st *store.Store, lastSettle settlement.Date, n int) error {
+	fmt.Fprintln(e.stdout, "\nRecords waiting:")
+	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  DATE\tPARTNER\tPAYMENT\tTYPE\tCANCELLATION\tRECEIVED\tWHY")
+	listed, more := 0, 0
+	err := st.WaitingRecords(ctx, lastSettle, func(wr *store.Waiting) error {
+		if listed == n {
+			more++
+			return nil
+		}
+		listed++
+		why := waitWhy[wr.Reason]
+		if wr.Detail != "" {
+			why += ": " + wr.Detail
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", wr.BusinessDate, wr.PartnerID, wr.PaymentID, wr.Kind, dash(string(wr.CancellationID)),
+			wr.ReceivedAt.In(e.cfg.TZ).Format("2006-01-02 15:04"), oneLine(why, 120))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	tw.Flush()
+	if more > 0 {
+		fmt.Fprintf(e.stdout, "  … and %d more (--waiting N lists more)\n", more)
+	}
 	return nil
 }
 
@@ -122,6 +160,14 @@ var waitWords = map[store.WaitReason]string{
 	store.WaitDateNotRun: "their business date has not been settled yet",
 	store.WaitOrder:      "cancellations whose order is not stored or not settled",
 	store.WaitNextRun:    "arrived after their date's run; the next run settles them",
+}
+
+// waitWhy says why one record waits.
+var waitWhy = map[store.WaitReason]string{
+	store.WaitRejected:   "refused by the settlement rules",
+	store.WaitDateNotRun: "its business date has not been settled yet",
+	store.WaitOrder:      "its order is not stored or not settled",
+	store.WaitNextRun:    "arrived after its date's run; the next run settles it",
 }
 
 func countsText(c map[string]int64) string {
