@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
@@ -116,9 +118,21 @@ func (e *enc) transfer(t *settlement.Transfer) {
 		e.discountResults(l.Discounts)
 		e.feeResults(l.AdditionalFees)
 		e.amounts(&l.Amounts)
+		e.user(l.UserDefined)
 	}
 	e.discountResults(t.Discounts)
 	e.feeResults(t.AdditionalFees)
+	e.user(t.UserDefined)
+}
+
+// user encodes the results of user-defined formulas, keys sorted (a
+// cancel's are stored, not recomputed, like its amounts).
+func (e *enc) user(m map[string]settlement.Won) {
+	e.uint(uint64(len(m)))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		e.str(k)
+		e.int(int64(m[k]))
+	}
 }
 
 func (e *enc) product(p settlement.Product) {
@@ -297,11 +311,26 @@ func (d *dec) transfer() settlement.Transfer {
 			l.Discounts = d.discountResults()
 			l.AdditionalFees = d.feeResults()
 			d.amounts(&l.Amounts)
+			l.UserDefined = d.user()
 		}
 	}
 	t.Discounts = d.discountResults()
 	t.AdditionalFees = d.feeResults()
+	t.UserDefined = d.user()
 	return t
+}
+
+func (d *dec) user() map[string]settlement.Won {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	m := make(map[string]settlement.Won, n)
+	for range n {
+		k := d.str()
+		m[k] = settlement.Won(d.int())
+	}
+	return m
 }
 
 func (d *dec) product() settlement.Product {

@@ -77,6 +77,9 @@ func fuzzCancel(b orderBody) cancelBody {
 	for i, l := range o.Lines {
 		c.cancellation.Lines = append(c.cancellation.Lines, settlement.CancelLine{ProductID: l.Product.ID, Quantity: l.Quantity, Discounts: l.Discounts})
 		lr := settlement.LineResult{Product: l.Product, Quantity: l.Quantity, Amounts: settlement.Amounts{Order: l.Product.Amount, PlatformFee: settlement.Won(i)}}
+		if i%2 == 0 {
+			lr.UserDefined = map[string]settlement.Won{l.Product.ID: settlement.Won(l.Quantity), "PG_FEE": -l.Product.Amount}
+		}
 		for _, d := range l.Discounts {
 			lr.Discounts = append(lr.Discounts, settlement.DiscountResult{SharePolicyID: d.SharePolicyID, Amount: d.Amount, TaxFree: d.TaxFree, ShareAmount: -d.Amount, ShareTaxFree: 1})
 		}
@@ -88,6 +91,7 @@ func fuzzCancel(b orderBody) cancelBody {
 	if len(o.Discounts) > 0 {
 		c.computed.Discounts = []settlement.DiscountResult{{SharePolicyID: o.Discounts[0].SharePolicyID, Amount: 1}}
 		c.computed.AdditionalFees = []settlement.FeeResult{{PolicyID: "f", VAT: 2}}
+		c.computed.UserDefined = map[string]settlement.Won{"NET_AFTER_PG": o.OrderAmount}
 	}
 	return c
 }

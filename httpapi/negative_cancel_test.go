@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,12 +45,12 @@ func TestNegativeCancelAnswers(t *testing.T) {
 	if err := emu.Seed(seed); err != nil {
 		t.Fatal(err)
 	}
-	negated := 0
+	var negated atomic.Int64 // the emulator answers list pages concurrently
 	emu.Tamper(func(_ string, tr *transfer.Transfer) {
 		if tr.Type != string(settlement.KindOrderCancel) || tr.Amount == nil {
 			return
 		}
-		negated++
+		negated.Add(1)
 		neg := func(a *transfer.SettlementAmount) {
 			n, err := transfer.AmountsFromWire(*a).Neg()
 			if err != nil {
@@ -85,7 +86,7 @@ func TestNegativeCancelAnswers(t *testing.T) {
 			t.Fatalf("nightly %s: %v", d, err)
 		}
 	}
-	if negated == 0 {
+	if negated.Load() == 0 {
 		t.Fatal("the emulator negated no cancel: the test tests nothing")
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/store/storetest"
+	"github.com/settle-dev/settle/transfer"
 )
 
 func helpCenterRules(t *testing.T) *settlement.Rules {
@@ -165,4 +166,37 @@ func TestCancelSettledWithItsOrdersRules(t *testing.T) {
 		}
 	}
 	checkOnePerIntent(t, h, d1, d2)
+}
+
+// TestUserDefinedResultsReconciled: PortOne answers a result of a
+// user-defined formula (amount.userDefinedFormulas) that differs from ours
+// while every standard amount agrees. The results are stored with both
+// sides' detail and compared; before, they were not stored at all, so the
+// difference never reached reconciliation.
+func TestUserDefinedResultsReconciled(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "rules", "merchant-example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := settlement.ParseRules(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := settlement.MustDate("2025-09-29")
+	h := newRulesHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"), rules, rules)
+	h.emu.Tamper(func(paymentID string, tr *transfer.Transfer) {
+		if paymentID == "hc-1" && tr.Type == "ORDER" && tr.Amount != nil {
+			tr.Amount.UserDefinedFormulas["PG_FEE"] += 5
+		}
+	})
+	if rep := h.importFiles(t, helpCenterOrders(t)); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d); !errors.Is(err, ErrMismatches) {
+		t.Fatalf("nightly: %v, want ErrMismatches", err)
+	}
+	ms := mismatchesOn(t, h, d)
+	if len(ms) != 1 || ms[0].PaymentID != "hc-1" || ms[0].Field != "userDefinedFormulas.PG_FEE" || ms[0].Diff != 5 {
+		t.Errorf("mismatches: %+v; want one, hc-1 PG_FEE off by 5", ms)
+	}
 }

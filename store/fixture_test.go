@@ -188,7 +188,7 @@ func insertSettlementV1(t *testing.T, db *gorm.DB, rec SettlementRecord, orderRe
 		"cancellation_id": string(tr.CancellationID), "order_ref": orderRef, "contract_id": tr.ContractID,
 		"contract_version": rec.ContractVersion, "policy_versions": encodePolicyVersions(rec.PolicyVersions),
 		"business_date": rec.BusinessDate.String(), "settlement_start_date": tr.SettlementStartDate.String(),
-		"settlement_date": tr.SettlementDate.String(), "detail_json": encodeDetail(tr.Discounts, tr.AdditionalFees),
+		"settlement_date": tr.SettlementDate.String(), "detail_json": encodeDetail(tr.Discounts, tr.AdditionalFees, tr.UserDefined),
 		"hash": hex.EncodeToString(sum[:]), "computed_at": now}
 	if cancelRef > 0 {
 		row["cancellation_ref"] = cancelRef
@@ -197,7 +197,7 @@ func insertSettlementV1(t *testing.T, db *gorm.DB, rec SettlementRecord, orderRe
 	for i, l := range tr.Lines {
 		insertV1(t, db, "settlement_lines", amountsV1(map[string]any{"settlement_ref": id, "line_no": i + 1, "product_id": l.Product.ID,
 			"product_name": l.Product.Name, "quantity": l.Quantity, "settlement_start_date": tr.SettlementStartDate.String(),
-			"settlement_date": tr.SettlementDate.String(), "detail_json": encodeDetail(l.Discounts, l.AdditionalFees)}, &l.Amounts))
+			"settlement_date": tr.SettlementDate.String(), "detail_json": encodeDetail(l.Discounts, l.AdditionalFees, l.UserDefined)}, &l.Amounts))
 	}
 	return id
 }

@@ -94,7 +94,7 @@ func settlementPayload(r *SettlementRecord, b []byte) []byte {
 	str("settlementStartDate", t.SettlementStartDate.String())
 	str("settlementDate", t.SettlementDate.String())
 	block("amount.", &t.Amounts)
-	str("detail", encodeDetail(t.Discounts, t.AdditionalFees))
+	str("detail", encodeDetail(t.Discounts, t.AdditionalFees, t.UserDefined))
 	num("", "orderLines", int64(len(t.Lines)))
 	for i := range t.Lines {
 		l := &t.Lines[i]
@@ -103,7 +103,7 @@ func settlementPayload(r *SettlementRecord, b []byte) []byte {
 		str(p+"productName", l.Product.Name)
 		num(p, "quantity", l.Quantity)
 		block(p+"amount.", &l.Amounts)
-		if d := encodeDetail(l.Discounts, l.AdditionalFees); d != "" {
+		if d := encodeDetail(l.Discounts, l.AdditionalFees, l.UserDefined); d != "" {
 			str(p+"detail", d)
 		}
 	}
@@ -459,7 +459,7 @@ func (s *Store) insertLines(tx *gorm.DB, tbl transferTable, lines []lineRef) err
 		r := &lines[i]
 		l := r.l
 		args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
-			encodeDetail(l.Discounts, l.AdditionalFees))
+			encodeDetail(l.Discounts, l.AdditionalFees, l.UserDefined))
 		return amountValues(args, &l.Amounts)
 	}, "", nil)
 }

@@ -508,7 +508,7 @@ var (
 func colsOf(t *settlement.Transfer) transferCols {
 	return transferCols{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: string(t.Kind), CancellationID: t.CancellationID,
 		ContractID: t.ContractID, SettlementStartDate: day(t.SettlementStartDate), SettlementDate: day(t.SettlementDate),
-		Amounts: t.Amounts, DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees)}
+		Amounts: t.Amounts, DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees, t.UserDefined)}
 }
 
 // loadTransfers builds the transfers whose own columns are cols (row id
@@ -518,14 +518,14 @@ func loadTransfers(db *gorm.DB, tbl transferTable, id func(i int) int64, cols []
 	byID := make(map[int64]*settlement.Transfer, len(cols))
 	ids := make([]int64, len(cols))
 	for i, c := range cols {
-		ds, fs, err := decodeDetail(c.DetailJSON)
+		ds, fs, user, err := decodeDetail(c.DetailJSON)
 		if err != nil {
 			return nil, fmt.Errorf("%s %d: detail: %w", tbl.table, id(i), err)
 		}
 		out[i] = settlement.Transfer{
 			Kind: settlement.Kind(c.Kind), PartnerID: c.PartnerID, PaymentID: c.PaymentID, ContractID: c.ContractID,
 			CancellationID: c.CancellationID, SettlementStartDate: c.SettlementStartDate.date(), SettlementDate: c.SettlementDate.date(),
-			Amounts: c.Amounts, Discounts: ds, AdditionalFees: fs,
+			Amounts: c.Amounts, Discounts: ds, AdditionalFees: fs, UserDefined: user,
 		}
 		ids[i] = id(i)
 		byID[ids[i]] = &out[i]
@@ -546,7 +546,7 @@ func loadTransfers(db *gorm.DB, tbl transferTable, id func(i int) int64, cols []
 		if err := rows.Scan(amountDests([]any{&ref, &l.Product.ID, &l.Product.Name, &l.Quantity, &detail}, &l.Amounts)...); err != nil {
 			return nil, err
 		}
-		if l.Discounts, l.AdditionalFees, err = decodeDetail(detail); err != nil {
+		if l.Discounts, l.AdditionalFees, l.UserDefined, err = decodeDetail(detail); err != nil {
 			return nil, fmt.Errorf("%s %d line %s: detail: %w", tbl.table, ref, l.Product.ID, err)
 		}
 		t := byID[ref]
@@ -572,12 +572,16 @@ type feeJSON struct {
 type detailJSON struct {
 	Discounts []discountJSON `json:"discounts,omitempty"`
 	Fees      []feeJSON      `json:"additionalFees,omitempty"`
+	// User is the block's results of user-defined formulas (PortOne's
+	// amount.userDefinedFormulas), which reconciliation compares too.
+	User map[string]int64 `json:"userDefinedFormulas,omitempty"`
 }
 
-// encodeDetail is the detail_json of a block's discounts and fees: "" when
-// it has none (the common case costs nothing).
-func encodeDetail(ds []settlement.DiscountResult, fs []settlement.FeeResult) string {
-	if len(ds) == 0 && len(fs) == 0 {
+// encodeDetail is the detail_json of a block's discounts, fees and
+// user-defined formula results: "" when it has none (the common case costs
+// nothing). Map keys are written sorted, so equal details are equal text.
+func encodeDetail(ds []settlement.DiscountResult, fs []settlement.FeeResult, user map[string]settlement.Won) string {
+	if len(ds) == 0 && len(fs) == 0 && len(user) == 0 {
 		return ""
 	}
 	var d detailJSON
@@ -587,25 +591,39 @@ func encodeDetail(ds []settlement.DiscountResult, fs []settlement.FeeResult) str
 	for _, x := range fs {
 		d.Fees = append(d.Fees, feeJSON{x.PolicyID, int64(x.Amount), int64(x.VAT)})
 	}
+	if len(user) > 0 {
+		d.User = make(map[string]int64, len(user))
+		for k, v := range user {
+			d.User[k] = int64(v)
+		}
+	}
 	b, _ := json.Marshal(d)
 	return string(b)
 }
 
-func decodeDetail(s string) ([]settlement.DiscountResult, []settlement.FeeResult, error) {
+func decodeDetail(s string) ([]settlement.DiscountResult, []settlement.FeeResult, map[string]settlement.Won, error) {
 	if s == "" {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	var d detailJSON
 	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var ds []settlement.DiscountResult
 	var fs []settlement.FeeResult
 	for _, x := range d.Discounts {
-		ds = append(ds, settlement.DiscountResult{SharePolicyID: x.SharePolicyID, Amount: settlement.Won(x.Amount), TaxFree: settlement.Won(x.TaxFree), ShareAmount: settlement.Won(x.ShareAmount), ShareTaxFree: settlement.Won(x.ShareTaxFree)})
+		ds = append(ds, settlement.DiscountResult{SharePolicyID: x.SharePolicyID, Amount: settlement.Won(x.Amount), TaxFree: settlement.Won(x.TaxFree),
+			ShareAmount: settlement.Won(x.ShareAmount), ShareTaxFree: settlement.Won(x.ShareTaxFree)})
 	}
 	for _, x := range d.Fees {
 		fs = append(fs, settlement.FeeResult{PolicyID: x.PolicyID, Amount: settlement.Won(x.Amount), VAT: settlement.Won(x.VAT)})
 	}
-	return ds, fs, nil
+	var user map[string]settlement.Won
+	if len(d.User) > 0 {
+		user = make(map[string]settlement.Won, len(d.User))
+		for k, v := range d.User {
+			user[k] = settlement.Won(v)
+		}
+	}
+	return ds, fs, user, nil
 }

@@ -532,8 +532,8 @@ type ReconcileCheck struct {
 	SettlementDate      settlement.Date // PortOne's
 	// Differs is false when our settlement and PortOne's answer agree in
 	// every column settlement.Compare reads (dates, the amount block, the
-	// number of lines and each line's product, quantity and amounts, line
-	// by line): then Compare finds nothing, and the pair need not be
+	// user-defined formula results in the detail, the number of lines and
+	// each line's product, quantity, amounts and detail, line by line): then Compare finds nothing, and the pair need not be
 	// loaded. True means "compare them" (they may still agree, say lines
 	// in another order).
 	Differs bool
@@ -544,13 +544,16 @@ type ReconcileCheck struct {
 // ReconcileCheck.Differs).
 func reconcileDiffers() string {
 	var b strings.Builder
-	b.WriteString("s.settlement_date <> p.settlement_date OR s.settlement_start_date <> p.settlement_start_date")
+	// detail_json holds the user-defined formula results Compare reads
+	// (with the discounts and fees it does not): a differing detail only
+	// means the pair is loaded and compared.
+	b.WriteString("s.settlement_date <> p.settlement_date OR s.settlement_start_date <> p.settlement_start_date OR s.detail_json <> p.detail_json")
 	for _, c := range amountCols {
 		fmt.Fprintf(&b, " OR s.%[1]s <> p.%[1]s", c)
 	}
 	b.WriteString(" OR (SELECT COUNT(*) FROM settlement_lines WHERE settlement_ref = s.id) <> (SELECT COUNT(*) FROM portone_transfer_lines WHERE portone_transfer_ref = p.id)")
 	b.WriteString(" OR EXISTS (SELECT 1 FROM settlement_lines sl LEFT JOIN portone_transfer_lines pl ON pl.portone_transfer_ref = p.id AND pl.line_no = sl.line_no" +
-		" WHERE sl.settlement_ref = s.id AND (pl.id IS NULL OR sl.product_id <> pl.product_id OR sl.quantity <> pl.quantity")
+		" WHERE sl.settlement_ref = s.id AND (pl.id IS NULL OR sl.product_id <> pl.product_id OR sl.quantity <> pl.quantity OR sl.detail_json <> pl.detail_json")
 	for _, c := range amountCols {
 		fmt.Fprintf(&b, " OR sl.%[1]s <> pl.%[1]s", c)
 	}
