@@ -15,7 +15,8 @@ import (
 
 // schemaV11 keeps the records an operator withdrew before they were posted
 // (settle void): who, why, when, the record as it was stored, and where its
-// transfer intent stood.
+// transfer intent stood; and the manual transfers an operator posts to
+// adjust a partner's settlement (settle adjust), with PortOne's answer.
 const schemaV11 = `
 CREATE TABLE voided_records (
 	id {{pk}},
@@ -35,6 +36,27 @@ CREATE TABLE voided_records (
 	voided_at {{ts}} NOT NULL
 );
 CREATE INDEX voided_records_payment ON voided_records (partner_id, payment_id);
+CREATE TABLE adjustments (
+	id {{pk}},
+	client_id TEXT NOT NULL UNIQUE,
+	partner_id TEXT NOT NULL,
+	reference TEXT NOT NULL,
+	settlement_date TEXT NOT NULL,
+	amount {{int}} NOT NULL,
+	tax_free {{int}} NOT NULL DEFAULT 0,
+	memo TEXT NOT NULL DEFAULT '',
+	reason TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	request_json TEXT NOT NULL,
+	status TEXT NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	portone_transfer_id TEXT NOT NULL DEFAULT '',
+	portone_amount {{int}},
+	portone_status TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE INDEX adjustments_partner ON adjustments (partner_id, settlement_date);
 `
 
 func migrateV11(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV11) }
