@@ -22,7 +22,7 @@ type ManualPoster interface {
 // with PortOne's answer. The adjustment is stored with its client transfer
 // id before the POST; running the same adjustment again (same partner and
 // reference) posts the same id and body, so PortOne adopts rather than
-// doubles it, and an adjustment already posted is only checked again. The
+// doubles it, and an adjustment already posted is not posted again. The
 // answer is compared with what was asked (amount, tax-free amount, date):
 // a difference is a conflict. A refusal (unknown partner, say) is recorded
 // as failed with PortOne's error; a network failure leaves it pending and is
@@ -46,6 +46,9 @@ func Adjust(ctx context.Context, st *store.Store, api ManualPoster, sp store.Adj
 	adj, err := st.SaveAdjustment(ctx, sp)
 	if err != nil {
 		return adj, err
+	}
+	if adj.Status == store.IntentPosted || adj.Status == store.IntentAdopted {
+		return adj, nil // done before: ReconcileAdjustments reads it back
 	}
 	var stored transfer.CreateManualTransferBody
 	if err := json.Unmarshal(adj.Request, &stored); err != nil {

@@ -60,6 +60,10 @@ func TestAdjust(t *testing.T) {
 			if a, err := Adjust(ctx, h.st, h.client, bad, false); err != nil || a.Status != store.IntentFailed || !strings.Contains(a.LastError, "PLATFORM_PARTNER_NOT_FOUND") {
 				t.Errorf("unknown partner: %+v, %v", a, err)
 			}
+			if st, err := ReadStatus(ctx, h.st, StatusOptions{Loc: h.loc, Now: h.clock.Now()}); err != nil ||
+				len(st.Attention) != 1 || !strings.Contains(st.Attention[0], "adjustment OPS-18 of partner p-nobody") {
+				t.Errorf("status attention: %q, %v", st.Attention, err)
+			}
 			ms, err := ReconcileAdjustments(ctx, h.st, h.client, "p1")
 			if err != nil || len(ms) != 0 {
 				t.Fatalf("reconcile: %+v, %v", ms, err)

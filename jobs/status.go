@@ -149,6 +149,16 @@ func ReadStatus(ctx context.Context, st *store.Store, o StatusOptions) (Status, 
 		s.NextRun = sched.Next(o.Now.In(o.Loc))
 	}
 	s.Attention = attention(&s)
+	adjs, err := st.Adjustments(ctx, "")
+	if err != nil {
+		return s, err
+	}
+	for _, a := range adjs {
+		if a.Status != store.IntentPosted && a.Status != store.IntentAdopted {
+			s.Attention = append(s.Attention, fmt.Sprintf("adjustment %s of partner %s (%s won on %s) is %s: %s; fix the cause and run the same `settle adjust --ref %s` again",
+				a.Reference, a.PartnerID, formatWon(a.Amount), a.SettlementDate, a.Status, a.LastError, a.Reference))
+		}
+	}
 	return s, nil
 }
 

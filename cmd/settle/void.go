@@ -66,9 +66,9 @@ func runVoid(ctx context.Context, e *env) error {
 	switch {
 	case errors.As(err, &pe):
 		if req.Kind == settlement.KindOrder {
-			return usagef("%v; correct it through PortOne instead: import a cancellation (ORDER_CANCEL) of payment %q for the difference with `settle import FILE`, then `settle run nightly --date DATE`", err, req.PaymentID)
+			return usagef("%v; correct it through PortOne instead: pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`, or import a cancellation (ORDER_CANCEL) of payment %q with `settle import FILE`", err, req.PartnerID, req.PaymentID)
 		}
-		return usagef("%v; correct it through PortOne instead: import another cancellation or order for the difference with `settle import FILE`", err)
+		return usagef("%v; correct it through PortOne instead: pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`", err, req.PartnerID)
 	case errors.As(err, &be):
 		return usageError{err}
 	case errors.As(err, &nf):
