@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/settle-dev/settle/settlement"
 )
 
@@ -44,69 +46,121 @@ func Observe(w Transfer) Observed {
 // trimmed is w's JSON with the partner and contract objects reduced to
 // their id and name and every member that names an account removed, at any
 // depth: PortOne's schema has one (partner.account), and a field PortOne
-// adds later (kept in Extra) must not bring one back. Numbers are kept as
-// sent, digit for digit.
+// adds later (kept in Extra) must not bring one back. Numbers and every
+// other value are kept as sent, byte for byte, in PortOne's member order.
+//
+// It filters the encoded answer as a stream of tokens (one pass, no tree of
+// maps): at a million transfers a night, decoding every answer into maps
+// and encoding it again was a third of posting's CPU time.
 func trimmed(w Transfer) json.RawMessage {
 	full, err := json.Marshal(w)
 	if err != nil {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(full))
-	dec.UseNumber()
-	var m map[string]any
-	if dec.Decode(&m) != nil {
+	dec := jsontext.NewDecoder(bytes.NewReader(full))
+	var out bytes.Buffer
+	out.Grow(len(full))
+	enc := jsontext.NewEncoder(&out)
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' || enc.WriteToken(tok) != nil {
 		return nil
 	}
-	for _, k := range []string{"partner", "contract"} {
-		if v, ok := m[k]; ok {
-			if r := reduced(v); r != nil {
-				m[k] = r
-			} else {
-				delete(m, k) // not an object: keep nothing rather than something unmasked
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return nil
+		}
+		key := name.String()
+		switch {
+		case namesAccount(key):
+			err = dec.SkipValue()
+		case key == "partner" || key == "contract":
+			var v jsontext.Value
+			if v, err = dec.ReadValue(); err == nil && v.Kind() == '{' {
+				// Not an object: keep nothing rather than something unmasked.
+				if err = enc.WriteToken(jsontext.String(key)); err == nil {
+					err = enc.WriteValue(reduced(v))
+				}
+			}
+		default:
+			if err = enc.WriteToken(name); err == nil {
+				err = copyWithoutAccounts(dec, enc)
 			}
 		}
+		if err != nil {
+			return nil
+		}
 	}
-	withoutAccounts(m)
-	out, err := json.Marshal(m)
-	if err != nil {
+	if tok, err := dec.ReadToken(); err != nil || enc.WriteToken(tok) != nil {
 		return nil
 	}
-	return out
+	return bytes.TrimSuffix(out.Bytes(), []byte("\n"))
 }
 
-// reduced keeps only the id and name of an embedded object; nil when v is
-// not an object.
-func reduced(v any) map[string]any {
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return nil
+// copyWithoutAccounts copies the next value from dec to enc, leaving out
+// every object member, at any depth, whose name names an account.
+func copyWithoutAccounts(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
+	switch dec.PeekKind() {
+	case '{', '[':
+		open, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if err := enc.WriteToken(open); err != nil {
+			return err
+		}
+		object := open.Kind() == '{'
+		for k := dec.PeekKind(); k != '}' && k != ']'; k = dec.PeekKind() {
+			if k == 0 {
+				_, err := dec.ReadToken() // the decoder's error
+				return err
+			}
+			if object {
+				name, err := dec.ReadToken()
+				if err != nil {
+					return err
+				}
+				if namesAccount(name.String()) {
+					if err := dec.SkipValue(); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := enc.WriteToken(name); err != nil {
+					return err
+				}
+			}
+			if err := copyWithoutAccounts(dec, enc); err != nil {
+				return err
+			}
+		}
+		closing, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		return enc.WriteToken(closing)
+	default:
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return enc.WriteValue(v)
 	}
-	out := map[string]any{}
+}
+
+// reduced keeps only the id and name (strings) of an embedded object.
+func reduced(obj jsontext.Value) jsontext.Value {
+	var in map[string]any
+	if json.Unmarshal(obj, &in) != nil {
+		return jsontext.Value("{}")
+	}
+	out := map[string]string{}
 	for _, k := range []string{"id", "name"} {
-		if s, ok := obj[k].(string); ok {
+		if s, ok := in[k].(string); ok {
 			out[k] = s
 		}
 	}
-	return out
-}
-
-// withoutAccounts removes, at any depth, every object member whose name
-// contains "account" in any case (account, payoutAccount, accountNumber).
-func withoutAccounts(v any) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, c := range v {
-			if namesAccount(k) {
-				delete(v, k)
-				continue
-			}
-			withoutAccounts(c)
-		}
-	case []any:
-		for _, c := range v {
-			withoutAccounts(c)
-		}
-	}
+	b, _ := json.Marshal(out)
+	return b
 }
 
 func namesAccount(k string) bool { return strings.Contains(strings.ToLower(k), "account") }

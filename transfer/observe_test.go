@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -126,5 +127,27 @@ func TestObserve(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkObserve: one answer of three lines with a discount and a fee
+// each, as posting observes every create response.
+func BenchmarkObserve(b *testing.B) {
+	a := SettlementAmount{Settlement: 4450, Order: 5000, Payment: 5000, PlatformFee: 500, PlatformFeeVat: 50, PaymentSupply: 4546, PaymentVat: 454}
+	w := Transfer{
+		Type: "ORDER", ID: "stl-o-1", Status: "SCHEDULED", SettlementDate: "2023-08-31", SettlementStartDate: "2023-08-12",
+		Partner:  json.RawMessage(`{"id":"p-1","name":"가게","account":{"bank":"KOOKMIN","number":"123-456-789012","holder":"홍길동"},"contact":{"name":"김","email":"a@b.c"},"tags":["x"]}`),
+		Contract: &Contract{ID: "c-1", Name: "기본", PlatformFeeVatPayer: "PARTNER"},
+		Payment:  &Payment{ID: "pay-1"},
+		Amount:   &a,
+	}
+	for i := range 3 {
+		w.OrderLines = append(w.OrderLines, TransferOrderLine{Product: Product{ID: fmt.Sprint("sku-", i), Name: "상품"}, Quantity: 2, Amount: a,
+			Discounts:      []TransferDiscount{{SharePolicy: DiscountSharePolicy{ID: "d-1", Name: "반반"}, Amount: 100}},
+			AdditionalFees: []TransferAdditionalFee{{Policy: AdditionalFeePolicy{ID: "f-1", Name: "PG"}, Amount: 30, Vat: 3}}})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Observe(w)
 	}
 }

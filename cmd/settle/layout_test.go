@@ -20,7 +20,7 @@ var layout = map[string]struct {
 	third []string
 }{
 	"settlement":      {nil, []string{"github.com/shopspring/decimal"}},
-	"transfer":        {[]string{"settlement"}, nil},
+	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext"}}, // the answer's trimming streams tokens
 	"store":           {[]string{"settlement"}, []string{"gorm.io/"}},
 	"store/storetest": {[]string{"store"}, nil}, // test support: no production package may import it
 	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2"}},
