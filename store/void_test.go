@@ -11,8 +11,10 @@ import (
 func TestMigrationLandedLate(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store, c *clock, db testDB) {
 		ctx := context.Background()
-		if err := s.db.Exec("DROP TABLE voided_records").Error; err != nil {
-			t.Fatal(err)
+		for _, table := range []string{"voided_records", "adjustments"} {
+			if err := s.db.Exec("DROP TABLE " + table).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := s.db.Exec("DELETE FROM schema_migrations WHERE version = 11").Error; err != nil {
 			t.Fatal(err)
