@@ -76,6 +76,9 @@ func Demo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 	if err := emu.Seed(bytes.NewReader(Marketplace())); err != nil {
 		return res, err
 	}
+	// One payout of the week fails at PortOne, as finance should see it in
+	// the Payouts sheet (issue #15).
+	emu.ControlPayout(false, "p-hanbit", settlement.MustDate("2025-10-02"), emulator.PayoutFail, "예금주 불일치 (account holder mismatch)")
 	url, closeEmu := emu.Start()
 	defer closeEmu()
 

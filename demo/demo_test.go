@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/settle-dev/settle/jobs"
 	"github.com/settle-dev/settle/reports"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
@@ -136,6 +137,41 @@ func TestDemoEndToEnd(t *testing.T) {
 				if len(r) == 2 && strings.HasPrefix(r[0], "시트 간 합계 일치") && r[1] != "예" {
 					t.Errorf("Run sheet says %q for %q", r[1], r[0])
 				}
+			}
+
+			// Payouts (issue #15): every payout of the week reconciles to
+			// the won; the one the demo fails is the only mismatch; the
+			// WHT_PAYER partners are withheld.
+			from, until := res.To.AddDays(-jobs.PayoutLookback), res.To.AddDays(jobs.PayoutHorizon)
+			ms, err := st.PayoutMismatches(ctx, from, until)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ms) != 1 || ms[0].Reason != settlement.PayoutFailedReason || ms[0].PartnerID != "p-hanbit" {
+				t.Errorf("payout mismatches %+v, want p-hanbit's failed payout alone", ms)
+			}
+			checks, err := st.PayoutChecks(ctx, from, until)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paid, withheld := 0, 0
+			for _, c := range checks {
+				if c.Theirs == nil {
+					continue
+				}
+				paid++
+				if c.Ours == nil || *c.Ours != *c.Theirs {
+					t.Errorf("payout %s: ours %+v, PortOne %+v", c.PayoutID, c.Ours, c.Theirs)
+				}
+				if c.Theirs.IncomeTax > 0 {
+					withheld++
+				}
+			}
+			if paid == 0 || withheld == 0 {
+				t.Errorf("%d payouts, %d withheld: the week should show both", paid, withheld)
+			}
+			if pr, err := f.GetRows(reports.SheetPayouts); err != nil || len(pr) < 2+paid {
+				t.Errorf("Payouts sheet: %d rows, %v; want at least %d", len(pr), err, 2+paid)
 			}
 		})
 	}

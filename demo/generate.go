@@ -134,7 +134,8 @@ func (g *gen) seedData() (emulator.SeedData, error) {
 		Contracts:             contracts(),
 		DiscountSharePolicies: discountSharePolicies(),
 		AdditionalFeePolicies: additionalFeePolicies(),
-		Setting:               json.RawMessage(`{"adjustSettlementDateAfterHolidayIfEarlier":false,"supportsMultipleOrderTransfersPerPartner":false}`),
+		// deductWht: the WHT_PAYER partners are withheld 3.3 % at payout (issue #15).
+		Setting: json.RawMessage(`{"adjustSettlementDateAfterHolidayIfEarlier":false,"supportsMultipleOrderTransfersPerPartner":false,"deductWht":true}`),
 	}
 	for _, s := range g.sellers {
 		raw, err := json.Marshal(s.partner)

@@ -58,11 +58,19 @@
 //     contract and policies as they were when it was created. The emulator
 //     has no PortOne payments: a PORT_ONE payment is synthesized (storeId,
 //     channelKey, paidAt = now), and a cancel of one is cancelled "now".
+//   - Partner settlements and payouts (payouts.go; issue #15): built on
+//     every read from the transfers of the settlement dates asked about,
+//     grouped by settlement.SettlementBook and paid per partner, currency
+//     and settlement date with settlement.PayoutOf; statuses follow the
+//     clock (PAYOUT_PREPARED, PAYOUT_SCHEDULED from the date, IN_PAYOUT from
+//     10:00, PAID_OUT the next day); ControlPayout withholds, excludes or
+//     fails one, TamperPayouts rewrites payouts in answers. Nothing is kept
+//     per transfer; Options.MaxPageSize caps their pages.
 //
 // # What it does not emulate
 //
-// Payouts, bulk payouts, partner settlements (their list operations answer
-// empty lists), tax invoices and counterparty (NTS) connection, account
+// Bulk payouts as objects, deleting partner settlements, complete-payout,
+// tax invoices and counterparty (NTS) connection, account
 // holder and company lookups, scheduled updates (`/schedule`), the CSV
 // sheet, custom formulas and settlement parameters, user-defined property
 // definitions, the caps against the PortOne payment's amounts, Bearer

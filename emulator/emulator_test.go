@@ -480,7 +480,7 @@ func TestPartnersContractsPolicies(t *testing.T) {
 	if r := a.ok("GET", "/platform/additional-fee-policies?"+listQuery(map[string]any{"filter": map[string]any{"vatPayers": []string{"MERCHANT"}}}), nil); r.num("page.totalCount") != 2 {
 		t.Errorf("list afp: %s", r.raw)
 	}
-	// Partner settlements and payouts are not emulated but decode.
+	// With no transfers, payouts are an empty list with counts.
 	if r := a.ok("GET", "/platform/payouts", nil); r.get("items") == nil || r.get("counts") == nil {
 		t.Errorf("payouts: %s", r.raw)
 	}

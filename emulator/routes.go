@@ -61,36 +61,14 @@ func (s *Server) routes() {
 	h("GET /platform/setting", s.getSetting)
 	h("PATCH /platform/setting", s.updateSetting)
 
-	// Partner settlements and payouts are not emulated: always empty.
-	h("GET /platform/partner-settlements", s.emptyList(map[string]int{
-		"payoutScheduled": 0, "payoutPrepared": 0, "payoutWithheld": 0, "payoutExcluded": 0,
-		"payoutFailed": 0, "payoutCancelled": 0, "payoutConfirmed": 0, "inPayout": 0, "paidOut": 0,
-	}))
-	h("GET /platform/payouts", s.emptyList(map[string]int{
-		"confirmed": 0, "prepared": 0, "cancelled": 0, "stopped": 0,
-		"processing": 0, "succeeded": 0, "failed": 0, "scheduled": 0,
-	}))
+	// Partner settlements and payouts, built from the transfers (payouts.go).
+	h("GET /platform/partner-settlements", s.listPartnerSettlements)
+	h("GET /platform/payouts", s.listPayouts)
 
 	h("/", func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		writeErr(w, newAPIError(http.StatusNotFound, "NOT_FOUND", fmt.Sprintf("the emulator does not serve %s %s", r.Method, r.URL.Path)))
 	})
 	s.mux = mux
-}
-
-func (s *Server) emptyList(counts map[string]int) apiHandler {
-	return func(w http.ResponseWriter, r *http.Request, body []byte) {
-		lr, aerr := parseList(r, body, nil)
-		if aerr != nil {
-			writeErr(w, aerr)
-			return
-		}
-		page, info, aerr := paginate([]struct{}{}, lr.Page, s.opts.DefaultPageSize)
-		if aerr != nil {
-			writeErr(w, aerr)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"items": page, "page": info, "counts": counts})
-	}
 }
 
 // SeedData is the seed file of `settle emulator`: the objects created, in

@@ -67,6 +67,10 @@ type Options struct {
 	// one. Zero means 10.
 	DefaultPageSize int
 
+	// MaxPageSize, when positive, caps the page size of the partner
+	// settlement and payout lists below what a client asks for.
+	MaxPageSize int
+
 	// Logger receives one line per fault and per internal error. Nil
 	// discards.
 	Logger *slog.Logger

@@ -33,6 +33,7 @@ type env struct {
 	terms *termsEpoch
 
 	transfers transferIndex
+	payouts   payoutState // payouts.go: controls and tampers only
 }
 
 func newEnv(test bool) *env {

@@ -1,5 +1,5 @@
 // Package jobs is settle's nightly pipeline: the jobs of one business date
-// (refresh, settle, post, sync, reconcile, export; typed Job names), their
+// (refresh, settle, post, sync, reconcile, payouts, export; typed Job names), their
 // schedule (Serve, robfig/cron in the business time zone), the run ledger
 // and backfill.
 //
@@ -39,4 +39,10 @@
 //     that helps, oldest date first.
 //   - Reconcile compares with zero tolerance; rejected input records are
 //     listed but do not fail a run (they are not differences with PortOne).
+//   - Payouts (payouts.go) checks what partners receive the same way: the
+//     partner settlements our posted transfers make, and the payout each
+//     of PortOne's payouts should be for the settlements its bulk payout
+//     pays, field by field with zero tolerance; a failed payout and a
+//     withheld or excluded settlement are mismatches too (money stopped
+//     short of a partner), each reported once.
 package jobs

@@ -28,12 +28,13 @@ const (
 	JobPost      Job = "post"
 	JobSync      Job = "sync"
 	JobReconcile Job = "reconcile"
+	JobPayouts   Job = "payouts"
 	JobExport    Job = "export"
 	JobNightly   Job = "nightly"
 )
 
 // NightlyJobs is the order of the nightly pipeline.
-var NightlyJobs = []Job{JobRefresh, JobSettle, JobPost, JobSync, JobReconcile, JobExport}
+var NightlyJobs = []Job{JobRefresh, JobSettle, JobPost, JobSync, JobReconcile, JobPayouts, JobExport}
 
 // ErrUnknownJob is returned for a job name that is not one of the above.
 var ErrUnknownJob = errors.New("unknown job")
@@ -66,7 +67,8 @@ type Options struct {
 	Version     string
 	Logger      *slog.Logger
 	Now         func() time.Time
-	Progress    io.Writer // counts and rate while posting; nil for none
+	Progress    io.Writer               // counts and rate while posting; nil for none
+	PayoutRules *settlement.PayoutRules // payout roundings (jobs/payouts.go); default settlement.DefaultPayoutRules
 }
 
 // Pipeline runs the nightly jobs of one business date against a store and
@@ -255,8 +257,10 @@ func (p *Pipeline) jobFunc(job Job) (jobFunc, error) {
 		return p.Reconcile, nil
 	case JobExport:
 		return p.Export, nil
+	case JobPayouts:
+		return p.Payouts, nil
 	}
-	return nil, fmt.Errorf("%w %q: want one of refresh, settle, post, sync, reconcile, export, nightly", ErrUnknownJob, job)
+	return nil, fmt.Errorf("%w %q: want one of refresh, settle, post, sync, reconcile, payouts, export, nightly", ErrUnknownJob, job)
 }
 
 // Nightly runs every job of NightlyJobs for d in order, through the ledger.
@@ -279,7 +283,7 @@ func (p *Pipeline) Nightly(ctx context.Context, d settlement.Date, opts RunOptio
 		if err != nil {
 			return results, fmt.Errorf("%s %s: %w", job, d, err)
 		}
-		if job == JobReconcile && r.Skipped == "done" && r.Counts["mismatches"] > 0 {
+		if r.Skipped == "done" && (job == JobReconcile && r.Counts["mismatches"] > 0 || job == JobPayouts && r.Counts["payout_mismatches"] > 0) {
 			mismatch = ErrMismatches
 		}
 	}

@@ -233,6 +233,9 @@ func (b *builder) build(ctx context.Context) error {
 	if err := b.rejected.finish(); err != nil {
 		return err
 	}
+	if err := b.writePayouts(ctx); err != nil { // payouts.go
+		return err
+	}
 
 	if err := b.writeSummary(); err != nil {
 		return err

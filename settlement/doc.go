@@ -85,6 +85,56 @@
 // VAT); a cancel that takes the last of a line, or all, takes exactly the
 // remainder, so a fully cancelled order nets to zero in every field.
 //
+// # Payouts
+//
+// What a partner receives is one step past its transfers (payout.go,
+// portone-platform.md §3.9, §5, §6.7, §8.3). PortOne groups transfers into
+// partner settlements by partner, contract, transfer type, settlement date
+// and currency (SettlementKey). The key is not unique: a transfer joins the
+// key's settlement only while that one waits for a payout
+// (PAYOUT_PREPARED); a key whose settlement failed, was withheld or is in a
+// payout starts a new one, and since 2026-03 two pending settlements of one
+// key may coexist. SettlementBook does this grouping for the emulator and
+// for what settle expects; CompareSettlements adds PortOne's settlements of
+// a key up before comparing them with ours, so a split never reads as a
+// difference. An ORDER_CANCEL settlement holds positive magnitudes like its
+// transfers.
+//
+// Payouts are made per partner and currency over the settlements a payout
+// includes, netted: orders and manual transfers add, cancels subtract, and
+// a partner's total can go negative (Payable is false; nothing is withheld
+// from it). Then, by the partner's TaxProfile and the platform setting
+// (TreatmentOf):
+//
+//	taxable    = settlement − settlementTaxFree
+//	NET, taxable business (NORMAL, SIMPLE_TAX_INVOICE_ISSUER, SIMPLE):
+//	             vat = R_vat(taxable × 10 %), expected = settlement + vat
+//	GROSS, taxable business:
+//	             vat = R_vat(taxable ÷ 11) (contained), expected = settlement
+//	any other partner (tax-free business, individuals): vat = 0, expected = settlement
+//	WHT_PAYER with deductWht, expected > 0:
+//	             incomeTax      = R_wht(expected × 3 %)   to a unit of 10 won
+//	             localIncomeTax = R_wht(incomeTax × 10 %) to a unit of 10 won
+//	payout     = expected − incomeTax − localIncomeTax
+//
+// Worked examples (§8.3, a settlement of 1,000,000): GROSS with
+// withholding 967,000 (30,000 + 3,000); NET with withholding 1,063,700
+// (VAT 100,000; 33,000 + 3,300 on the VAT-inclusive 1,100,000, as the help
+// center prints it); GROSS 1,000,000; NET 1,100,000.
+//
+// PortOne documents none of these roundings (§10 item 10), so they are
+// PayoutRules, explicit and configurable. DefaultPayoutRules truncates the
+// VAT (PortOne's documented VAT rounding is truncation) and truncates each
+// withholding amount below 10 won: Korean tax amounts are collected in
+// whole tens of won (국고금 관리법 §47 drops the units), which is also how
+// withholding receipts are written, and local income tax is 10 % of the
+// income tax already truncated. The small-amount exemption (소액부징수:
+// income tax under 1,000 won is not collected) is available as
+// ExemptBelow but off by default, because PortOne's release note says only
+// that withholding is computed on the payout amount: if PortOne withholds
+// small amounts, an exemption would overstate every small payout. The
+// reconciliation names the field when PortOne's choice differs.
+//
 // # Dates
 //
 // SettlementDateOf follows portone-platform.md §5 with the Korean

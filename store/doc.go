@@ -58,6 +58,11 @@
 //     (detail.go, migration 7), beside the record's JSON as received.
 //     Paged walks resume at the last row's key through an index in the
 //     walk's order: no page sorts or rereads what came before it.
+//   - Partner settlements and payouts (payouts.go, migration 9) are kept
+//     as PortOne reports them: each distinct state once in a history keyed
+//     by (PortOne id, state hash) through saveIdempotent, the latest state
+//     of each beside it; the payouts job's checks of a payout date are
+//     replaced as a whole each run.
 //   - An operator's recovery changes state only forward and keeps history.
 //     ResetIntents makes failed or conflicting intents pending again with
 //     their id and request unchanged (each once, however many instances

@@ -30,8 +30,9 @@ var migrations = []migration{
 	{6, "the merchant's rules: settlements.rules_version", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesVersion) }},
 	{7, "scale: a record's lines in its row (detail), an index of the cancellations without their order", migrateV7},
 	{8, "claims from a partial index of the pending intents; open transfers by status and dates", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV8) }},
+	{9, "partner settlements and payouts with their history and checks (issue #15)", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaPayouts) }},
+	{10, "the merchant's rules by version: rules_files", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesFiles) }},
 	{11, "operations: voided_records (records withdrawn before they were posted), adjustments (manual transfers)", migrateV11},
-	{13, "the merchant's rules by version: rules_files", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesFiles) }},
 }
 
 // LatestVersion is the schema version this program migrates to.

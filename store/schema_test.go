@@ -425,3 +425,15 @@ func TestMigrationFlipsNegatedCancels(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationsAreContiguous: versions run 1, 2, …, N in order. The
+// migrator applies only versions above the highest one recorded, so a gap
+// filled later (two branches numbering their migrations apart) would be
+// skipped on every database already past it.
+func TestMigrationsAreContiguous(t *testing.T) {
+	for i, m := range migrations {
+		if m.version != i+1 {
+			t.Fatalf("migration %d (%s) is at position %d: versions must be 1..%d in order", m.version, m.name, i+1, len(migrations))
+		}
+	}
+}

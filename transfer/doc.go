@@ -17,6 +17,9 @@
 //     refuse, checked before anything is sent).
 //   - convert.go: wire ↔ domain, requests and answers, bounded by
 //     settlement's limits. observe.go: Observe. differ.go: Differs.
+//     convert_payout.go: partner settlements and payouts
+//     (ObservePartnerSettlement, ObservePayout), partners' tax profiles and
+//     the setting's payout part.
 //   - errors.go: PortOne's error answers, decoded into *APIError with typed
 //     details; NewAPIError and (*APIError).MarshalJSON are the same answers
 //     in their wire form, which the emulator and the HTTP API send.
@@ -97,6 +100,9 @@
 //     transfers with a cancel's sign normalised once, and trims its JSON: the
 //     partner and contract snapshots reduced to id and name, no member
 //     naming an account at any depth.
+//   - Partner settlements and payouts: ObservePartnerSettlement and
+//     ObservePayout do the same for them (an ORDER_CANCEL settlement
+//     positive; a payout's bank account never kept).
 //
 // # Errors and secrets
 //

@@ -43,16 +43,17 @@ func Observe(w Transfer) Observed {
 	return o
 }
 
-// trimmed is w's JSON with the partner and contract objects reduced to
-// their id and name and every member that names an account removed, at any
-// depth: PortOne's schema has one (partner.account), and a field PortOne
+// trimmed is w's JSON (a transfer, a partner settlement, a payout) with
+// the partner and contract objects reduced to their id and name and every
+// member that names an account removed, at any depth: PortOne's schema has
+// such members (partner.account, a payout's account), and a field PortOne
 // adds later (kept in Extra) must not bring one back. Numbers and every
 // other value are kept as sent, byte for byte, in PortOne's member order.
 //
 // It filters the encoded answer as a stream of tokens (one pass, no tree of
 // maps): at a million transfers a night, decoding every answer into maps
 // and encoding it again was a third of posting's CPU time.
-func trimmed(w Transfer) json.RawMessage {
+func trimmed(w any) json.RawMessage {
 	full, err := json.Marshal(w)
 	if err != nil {
 		return nil

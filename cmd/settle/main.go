@@ -54,7 +54,7 @@ func commands() []command {
 		{"demo", "[--dir DIR] [--lang ko|en]", "the whole pipeline on sample data, embedded SQLite, the PortOne emulator in-process", runDemo},
 		{"preview", "[FILE]", "shadow calculation: PortOne's request shapes in (file or stdin), response shapes out", runPreview},
 		{"serve", "[--out DIR]", "cron schedule + HTTP API (+ PortOne webhook receiver)", runServe},
-		{"run", "JOB --date YYYY-MM-DD [--dry-run] [--force]", "one job: refresh|settle|post|sync|reconcile|export|nightly", runJob},
+		{"run", "JOB --date YYYY-MM-DD [--dry-run] [--force]", "one job: refresh|settle|post|sync|reconcile|payouts|export|nightly", runJob},
 		{"backfill", "--from DATE --to DATE [--dry-run]", "nightly for each date, skipping what is done", runBackfill},
 		{"import", "FILE...", "orders / cancellations from JSON Lines or CSV", runImport},
 		{"export", "--from DATE --to DATE --out FILE [--lang en]", "workbook for a range (.xlsx), or flat order-line detail (.csv)", runExport},

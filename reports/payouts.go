@@ -1,0 +1,107 @@
+package reports
+
+import (
+	"context"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// SheetPayouts is the Payouts sheet (지급): what each partner receives, per
+// payout date, settlement → VAT → withholding → payout, ours beside
+// PortOne's, with the payout's status and why it needs a look.
+const SheetPayouts = "Payouts"
+
+// PayoutSource is a Source that also has payouts (issue #15). A Source
+// without it gets no Payouts sheet, so that sources written before payouts
+// keep working.
+type PayoutSource interface {
+	// Payouts yields one row per partner, payout date and currency: a
+	// payout of PortOne's, or money no payout pays (not yet scheduled,
+	// withheld, netted below zero).
+	Payouts(ctx context.Context, yield func(PayoutRow) error) error
+}
+
+// PayoutRow is one partner's payout of one payout date.
+type PayoutRow struct {
+	PayoutDate  settlement.Date // the settlement date of the settlements it pays
+	PartnerID   settlement.PartnerID
+	PartnerName string
+	Currency    string
+	PayoutID    string // PortOne's, or "" when PortOne has no payout
+	Status      string // the payout's status, else its settlements' (PAYOUT_WITHHELD, …)
+	FailReason  string
+	VAT         string // NONE, INCLUDED (GROSS) or ADDED (NET)
+	Withhold    bool
+	Ours        *settlement.PayoutAmounts // nil when we expect nothing
+	PortOne     *settlement.PayoutAmounts // nil when PortOne has no payout
+	Reasons     string                    // the mismatch reasons, comma-separated
+}
+
+// payoutFieldLabels are PayoutAmounts' fields in the order finance reads a
+// payout: settlement, VAT, withholding, payout.
+var payoutFieldLabels = []struct{ name, ko, en string }{
+	{"settlementAmount", "정산금액", "Settlement"},
+	{"settlementTaxFreeAmount", "정산 면세금액", "Settlement tax-free"},
+	{"supplyAmount", "공급가액", "Supply"},
+	{"taxFreeAmount", "면세금액", "Tax-free"},
+	{"vatAmount", "부가세", "VAT"},
+	{"incomeTaxAmount", "소득세", "Income tax"},
+	{"localIncomeTaxAmount", "지방소득세", "Local income tax"},
+	{"amount", "지급금액", "Payout"},
+}
+
+func payoutColumns() []column[PayoutRow] {
+	cols := []column[PayoutRow]{
+		dateCol("지급일", "Payout date", "settlementDate", func(r *PayoutRow) settlement.Date { return r.PayoutDate }),
+		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *PayoutRow) string { return string(r.PartnerID) }),
+		textCol("파트너명", "Partner name", "partner.name", 18, func(r *PayoutRow) string { return r.PartnerName }),
+		textCol("통화", "Currency", "currency", 8, func(r *PayoutRow) string { return r.Currency }),
+		textCol("지급 ID", "Payout ID", "id", 24, func(r *PayoutRow) string { return r.PayoutID }),
+		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return r.Status }),
+		textCol("부가세 처리", "VAT", "settlementAmountType", 10, func(r *PayoutRow) string { return r.VAT }),
+		textCol("원천징수", "Withholding", "deductWht", 10, func(r *PayoutRow) string {
+			if r.Withhold {
+				return "3.3%"
+			}
+			return ""
+		}),
+	}
+	for _, f := range payoutFieldLabels {
+		var get func(*settlement.PayoutAmounts) *settlement.Won
+		for _, pf := range settlement.PayoutFields {
+			if pf.Name == f.name {
+				get = pf.Get
+			}
+		}
+		side := func(a *settlement.PayoutAmounts, v *value) {
+			if a == nil {
+				v.blank()
+				return
+			}
+			v.money(*get(a))
+		}
+		cols = append(cols,
+			column[PayoutRow]{ko: f.ko, en: f.en, key: f.name + " (settle)", width: 14, k: kMoney,
+				set: func(r *PayoutRow, v *value) { side(r.Ours, v) }},
+			column[PayoutRow]{ko: "PortOne " + f.ko, en: "PortOne " + f.en, key: f.name, width: 14, k: kMoney,
+				set: func(r *PayoutRow, v *value) { side(r.PortOne, v) }},
+		)
+	}
+	return append(cols,
+		textCol("실패 사유", "Fail reason", "failReason", 20, func(r *PayoutRow) string { return r.FailReason }),
+		textCol("확인 사유", "Reasons", "reasons", 28, func(r *PayoutRow) string { return r.Reasons }),
+	)
+}
+
+// writePayouts streams the Payouts sheet when the source has payouts.
+func (b *builder) writePayouts(ctx context.Context) error {
+	ps, ok := b.src.(PayoutSource)
+	if !ok {
+		return nil
+	}
+	s := newStreamSheet(b.f, b.z, SheetPayouts, payoutColumns(), b.st, &b.o, false)
+	if err := ps.Payouts(ctx, func(r PayoutRow) error { return s.write(ctx, &r) }); err != nil {
+		return err
+	}
+	return s.finish()
+}

@@ -1,0 +1,66 @@
+package reports
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// payoutSource is the fixture with payouts.
+type payoutSource struct {
+	*memSource
+	payouts []PayoutRow
+}
+
+func (s *payoutSource) Payouts(ctx context.Context, y func(PayoutRow) error) error {
+	return each(ctx, s.memSource, "Payouts", s.payouts, y)
+}
+
+// TestPayoutsSheet: a source with payouts gets a Payouts sheet after
+// Rejected, read back cell by cell: settlement → VAT → withholding →
+// payout, ours beside PortOne's, the status and the reasons; money is
+// number-formatted won and a side without a payout is blank. A source
+// without payouts gets no sheet (TestWorkbookSheets).
+func TestPayoutsSheet(t *testing.T) {
+	d := settlement.MustDate("2025-10-01")
+	ours := &settlement.PayoutAmounts{Settlement: 890000, Supply: 890000, IncomeTax: 26700, LocalIncomeTax: 2670, Amount: 860630}
+	theirs := *ours
+	theirs.IncomeTax = 26690
+	src := &payoutSource{memSource: fixture(), payouts: []PayoutRow{
+		{PayoutDate: d, PartnerID: "pw", PartnerName: "원천징수 개인", Currency: "KRW", PayoutID: "po-1", Status: "SUCCEEDED", VAT: "NONE",
+			Withhold: true, Ours: ours, PortOne: &theirs, Reasons: "PAYOUT_AMOUNT_DIFFERS"},
+		{PayoutDate: d, PartnerID: "pn", Currency: "KRW", Status: "PAYOUT_PREPARED", VAT: "ADDED",
+			Ours: &settlement.PayoutAmounts{Settlement: -45000, Supply: -45000, VAT: -4500, Amount: -49500}},
+	}}
+	_, f := writeBook(t, src, Options{Loc: seoul(t)})
+	want := []string{"Run", "Summary", "Chart", "Orders", "Order lines", "Cancellations", "Mismatches", "Transfers", "Rejected", "Payouts"}
+	if diff := cmp.Diff(want, f.GetSheetList()); diff != "" {
+		t.Errorf("sheets (-want +got):\n%s", diff)
+	}
+	cell := func(header string, row int) string {
+		t.Helper()
+		return raw(t, f, SheetPayouts, findCol(t, f, SheetPayouts, header)+strconv.Itoa(row))
+	}
+	for _, c := range []struct {
+		header string
+		row    int
+		want   string
+	}{
+		{"파트너 ID", 3, "pw"}, {"지급 ID", 3, "po-1"}, {"상태", 3, "SUCCEEDED"}, {"원천징수", 3, "3.3%"},
+		{"정산금액", 3, "890000"}, {"PortOne 정산금액", 3, "890000"},
+		{"소득세", 3, "26700"}, {"PortOne 소득세", 3, "26690"},
+		{"지급금액", 3, "860630"}, {"PortOne 지급금액", 3, "860630"}, {"확인 사유", 3, "PAYOUT_AMOUNT_DIFFERS"},
+		{"파트너 ID", 4, "pn"}, {"부가세", 4, "-4500"}, {"지급금액", 4, "-49500"}, {"PortOne 지급금액", 4, ""}, {"상태", 4, "PAYOUT_PREPARED"},
+	} {
+		if got := cell(c.header, c.row); got != c.want {
+			t.Errorf("Payouts %s row %d = %q, want %q", c.header, c.row, got, c.want)
+		}
+	}
+	if got := numFmt(t, f, SheetPayouts, findCol(t, f, SheetPayouts, "지급금액")+"3"); got != "#,##0" {
+		t.Errorf("payout amount format %q", got)
+	}
+}
