@@ -6,7 +6,12 @@
 // It imports settlement, transfer, store, intake and jobs; only cmd imports it.
 //
 // NewServer builds the API (see its comment for the routes) and
-// NewHTTPServer an *http.Server with every timeout set.
+// NewHTTPServer an *http.Server with every timeout set. Ops puts the
+// operations endpoints in front of it: /readyz (503 naming each check that
+// needs a person: database, last run, PortOne) and /metrics (Prometheus
+// text format through github.com/prometheus/client_golang, the one
+// third-party module here: its registry, exposition and text format are
+// what every scraper reads, and writing them by hand would drift).
 //
 // # Invariants
 //

@@ -365,7 +365,8 @@ func (s *server) getSettlements(w http.ResponseWriter, r *http.Request) {
 type RunView = jobs.RunView
 
 // getRuns answers GET /v1/runs[?job=&from=&to=&status=&limit=], newest
-// business date first, at most limit (default 100, at most 1000).
+// business date first and each date's jobs in the order the pipeline runs
+// them, at most limit (default 100, at most 1000).
 func (s *server) getRuns(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	rq := store.RunQuery{Job: q.Get("job"), Status: store.RunStatus(q.Get("status")), Limit: 100}
@@ -395,6 +396,7 @@ func (s *server) getRuns(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	sortRuns(runs)
 	out := make([]RunView, 0, len(runs))
 	for _, run := range runs {
 		out = append(out, jobs.NewRunView(run))

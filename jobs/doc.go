@@ -45,4 +45,13 @@
 //     pays, field by field with zero tolerance; a failed payout and a
 //     withheld or excluded settlement are mismatches too (money stopped
 //     short of a partner), each reported once.
+//   - A run that leaves transfers failed, conflicting, or pending after its
+//     post job is done is not a success: CheckIntents returns an
+//     *AttentionError (ErrNeedsAttention; `settle` exits 4).
+//   - An export never replaces an existing file with one that has no
+//     settlement for its range unless forced (ErrEmptyExport): an empty
+//     range is far more often a wrong database than a quiet day.
+//   - Serve binds its listener before the catch-up run, and retries a
+//     failed scheduled or catch-up run with doubling backoff until the next
+//     scheduled run would start; /readyz reads the outcome (CheckLastRun).
 package jobs

@@ -21,13 +21,16 @@ type ExportOptions struct {
 	Lang string // "ko" (default) or "en"
 	CSV  bool   // the flat order-line CSV instead of the workbook
 	Rows int    // rows per sheet before a split; 0 for Excel's limit
+	// Force replaces an existing file with an export that has no
+	// settlement for its range (refused otherwise: ErrEmptyExport).
+	Force bool
 }
 
 // Export writes d's workbook to OutDir/settle-<d>.xlsx (written to a
 // temporary file and renamed, so a killed run never leaves half a file).
-func (p *Pipeline) Export(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
+func (p *Pipeline) Export(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
 	name := filepath.Join(p.opts.OutDir, "settle-"+d.String()+".xlsx")
-	if err := p.ExportFile(ctx, d, d, name, ExportOptions{}); err != nil {
+	if err := p.ExportFile(ctx, d, d, name, ExportOptions{Force: opts.Force}); err != nil {
 		return nil, err
 	}
 	return Counts{"workbooks": 1}, nil
@@ -38,6 +41,9 @@ func (p *Pipeline) Export(ctx context.Context, d settlement.Date, _ RunOptions) 
 func (p *Pipeline) ExportFile(ctx context.Context, from, to settlement.Date, name string, opts ExportOptions) error {
 	if strings.EqualFold(filepath.Ext(name), ".csv") {
 		opts.CSV = true
+	}
+	if err := p.guardReplace(ctx, from, to, name, opts.Force); err != nil {
+		return err
 	}
 	if dir := filepath.Dir(name); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -69,6 +69,12 @@ type Options struct {
 	Now         func() time.Time
 	Progress    io.Writer               // counts and rate while posting; nil for none
 	PayoutRules *settlement.PayoutRules // payout roundings (jobs/payouts.go); default settlement.DefaultPayoutRules
+	// OnJob, when set, is told each job run this instance did (not the
+	// skipped ones, not dry runs) with its error: metrics hook here.
+	OnJob func(JobResult, error)
+	// OnRun, when set, is told the outcome of each scheduled or catch-up
+	// run of Serve (nil: done), after each attempt.
+	OnRun func(error)
 }
 
 // Pipeline runs the nightly jobs of one business date against a store and
@@ -80,6 +86,9 @@ type Pipeline struct {
 	api  PortOne
 	opts Options
 	log  *slog.Logger
+	// What /readyz reads: the latest scheduled run, PortOne's last probe.
+	lastRun runOutcome
+	probe   probeCache
 }
 
 // NewPipeline returns a pipeline over st and api with opts' defaults filled.
@@ -231,6 +240,9 @@ func (p *Pipeline) RunJob(ctx context.Context, job Job, d settlement.Date, opts 
 		p.log.Error("job failed", append(attrs, "err", jerr)...)
 	} else {
 		p.log.Info("job done", attrs...)
+	}
+	if p.opts.OnJob != nil {
+		p.opts.OnJob(res, jerr)
 	}
 	if jerr != nil {
 		return res, jerr

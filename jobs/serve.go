@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -47,6 +48,10 @@ type ServeOptions struct {
 	Server   func(addr string, h http.Handler) *http.Server
 	CatchUp  int           // at most this many missed nights are caught up at start; default 31
 	JobLimit time.Duration // a nightly run is cancelled after this; default 6h
+	// RetryBackoff is the wait before the first retry of a failed
+	// scheduled or catch-up run; it doubles up to RetryMax (default 1m and
+	// 30m). Retries stop before the next scheduled run would start.
+	RetryBackoff, RetryMax time.Duration
 }
 
 // Serve runs the nightly pipeline on the cron schedule for the previous
@@ -65,13 +70,18 @@ func (p *Pipeline) Serve(ctx context.Context, o ServeOptions) error {
 	c := cron.New(cron.WithLocation(p.opts.Loc), cron.WithLogger(logger),
 		// Recover is not in cron's default chain, whatever New's comment says.
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
+	sched, err := cron.ParseStandard(o.Cron)
+	if err != nil {
+		return fmt.Errorf("SETTLE_CRON %q: %w", o.Cron, err)
+	}
 	nightly := func() {
-		jctx, cancel := context.WithTimeout(ctx, o.JobLimit)
-		defer cancel()
 		d := p.Today().AddDays(-1)
-		if _, err := p.Nightly(jctx, d, RunOptions{}); err != nil && !errors.Is(err, ErrMismatches) {
-			p.log.Error("nightly failed", "business_date", d.String(), "err", err)
-		}
+		p.withRetry(ctx, o, sched, "nightly "+d.String(), func() error {
+			jctx, cancel := context.WithTimeout(ctx, o.JobLimit)
+			defer cancel()
+			_, err := p.Nightly(jctx, d, RunOptions{})
+			return err
+		})
 	}
 	if _, err := c.AddFunc(o.Cron, nightly); err != nil {
 		return fmt.Errorf("SETTLE_CRON %q: %w", o.Cron, err)
@@ -79,21 +89,24 @@ func (p *Pipeline) Serve(ctx context.Context, o ServeOptions) error {
 	errc := make(chan error, 1)
 	var srv *http.Server
 	if o.API != nil {
+		// Bind before the catch-up run: a port that is taken fails the
+		// start at once, not after a whole night of work.
+		ln, err := net.Listen("tcp", o.Addr)
+		if err != nil {
+			return fmt.Errorf("SETTLE_HTTP_ADDR %s: %w", o.Addr, err)
+		}
 		srv = o.Server(o.Addr, o.API)
 		go func() {
-			p.log.Info("http api listening", "addr", o.Addr)
-			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.log.Info("http api listening", "addr", ln.Addr().String())
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("http api: %w", err)
 			}
 		}()
 	}
 	// Catch up before the schedule starts, so the two never overlap.
-	if err := p.catchUp(ctx, o.CatchUp); err != nil && !errors.Is(err, ErrMismatches) && ctx.Err() == nil {
-		p.log.Error("catch-up failed", "err", err)
-	}
+	p.withRetry(ctx, o, sched, "catch-up", func() error { return p.catchUp(ctx, o.CatchUp) })
 	c.Start()
 	p.log.Info("schedule started", "cron", o.Cron, "tz", p.opts.Loc.String())
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
@@ -138,4 +151,44 @@ type cronLogger struct{ l *slog.Logger }
 func (c cronLogger) Info(msg string, kv ...any) { c.l.Info("cron: "+msg, kv...) }
 func (c cronLogger) Error(err error, msg string, kv ...any) {
 	c.l.Error("cron: "+msg, append(kv, "err", err)...)
+}
+
+// withRetry runs fn, a scheduled or catch-up run, and retries it while it
+// fails, waiting o.RetryBackoff, doubled each time up to o.RetryMax, and
+// giving up when the next retry would start after the next scheduled run
+// (which takes over). A run that finishes with mismatches is not retried:
+// it did its work. Each outcome goes through Options.OnRun.
+func (p *Pipeline) withRetry(ctx context.Context, o ServeOptions, sched cron.Schedule, what string, fn func() error) {
+	wait, max := o.RetryBackoff, o.RetryMax
+	if wait <= 0 {
+		wait = time.Minute
+	}
+	if max <= 0 {
+		max = 30 * time.Minute
+	}
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if ctx.Err() == nil {
+			p.lastRun.set(err)
+		}
+		if err == nil || errors.Is(err, ErrMismatches) || ctx.Err() != nil {
+			if p.opts.OnRun != nil && ctx.Err() == nil {
+				p.opts.OnRun(err)
+			}
+			return
+		}
+		if p.opts.OnRun != nil {
+			p.opts.OnRun(err)
+		}
+		now := p.opts.Now()
+		if next := sched.Next(now.In(p.opts.Loc)); !now.Add(wait).Before(next) {
+			p.log.Error(what+" failed; the next scheduled run takes over", "attempt", attempt, "next", next.Format(time.RFC3339), "err", err)
+			return
+		}
+		p.log.Error(what+" failed; retrying", "attempt", attempt, "retry_in", wait.String(), "err", err)
+		if sleepCtx(ctx, wait) != nil {
+			return
+		}
+		wait = min(2*wait, max)
+	}
 }

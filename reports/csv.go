@@ -27,7 +27,7 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := bw.WriteString(utf8BOM); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	cw := csv.NewWriter(bw)
 	cols := orderLineColumns()
@@ -36,7 +36,7 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 		rec[i] = cols[i].label(o.Lang)
 	}
 	if err := cw.Write(rec); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	var v value
 	buf := make([]byte, 0, 32)
@@ -53,7 +53,7 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 			rec[i], buf = csvField(&v, o, buf)
 		}
 		if err := cw.Write(rec); err != nil {
-			return fmt.Errorf("reports: write csv: %w", err)
+			return fmt.Errorf("write csv: %w", err)
 		}
 		return nil
 	}); err != nil {
@@ -61,10 +61,10 @@ func WriteCSV(ctx context.Context, w io.Writer, src Source, opts Options) error 
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("reports: write csv: %w", err)
+		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
 }

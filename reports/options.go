@@ -37,7 +37,7 @@ type Options struct {
 const minRowsPerSheet = headerRows + 1 + trailerRows
 
 // ErrOptions is returned (wrapped) for invalid Options.
-var ErrOptions = errors.New("reports: invalid options")
+var ErrOptions = errors.New("invalid options")
 
 func (o Options) normalize() (Options, error) {
 	switch o.Lang {

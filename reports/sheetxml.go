@@ -45,7 +45,7 @@ var _ excelize.ZipWriter = (*partZip)(nil)
 // of it is dropped later.
 func (z *partZip) part(path string) (io.Writer, error) {
 	if z.written[path] {
-		return nil, fmt.Errorf("reports: sheet part %s written twice", path)
+		return nil, fmt.Errorf("sheet part %s written twice", path)
 	}
 	w, err := z.zw.Create(path)
 	if err != nil {
@@ -76,11 +76,11 @@ func sheetPath(f *excelize.File, sheet string) (string, error) {
 		}
 		path := "xl/worksheets/sheet" + strconv.Itoa(id) + ".xml"
 		if _, ok := f.Sheet.Load(path); !ok {
-			return "", fmt.Errorf("reports: sheet %q: no part %s", sheet, path)
+			return "", fmt.Errorf("sheet %q: no part %s", sheet, path)
 		}
 		return path, nil
 	}
-	return "", fmt.Errorf("reports: sheet %q not found", sheet)
+	return "", fmt.Errorf("sheet %q not found", sheet)
 }
 
 // sheetStart is the worksheet element: the default and relationship name

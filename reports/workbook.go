@@ -54,7 +54,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 	f := excelize.NewFile()
 	defer func() {
 		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("reports: close workbook: %w", cerr)
+			err = fmt.Errorf("close workbook: %w", cerr)
 		}
 	}()
 	// One zip writer, compressing straight into w, takes the detail sheets'
@@ -73,7 +73,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 	}
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return z })
 	if err := f.Write(w); err != nil {
-		return fmt.Errorf("reports: write workbook: %w", err)
+		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
 }
@@ -81,7 +81,7 @@ func WriteWorkbook(ctx context.Context, w io.Writer, src Source, opts Options) (
 // ErrSummaryTooLong is returned when the Summary has more rows than an
 // Excel sheet holds (the Summary is never split; MaxRowsPerSheet does not
 // apply to it).
-var ErrSummaryTooLong = fmt.Errorf("reports: summary does not fit one sheet")
+var ErrSummaryTooLong = fmt.Errorf("summary does not fit one sheet")
 
 type detailKey struct {
 	partner string

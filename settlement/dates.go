@@ -80,7 +80,7 @@ func SettlementDateFor(start, explicit Date, cycle Cycle, cal *Calendar, adjustE
 	cycleDate, ok := cycle.firstOnOrAfter(start.AddDays(cycle.LagDays), short == ShortMonthSkip)
 	if !ok {
 		// Unreachable for a valid cycle; kept so a future method cannot loop.
-		return Date{}, fmt.Errorf("settlement: no %s cycle date after %s", cycle.Method, start)
+		return Date{}, fmt.Errorf("no %s cycle date after %s", cycle.Method, start)
 	}
 
 	var (
@@ -100,7 +100,7 @@ func SettlementDateFor(start, explicit Date, cycle Cycle, cal *Calendar, adjustE
 		dir = "next"
 	}
 	if !ok {
-		return Date{}, fmt.Errorf("settlement: no %s business day within %d days of %s", dir, maxBusinessDaySearch, cycleDate)
+		return Date{}, fmt.Errorf("no %s business day within %d days of %s", dir, maxBusinessDaySearch, cycleDate)
 	}
 	return d, nil
 }

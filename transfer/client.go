@@ -126,14 +126,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("transfer: base url %q: want http(s)://host[/path]", cfg.BaseURL)
+		return nil, fmt.Errorf("base url %q: want http(s)://host[/path]", cfg.BaseURL)
 	}
 	if cfg.APISecret == "" {
-		return nil, errors.New("transfer: api secret is empty")
+		return nil, errors.New("api secret is empty")
 	}
 	if cfg.MaxAttempts < 0 || cfg.AttemptTimeout < 0 || cfg.MinBackoff < 0 || cfg.MaxBackoff < 0 || cfg.Connections < 0 ||
 		cfg.ListPageSize < 0 || cfg.ListPages < 0 {
-		return nil, errors.New("transfer: negative attempts, timeout or backoff")
+		return nil, errors.New("negative attempts, timeout, backoff, connections or list pages")
 	}
 	c := &Client{
 		base: u, secret: cfg.APISecret, test: cfg.TestMode,
@@ -307,7 +307,7 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 			return last
 		}
 		wait := backoff(attempt, c.minBO, c.maxBO, retryAfter, c.jitter)
-		c.log.LogAttrs(ctx, slog.LevelInfo, "transfer: retrying portone call",
+		c.log.LogAttrs(ctx, slog.LevelInfo, "retrying portone call",
 			slog.String("method", k.method), slog.String("path", k.path),
 			slog.Int("attempt", attempt), slog.String("reason", reason), slog.Duration("wait", wait))
 		if err := c.sleep(ctx, wait); err != nil {

@@ -14,13 +14,13 @@ import (
 // *APIError (PLATFORM_PARTNER_ID_ALREADY_EXISTS, PLATFORM_CONTRACT_NOT_FOUND, ...).
 func (c *Client) CreatePartner(ctx context.Context, b CreatePartnerBody) (Partner, error) {
 	if err := validatePartnerBody("", &b); err != nil {
-		return Partner{}, fmt.Errorf("transfer: create partner %s: %w", b.ID, err)
+		return Partner{}, fmt.Errorf("create partner %s: %w", b.ID, err)
 	}
 	var out struct {
 		Partner Partner `json:"partner"`
 	}
 	if err := c.post(ctx, "/platform/partners", b, &out); err != nil {
-		return Partner{}, fmt.Errorf("transfer: create partner %s: %w", b.ID, err)
+		return Partner{}, fmt.Errorf("create partner %s: %w", b.ID, err)
 	}
 	return out.Partner, nil
 }
@@ -29,7 +29,7 @@ func (c *Client) CreatePartner(ctx context.Context, b CreatePartnerBody) (Partne
 func (c *Client) GetPartner(ctx context.Context, id string) (Partner, error) {
 	p, err := get[Partner](ctx, c, "/platform/partners/"+pathID(id))
 	if err != nil {
-		return Partner{}, fmt.Errorf("transfer: get partner %s: %w", id, err)
+		return Partner{}, fmt.Errorf("get partner %s: %w", id, err)
 	}
 	return p, nil
 }
@@ -39,14 +39,14 @@ func (c *Client) GetPartner(ctx context.Context, id string) (Partner, error) {
 func (c *Client) UpdatePartner(ctx context.Context, id string, b UpdatePartnerBody) (Partner, error) {
 	if b.Type != nil {
 		if n := countSet(b.Type.Business != nil, b.Type.WhtPayer != nil, b.Type.NonWhtPayer != nil); n != 1 {
-			return Partner{}, fmt.Errorf("transfer: update partner %s: %w", id, invalid("type", "exactly one of business, whtPayer and nonWhtPayer, got %d", n))
+			return Partner{}, fmt.Errorf("update partner %s: %w", id, invalid("type", "exactly one of business, whtPayer and nonWhtPayer, got %d", n))
 		}
 	}
 	var out struct {
 		Partner Partner `json:"partner"`
 	}
 	if err := c.send(ctx, http.MethodPatch, "/platform/partners/"+pathID(id), b, &out); err != nil {
-		return Partner{}, fmt.Errorf("transfer: update partner %s: %w", id, err)
+		return Partner{}, fmt.Errorf("update partner %s: %w", id, err)
 	}
 	return out.Partner, nil
 }
@@ -58,7 +58,7 @@ func (c *Client) ArchivePartner(ctx context.Context, id string) (Partner, error)
 		Partner Partner `json:"partner"`
 	}
 	if err := c.send(ctx, http.MethodPost, "/platform/partners/"+pathID(id)+"/archive", nil, &out); err != nil {
-		return Partner{}, fmt.Errorf("transfer: archive partner %s: %w", id, err)
+		return Partner{}, fmt.Errorf("archive partner %s: %w", id, err)
 	}
 	return out.Partner, nil
 }

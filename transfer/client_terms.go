@@ -15,11 +15,11 @@ import (
 // Errors: *settlement.Error INVALID_REQUEST; *APIError PLATFORM_CONTRACT_ALREADY_EXISTS, ...
 func (c *Client) CreateContract(ctx context.Context, b CreateContractBody) (Contract, error) {
 	if err := validateContract(b.Name, &b.PlatformFee, &b.SettlementCycle, true); err != nil {
-		return Contract{}, fmt.Errorf("transfer: create contract %s: %w", b.ID, err)
+		return Contract{}, fmt.Errorf("create contract %s: %w", b.ID, err)
 	}
 	v, err := wrapped[Contract](ctx, c, http.MethodPost, "/platform/contracts", b, "contract")
 	if err != nil {
-		return Contract{}, fmt.Errorf("transfer: create contract %s: %w", b.ID, err)
+		return Contract{}, fmt.Errorf("create contract %s: %w", b.ID, err)
 	}
 	return v, nil
 }
@@ -28,7 +28,7 @@ func (c *Client) CreateContract(ctx context.Context, b CreateContractBody) (Cont
 func (c *Client) GetContract(ctx context.Context, id string) (Contract, error) {
 	v, err := get[Contract](ctx, c, "/platform/contracts/"+pathID(id))
 	if err != nil {
-		return Contract{}, fmt.Errorf("transfer: get contract %s: %w", id, err)
+		return Contract{}, fmt.Errorf("get contract %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -37,11 +37,11 @@ func (c *Client) GetContract(ctx context.Context, id string) (Contract, error) {
 // PLATFORM_CONTRACT_NOT_FOUND, PLATFORM_ARCHIVED_CONTRACT.
 func (c *Client) UpdateContract(ctx context.Context, id string, b UpdateContractBody) (Contract, error) {
 	if err := validateContract("", b.PlatformFee, b.SettlementCycle, false); err != nil {
-		return Contract{}, fmt.Errorf("transfer: update contract %s: %w", id, err)
+		return Contract{}, fmt.Errorf("update contract %s: %w", id, err)
 	}
 	v, err := wrapped[Contract](ctx, c, http.MethodPatch, "/platform/contracts/"+pathID(id), b, "contract")
 	if err != nil {
-		return Contract{}, fmt.Errorf("transfer: update contract %s: %w", id, err)
+		return Contract{}, fmt.Errorf("update contract %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -51,7 +51,7 @@ func (c *Client) UpdateContract(ctx context.Context, id string, b UpdateContract
 func (c *Client) ArchiveContract(ctx context.Context, id string) (Contract, error) {
 	v, err := wrapped[Contract](ctx, c, http.MethodPost, "/platform/contracts/"+pathID(id)+"/archive", nil, "contract")
 	if err != nil {
-		return Contract{}, fmt.Errorf("transfer: archive contract %s: %w", id, err)
+		return Contract{}, fmt.Errorf("archive contract %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -71,11 +71,11 @@ func (c *Client) Contracts(ctx context.Context, f *ContractFilter) iter.Seq2[Con
 // *settlement.Error INVALID_REQUEST; *APIError PLATFORM_DISCOUNT_SHARE_POLICY_ALREADY_EXISTS.
 func (c *Client) CreateDiscountSharePolicy(ctx context.Context, b CreateDiscountSharePolicyBody) (DiscountSharePolicy, error) {
 	if b.Name == "" {
-		return DiscountSharePolicy{}, fmt.Errorf("transfer: create discount share policy %s: %w", b.ID, invalid("name", "required"))
+		return DiscountSharePolicy{}, fmt.Errorf("create discount share policy %s: %w", b.ID, invalid("name", "required"))
 	}
 	v, err := wrapped[DiscountSharePolicy](ctx, c, http.MethodPost, "/platform/discount-share-policies", b, "discountSharePolicy")
 	if err != nil {
-		return DiscountSharePolicy{}, fmt.Errorf("transfer: create discount share policy %s: %w", b.ID, err)
+		return DiscountSharePolicy{}, fmt.Errorf("create discount share policy %s: %w", b.ID, err)
 	}
 	return v, nil
 }
@@ -85,7 +85,7 @@ func (c *Client) CreateDiscountSharePolicy(ctx context.Context, b CreateDiscount
 func (c *Client) GetDiscountSharePolicy(ctx context.Context, id string) (DiscountSharePolicy, error) {
 	v, err := get[DiscountSharePolicy](ctx, c, "/platform/discount-share-policies/"+pathID(id))
 	if err != nil {
-		return DiscountSharePolicy{}, fmt.Errorf("transfer: get discount share policy %s: %w", id, err)
+		return DiscountSharePolicy{}, fmt.Errorf("get discount share policy %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -94,7 +94,7 @@ func (c *Client) GetDiscountSharePolicy(ctx context.Context, id string) (Discoun
 func (c *Client) UpdateDiscountSharePolicy(ctx context.Context, id string, b UpdateDiscountSharePolicyBody) (DiscountSharePolicy, error) {
 	v, err := wrapped[DiscountSharePolicy](ctx, c, http.MethodPatch, "/platform/discount-share-policies/"+pathID(id), b, "discountSharePolicy")
 	if err != nil {
-		return DiscountSharePolicy{}, fmt.Errorf("transfer: update discount share policy %s: %w", id, err)
+		return DiscountSharePolicy{}, fmt.Errorf("update discount share policy %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -103,7 +103,7 @@ func (c *Client) UpdateDiscountSharePolicy(ctx context.Context, id string, b Upd
 func (c *Client) ArchiveDiscountSharePolicy(ctx context.Context, id string) (DiscountSharePolicy, error) {
 	v, err := wrapped[DiscountSharePolicy](ctx, c, http.MethodPost, "/platform/discount-share-policies/"+pathID(id)+"/archive", nil, "discountSharePolicy")
 	if err != nil {
-		return DiscountSharePolicy{}, fmt.Errorf("transfer: archive discount share policy %s: %w", id, err)
+		return DiscountSharePolicy{}, fmt.Errorf("archive discount share policy %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -122,14 +122,14 @@ func (c *Client) DiscountSharePolicies(ctx context.Context, f *DiscountSharePoli
 // *settlement.Error INVALID_REQUEST; *APIError PLATFORM_ADDITIONAL_FEE_POLICY_ALREADY_EXISTS.
 func (c *Client) CreateAdditionalFeePolicy(ctx context.Context, b CreateAdditionalFeePolicyBody) (AdditionalFeePolicy, error) {
 	if b.Name == "" {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: create additional fee policy %s: %w", b.ID, invalid("name", "required"))
+		return AdditionalFeePolicy{}, fmt.Errorf("create additional fee policy %s: %w", b.ID, invalid("name", "required"))
 	}
 	if n := feeBranches(b.Fee); n != 1 {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: create additional fee policy %s: %w", b.ID, invalid("fee", "exactly one of fixedRate and fixedAmount, got %d", n))
+		return AdditionalFeePolicy{}, fmt.Errorf("create additional fee policy %s: %w", b.ID, invalid("fee", "exactly one of fixedRate and fixedAmount, got %d", n))
 	}
 	v, err := wrapped[AdditionalFeePolicy](ctx, c, http.MethodPost, "/platform/additional-fee-policies", b, "additionalFeePolicy")
 	if err != nil {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: create additional fee policy %s: %w", b.ID, err)
+		return AdditionalFeePolicy{}, fmt.Errorf("create additional fee policy %s: %w", b.ID, err)
 	}
 	return v, nil
 }
@@ -139,7 +139,7 @@ func (c *Client) CreateAdditionalFeePolicy(ctx context.Context, b CreateAddition
 func (c *Client) GetAdditionalFeePolicy(ctx context.Context, id string) (AdditionalFeePolicy, error) {
 	v, err := get[AdditionalFeePolicy](ctx, c, "/platform/additional-fee-policies/"+pathID(id))
 	if err != nil {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: get additional fee policy %s: %w", id, err)
+		return AdditionalFeePolicy{}, fmt.Errorf("get additional fee policy %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -147,11 +147,11 @@ func (c *Client) GetAdditionalFeePolicy(ctx context.Context, id string) (Additio
 // UpdateAdditionalFeePolicy patches an additional fee policy.
 func (c *Client) UpdateAdditionalFeePolicy(ctx context.Context, id string, b UpdateAdditionalFeePolicyBody) (AdditionalFeePolicy, error) {
 	if b.Fee != nil && feeBranches(*b.Fee) != 1 {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: update additional fee policy %s: %w", id, invalid("fee", "exactly one of fixedRate and fixedAmount, got %d", feeBranches(*b.Fee)))
+		return AdditionalFeePolicy{}, fmt.Errorf("update additional fee policy %s: %w", id, invalid("fee", "exactly one of fixedRate and fixedAmount, got %d", feeBranches(*b.Fee)))
 	}
 	v, err := wrapped[AdditionalFeePolicy](ctx, c, http.MethodPatch, "/platform/additional-fee-policies/"+pathID(id), b, "additionalFeePolicy")
 	if err != nil {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: update additional fee policy %s: %w", id, err)
+		return AdditionalFeePolicy{}, fmt.Errorf("update additional fee policy %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -160,7 +160,7 @@ func (c *Client) UpdateAdditionalFeePolicy(ctx context.Context, id string, b Upd
 func (c *Client) ArchiveAdditionalFeePolicy(ctx context.Context, id string) (AdditionalFeePolicy, error) {
 	v, err := wrapped[AdditionalFeePolicy](ctx, c, http.MethodPost, "/platform/additional-fee-policies/"+pathID(id)+"/archive", nil, "additionalFeePolicy")
 	if err != nil {
-		return AdditionalFeePolicy{}, fmt.Errorf("transfer: archive additional fee policy %s: %w", id, err)
+		return AdditionalFeePolicy{}, fmt.Errorf("archive additional fee policy %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -181,11 +181,11 @@ func (c *Client) AdditionalFeePolicies(ctx context.Context, f *AdditionalFeePoli
 // INVALID_REQUEST for an empty body; *APIError INVALID_REQUEST.
 func (c *Client) UpdateSetting(ctx context.Context, b UpdateSettingBody) (Setting, error) {
 	if b == (UpdateSettingBody{}) {
-		return Setting{}, fmt.Errorf("transfer: update platform setting: %w", invalid("", "nothing to update"))
+		return Setting{}, fmt.Errorf("update platform setting: %w", invalid("", "nothing to update"))
 	}
 	v, err := wrapped[Setting](ctx, c, http.MethodPatch, "/platform/setting", b, "setting")
 	if err != nil {
-		return Setting{}, fmt.Errorf("transfer: update platform setting: %w", err)
+		return Setting{}, fmt.Errorf("update platform setting: %w", err)
 	}
 	return v, nil
 }
@@ -198,7 +198,7 @@ func (c *Client) UpdateSetting(ctx context.Context, b UpdateSettingBody) (Settin
 func (c *Client) GetSetting(ctx context.Context) (Setting, error) {
 	v, err := get[Setting](ctx, c, "/platform/setting")
 	if err != nil {
-		return Setting{}, fmt.Errorf("transfer: get platform setting: %w", err)
+		return Setting{}, fmt.Errorf("get platform setting: %w", err)
 	}
 	return v, nil
 }

@@ -45,11 +45,11 @@ func (e *ConflictError) Error() string {
 // sent; *APIError for PortOne's answers; the context's error.
 func (c *Client) CreateOrderTransfer(ctx context.Context, b CreateOrderTransferBody) (CreateResult, error) {
 	if err := ValidateOrderBody(&b); err != nil {
-		return CreateResult{}, fmt.Errorf("transfer: create order transfer %s: %w", b.ID, err)
+		return CreateResult{}, fmt.Errorf("create order transfer %s: %w", b.ID, err)
 	}
 	res, err := c.create(ctx, "/platform/transfers/order", b.ID, b, func(got Transfer) []string { return Differs(&b, got) })
 	if err != nil {
-		return res, fmt.Errorf("transfer: create order transfer %s: %w", b.ID, err)
+		return res, fmt.Errorf("create order transfer %s: %w", b.ID, err)
 	}
 	return res, nil
 }
@@ -58,11 +58,11 @@ func (c *Client) CreateOrderTransfer(ctx context.Context, b CreateOrderTransferB
 // idempotency contract as CreateOrderTransfer.
 func (c *Client) CreateOrderCancelTransfer(ctx context.Context, b CreateOrderCancelTransferBody) (CreateResult, error) {
 	if err := ValidateCancelBody(&b); err != nil {
-		return CreateResult{}, fmt.Errorf("transfer: create order cancel transfer %s: %w", b.ID, err)
+		return CreateResult{}, fmt.Errorf("create order cancel transfer %s: %w", b.ID, err)
 	}
 	res, err := c.create(ctx, "/platform/transfers/order-cancel", b.ID, b, func(got Transfer) []string { return Differs(&b, got) })
 	if err != nil {
-		return res, fmt.Errorf("transfer: create order cancel transfer %s: %w", b.ID, err)
+		return res, fmt.Errorf("create order cancel transfer %s: %w", b.ID, err)
 	}
 	return res, nil
 }
@@ -71,11 +71,11 @@ func (c *Client) CreateOrderCancelTransfer(ctx context.Context, b CreateOrderCan
 // contract as CreateOrderTransfer.
 func (c *Client) CreateManualTransfer(ctx context.Context, b CreateManualTransferBody) (CreateResult, error) {
 	if err := ValidateManualBody(&b); err != nil {
-		return CreateResult{}, fmt.Errorf("transfer: create manual transfer %s: %w", b.ID, err)
+		return CreateResult{}, fmt.Errorf("create manual transfer %s: %w", b.ID, err)
 	}
 	res, err := c.create(ctx, "/platform/transfers/manual", b.ID, b, func(got Transfer) []string { return Differs(&b, got) })
 	if err != nil {
-		return res, fmt.Errorf("transfer: create manual transfer %s: %w", b.ID, err)
+		return res, fmt.Errorf("create manual transfer %s: %w", b.ID, err)
 	}
 	return res, nil
 }
@@ -116,7 +116,7 @@ func (c *Client) create(ctx context.Context, path, id string, body any, differs 
 func (c *Client) GetTransfer(ctx context.Context, id string) (Transfer, error) {
 	t, err := c.getTransfer(ctx, id)
 	if err != nil {
-		return Transfer{}, fmt.Errorf("transfer: get transfer %s: %w", id, err)
+		return Transfer{}, fmt.Errorf("get transfer %s: %w", id, err)
 	}
 	return t, nil
 }
@@ -135,7 +135,7 @@ func (c *Client) getTransfer(ctx context.Context, id string) (Transfer, error) {
 // that as done.
 func (c *Client) DeleteTransfer(ctx context.Context, id string) error {
 	if err := c.do(ctx, call{method: http.MethodDelete, path: "/platform/transfers/" + pathID(id)}, nil); err != nil {
-		return fmt.Errorf("transfer: delete transfer %s: %w", id, err)
+		return fmt.Errorf("delete transfer %s: %w", id, err)
 	}
 	return nil
 }
@@ -144,14 +144,14 @@ func (c *Client) DeleteTransfer(ctx context.Context, id string) error {
 // (GET /platform/transfer-summaries).
 func (c *Client) listTransferSummaries(ctx context.Context, p PageInput, f *TransferFilter) ([]TransferSummary, PageInfo, error) {
 	if err := f.Validate(); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list transfer summaries: %w", err)
+		return nil, PageInfo{}, fmt.Errorf("list transfer summaries: %w", err)
 	}
 	var out struct {
 		TransferSummaries []TransferSummary `json:"transferSummaries"`
 		Page              PageInfo          `json:"page"`
 	}
 	if err := c.list(ctx, "/platform/transfer-summaries", listBody{Page: &p, Filter: filterOrNil(f)}, &out); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list transfer summaries: %w", err)
+		return nil, PageInfo{}, fmt.Errorf("list transfer summaries: %w", err)
 	}
 	return out.TransferSummaries, out.Page, nil
 }

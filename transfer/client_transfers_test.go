@@ -80,7 +80,7 @@ func TestCreateConflictWhenOriginalDiffers(t *testing.T) {
 	if ce.ID != "tr-order-1" || ce.Existing.ID != "tr-order-1" || !res.Adopted || res.Transfer.ID != "tr-order-1" {
 		t.Errorf("ConflictError = %+v, result %+v: want the original attached", ce, res)
 	}
-	if !strings.HasPrefix(err.Error(), "transfer: create order transfer tr-order-1: ") {
+	if !strings.HasPrefix(err.Error(), "create order transfer tr-order-1: ") {
 		t.Errorf("error message %q", err)
 	}
 }

@@ -40,7 +40,7 @@ type APIError struct {
 // Error reports the status, the type and the message.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "portone: %d", e.StatusCode)
+	fmt.Fprintf(&b, "PortOne answered %d", e.StatusCode)
 	if e.Type != "" {
 		b.WriteString(" ")
 		b.WriteString(string(e.Type))

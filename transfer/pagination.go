@@ -163,7 +163,7 @@ func listItems[T any](ctx context.Context, c *Client, what, path string, p PageI
 		Page  PageInfo `json:"page"`
 	}
 	if err := c.list(ctx, path, listBody{Page: &p, Filter: filter}, &out); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list %s: %w", what, err)
+		return nil, PageInfo{}, fmt.Errorf("list %s: %w", what, err)
 	}
 	return out.Items, out.Page, nil
 }
@@ -215,14 +215,14 @@ func (s TransferState) Settlement() (amount int64, ok bool) {
 // listTransferStates fetches one page of transfer summaries as states.
 func (c *Client) listTransferStates(ctx context.Context, p PageInput, f *TransferFilter) ([]TransferState, PageInfo, error) {
 	if err := f.Validate(); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list transfer summaries: %w", err)
+		return nil, PageInfo{}, fmt.Errorf("list transfer summaries: %w", err)
 	}
 	var out struct {
 		TransferSummaries []TransferState `json:"transferSummaries"`
 		Page              PageInfo        `json:"page"`
 	}
 	if err := c.list(ctx, "/platform/transfer-summaries", listBody{Page: &p, Filter: filterOrNil(f)}, &out); err != nil {
-		return nil, PageInfo{}, fmt.Errorf("transfer: list transfer summaries: %w", err)
+		return nil, PageInfo{}, fmt.Errorf("list transfer summaries: %w", err)
 	}
 	return out.TransferSummaries, out.Page, nil
 }

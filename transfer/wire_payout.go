@@ -53,7 +53,7 @@ type PartnerSettlement struct {
 func (s PartnerSettlement) OrderAmount() (SettlementAmount, error) {
 	var a SettlementAmount
 	if err := json.Unmarshal(s.Amount, &a); err != nil {
-		return a, fmt.Errorf("transfer: partner settlement %s: amount is not a block: %w", s.ID, err)
+		return a, fmt.Errorf("partner settlement %s: amount is not a block: %w", s.ID, err)
 	}
 	return a, nil
 }
@@ -62,7 +62,7 @@ func (s PartnerSettlement) OrderAmount() (SettlementAmount, error) {
 func (s PartnerSettlement) ManualAmount() (int64, error) {
 	var a int64
 	if err := json.Unmarshal(s.Amount, &a); err != nil {
-		return 0, fmt.Errorf("transfer: partner settlement %s: amount is not an integer: %w", s.ID, err)
+		return 0, fmt.Errorf("partner settlement %s: amount is not an integer: %w", s.ID, err)
 	}
 	return a, nil
 }

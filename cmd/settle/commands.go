@@ -39,10 +39,6 @@ func terminal(w io.Writer) io.Writer {
 	return nil
 }
 
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
 // wire opens the store and, when needPortOne, the PortOne client, and
 // builds the pipeline.
 func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring, error) {
@@ -50,27 +46,28 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 	if err != nil {
 		return nil, usageError{err}
 	}
-	st, err := store.Open(ctx, e.cfg.DB)
-	if err != nil {
-		return nil, fmt.Errorf("SETTLE_DB: %w", err)
-	}
-	w := &wiring{st: st}
 	var api *transfer.Client
 	if needPortOne {
 		if e.cfg.APISecret == "" {
-			w.Close()
 			return nil, usagef("PORTONE_API_SECRET is not set")
 		}
 		api, err = transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode,
 			Connections: max(e.cfg.Concurrency, transfer.DefaultConnections)})
 		if err != nil {
-			w.Close()
 			return nil, usageError{err}
 		}
 	}
+	if err := checkDB(e); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, e.cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("SETTLE_DB: %w", err)
+	}
+	w := &wiring{st: st}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
 		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, Concurrency: e.cfg.Concurrency, OutDir: outDir, Version: e.cfg.Version,
-		Logger: newLogger(e.stderr, slog.LevelInfo), Progress: terminal(e.stderr),
+		Logger: e.logger(slog.LevelInfo), Progress: terminal(e.stderr),
 	})
 	return w, nil
 }
@@ -79,7 +76,7 @@ func parseDateFlag(name, v string) (settlement.Date, error) {
 	if v == "" {
 		return settlement.Date{}, usagef("--%s is required (YYYY-MM-DD)", name)
 	}
-	d, err := settlement.ParseDate(v)
+	d, err := parseDate(v)
 	if err != nil {
 		return d, usagef("--%s: %v", name, err)
 	}
@@ -109,22 +106,31 @@ func splitArgs(args []string, valued map[string]bool) (flags, positional []strin
 }
 
 func runJob(ctx context.Context, e *env) error {
-	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run] [--force] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
+	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run [--requests FILE]] [--force] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
 	date := fs.String("date", "", "business date (YYYY-MM-DD)")
 	dry := fs.Bool("dry-run", false, "compute, reconcile and export, but post nothing")
 	force := fs.Bool("force", false, "redo the job even if it is done for the date")
 	out := fs.String("out", ".", "directory for the workbook of the export job")
-	flags, pos := splitArgs(e.args, map[string]bool{"date": true, "out": true})
+	requests := fs.String("requests", "", "with --dry-run: write the exact request body of each transfer that would be posted to this file (JSON Lines)")
+	flags, pos := splitArgs(e.args, map[string]bool{"date": true, "out": true, "requests": true})
 	if err := parseFlags(fs, flags); err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want exactly one JOB, got %d", len(pos))
 	}
+	if err := jobs.CheckJob(jobs.Job(pos[0])); err != nil {
+		return usageError{err}
+	}
+	if *requests != "" && !*dry {
+		return usagef("--requests needs --dry-run")
+	}
 	d, err := parseDateFlag("date", *date)
 	if err != nil {
 		return err
 	}
+	// Only the jobs that bring data in may start a database.
+	e.mayCreate = jobs.Job(pos[0]) == jobs.JobRefresh || jobs.Job(pos[0]) == jobs.JobNightly
 	w, err := wire(ctx, e, true, *out)
 	if err != nil {
 		return err
@@ -142,10 +148,26 @@ func runJob(ctx context.Context, e *env) error {
 	if errors.Is(err, jobs.ErrUnknownJob) {
 		return usageError{err}
 	}
-	for _, r := range results {
-		if r.Skipped != "" {
-			fmt.Fprintf(e.stdout, "%s %s: skipped (%s); --force to redo\n", r.Job, d, r.Skipped)
+	err = withAttention(ctx, w.p, err, *dry, jobs.Job(pos[0]), d)
+	if *dry {
+		if job := jobs.Job(pos[0]); err == nil && (job == jobs.JobPost || job == jobs.JobNightly || job == jobs.JobSettle) {
+			return summarizeDryRun(ctx, e.stdout, w.p, d, *requests)
 		}
+		return err
+	}
+	summarizeRun(ctx, e.stdout, w.p, d, results, err, *out)
+	return err
+}
+
+// withAttention adds to a run's error what is left for a person among d's
+// transfers (jobs.ErrNeedsAttention, exit 4), after the jobs that post.
+// A failed run keeps its own error: its exit is 1 either way.
+func withAttention(ctx context.Context, p *jobs.Pipeline, err error, dry bool, job jobs.Job, d settlement.Date) error {
+	if dry || (job != jobs.JobPost && job != jobs.JobNightly) || (err != nil && !errors.Is(err, jobs.ErrMismatches)) {
+		return err
+	}
+	if aerr := p.CheckIntents(ctx, d); aerr != nil {
+		return errors.Join(aerr, err)
 	}
 	return err
 }
@@ -159,6 +181,9 @@ func runBackfill(ctx context.Context, e *env) error {
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
 	f, err := parseDateFlag("from", *from)
 	if err != nil {
 		return err
@@ -170,12 +195,31 @@ func runBackfill(ctx context.Context, e *env) error {
 	if t.Before(f) {
 		return usagef("--to %s is before --from %s", t, f)
 	}
+	e.mayCreate = true
 	w, err := wire(ctx, e, true, *out)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	return w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
+	var attention []error
+	total := map[jobs.Job]jobs.Counts{}
+	dates := 0
+	err = w.p.Backfill(ctx, f, t, jobs.RunOptions{DryRun: *dry}, func(d settlement.Date, rs []jobs.JobResult) {
+		dates++
+		if aerr := withAttention(ctx, w.p, nil, *dry, jobs.JobNightly, d); aerr != nil {
+			attention = append(attention, aerr)
+		}
+		for _, r := range rs {
+			if r.Skipped != "" {
+				continue
+			}
+			if total[r.Job] == nil {
+				total[r.Job] = jobs.Counts{}
+			}
+			for k, v := range r.Counts {
+				total[r.Job][k] += v
+			}
+		}
 		var parts []string
 		for _, r := range rs {
 			s := string(r.Job)
@@ -186,6 +230,11 @@ func runBackfill(ctx context.Context, e *env) error {
 		}
 		fmt.Fprintf(e.stdout, "%s: %s\n", d, strings.Join(parts, ", "))
 	})
+	summarizeBackfill(e.stdout, f, t, dates, total, attention, err, *out)
+	if err != nil && !errors.Is(err, jobs.ErrMismatches) {
+		return err
+	}
+	return errors.Join(append(attention, err)...)
 }
 
 func runImport(ctx context.Context, e *env) error {
@@ -196,6 +245,12 @@ func runImport(ctx context.Context, e *env) error {
 	if fs.NArg() == 0 {
 		return usagef("no FILE given")
 	}
+	for _, name := range fs.Args() {
+		if _, err := os.Stat(name); err != nil {
+			return usageError{err}
+		}
+	}
+	e.mayCreate = true
 	w, err := wire(ctx, e, false, ".")
 	if err != nil {
 		return err
@@ -214,7 +269,7 @@ func runImport(ctx context.Context, e *env) error {
 	if rep.MoreProblems > 0 {
 		fmt.Fprintf(e.stderr, "… and %d more (all kept in rejected records)\n", rep.MoreProblems)
 	}
-	fmt.Fprintf(e.stdout, "%+v\n", rep.Counts)
+	summarizeImport(e.stdout, fs.NArg(), rep.Counts)
 	if !rep.OK() {
 		return usagef("some records were rejected or conflict with stored ones (kept in rejected records)")
 	}
@@ -222,13 +277,17 @@ func runImport(ctx context.Context, e *env) error {
 }
 
 func runExport(ctx context.Context, e *env) error {
-	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en]  (.xlsx workbook; .csv flat order-line detail)")
+	fs := newFlags(e, "export", "--from DATE --to DATE --out FILE [--lang ko|en] [--force]  (.xlsx workbook; .csv flat order-line detail)")
 	from := fs.String("from", "", "first business date")
 	to := fs.String("to", "", "last business date")
 	out := fs.String("out", "", "output file: .xlsx or .csv")
 	lang := fs.String("lang", "ko", "header language: ko or en")
+	force := fs.Bool("force", false, "replace an existing file even when the range has no settlement")
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	f, err := parseDateFlag("from", *from)
 	if err != nil {
@@ -237,6 +296,9 @@ func runExport(ctx context.Context, e *env) error {
 	t, err := parseDateFlag("to", *to)
 	if err != nil {
 		return err
+	}
+	if t.Before(f) {
+		return usagef("--to %s is before --from %s", t, f)
 	}
 	if *out == "" {
 		return usagef("--out is required")
@@ -252,7 +314,10 @@ func runExport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
-	if err := w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang}); err != nil {
+	if err := w.p.ExportFile(ctx, f, t, *out, jobs.ExportOptions{Lang: *lang, Force: *force}); err != nil {
+		if errors.Is(err, jobs.ErrEmptyExport) {
+			return usageError{err}
+		}
 		return err
 	}
 	fmt.Fprintln(e.stdout, *out)
@@ -265,20 +330,31 @@ func runServe(ctx context.Context, e *env) error {
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
 	if e.cfg.APIToken == "" {
 		return usagef("SETTLE_API_TOKEN is not set: the HTTP API does not start without a token")
 	}
+	e.mayCreate = true
 	w, err := wire(ctx, e, true, *out)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	logger := newLogger(e.stderr, slog.LevelInfo)
+	logger := e.logger(slog.LevelInfo)
 	api, err := httpapi.NewServer(httpapi.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
 		Location: e.cfg.TZ, TestMode: e.cfg.TestMode, HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor, Cron: e.cfg.Cron}, w.st, logger)
 	if err != nil {
 		return usageError{err}
 	}
+	metrics := httpapi.NewMetrics(w.st)
+	w.p.SetHooks(metrics.ObserveJob, metrics.ObserveRun)
+	api = httpapi.Ops(api, []httpapi.Check{
+		{Name: "database", Fn: w.p.CheckDatabase},
+		{Name: "last_run", Fn: w.p.CheckLastRun},
+		{Name: "portone", Fn: w.p.CheckPortOne},
+	}, metrics)
 	return w.p.Serve(ctx, jobs.ServeOptions{Cron: e.cfg.Cron, API: api, Addr: e.cfg.HTTPAddr, Server: httpapi.NewHTTPServer})
 }
 

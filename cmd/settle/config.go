@@ -37,6 +37,7 @@ type Config struct {
 	Lease         time.Duration     // SETTLE_LEASE: job and claim lease; zero is the pipeline's default (2m)
 	Concurrency   int               // SETTLE_CONCURRENCY: PortOne requests in flight while posting; zero is the pipeline's default (8)
 	HorizonDays   int               // SETTLE_HORIZON: records dated more days back, or in the future, are refused at intake
+	LogFormat     string            // SETTLE_LOG_FORMAT: text (default) or json
 	Version       string
 }
 
@@ -92,6 +93,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("SETTLE_HORIZON: want a number of days from 1 to 3660, got %q", v))
 		}
 		c.HorizonDays = n
+	}
+	c.LogFormat = get("SETTLE_LOG_FORMAT", "text")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("SETTLE_LOG_FORMAT: want text or json, got %q", c.LogFormat))
 	}
 	tz, err := time.LoadLocation(get("SETTLE_TZ", "Asia/Seoul"))
 	if err != nil {

@@ -16,9 +16,15 @@ func runDemo(ctx context.Context, e *env) error {
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
+	if *lang != "ko" && *lang != "en" {
+		return usagef("--lang %q: want ko or en", *lang)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
 	fmt.Fprintln(e.stdout, "settle demo: a sample marketplace, the PortOne emulator in-process, the nightly pipeline for each day of a week")
 	res, err := demo.Demo(ctx, demo.DemoOptions{Dir: *dir, Lang: *lang, Version: e.cfg.Version,
-		Progress: terminal(e.stderr), Logger: newLogger(e.stderr, slog.LevelWarn)})
+		Progress: terminal(e.stderr), Logger: e.logger(slog.LevelWarn)})
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func runEmulator(ctx context.Context, e *env) error {
 			return usagef("--rules: %v", err)
 		}
 	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	logger := e.logger(slog.LevelInfo)
 	fmt.Fprintf(e.stderr, "settle emulator: PortOne platform API emulator on http://%s (Ctrl-C to stop)\n", *addr)
 	if rules != nil {
 		fmt.Fprintf(e.stderr, "settle emulator: the merchant's rules %s\n", rules.Version())

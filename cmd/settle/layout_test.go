@@ -27,7 +27,7 @@ var layout = map[string]struct {
 	"emulator":        {[]string{"settlement", "transfer"}, nil},
 	"intake":          {[]string{"settlement", "transfer", "store"}, []string{"github.com/go-json-experiment/json"}},
 	"jobs":            {[]string{"settlement", "transfer", "store", "reports"}, []string{"github.com/robfig/cron/v3", "golang.org/x/sync/"}},
-	"httpapi":         {[]string{"settlement", "transfer", "store", "intake", "jobs"}, nil},
+	"httpapi":         {[]string{"settlement", "transfer", "store", "intake", "jobs"}, []string{"github.com/prometheus/client_golang/"}},
 	"demo":            {[]string{"settlement", "transfer", "store", "intake", "jobs", "emulator"}, nil},
 	"calibrate":       {[]string{"settlement", "transfer"}, []string{"github.com/shopspring/decimal"}},
 	"cmd/settle":      {[]string{"settlement", "transfer", "store", "reports", "emulator", "intake", "jobs", "httpapi", "demo", "calibrate"}, []string{"golang.org/x/term"}},

@@ -25,6 +25,7 @@ const (
 	exitFailed     = 1
 	exitUsage      = 2
 	exitMismatches = 3
+	exitAttention  = 4
 )
 
 // usageError marks bad usage or bad input: exit 2.
@@ -42,6 +43,9 @@ type env struct {
 	stdout, stderr io.Writer
 	cfg            Config
 	args           []string
+	// mayCreate lets wire create a SQLite file that does not exist (the
+	// commands that bring data in); the others refuse a missing one.
+	mayCreate bool
 }
 
 type command struct {
@@ -65,8 +69,9 @@ func commands() []command {
 		{"adjust", "--partner P --ref REF --amount WON …", "correct a posted settlement with a manual transfer at PortOne (--check reads them back)", runAdjust},
 		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
 		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},
-		{"version", "", "print the version", func(_ context.Context, e *env) error {
-			fmt.Fprintln(e.stdout, "settle", version)
+		{"backup", "FILE", "a consistent copy of the SQLite database while serve runs (VACUUM INTO)", runBackup},
+		{"version", "", "print the version (the build's commit)", func(_ context.Context, e *env) error {
+			fmt.Fprintln(e.stdout, "settle", e.cfg.Version)
 			return nil
 		}},
 	}
@@ -111,7 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stderr, "settle %s: configuration: %v\n", cmd.name, err)
 		return exitUsage
 	}
-	cfg.Version = version
+	cfg.Version = buildVersion()
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, cfg: cfg, args: args[1:]}
 	err = cmd.run(ctx, e)
 	switch {
@@ -119,6 +124,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return exitOK
 	case errors.Is(err, errHelp):
 		return exitOK
+	case errors.Is(err, jobs.ErrNeedsAttention):
+		// Unpaid transfers outrank mismatches: both are said, 4 is returned.
+		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
+		return exitAttention
 	case errors.Is(err, jobs.ErrMismatches):
 		fmt.Fprintf(stderr, "settle %s: %v\n", cmd.name, err)
 		return exitMismatches
@@ -146,8 +155,15 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Configuration comes from the environment (SETTLE_DB, PORTONE_API_SECRET, PORTONE_API_BASE,")
 	fmt.Fprintln(w, "PORTONE_TEST_MODE, SETTLE_TZ, SETTLE_CRON, SETTLE_HTTP_ADDR, SETTLE_API_TOKEN,")
 	fmt.Fprintln(w, "PORTONE_WEBHOOK_SECRET, SETTLE_HOLIDAYS, SETTLE_ROUNDING, SETTLE_VAT_ROUNDING, SETTLE_LEASE,")
-	fmt.Fprintln(w, "SETTLE_CONCURRENCY, SETTLE_HORIZON);")
+	fmt.Fprintln(w, "SETTLE_CONCURRENCY, SETTLE_HORIZON, SETTLE_LOG_FORMAT=text|json);")
 	fmt.Fprintln(w, "flags override.")
-	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags. Exit codes: 0 done, 1 failed,")
-	fmt.Fprintln(w, "2 bad usage or input, 3 finished with reconciliation mismatches.")
+	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Exit codes:")
+	fmt.Fprintln(w, "  0  done")
+	fmt.Fprintln(w, "  1  failed (the error says why; rerun resumes)")
+	fmt.Fprintln(w, "  2  bad usage or bad input")
+	fmt.Fprintln(w, "  3  finished with reconciliation mismatches (Mismatches sheet)")
+	fmt.Fprintln(w, "  4  finished, but transfers failed, conflict with PortOne or are stuck pending")
+	fmt.Fprintln(w, "     (`settle intents`, then `settle retry` once the cause is fixed); outranks 3")
 }
