@@ -28,6 +28,14 @@ func TestAdjustCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"SETTLE_DB": filepath.Join(t.TempDir(), "s.db"), "PORTONE_API_BASE": url, "PORTONE_API_SECRET": "adjust-secret-1234"}
+	// A database that does not exist is refused (a mistyped SETTLE_DB);
+	// refresh starts one with the partners.
+	if r := runCLI(t, env, "", "adjust", "--check"); r.code != exitUsage || !strings.Contains(r.stderr, "no such database") {
+		t.Errorf("adjust without a database = %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, env, "", "run", "refresh", "--date", "2025-10-01"); r.code != exitOK {
+		t.Fatalf("refresh = %d %s", r.code, r.stderr)
+	}
 	args := []string{"adjust", "--partner", "p1", "--ref", "OPS-17", "--amount", "-1,200", "--settlement-date", "2025-10-10", "--reason", "pay-1 overpaid", "--by", "kim"}
 	for range 2 {
 		if r := runCLI(t, env, "", args...); r.code != exitOK || !strings.Contains(r.stdout, `Adjusted partner "p1" by -1,200 won`) {
