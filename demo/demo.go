@@ -39,6 +39,8 @@ type DemoResult struct {
 	Adopted       int64
 	Mismatches    int64          // differences between our numbers and PortOne's
 	Rejected      int64          // input records rejected (listed in the workbook)
+	Payouts       int            // payouts checked against PortOne's (the week's settlement dates and after)
+	PayoutIssues  []string       // payout mismatches, one line each: date, partner, reason
 	Settlement    settlement.Won // net settlement of the week, ours
 	PortOneNet    settlement.Won // net settlement of the week, PortOne's
 	Workbook      string
@@ -163,6 +165,20 @@ func Demo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 	err = st.RejectedRecords(ctx, store.RejectedQuery{}, func(*store.Rejected) error { res.Rejected++; return nil })
 	if err != nil {
 		return res, err
+	}
+	// The payout dates the week's payouts jobs checked.
+	pFrom, pUntil := from.AddDays(-jobs.PayoutLookback), to.AddDays(jobs.PayoutHorizon)
+	checks, err := st.PayoutChecks(ctx, pFrom, pUntil)
+	if err != nil {
+		return res, err
+	}
+	res.Payouts = len(checks)
+	pms, err := st.PayoutMismatches(ctx, pFrom, pUntil)
+	if err != nil {
+		return res, err
+	}
+	for _, m := range pms {
+		res.PayoutIssues = append(res.PayoutIssues, fmt.Sprintf("%s %s %s %s", m.PayoutDate, m.PartnerID, m.Subject, m.Reason))
 	}
 	res.AtPortOne = len(emu.Transfers(false))
 	res.EmulatorCalls = len(emu.Requests())

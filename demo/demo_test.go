@@ -150,6 +150,9 @@ func TestDemoEndToEnd(t *testing.T) {
 			if len(ms) != 1 || ms[0].Reason != settlement.PayoutFailedReason || ms[0].PartnerID != "p-hanbit" {
 				t.Errorf("payout mismatches %+v, want p-hanbit's failed payout alone", ms)
 			}
+			if len(res.PayoutIssues) != 1 || !strings.Contains(res.PayoutIssues[0], "p-hanbit") || res.Payouts == 0 {
+				t.Errorf("the demo's summary: %d payouts, issues %q; want p-hanbit's failed payout named", res.Payouts, res.PayoutIssues)
+			}
 			checks, err := st.PayoutChecks(ctx, from, until)
 			if err != nil {
 				t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/settle-dev/settle/intake"
+	"github.com/settle-dev/settle/jobs"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
 	"github.com/settle-dev/settle/transfer"
@@ -359,17 +360,9 @@ func (s *server) getSettlements(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte("]}\n"))
 }
 
-// RunView is one job run of GET /v1/runs.
-type RunView struct {
-	Job          string           `json:"job"`
-	BusinessDate string           `json:"businessDate"`
-	Status       string           `json:"status"`
-	Counts       map[string]int64 `json:"counts,omitempty"`
-	Error        string           `json:"error,omitempty"`
-	StartedAt    string           `json:"startedAt"`
-	FinishedAt   string           `json:"finishedAt,omitempty"`
-	Attempts     int              `json:"attempts"`
-}
+// RunView is one job run of GET /v1/runs, in the shape GET /v1/status
+// shows runs in.
+type RunView = jobs.RunView
 
 // getRuns answers GET /v1/runs[?job=&from=&to=&status=&limit=], newest
 // business date first and each date's jobs in the order the pipeline runs
@@ -406,9 +399,7 @@ func (s *server) getRuns(w http.ResponseWriter, r *http.Request) {
 	sortRuns(runs)
 	out := make([]RunView, 0, len(runs))
 	for _, run := range runs {
-		out = append(out, RunView{Job: run.Job, BusinessDate: run.BusinessDate.String(), Status: string(run.Status),
-			Counts: run.Counts, Error: run.Error, StartedAt: rfc3339(run.StartedAt), FinishedAt: rfc3339(run.FinishedAt),
-			Attempts: run.Attempts})
+		out = append(out, jobs.NewRunView(run))
 	}
 	writeValue(w, http.StatusOK, map[string]any{"runs": out})
 }

@@ -78,6 +78,8 @@ type Config struct {
 	Now func() time.Time
 	// Terms, when set, validates records with the merchant's real terms.
 	Terms intake.TermsFunc
+	// Cron is SETTLE_CRON: GET /v1/status shows the next scheduled run.
+	Cron string
 }
 
 // server is the HTTP API. It keeps no state of its own: everything is in the store.
@@ -92,6 +94,8 @@ type server struct {
 	now       func() time.Time
 	slots     chan struct{} // one per request in flight
 	wait      time.Duration
+	loc       *time.Location
+	cron      string
 }
 
 // NewServer returns the HTTP API of `settle serve` (DESIGN.md §3, issue #7):
@@ -101,6 +105,8 @@ type server struct {
 //	GET  /v1/orders/{paymentId}[?partnerId=]  order, lines, cancellations, settlement blocks, transfers, status
 //	GET  /v1/settlements?date=&partnerId=     settlement blocks by settlement date
 //	GET  /v1/runs                             job runs
+//	GET  /v1/intents?status=&date=&partnerId= transfer intents with PortOne's error (date, partner, payment order)
+//	GET  /v1/status                           jobs and intents per business date, records waiting, last and next run
 //	GET  /healthz                             liveness; no token
 //	POST /webhooks/portone                    PortOne payment webhooks (Standard Webhooks signature; no token)
 //
@@ -139,6 +145,7 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 		st: st, log: logger, token: sha256.Sum256([]byte(cfg.APIToken)), keys: keys,
 		maxBody: cfg.MaxBodyBytes, tolerance: cfg.WebhookTolerance, now: cfg.Now,
 		slots: make(chan struct{}, cfg.MaxInFlight), wait: cfg.InFlightWait,
+		loc: cfg.Location, cron: cfg.Cron,
 	}
 	if s.wait <= 0 {
 		s.wait = DefaultInFlightWait
@@ -161,6 +168,8 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	mux.Handle("GET /v1/settlements", s.auth(s.bounded(s.getSettlements)))
 	mux.Handle("GET /v1/runs", s.auth(s.bounded(s.getRuns)))
 	mux.Handle("GET /v1/partners/{id}/statement", s.auth(s.bounded(s.getStatement)))
+	mux.Handle("GET /v1/intents", s.auth(s.bounded(s.getIntents)))
+	mux.Handle("GET /v1/status", s.auth(s.bounded(s.getStatus)))
 	mux.Handle("POST /webhooks/portone", s.bounded(s.webhook))
 	return s.logRequests(jsonFallback(mux)), nil
 }

@@ -32,6 +32,11 @@
 //     store.WaitingRecords): its date's run has not come, its order is not
 //     settled, or the rules refused it, in which case it is kept in rejected
 //     records with its reason and retried only by a forced rerun of its date.
+//   - A failed or conflicting intent stays so until a person decides:
+//     Retry re-queues it (same id, same bytes) and resets the ledger of
+//     post, sync, reconcile and export of its date, so the next run of the
+//     date posts it; ReadStatus shows what needs a person and the command
+//     that helps, oldest date first.
 //   - Reconcile compares with zero tolerance; rejected input records are
 //     listed but do not fail a run (they are not differences with PortOne).
 //   - Payouts (payouts.go) checks what partners receive the same way: the

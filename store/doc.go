@@ -63,6 +63,13 @@
 //     by (PortOne id, state hash) through saveIdempotent, the latest state
 //     of each beside it; the payouts job's checks of a payout date are
 //     replaced as a whole each run.
+//   - An operator's recovery changes state only forward and keeps history.
+//     ResetIntents makes failed or conflicting intents pending again with
+//     their id and request unchanged (each once, however many instances
+//     retry). VoidRecord withdraws a record PortOne does not hold, with its
+//     settlement and unposted intent, in one transaction, and keeps it in
+//     voided_records with who and why (migration 11); a posted record is
+//     never voided (*PostedError).
 //   - The schema changes only through numbered migrations (schema_migrations),
 //     each applied in one transaction; a database written by an earlier
 //     version upgrades in place when opened (testdata/store/v1.db).

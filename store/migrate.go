@@ -32,7 +32,8 @@ var migrations = []migration{
 	{8, "claims from a partial index of the pending intents; open transfers by status and dates", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV8) }},
 	{9, "partner settlements and payouts with their history and checks (issue #15)", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaPayouts) }},
 	{10, "the merchant's rules by version: rules_files", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaRulesFiles) }},
-	{11, "reports sorted by partner and settlement date: settlements_report", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReport) }},
+	{11, "operations: voided_records (records withdrawn before they were posted), adjustments (manual transfers)", migrateV11},
+	{12, "reports sorted by partner and settlement date: settlements_report", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReport) }},
 }
 
 // LatestVersion is the schema version this program migrates to.
@@ -71,8 +72,16 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 	if cur > LatestVersion() {
 		return fmt.Errorf("database at schema version %d, this program knows %d: %w", cur, LatestVersion(), ErrSchemaTooNew)
 	}
+	// Every migration not yet recorded is applied, also one numbered below
+	// the newest applied: branches own their numbers and land in any order
+	// (each branch's migrations touch only its own tables and columns), so a
+	// database migrated by a build with 13 still gets 11 when it arrives.
+	applied, err := appliedVersions(ctx, db)
+	if err != nil {
+		return err
+	}
 	for _, m := range migrations {
-		if m.version > upTo || m.version <= cur {
+		if m.version > upTo || applied[m.version] {
 			continue
 		}
 		err := db.Transaction(func(tx *gorm.DB) error {
@@ -99,6 +108,18 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 		}
 	}
 	return nil
+}
+
+func appliedVersions(ctx context.Context, db *gorm.DB) (map[int]bool, error) {
+	var vs []int
+	if err := db.WithContext(ctx).Raw("SELECT version FROM schema_migrations").Scan(&vs).Error; err != nil {
+		return nil, fmt.Errorf("read schema versions: %w", err)
+	}
+	out := make(map[int]bool, len(vs))
+	for _, v := range vs {
+		out[v] = true
+	}
+	return out, nil
 }
 
 func currentVersion(ctx context.Context, db *gorm.DB) (int, error) {

@@ -352,7 +352,7 @@ func runServe(ctx context.Context, e *env) error {
 	defer w.Close()
 	logger := e.logger(slog.LevelInfo)
 	api, err := httpapi.NewServer(httpapi.Config{APIToken: string(e.cfg.APIToken), WebhookSecret: string(e.cfg.WebhookSecret),
-		Location: e.cfg.TZ, TestMode: e.cfg.TestMode, HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor}, w.st, logger)
+		Location: e.cfg.TZ, TestMode: e.cfg.TestMode, HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor, Cron: e.cfg.Cron}, w.st, logger)
 	if err != nil {
 		return usageError{err}
 	}

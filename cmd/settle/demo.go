@@ -39,6 +39,18 @@ func runDemo(ctx context.Context, e *env) error {
 	} else {
 		fmt.Fprintf(w, "  reconciliation     %d mismatches (see sheet PortOne 불일치 / Mismatches)\n", res.Mismatches)
 	}
+	if len(res.PayoutIssues) == 0 {
+		fmt.Fprintf(w, "  payouts            %d checked; every payout ties to the won\n", res.Payouts)
+	} else {
+		verb := "needs"
+		if len(res.PayoutIssues) > 1 {
+			verb = "need"
+		}
+		fmt.Fprintf(w, "  payouts            %d checked; %d %s attention (Payouts sheet):\n", res.Payouts, len(res.PayoutIssues), verb)
+		for _, l := range res.PayoutIssues {
+			fmt.Fprintf(w, "                       %s\n", l)
+		}
+	}
 	fmt.Fprintf(w, "  database           %s\n", res.DB)
 	fmt.Fprintf(w, "  took               %s\n", res.Took.Round(1e6))
 	fmt.Fprintf(w, "workbook: %s\n", res.Workbook)

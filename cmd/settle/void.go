@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/user"
+	"strings"
+
+	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
+)
+
+// runVoid is `settle void order|cancellation`: a stored record that PortOne
+// does not hold is withdrawn, kept in history with who and why, so that a
+// corrected one can be imported.
+func runVoid(ctx context.Context, e *env) error {
+	fs := newFlags(e, "void", "order --partner P --payment PAYMENT --reason TEXT [--by NAME]\n"+
+		"       settle void cancellation --partner P --cancellation ID --reason TEXT [--by NAME]")
+	partner := fs.String("partner", "", "partner id")
+	payment := fs.String("payment", "", "payment id of the order")
+	cancellation := fs.String("cancellation", "", "cancellation id")
+	reason := fs.String("reason", "", "why it is withdrawn (kept in history; required)")
+	by := fs.String("by", "", "who withdraws it (default: the login name)")
+	flags, pos := splitArgs(e.args, map[string]bool{"partner": true, "payment": true, "cancellation": true, "reason": true, "by": true})
+	if err := parseFlags(fs, flags); err != nil {
+		return err
+	}
+	if len(pos) != 1 || (pos[0] != "order" && pos[0] != "cancellation") {
+		return usagef("say what to void: `settle void order --partner P --payment PAYMENT --reason TEXT` or `settle void cancellation --partner P --cancellation ID --reason TEXT`")
+	}
+	req := store.VoidRequest{PartnerID: settlement.PartnerID(strings.TrimSpace(*partner)), Reason: strings.TrimSpace(*reason), By: strings.TrimSpace(*by)}
+	if req.PartnerID == "" {
+		return usagef("--partner is required")
+	}
+	if pos[0] == "order" {
+		if *payment == "" || *cancellation != "" {
+			return usagef("void order: --payment is required (and --cancellation belongs to `settle void cancellation`)")
+		}
+		req.Kind, req.PaymentID = settlement.KindOrder, settlement.PaymentID(strings.TrimSpace(*payment))
+	} else {
+		if *cancellation == "" || *payment != "" {
+			return usagef("void cancellation: --cancellation is required (a cancellation is named by its id, not --payment)")
+		}
+		req.Kind, req.CancellationID = settlement.KindOrderCancel, settlement.CancellationID(strings.TrimSpace(*cancellation))
+	}
+	if req.Reason == "" {
+		return usagef("--reason is required: say why the record is withdrawn (it is kept in history)")
+	}
+	if req.By == "" {
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			req.By = u.Username
+		} else {
+			return usagef("--by is required: who withdraws the record (no login name found)")
+		}
+	}
+	w, err := wire(ctx, e, false, ".")
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	v, err := w.st.VoidRecord(ctx, req)
+	var pe *store.PostedError
+	var be *store.VoidBlockedError
+	var nf *store.NotFoundError
+	switch {
+	case errors.As(err, &pe):
+		if req.Kind == settlement.KindOrder {
+			return usagef("%v; correct it through PortOne instead: pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`, or import a cancellation (ORDER_CANCEL) of payment %q with `settle import FILE`", err, req.PartnerID, req.PaymentID)
+		}
+		return usagef("%v; correct it through PortOne instead: pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`", err, req.PartnerID)
+	case errors.As(err, &be):
+		return usageError{err}
+	case errors.As(err, &nf):
+		return usagef("%v (see `settle intents --partner %s`)", err, req.PartnerID)
+	case err != nil:
+		return err
+	}
+	what := fmt.Sprintf("order %q", v.PaymentID)
+	if v.Kind == settlement.KindOrderCancel {
+		what = fmt.Sprintf("cancellation %q of payment %q", v.CancellationID, v.PaymentID)
+	}
+	fmt.Fprintf(e.stdout, "Voided %s of partner %q (business date %s), by %s: %s.\n", what, v.PartnerID, v.BusinessDate, v.By, v.Reason)
+	if v.IntentID != "" {
+		fmt.Fprintf(e.stdout, "Its transfer intent %s (%s) is withdrawn with it; a corrected record gets the same client transfer id, so PortOne can never hold both.\n", v.IntentID, v.IntentStatus)
+	}
+	fmt.Fprintf(e.stdout, "Next: import the corrected record (`settle import FILE` or the HTTP API), then `settle run nightly --date %s --force`.\n", v.BusinessDate)
+	return nil
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestVoidCommand: a stored order with a wrong amount makes the corrected
+// one a conflict; `settle void order` withdraws it (who and why kept) and
+// the corrected one is then imported. On the old binary there is no void
+// command and the re-import stays a conflict.
+func TestVoidCommand(t *testing.T) {
+	dir := t.TempDir()
+	paid := time.Now().Add(-time.Hour).Format(time.RFC3339)
+	rec := func(amount string) string {
+		f := filepath.Join(dir, "order-"+amount+".jsonl")
+		body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	wrong, fixed := rec("10000"), rec("12000")
+	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db")}
+	if r := runCLI(t, env, "", "import", wrong); r.code != exitOK {
+		t.Fatalf("import = %d %s", r.code, r.stderr)
+	}
+	if r := runCLI(t, env, "", "import", fixed); r.code != exitUsage || !strings.Contains(r.stderr, "conflicts with the stored record") {
+		t.Fatalf("corrected import before void = %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"void"}, "say what to void"},
+		{[]string{"void", "order", "--partner", "p1", "--payment", "pay-1"}, "--reason is required"},
+		{[]string{"void", "order", "--payment", "pay-1", "--reason", "x"}, "--partner is required"},
+		{[]string{"void", "cancellation", "--partner", "p1", "--payment", "pay-1", "--reason", "x"}, "--cancellation is required"},
+		{[]string{"void", "order", "--partner", "p1", "--payment", "pay-9", "--reason", "x", "--by", "kim"}, `order "pay-9" of partner "p1"`},
+	} {
+		if r := runCLI(t, env, "", c.args...); r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("settle %v = %d %s, want usage and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+	r := runCLI(t, env, "", "void", "order", "--partner", "p1", "--payment", "pay-1", "--reason", "wrong amount", "--by", "kim")
+	if r.code != exitOK || !strings.Contains(r.stdout, `Voided order "pay-1" of partner "p1"`) || !strings.Contains(r.stdout, "by kim: wrong amount") ||
+		!strings.Contains(r.stdout, "settle run nightly --date") {
+		t.Fatalf("void = %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, env, "", "import", fixed); r.code != exitOK {
+		t.Fatalf("corrected import after void = %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
