@@ -654,8 +654,11 @@ func (s *Store) PartnerProfiles(ctx context.Context) (map[settlement.PartnerID]P
 
 // reportMmap is how much of the SQLite file a report query maps into
 // memory: a million transfers' pages are read once each, and reading them
-// through mmap spares a system call per page.
-const reportMmap = 1 << 32
+// through mmap spares a system call per page. Mapped pages count in the
+// process's RSS, so the map is bounded: 4 GiB took an export of 100k
+// orders (a 0.9 GB file) to 936 MB RSS, 256 MiB keeps it at 317 MB for the
+// same CPU time, and flat in the night's size.
+const reportMmap = 256 << 20
 
 // streamReport is stream for the report read models: on SQLite the query
 // runs on a read connection with the file memory-mapped.
