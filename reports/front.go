@@ -122,6 +122,7 @@ func (wb *workbook) writeRun() error {
 	kv(label(l, "PortOne 불일치 수", "Differences with PortOne"), int64(mismatches), st.integer)
 	kv(label(l, "PortOne 미응답 이체 수", "Transfers PortOne has not answered"), int64(wb.unanswered), st.integer)
 	kv(label(l, "처리가 필요한 항목 수", "Items that need attention"), int64(wb.problems.count), st.integer)
+	kv(label(l, "확인이 필요한 지급 수", "Payouts that need attention"), int64(wb.payoutIssues), st.integer)
 	w.skip(1)
 
 	w.line(st.section, label(l, "처리가 필요한 항목", "What needs attention"))
@@ -149,6 +150,11 @@ func (wb *workbook) writeRun() error {
 			action = label(l, SheetName(SheetProblems, l)+" 시트의 각 행 참조 (예: ", "see each row of sheet "+SheetProblems+" (e.g. ") + action + ")"
 		}
 		todos = append(todos, todo{fmt.Sprintf(label(l, "%s %d건", "%s: %d"), problemWord(l, k), n), action})
+	}
+	if wb.payoutIssues > 0 {
+		todos = append(todos, todo{fmt.Sprintf(label(l, "확인이 필요한 지급 %d건", "%d payouts that need attention"), wb.payoutIssues),
+			label(l, SheetName(SheetPayouts, l)+" 시트의 확인 사유 참조 (실패·보류·제외·금액 차이); PortOne 콘솔에서 처리 후 settle run payouts --date <업무일>",
+				"see the reasons on sheet "+SheetPayouts+" (failed, withheld, excluded, differing); once handled in PortOne's console, settle run payouts --date <business date>")})
 	}
 	if len(todos) == 0 {
 		w.line(st.ok, label(l, "없음", "nothing"))

@@ -106,7 +106,12 @@ func writePayouts(ctx context.Context, wb *workbook, src Source) error {
 		return nil
 	}
 	t := newTable(wb.builder, tableSpec{id: SheetPayouts, freeze: 3, landscape: true}, payoutColumns())
-	if err := ps.Payouts(ctx, func(r PayoutRow) error { return t.write(ctx, &r) }); err != nil {
+	if err := ps.Payouts(ctx, func(r PayoutRow) error {
+		if r.Reasons != "" {
+			wb.payoutIssues++
+		}
+		return t.write(ctx, &r)
+	}); err != nil {
 		return err
 	}
 	return t.finish()

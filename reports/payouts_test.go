@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/settle-dev/settle/settlement"
@@ -61,5 +62,23 @@ func TestPayoutsSheet(t *testing.T) {
 	}
 	if got := numFmt(t, f, sheet, findCol(t, f, sheet, "지급금액")+"3"); got != "#,##0" {
 		t.Errorf("payout amount format %q", got)
+	}
+	// The front sheet counts the payout with a reason and says what to do:
+	// a failed or differing payout is not hidden behind "reconciles".
+	rows, err := f.GetRows(SheetName(SheetRun, LangKO))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var count, todo string
+	for _, r := range rows {
+		if len(r) > 1 && r[0] == "확인이 필요한 지급 수" {
+			count = r[1]
+		}
+		if len(r) > 1 && strings.HasPrefix(r[0], "확인이 필요한 지급 1건") {
+			todo = r[1]
+		}
+	}
+	if count != "1" || !strings.Contains(todo, "settle run payouts") {
+		t.Errorf("front sheet: payouts that need attention %q, action %q; want 1 and the command", count, todo)
 	}
 }

@@ -202,6 +202,7 @@ type workbook struct {
 	problemCount                  map[ProblemKind]int
 	firstProblem                  map[ProblemKind]*ProblemRow
 	unanswered                    int
+	payoutIssues                  int // rows of the Payouts sheet with a reason (failed, withheld, differing…)
 	ties, tiesLines, portOneTotal bool
 	settlementTotal, portOneSum   int64
 }
