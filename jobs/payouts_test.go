@@ -225,7 +225,7 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 	for _, r := range rows[2:] {
 		if r[col("파트너 ID")] == "pf" {
 			found = true
-			if r[col("상태")] != "FAILED" || r[col("실패 사유")] != "account closed" || r[col("지급금액")] != r[col("PortOne 지급금액")] ||
+			if r[col("상태")] != "지급 실패" || r[col("실패 사유")] != "account closed" || r[col("지급금액")] != r[col("PortOne 지급금액")] ||
 				r[col("확인 사유")] != "PAYOUT_FAILED" {
 				t.Errorf("pf row %q", r)
 			}

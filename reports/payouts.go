@@ -50,15 +50,15 @@ var payoutFieldLabels = []struct{ name, ko, en string }{
 	{"amount", "지급금액", "Payout"},
 }
 
-func payoutColumns() []column[PayoutRow] {
+func payoutColumns(v *view) []column[PayoutRow] {
 	cols := []column[PayoutRow]{
 		dateCol("지급일", "Payout date", "settlementDate", func(r *PayoutRow) settlement.Date { return r.PayoutDate }),
 		textCol("파트너 ID", "Partner ID", "partner.id", 14, func(r *PayoutRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *PayoutRow) string { return r.PartnerName }),
 		textCol("통화", "Currency", "currency", 8, func(r *PayoutRow) string { return r.Currency }),
 		textCol("지급 ID", "Payout ID", "id", 24, func(r *PayoutRow) string { return r.PayoutID }),
-		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return r.Status }),
-		textCol("부가세 처리", "VAT", "settlementAmountType", 10, func(r *PayoutRow) string { return r.VAT }),
+		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return payoutStatusWord(v.l, r.Status) }),
+		textCol("부가세 처리", "VAT", "settlementAmountType", 12, func(r *PayoutRow) string { return payoutVATWord(v.l, r.VAT) }),
 		textCol("원천징수", "Withholding", "deductWht", 10, func(r *PayoutRow) string {
 			if r.Withhold {
 				return "3.3%"
@@ -105,7 +105,7 @@ func writePayouts(ctx context.Context, wb *workbook, src Source) error {
 	if !ok {
 		return nil
 	}
-	t := newTable(wb.builder, tableSpec{id: SheetPayouts, freeze: 3, landscape: true}, payoutColumns())
+	t := newTable(wb.builder, tableSpec{id: SheetPayouts, freeze: 3, landscape: true}, payoutColumns(wb.v))
 	if err := ps.Payouts(ctx, func(r PayoutRow) error {
 		if r.Reasons != "" {
 			wb.payoutIssues++
@@ -115,4 +115,48 @@ func writePayouts(ctx context.Context, wb *workbook, src Source) error {
 		return err
 	}
 	return t.finish()
+}
+
+// payoutStatusWord is a payout's status (PortOne's payout statuses, or its
+// partner settlements' when there is no payout) in finance's words; one it
+// does not know is shown as PortOne sent it.
+func payoutStatusWord(l Lang, s string) string {
+	ko, en := "", ""
+	switch s {
+	case "PREPARED", "PAYOUT_PREPARED":
+		ko, en = "지급 준비", "Prepared"
+	case "SCHEDULED", "PAYOUT_SCHEDULED":
+		ko, en = "지급 예정", "Scheduled"
+	case "PROCESSING", "IN_PAYOUT":
+		ko, en = "지급 중", "In payout"
+	case "SUCCEEDED", "PAID_OUT":
+		ko, en = "지급 완료", "Paid out"
+	case "FAILED", "PAYOUT_FAILED":
+		ko, en = "지급 실패", "Failed"
+	case "STOPPED":
+		ko, en = "지급 중단", "Stopped"
+	case "CANCELLED":
+		ko, en = "지급 취소", "Cancelled"
+	case "PAYOUT_WITHHELD":
+		ko, en = "지급 보류", "Withheld"
+	case "PAYOUT_EXCLUDED":
+		ko, en = "지급 제외", "Excluded"
+	default:
+		return s
+	}
+	return label(l, ko, en)
+}
+
+// payoutVATWord says how VAT reaches the payout: none (a tax-exempt
+// partner), included in the settlement (GROSS) or added at payout (NET).
+func payoutVATWord(l Lang, s string) string {
+	switch s {
+	case "NONE":
+		return label(l, "없음", "None")
+	case "INCLUDED":
+		return label(l, "포함 (GROSS)", "Included (GROSS)")
+	case "ADDED":
+		return label(l, "지급 시 가산 (NET)", "Added at payout (NET)")
+	}
+	return s
 }

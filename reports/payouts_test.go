@@ -50,11 +50,11 @@ func TestPayoutsSheet(t *testing.T) {
 		row    int
 		want   string
 	}{
-		{"파트너 ID", 3, "pw"}, {"지급 ID", 3, "po-1"}, {"상태", 3, "SUCCEEDED"}, {"원천징수", 3, "3.3%"},
+		{"파트너 ID", 3, "pw"}, {"지급 ID", 3, "po-1"}, {"상태", 3, "지급 완료"}, {"원천징수", 3, "3.3%"},
 		{"정산금액", 3, "890000"}, {"PortOne 정산금액", 3, "890000"},
 		{"소득세", 3, "26700"}, {"PortOne 소득세", 3, "26690"},
 		{"지급금액", 3, "860630"}, {"PortOne 지급금액", 3, "860630"}, {"확인 사유", 3, "PAYOUT_AMOUNT_DIFFERS"},
-		{"파트너 ID", 4, "pn"}, {"부가세", 4, "-4500"}, {"지급금액", 4, "-49500"}, {"PortOne 지급금액", 4, ""}, {"상태", 4, "PAYOUT_PREPARED"},
+		{"파트너 ID", 4, "pn"}, {"부가세 처리", 4, "지급 시 가산 (NET)"}, {"부가세", 4, "-4500"}, {"지급금액", 4, "-49500"}, {"PortOne 지급금액", 4, ""}, {"상태", 4, "지급 준비"},
 	} {
 		if got := cell(c.header, c.row); got != c.want {
 			t.Errorf("Payouts %s row %d = %q, want %q", c.header, c.row, got, c.want)
