@@ -33,7 +33,11 @@ func (w *wiring) Close() {
 
 // terminal returns w when it is a terminal (progress is shown there), else nil.
 func terminal(w io.Writer) io.Writer {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	under := w
+	if l, ok := w.(*lockedWriter); ok {
+		under = l.w
+	}
+	if f, ok := under.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return w
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/settle-dev/settle/jobs"
@@ -92,6 +93,9 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Loggers, progress and messages each write to stderr from their own
+	// goroutines; one lock keeps their lines whole whatever stderr is.
+	stderr = &lockedWriter{w: stderr}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -166,4 +170,16 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "  3  finished with reconciliation mismatches (Mismatches sheet)")
 	fmt.Fprintln(w, "  4  finished, but transfers failed, conflict with PortOne or are stuck pending")
 	fmt.Fprintln(w, "     (`settle intents`, then `settle retry` once the cause is fixed); outranks 3")
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
