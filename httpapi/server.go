@@ -107,6 +107,7 @@ type server struct {
 //	GET  /v1/runs                             job runs
 //	GET  /v1/intents?status=&date=&partnerId= transfer intents with PortOne's error (date, partner, payment order)
 //	GET  /v1/status                           jobs and intents per business date, records waiting, last and next run
+//	GET  /v1/payouts?date=|from=&to=&partnerId= payouts, ours beside PortOne's, status and why one needs a look
 //	GET  /healthz                             liveness; no token
 //	POST /webhooks/portone                    PortOne payment webhooks (Standard Webhooks signature; no token)
 //
@@ -170,6 +171,7 @@ func NewServer(cfg Config, st *store.Store, logger *slog.Logger) (http.Handler, 
 	mux.Handle("GET /v1/partners/{id}/statement", s.auth(s.bounded(s.getStatement)))
 	mux.Handle("GET /v1/intents", s.auth(s.bounded(s.getIntents)))
 	mux.Handle("GET /v1/status", s.auth(s.bounded(s.getStatus)))
+	mux.Handle("GET /v1/payouts", s.auth(s.bounded(s.getPayouts)))
 	mux.Handle("POST /webhooks/portone", s.bounded(s.webhook))
 	return s.logRequests(jsonFallback(mux)), nil
 }
