@@ -55,7 +55,7 @@ func NewMetrics(st *store.Store) *Metrics {
 			[]string{"kind", "outcome"}),
 	}
 	m.reg.MustRegister(m.jobRuns, m.jobSeconds, m.transfers, m.retries, m.mismatches, m.scheduled, m.lastOK, m.records,
-		intentsCollector{st}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		intentsCollector{st}, payoutsCollector{st}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -144,5 +144,28 @@ func (c intentsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, s := range []store.IntentStatus{store.IntentPending, store.IntentPosted, store.IntentAdopted, store.IntentFailed, store.IntentConflict} {
 		ch <- prometheus.MustNewConstMetric(intentsDesc, prometheus.GaugeValue, float64(n[s]), string(s))
+	}
+}
+
+// payoutsCollector reports the payouts that need a look (the payouts
+// job's current mismatches) by reason, from the database at each scrape.
+type payoutsCollector struct{ st *store.Store }
+
+var payoutsDesc = prometheus.NewDesc("settle_payout_mismatches",
+	"Payouts and partner settlements that need a look, by reason (PAYOUT_FAILED, PAYOUT_WITHHELD, PAYOUT_AMOUNT_DIFFERS, ...).",
+	[]string{"reason"}, nil)
+
+func (payoutsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- payoutsDesc }
+
+func (c payoutsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := c.st.CountPayoutMismatches(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(payoutsDesc, err)
+		return
+	}
+	for r, v := range n {
+		ch <- prometheus.MustNewConstMetric(payoutsDesc, prometheus.GaugeValue, float64(v), string(r))
 	}
 }

@@ -234,6 +234,16 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 	if !found {
 		t.Errorf("no row of pf in %q", rows)
 	}
+	// settle status (and GET /v1/status) count them and say what to do.
+	status, err := ReadStatus(ctx, h.st, StatusOptions{Now: h.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.PayoutIssues[settlement.PayoutFailedReason] != 1 || !slices.ContainsFunc(status.Attention, func(a string) bool {
+		return strings.Contains(a, "PAYOUT_FAILED") && strings.Contains(a, "settle run payouts")
+	}) {
+		t.Errorf("status: payout issues %v, attention %q; want the failed payout with the command", status.PayoutIssues, status.Attention)
+	}
 	// A rerun finds the same, stores no new state.
 	res, err = h.p.RunJob(ctx, JobPayouts, last, RunOptions{Force: true})
 	if !errors.Is(err, ErrMismatches) || res.Counts["payout_mismatches"] != 3 || res.Counts["payout_states_new"] != 0 || res.Counts["partner_settlement_states_new"] != 0 {

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -34,6 +35,9 @@ type Status struct {
 	LastRun      *store.Run      // the run started last, of any job (nil: none)
 	Cron         string
 	NextRun      time.Time // zero without a schedule
+	// PayoutIssues counts the payouts job's current mismatches by reason
+	// (a failed, withheld or excluded payout, a differing amount, …).
+	PayoutIssues map[settlement.MismatchReason]int64
 	// Attention lists, in words, what needs a person, each with the command
 	// that shows or fixes it; empty when all is well.
 	Attention []string
@@ -149,6 +153,13 @@ func ReadStatus(ctx context.Context, st *store.Store, o StatusOptions) (Status, 
 		s.NextRun = sched.Next(o.Now.In(o.Loc))
 	}
 	s.Attention = attention(&s)
+	if s.PayoutIssues, err = st.CountPayoutMismatches(ctx); err != nil {
+		return s, err
+	}
+	for _, r := range slices.Sorted(maps.Keys(s.PayoutIssues)) {
+		s.Attention = append(s.Attention, fmt.Sprintf("%d payout(s) %s: see the Payouts sheet (지급) or GET /v1/payouts; once handled in PortOne's console, `settle run payouts --date D --force`",
+			s.PayoutIssues[r], r))
+	}
 	adjs, err := st.Adjustments(ctx, "")
 	if err != nil {
 		return s, err

@@ -422,3 +422,21 @@ func (s *Store) PostedSettlementTotals(ctx context.Context, from, until settleme
 		return fn(&r)
 	})
 }
+
+// CountPayoutMismatches counts the payouts job's current mismatches, of
+// every payout date, by reason (PAYOUT_FAILED, PAYOUT_AMOUNT_DIFFERS, …):
+// what `settle status` and /metrics say needs a look.
+func (s *Store) CountPayoutMismatches(ctx context.Context) (map[settlement.MismatchReason]int64, error) {
+	var rows []struct {
+		Reason string
+		N      int64
+	}
+	if err := s.w(ctx).Raw("SELECT reason, COUNT(*) AS n FROM payout_mismatches GROUP BY reason").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("count payout mismatches: %w", err)
+	}
+	out := make(map[settlement.MismatchReason]int64, len(rows))
+	for _, r := range rows {
+		out[settlement.MismatchReason(r.Reason)] = r.N
+	}
+	return out, nil
+}
