@@ -151,3 +151,34 @@ func BenchmarkObserve(b *testing.B) {
 		Observe(w)
 	}
 }
+
+// BenchmarkDecodeTransfer: one answer of three lines with a discount and a
+// fee each and a member this package does not know, decoded as the client
+// decodes every create response.
+func BenchmarkDecodeTransfer(b *testing.B) {
+	a := SettlementAmount{Settlement: 4450, Order: 5000, Payment: 5000, PlatformFee: 500, PlatformFeeVat: 50, PaymentSupply: 4546, PaymentVat: 454}
+	w := Transfer{
+		Type: "ORDER", ID: "stl-o-1", Status: "SCHEDULED", SettlementDate: "2023-08-31", SettlementStartDate: "2023-08-12",
+		Partner:  json.RawMessage(`{"id":"p-1","name":"가게"}`),
+		Contract: &Contract{ID: "c-1", Name: "기본", PlatformFeeVatPayer: "PARTNER"},
+		Payment:  &Payment{ID: "pay-1"},
+		Amount:   &a,
+		Extra:    map[string]json.RawMessage{"newField": json.RawMessage(`{"x":[1,2,3]}`)},
+	}
+	for i := range 3 {
+		w.OrderLines = append(w.OrderLines, TransferOrderLine{Product: Product{ID: fmt.Sprint("sku-", i), Name: "상품"}, Quantity: 2, Amount: a,
+			Discounts:      []TransferDiscount{{SharePolicy: DiscountSharePolicy{ID: "d-1", Name: "반반"}, Amount: 100}},
+			AdditionalFees: []TransferAdditionalFee{{Policy: AdditionalFeePolicy{ID: "f-1", Name: "PG"}, Amount: 30, Vat: 3}}})
+	}
+	data, err := json.Marshal(w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var got Transfer
+		if err := json.Unmarshal(data, &got); err != nil || len(got.Extra) != 1 {
+			b.Fatal(err, got.Extra)
+		}
+	}
+}

@@ -289,3 +289,35 @@ func TestUnmarshalKeepingReplaces(t *testing.T) {
 		t.Errorf("failed decode changed the value (-before +after):\n%s", diff)
 	}
 }
+
+// TestUnknownMembers: the members a type has no field for are kept as
+// sent (whitespace and digits included); a name sent twice keeps the last,
+// as encoding/json does; invalid UTF-8 and null do not fail.
+func TestUnknownMembers(t *testing.T) {
+	known := map[string]bool{"id": true, "amount": true}
+	for _, c := range []struct {
+		name, in string
+		want     map[string]string
+	}{
+		{"none", `{"id":"a","amount":1}`, nil},
+		{"kept as sent", `{"id":"a","new": { "x" : [1.50, 2e3] },"amount":1}`, map[string]string{"new": `{ "x" : [1.50, 2e3] }`}},
+		{"twice", `{"new":1,"new":2}`, map[string]string{"new": `2`}},
+		{"case differs", `{"ID":"a"}`, map[string]string{"ID": `"a"`}},
+		{"invalid utf-8", "{\"new\":\"\xff\"}", map[string]string{"new": "\"\xff\""}},
+		{"null", `null`, nil},
+	} {
+		got, err := unknownMembers([]byte(c.in), known)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if len(got) != len(c.want) {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+		for k, v := range c.want {
+			if string(got[k]) != v {
+				t.Errorf("%s: %s = %s, want %s", c.name, k, got[k], v)
+			}
+		}
+	}
+}
