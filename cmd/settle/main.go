@@ -159,7 +159,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Configuration comes from the environment (SETTLE_DB, PORTONE_API_SECRET, PORTONE_API_BASE,")
 	fmt.Fprintln(w, "PORTONE_TEST_MODE, SETTLE_TZ, SETTLE_CRON, SETTLE_HTTP_ADDR, SETTLE_API_TOKEN,")
 	fmt.Fprintln(w, "PORTONE_WEBHOOK_SECRET, SETTLE_HOLIDAYS, SETTLE_ROUNDING, SETTLE_VAT_ROUNDING, SETTLE_LEASE,")
-	fmt.Fprintln(w, "SETTLE_CONCURRENCY, SETTLE_HORIZON, SETTLE_LOG_FORMAT=text|json);")
+	fmt.Fprintln(w, "SETTLE_CONCURRENCY, SETTLE_HORIZON, SETTLE_RULES, SETTLE_LOG_FORMAT=text|json);")
 	fmt.Fprintln(w, "flags override.")
 	fmt.Fprintln(w, "Run `settle COMMAND --help` for a command's flags.")
 	fmt.Fprintln(w)
