@@ -37,7 +37,7 @@ func (s *statement) writePayoutRows(w *sheetWriter) {
 		if a == nil {
 			a, whose = p.Ours, label(l, "settle 계산 (지급 전)", "settle's (not yet paid)")
 		}
-		r := w.line(st.text, p.PayoutDate.String(), p.Status)
+		r := w.line(st.text, p.PayoutDate.String(), payoutStatusWord(l, p.Status))
 		if a != nil {
 			for i, v := range []settlement.Won{a.Settlement, a.VAT, a.IncomeTax, a.LocalIncomeTax, a.Amount} {
 				w.cell(3+i, r, int64(v), st.money)

@@ -35,8 +35,8 @@ func TestStatementPayouts(t *testing.T) {
 		}
 	}
 	want := []string{
-		"2025-10-10|SUCCEEDED|890,000|0|26,690|2,670|860,640|PortOne's payout",
-		"2025-10-17|PAYOUT_PREPARED|1,000|0|30|3|967|settle's (not yet paid)",
+		"2025-10-10|Paid out|890,000|0|26,690|2,670|860,640|PortOne's payout",
+		"2025-10-17|Prepared|1,000|0|30|3|967|settle's (not yet paid)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("payout rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
