@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/user"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -67,12 +66,8 @@ func runAdjust(ctx context.Context, e *env) error {
 		return err
 	}
 	sp.SettlementDate = d
-	if sp.By == "" {
-		if u, err := user.Current(); err == nil && u.Username != "" {
-			sp.By = u.Username
-		} else {
-			return usagef("--by is required: who adjusts (no login name found)")
-		}
+	if sp.By, err = actor(sp.By, "who adjusts"); err != nil {
+		return err
 	}
 	api, err := portOneClient(e)
 	if err != nil {

@@ -47,12 +47,9 @@ func runVoid(ctx context.Context, e *env) error {
 	if req.Reason == "" {
 		return usagef("--reason is required: say why the record is withdrawn (it is kept in history)")
 	}
-	if req.By == "" {
-		if u, err := user.Current(); err == nil && u.Username != "" {
-			req.By = u.Username
-		} else {
-			return usagef("--by is required: who withdraws the record (no login name found)")
-		}
+	var err error
+	if req.By, err = actor(req.By, "who withdraws the record"); err != nil {
+		return err
 	}
 	w, err := wire(ctx, e, false, ".")
 	if err != nil {
@@ -86,4 +83,17 @@ func runVoid(ctx context.Context, e *env) error {
 	}
 	fmt.Fprintf(e.stdout, "Next: import the corrected record (`settle import FILE` or the HTTP API), then `settle run nightly --date %s --force`.\n", v.BusinessDate)
 	return nil
+}
+
+// actor is who runs a recovery command, kept with what it did: --by, else
+// the login name; with neither the command is refused (what is kept says
+// who, always).
+func actor(by, who string) (string, error) {
+	if by != "" {
+		return by, nil
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username, nil
+	}
+	return "", usagef("--by is required: %s (no login name found)", who)
 }
