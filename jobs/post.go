@@ -504,7 +504,7 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) result {
 	}
 	out := store.IntentResult{IntentID: in.IntentID}
 	if err == nil {
-		out.Status, out.Answer = store.IntentPosted, p.answer(res.Transfer, in.IntentID)
+		out.Status, out.Answer = store.IntentPosted, p.kept(transfer.ObserveCreated(res), in.IntentID)
 		if res.Adopted {
 			out.Status = store.IntentAdopted
 			return result{out, "adopted"}
@@ -535,7 +535,13 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) result {
 // made right once by transfer.Observe (the shape of our own transfers, a
 // cancel's amounts positive, the partner's account never kept).
 func (p *Pipeline) answer(w transfer.Transfer, intentID settlement.TransferID) store.PortOneTransfer {
-	o := transfer.Observe(w)
+	return p.kept(transfer.Observe(w), intentID)
+}
+
+// kept is an observed answer to intent intentID as the store keeps it. A
+// create's answer is observed by transfer.ObserveCreated, from the bytes
+// PortOne sent.
+func (p *Pipeline) kept(o transfer.Observed, intentID settlement.TransferID) store.PortOneTransfer {
 	return store.PortOneTransfer{Transfer: o.Transfer, TransferID: o.ID, IntentID: intentID, Status: o.Status,
 		Negated: o.Negated, Raw: o.Raw, ObservedAt: p.opts.Now()}
 }

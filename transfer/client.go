@@ -283,7 +283,7 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 			if out == nil || len(bytes.TrimSpace(body)) == 0 {
 				return nil
 			}
-			if err := json.Unmarshal(body, out); err != nil {
+			if err := decodeAnswer(body, out); err != nil {
 				return fmt.Errorf("decode %d response: %w", status, err)
 			}
 			return nil
@@ -353,6 +353,19 @@ func (c *Client) attempt(ctx context.Context, k call, target string) (status int
 		return resp.StatusCode, "", nil, 0, fmt.Errorf("reading %d response: %w", resp.StatusCode, err)
 	}
 	return resp.StatusCode, "", body, parseRetryAfter(resp.Header.Get("Retry-After"), c.now()), nil
+}
+
+// bodyDecoder is an answer that decodes a whole response body itself,
+// validating it as it goes: encoding/json would scan the body twice
+// (validate, then skip to find the value) before handing it over.
+type bodyDecoder interface{ decodeBody(body []byte) error }
+
+// decodeAnswer decodes a 2xx response body into out.
+func decodeAnswer(body []byte, out any) error {
+	if d, ok := out.(bodyDecoder); ok {
+		return d.decodeBody(body)
+	}
+	return json.Unmarshal(body, out)
 }
 
 // encodeBody marshals v once for every attempt.

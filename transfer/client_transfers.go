@@ -1,12 +1,17 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -19,7 +24,12 @@ import (
 // call adopted it rather than creating another).
 type CreateResult struct {
 	Transfer Transfer
-	Adopted  bool
+	// Raw is Transfer's JSON as PortOne sent it, for ObserveCreated: a
+	// million answers a night are trimmed from these bytes instead of
+	// being encoded again. Empty when the answer was not decoded from
+	// bytes.
+	Raw     json.RawMessage
+	Adopted bool
 }
 
 // ConflictError reports that the id we posted (or the payment and partner we
@@ -83,12 +93,10 @@ func (c *Client) CreateManualTransfer(ctx context.Context, b CreateManualTransfe
 // create posts body and adopts the existing transfer on the two duplicate
 // answers.
 func (c *Client) create(ctx context.Context, path, id string, body any, differs func(Transfer) []string) (CreateResult, error) {
-	var out struct {
-		Transfer Transfer `json:"transfer"`
-	}
+	var out transferAnswer
 	err := c.post(ctx, path, body, &out)
 	if err == nil {
-		return CreateResult{Transfer: out.Transfer}, nil
+		return CreateResult{Transfer: out.transfer, Raw: out.raw}, nil
 	}
 	existing := ""
 	var dup *TransferAlreadyExists
@@ -104,11 +112,82 @@ func (c *Client) create(ctx context.Context, path, id string, body any, differs 
 	if gerr != nil {
 		return CreateResult{}, fmt.Errorf("adopt existing transfer %s: %w (after %v)", existing, gerr, err)
 	}
-	res := CreateResult{Transfer: got, Adopted: true}
-	if fields := differs(got); len(fields) > 0 {
-		return res, &ConflictError{ID: existing, Fields: fields, Existing: got}
+	res := CreateResult{Transfer: got.transfer, Raw: got.raw, Adopted: true}
+	if fields := differs(got.transfer); len(fields) > 0 {
+		return res, &ConflictError{ID: existing, Fields: fields, Existing: got.transfer}
 	}
 	return res, nil
+}
+
+// sentTransfer is a transfer decoded from PortOne's answer together with
+// the bytes it was decoded from.
+type sentTransfer struct {
+	transfer Transfer
+	raw      json.RawMessage
+}
+
+// UnmarshalJSON decodes the transfer and keeps a copy of data.
+func (t *sentTransfer) UnmarshalJSON(data []byte) error { return t.decode(bytes.Clone(data)) }
+
+// decode decodes the transfer and keeps data itself (null keeps nothing).
+func (t *sentTransfer) decode(data []byte) error {
+	if err := t.transfer.UnmarshalJSON(data); err != nil {
+		return err
+	}
+	if !bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
+		t.raw = data
+	}
+	return nil
+}
+
+// transferAnswer is a create's answer, {"transfer": {...}}: the transfer
+// with its bytes.
+type transferAnswer struct{ sentTransfer }
+
+// UnmarshalJSON is decodeBody.
+func (a *transferAnswer) UnmarshalJSON(data []byte) error { return a.decodeBody(data) }
+
+// decodeBody finds the member transfer of the answer, validating the rest
+// as encoding/json would (a repeated name and invalid UTF-8 are allowed,
+// the last member named transfer counts, its name matched without regard
+// to case), and decodes it; an answer without it is a zero transfer, as a
+// struct field would be.
+func (a *transferAnswer) decodeBody(data []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		if err == nil {
+			err = fmt.Errorf("want a JSON object, got %s", tok.Kind())
+		}
+		return err
+	}
+	var member jsontext.Value
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if !strings.EqualFold(name.String(), "transfer") {
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+			continue
+		}
+		v, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		member = append(member[:0], v...) // the last one, as encoding/json keeps it
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return fmt.Errorf("more than one JSON value (%v)", err)
+	}
+	if member == nil {
+		return nil
+	}
+	return a.decode(member)
 }
 
 // GetTransfer fetches a transfer of any type. Errors: *APIError
@@ -118,11 +197,11 @@ func (c *Client) GetTransfer(ctx context.Context, id string) (Transfer, error) {
 	if err != nil {
 		return Transfer{}, fmt.Errorf("get transfer %s: %w", id, err)
 	}
-	return t, nil
+	return t.transfer, nil
 }
 
-func (c *Client) getTransfer(ctx context.Context, id string) (Transfer, error) {
-	var t Transfer
+func (c *Client) getTransfer(ctx context.Context, id string) (sentTransfer, error) {
+	var t sentTransfer
 	err := c.do(ctx, call{method: http.MethodGet, path: "/platform/transfers/" + pathID(id)}, &t)
 	return t, err
 }

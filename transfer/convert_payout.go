@@ -42,7 +42,7 @@ func ObservePartnerSettlement(w PartnerSettlement) ObservedSettlement {
 		p.StartFrom, _ = settlement.ParseDate(r.From)
 		p.StartUntil, _ = settlement.ParseDate(r.Until)
 	}
-	o := ObservedSettlement{Raw: trimmed(w)}
+	o := ObservedSettlement{Raw: trimmed(w, topSnapshots)}
 	switch p.Key.Kind {
 	case settlement.KindManual:
 		if a, err := w.ManualAmount(); err == nil {
@@ -90,7 +90,7 @@ func ObservePayout(w Payout) ObservedPayout {
 	p.CreatedAt, _ = time.Parse(time.RFC3339Nano, w.CreatedAt)
 	p.ScheduledAt, _ = time.Parse(time.RFC3339Nano, w.ScheduledAt)
 	p.StatusUpdatedAt, _ = time.Parse(time.RFC3339Nano, w.StatusUpdatedAt)
-	return ObservedPayout{Payout: p, Raw: trimmed(w)}
+	return ObservedPayout{Payout: p, Raw: trimmed(w, topSnapshots)}
 }
 
 // PayoutAmountsToWire sets a payout's amount fields from a.

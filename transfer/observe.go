@@ -3,6 +3,7 @@ package transfer
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -34,34 +35,72 @@ type Observed struct {
 // Observe maps PortOne's answer for one transfer (a create, a GET, a list
 // item fetched in full) to an Observed. It never fails: a value PortOne sent
 // malformed (a date, a sign mixed within one block) stays as sent, and
-// reconciliation reports the transfer as differing.
-func Observe(w Transfer) Observed {
+// reconciliation reports the transfer as differing. Raw is w encoded again
+// and trimmed; ObserveCreated trims the bytes PortOne sent instead.
+func Observe(w Transfer) Observed { return observe(w, nil) }
+
+// ObserveCreated is Observe of a create's (or an adoption's) answer: Raw is
+// trimmed from the JSON PortOne sent (r.Raw), so the answer is decoded once
+// and never encoded again; without r.Raw, or when those bytes cannot be
+// trimmed, it is Observe(r.Transfer).
+func ObserveCreated(r CreateResult) Observed { return observe(r.Transfer, r.Raw) }
+
+func observe(w Transfer, sent []byte) Observed {
 	t, status := TransferFromWire(w)
 	o := Observed{ID: settlement.TransferID(w.ID), Status: status, Transfer: t}
 	o.Negated = settlement.NormalizeCancel(&o.Transfer)
-	o.Raw = trimmed(w)
+	if len(sent) > 0 {
+		o.Raw = trimJSON(sent, transferSnapshots)
+	}
+	if o.Raw == nil {
+		o.Raw = trimmed(w, transferSnapshots)
+	}
 	return o
 }
 
-// trimmed is w's JSON (a transfer, a partner settlement, a payout) with
-// the partner and contract objects reduced to their id and name and every
-// member that names an account removed, at any depth: PortOne's schema has
-// such members (partner.account, a payout's account), and a field PortOne
-// adds later (kept in Extra) must not bring one back. Numbers and every
-// other value are kept as sent, byte for byte, in PortOne's member order.
-//
-// It filters the encoded answer as a stream of tokens (one pass, no tree of
-// maps): at a million transfers a night, decoding every answer into maps
-// and encoding it again was a third of posting's CPU time.
-func trimmed(w any) json.RawMessage {
+// snapshots names the members whose objects are reference data PortOne
+// embeds in an answer, reduced to their id and name when trimmed: top at
+// the answer's top level, nested at any depth below it.
+type snapshots struct{ top, nested map[string]bool }
+
+var (
+	// A transfer embeds its partner and contract, and every discount and
+	// fee of it and of its lines embeds its whole policy (name, rates,
+	// version, graphqlId): ~60 % of a three-line order's answer, all of it
+	// kept once by settle (refresh) and repeated in every answer.
+	transferSnapshots = snapshots{top: map[string]bool{"partner": true, "contract": true},
+		nested: map[string]bool{"sharePolicy": true, "policy": true}}
+	// Partner settlements and payouts: their partner and contract.
+	topSnapshots = snapshots{top: map[string]bool{"partner": true, "contract": true}}
+)
+
+// trimmed is trimJSON of w's JSON (a transfer, a partner settlement, a
+// payout), for a value not decoded from bytes at hand.
+func trimmed(w any, snap snapshots) json.RawMessage {
 	full, err := json.Marshal(w)
 	if err != nil {
 		return nil
 	}
+	return trimJSON(full, snap)
+}
+
+// trimJSON is the JSON object full with the snapshot objects snap names
+// reduced to their id and name and every member that names an account
+// removed, at any depth: PortOne's schema has such members
+// (partner.account, a payout's account), and a field PortOne adds later
+// must not bring one back. Numbers and every other value are kept as sent,
+// byte for byte, in PortOne's member order. nil when full is not a JSON
+// object.
+//
+// It filters the answer as a stream of tokens (one pass, no tree of maps):
+// at a million transfers a night, decoding every answer into maps and
+// encoding it again was a third of posting's CPU time.
+func trimJSON(full []byte, snap snapshots) json.RawMessage {
 	dec := jsontext.NewDecoder(bytes.NewReader(full))
 	var out bytes.Buffer
 	out.Grow(len(full))
-	enc := jsontext.NewEncoder(&out)
+	// The decoder refuses a repeated name: the encoder need not track them.
+	enc := jsontext.NewEncoder(&out, jsontext.AllowDuplicateNames(true))
 	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' || enc.WriteToken(tok) != nil {
 		return nil
 	}
@@ -74,17 +113,11 @@ func trimmed(w any) json.RawMessage {
 		switch {
 		case namesAccount(key):
 			err = dec.SkipValue()
-		case key == "partner" || key == "contract":
-			var v jsontext.Value
-			if v, err = dec.ReadValue(); err == nil && v.Kind() == '{' {
-				// Not an object: keep nothing rather than something unmasked.
-				if err = enc.WriteToken(jsontext.String(key)); err == nil {
-					err = enc.WriteValue(reduced(v))
-				}
-			}
+		case snap.top[key] || snap.nested[key]:
+			err = copyReduced(dec, enc, key)
 		default:
 			if err = enc.WriteToken(name); err == nil {
-				err = copyWithoutAccounts(dec, enc)
+				err = copyWithoutAccounts(dec, enc, snap.nested)
 			}
 		}
 		if err != nil {
@@ -94,12 +127,34 @@ func trimmed(w any) json.RawMessage {
 	if tok, err := dec.ReadToken(); err != nil || enc.WriteToken(tok) != nil {
 		return nil
 	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return nil // more than one value
+	}
 	return bytes.TrimSuffix(out.Bytes(), []byte("\n"))
 }
 
+// copyReduced copies member key whose value is next in dec as its id and
+// name; a value that is not an object is left out rather than kept
+// unmasked.
+func copyReduced(dec *jsontext.Decoder, enc *jsontext.Encoder, key string) error {
+	v, err := dec.ReadValue()
+	if err != nil || v.Kind() != '{' {
+		return err
+	}
+	r, err := reduced(v)
+	if err != nil {
+		return err
+	}
+	if err := enc.WriteToken(jsontext.String(key)); err != nil {
+		return err
+	}
+	return enc.WriteValue(r)
+}
+
 // copyWithoutAccounts copies the next value from dec to enc, leaving out
-// every object member, at any depth, whose name names an account.
-func copyWithoutAccounts(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
+// every object member, at any depth, whose name names an account, and
+// reducing the objects of the members reduce names to their id and name.
+func copyWithoutAccounts(dec *jsontext.Decoder, enc *jsontext.Encoder, reduce map[string]bool) error {
 	switch dec.PeekKind() {
 	case '{', '[':
 		open, err := dec.ReadToken()
@@ -120,8 +175,13 @@ func copyWithoutAccounts(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
 				if err != nil {
 					return err
 				}
-				if namesAccount(name.String()) {
+				if key := name.String(); namesAccount(key) {
 					if err := dec.SkipValue(); err != nil {
+						return err
+					}
+					continue
+				} else if reduce[key] {
+					if err := copyReduced(dec, enc, key); err != nil {
 						return err
 					}
 					continue
@@ -130,7 +190,7 @@ func copyWithoutAccounts(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
 					return err
 				}
 			}
-			if err := copyWithoutAccounts(dec, enc); err != nil {
+			if err := copyWithoutAccounts(dec, enc, reduce); err != nil {
 				return err
 			}
 		}
@@ -148,20 +208,43 @@ func copyWithoutAccounts(dec *jsontext.Decoder, enc *jsontext.Encoder) error {
 	}
 }
 
-// reduced keeps only the id and name (strings) of an embedded object.
-func reduced(obj jsontext.Value) jsontext.Value {
-	var in map[string]any
-	if json.Unmarshal(obj, &in) != nil {
-		return jsontext.Value("{}")
+// reduced keeps only the id and name (strings, as sent) of an embedded
+// object, in that order.
+func reduced(obj jsontext.Value) (jsontext.Value, error) {
+	dec := jsontext.NewDecoder(bytes.NewReader(obj), jsontext.AllowDuplicateNames(true))
+	if _, err := dec.ReadToken(); err != nil {
+		return nil, err
 	}
-	out := map[string]string{}
-	for _, k := range []string{"id", "name"} {
-		if s, ok := in[k].(string); ok {
-			out[k] = s
+	var id, name jsontext.Value
+	for dec.PeekKind() != '}' {
+		k, err := dec.ReadToken()
+		if err != nil {
+			return nil, err
+		}
+		key := k.String() // before the next read, which invalidates k
+		v, err := dec.ReadValue()
+		if err != nil {
+			return nil, err
+		}
+		switch key {
+		case "id":
+			id = bytes.Clone(v)
+		case "name":
+			name = bytes.Clone(v)
 		}
 	}
-	b, _ := json.Marshal(out)
-	return b
+	out := make(jsontext.Value, 0, len(id)+len(name)+16)
+	out = append(out, '{')
+	if id.Kind() == '"' {
+		out = append(append(out, `"id":`...), id...)
+	}
+	if name.Kind() == '"' {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(append(out, `"name":`...), name...)
+	}
+	return append(out, '}'), nil
 }
 
 func namesAccount(k string) bool { return strings.Contains(strings.ToLower(k), "account") }
