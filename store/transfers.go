@@ -109,7 +109,7 @@ func (s *Store) recordTransfersTx(tx *gorm.DB, ts []*PortOneTransfer, intentRefs
 		return err
 	}
 	var lines []lineRef
-	hist := make([][]any, len(rows))
+	hist := make([]historyRow, len(rows))
 	for n, i := range fresh {
 		t := ts[i]
 		lines = linesOf(rows[n].ID, &t.Transfer, lines)
@@ -117,35 +117,46 @@ func (s *Store) recordTransfersTx(tx *gorm.DB, ts []*PortOneTransfer, intentRefs
 		if observed.IsZero() {
 			observed = now
 		}
-		hist[n] = []any{t.TransferID, t.IntentID, rows[n].Transfer.PartnerID, "", string(t.Status), sources[i], at(observed)}
+		hist[n] = historyRow{t.TransferID, t.IntentID, rows[n].Transfer.PartnerID, string(t.Status), sources[i], at(observed)}
 	}
 	if err := s.insertLines(tx, portOneTransfers, lines); err != nil {
 		return err
 	}
-	return s.insertRows(tx, "transfer_status_history", historyColumns, hist, "")
+	return s.bulkInsert(tx, "transfer_status_history", historyColumns, len(hist), func(i int, dst []any) []any {
+		h := &hist[i]
+		return append(dst, h.transferID, h.intentID, h.partnerID, "", h.to, h.source, h.observed)
+	}, "", nil)
+}
+
+// historyRow is a first status of a new answer, as recordTransfersTx
+// inserts it (from_status empty).
+type historyRow struct {
+	transferID, intentID settlement.TransferID
+	partnerID            settlement.PartnerID
+	to, source           string
+	observed             instant
 }
 
 // answerColumns are the columns of portone_transfers that insertAnswers
-// writes, in the order of answerValues.
+// writes, in the order it appends them.
 var answerColumns = append([]string{"transfer_id", "intent_ref", "partner_id", "payment_id", "kind", "cancellation_id", "contract_id",
 	"settlement_start_date", "settlement_date", "detail_json", "status", "negated", "raw_json", "recorded_at", "updated_at"}, amountCols...)
 
 var historyColumns = []string{"transfer_id", "intent_id", "partner_id", "from_status", "to_status", "source", "observed_at"}
 
-// insertAnswers inserts new answers with multi-row INSERTs (GORM's
-// reflection over thirty columns cost more than SQLite's insert) and sets
-// their row ids, matched by transfer id.
+// insertAnswers inserts new answers with bulkInsert (prepared multi-row
+// INSERTs: GORM's reflection over thirty columns, or a statement of
+// thousands of parameters parsed afresh for each group, cost more than
+// SQLite's insert) and sets their row ids, matched by transfer id.
 func (s *Store) insertAnswers(tx *gorm.DB, rows []portoneTransferRow) error {
-	vals := make([][]any, len(rows))
-	for i := range rows {
+	ids := make(map[settlement.TransferID]int64, len(rows))
+	err := s.bulkInsert(tx, "portone_transfers", answerColumns, len(rows), func(i int, dst []any) []any {
 		r := &rows[i]
 		t := &r.Transfer
-		v := []any{r.TransferID, r.IntentRef, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, t.ContractID,
-			t.SettlementStartDate, t.SettlementDate, t.DetailJSON, r.Status, r.Negated, r.RawJSON, r.RecordedAt, r.UpdatedAt}
-		vals[i] = amountValues(v, &t.Amounts)
-	}
-	ids := make(map[settlement.TransferID]int64, len(rows))
-	err := s.insertRows(tx, "portone_transfers", answerColumns, vals, " RETURNING id, transfer_id", func(r *sql.Rows) error {
+		dst = append(dst, r.TransferID, r.IntentRef, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, t.ContractID,
+			t.SettlementStartDate, t.SettlementDate, t.DetailJSON, r.Status, r.Negated, r.RawJSON, r.RecordedAt, r.UpdatedAt)
+		return amountValues(dst, &t.Amounts)
+	}, "id, transfer_id", func(r *sql.Rows) error {
 		var id int64
 		var tid settlement.TransferID
 		if err := r.Scan(&id, &tid); err != nil {
@@ -164,48 +175,6 @@ func (s *Store) insertAnswers(tx *gorm.DB, rows []portoneTransferRow) error {
 	}
 	return nil
 }
-
-// insertRows inserts vals (one slice per row, in cols order) into table
-// with multi-row INSERTs of at most answerBatch rows, appending suffix
-// (RETURNING …) to each and passing its rows to scan when given.
-func (s *Store) insertRows(tx *gorm.DB, table string, cols []string, vals [][]any, suffix string, scan ...func(*sql.Rows) error) error {
-	ctx := tx.Statement.Context
-	for c := 0; c < len(vals); c += answerBatch {
-		chunk := vals[c:min(c+answerBatch, len(vals))]
-		args := make([]any, 0, len(chunk)*len(cols))
-		for _, v := range chunk {
-			args = append(args, v...)
-		}
-		q := s.insertSQL(table, cols, len(chunk)) + suffix
-		if len(scan) == 0 {
-			if _, err := tx.Statement.ConnPool.ExecContext(ctx, q, args...); err != nil {
-				return translateErr(tx, err)
-			}
-			continue
-		}
-		rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
-		if err != nil {
-			return translateErr(tx, err)
-		}
-		for rows.Next() {
-			if err := scan[0](rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// answerBatch is the rows per INSERT of insertRows: 100 answers of 32
-// columns are 3,200 parameters, far under either database's limit.
-const answerBatch = 100
 
 func (s *Store) recordTransferTx(tx *gorm.DB, t *PortOneTransfer, intentRef int64, source string) error {
 	now := s.nowUTC()
