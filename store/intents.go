@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -431,19 +430,30 @@ func (s *Store) recordResultsTx(tx *gorm.DB, owner string, rs []IntentResult, er
 	for i := range rs {
 		ids = append(ids, rs[i].IntentID)
 	}
-	rows := map[settlement.TransferID]*intentRow{}
+	rows := make(map[settlement.TransferID]*intentRow, len(ids))
+	q := "SELECT id, intent_id, partner_id, payment_id, kind, cancellation_id, status, claim_owner, portone_transfer_id " +
+		"FROM transfer_intents WHERE intent_id IN ? ORDER BY id"
+	if s.dialect == Postgres {
+		q += " FOR UPDATE"
+	}
 	for c := 0; c < len(ids); c += outcomeChunk {
-		var page []intentRow
-		q := tx.Select("id, intent_id, partner_id, payment_id, kind, cancellation_id, status, claim_owner, portone_transfer_id").
-			Where("intent_id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).Order("id")
-		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
-		if err := q.Find(&page).Error; err != nil {
+		// Scanned by hand: GORM's reflection per row cost more than the
+		// lookup through the unique index.
+		rs, err := tx.Raw(q, ids[c:min(c+outcomeChunk, len(ids))]).Rows()
+		if err != nil {
 			return err
 		}
-		for i := range page {
-			rows[page[i].IntentID] = &page[i]
+		for rs.Next() {
+			r := new(intentRow)
+			if err := rs.Scan(&r.ID, &r.IntentID, &r.PartnerID, &r.PaymentID, &r.Kind, &r.CancellationID, &r.Status, &r.ClaimOwner,
+				&r.PortOneTransferID); err != nil {
+				rs.Close()
+				return err
+			}
+			rows[r.IntentID] = r
+		}
+		if err := errors.Join(rs.Err(), rs.Close()); err != nil {
+			return err
 		}
 	}
 	now := at(s.nowUTC())
