@@ -47,10 +47,14 @@ func (p *Pipeline) Post(ctx context.Context, d settlement.Date, opts RunOptions)
 // Tuning of the poster; see poster.
 const (
 	// flushSize is the most outcomes one transaction records.
-	flushSize = 256
+	flushSize = 512
 	// flushAfter is how long an outcome may wait for its group: the
-	// latency of a lone outcome at the end of a night.
-	flushAfter = 25 * time.Millisecond
+	// latency of a lone outcome at the end of a night. Each group costs a
+	// commit (a sync of the WAL on SQLite) and statements parsed afresh;
+	// at 25 ms a group held ~30 outcomes at 1,200 transfers/s. An outcome
+	// that waits is not lost to a crash: its intent is posted again and
+	// PortOne's 409 adopts the transfer.
+	flushAfter = 100 * time.Millisecond
 	// waitRetry is when a cancel that waits for an intent posted elsewhere
 	// (another instance, a later claim) is claimable again.
 	waitRetry = 300 * time.Millisecond
