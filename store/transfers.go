@@ -20,7 +20,8 @@ import (
 // are positive magnitudes whatever sign PortOne used (Negated records that
 // it sent them negated), so every reader, the SQL read models included,
 // sees one sign. Raw is PortOne's JSON as Observe trimmed it (no partner
-// account, no embedded reference data).
+// account, no embedded reference data, and no amount blocks: their numbers
+// are the embedded Transfer's, kept in columns once).
 type PortOneTransfer struct {
 	settlement.Transfer
 	TransferID settlement.TransferID // PortOne's transfer id (our client id when we chose it)

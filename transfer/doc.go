@@ -98,8 +98,11 @@
 //     apply the same bounds to requests.
 //   - Transfers: Observe maps an answer to the settlement shape of our own
 //     transfers with a cancel's sign normalised once, and trims its JSON: the
-//     partner and contract snapshots reduced to id and name, no member
-//     naming an account at any depth.
+//     partner, contract and policy snapshots reduced to id and name, the
+//     amount blocks left to the settlement shape (but for members this
+//     package does not know), no member naming an account at any depth.
+//     ObserveCreated does the same for a create's answer from the bytes
+//     PortOne sent (CreateResult.Raw), without encoding it again.
 //   - Partner settlements and payouts: ObservePartnerSettlement and
 //     ObservePayout do the same for them (an ORDER_CANCEL settlement
 //     positive; a payout's bank account never kept).
