@@ -33,9 +33,12 @@ type SettlementRecord struct {
 
 	// IntentRequest, when set, is the PortOne request body (JSON) to post
 	// for this transfer; SaveSettlement creates its transfer intent, with
-	// client id IntentID(partner, payment, kind, cancellation), in the same
-	// transaction.
+	// client id IntentID(partner, payment, kind, cancellation,
+	// IntentGeneration), in the same transaction.
 	IntentRequest []byte
+	// IntentGeneration is the generation of the record it settles (see
+	// IntentID): the request's id was made with it.
+	IntentGeneration int
 
 	// OrderID and CancellationRecordID, when set, are the stored order and
 	// cancellation this settles (their row ids, as read from the store): a
@@ -204,7 +207,7 @@ func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettleme
 func intentSpecOf(r *SettlementRecord, settlementID int64) IntentSpec {
 	t := &r.Transfer
 	return IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
-		BusinessDate: r.BusinessDate, Request: r.IntentRequest, SettlementID: settlementID}
+		BusinessDate: r.BusinessDate, Request: r.IntentRequest, SettlementID: settlementID, Generation: r.IntentGeneration}
 }
 
 // settlements is the idempotent write of computed transfers: key (partner,
@@ -349,7 +352,7 @@ func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays
 	byID := make(map[settlement.TransferID]int, len(fresh))
 	err := s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
 		sp := &specs[fresh[n]]
-		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID)
+		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID, sp.Generation)
 		byID[id] = n
 		var ref *int64
 		if sp.SettlementID > 0 {

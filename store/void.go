@@ -77,6 +77,13 @@ type voidedRow struct {
 	VoidedBy       string
 	Reason         string
 	VoidedAt       instant
+
+	// Set when the record's transfer was deleted at PortOne to be posted
+	// again corrected (schema 13).
+	DeletedTransferID     string
+	DeletedStatus         string
+	DeletedAmount         *int64
+	DeletedSettlementDate string
 }
 
 func (voidedRow) TableName() string { return "voided_records" }
@@ -113,13 +120,18 @@ type Voided struct {
 	IntentError    string
 	By, Reason     string
 	VoidedAt       time.Time
+
+	// Deleted is PortOne's transfer of the record, deleted at PortOne when
+	// the record was withdrawn (settle void --delete-transfer); nil when
+	// PortOne never held it.
+	Deleted *DeletedTransfer
 }
 
 func (r *voidedRow) voided() Voided {
 	return Voided{ID: r.ID, Kind: settlement.Kind(r.Kind), PartnerID: r.PartnerID, PaymentID: r.PaymentID, CancellationID: r.CancellationID,
 		BusinessDate: r.BusinessDate.date(), Request: []byte(r.RequestJSON), Source: Source(r.Source), ReceivedAt: r.ReceivedAt.Time,
 		IntentID: r.IntentID, IntentStatus: IntentStatus(r.IntentStatus), IntentError: r.IntentError, By: r.VoidedBy, Reason: r.Reason,
-		VoidedAt: r.VoidedAt.Time}
+		VoidedAt: r.VoidedAt.Time, Deleted: r.deleted()}
 }
 
 // ErrPosted is matched (errors.Is) by a *PostedError.
@@ -169,6 +181,20 @@ func (e *VoidBlockedError) Is(target error) bool { return target == ErrVoidBlock
 // the intent is claimed by a poster right now; a *NotFoundError when no
 // such record is stored.
 func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error) {
+	return s.voidRecord(ctx, req, voidMode{})
+}
+
+// voidMode is how voidRecord treats a record whose transfer PortOne holds.
+type voidMode struct {
+	// check runs every check and reports what would be voided, but writes
+	// nothing; a posted record's transfer is named, not refused.
+	check bool
+	// deleted is PortOne's transfer of the record, deleted at PortOne
+	// just now: the record is voided with it (and its answer as we kept it).
+	deleted *DeletedTransfer
+}
+
+func (s *Store) voidRecord(ctx context.Context, req VoidRequest, mode voidMode) (Voided, error) {
 	req.By, req.Reason = strings.TrimSpace(req.By), strings.TrimSpace(req.Reason)
 	switch {
 	case req.Kind != settlement.KindOrder && req.Kind != settlement.KindOrderCancel:
@@ -245,7 +271,24 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 		for _, in := range intents {
 			switch IntentStatus(in.Status) {
 			case IntentPosted, IntentAdopted:
-				return &PostedError{What: req.what(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: in.PortOneTransferID}
+				held := in.heldID()
+				switch {
+				case mode.check:
+					out.DeletedTransferID = string(held)
+				case mode.deleted != nil && mode.deleted.TransferID == held:
+					if err := deletePortOneTransfer(tx, in.ID, held); err != nil {
+						return err
+					}
+					d := mode.deleted
+					out.DeletedTransferID, out.DeletedStatus, out.DeletedAmount, out.DeletedSettlementDate = string(d.TransferID), string(d.Status), d.Amount, d.SettlementDate
+				default:
+					return &PostedError{What: req.what(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: held}
+				}
+				out.IntentID, out.IntentStatus, out.IntentError = in.IntentID, in.Status, in.LastError
+				if err := tx.Where("id = ?", in.ID).Delete(&intentRow{}).Error; err != nil {
+					return err
+				}
+				continue
 			case IntentPending:
 				if in.ClaimOwner != "" && in.LeaseExpiresMS > s.nowMS() {
 					return &VoidBlockedError{What: req.what(), Reason: fmt.Sprintf("its transfer %s is being posted by %s right now; try again when that post run has ended", in.IntentID, in.ClaimOwner)}
@@ -290,8 +333,17 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 			return err
 		}
 		out.VoidedBy, out.Reason, out.VoidedAt = req.By, req.Reason, at(s.nowUTC())
+		if mode.check {
+			return errCheckOnly // nothing is written
+		}
+		if mode.deleted != nil && out.DeletedTransferID == "" {
+			return &VoidBlockedError{What: req.what(), Reason: fmt.Sprintf("PortOne's transfer %s is not this record's transfer", mode.deleted.TransferID)}
+		}
 		return tx.Create(&out).Error
 	})
+	if errors.Is(err, errCheckOnly) {
+		return out.voided(), nil
+	}
 	if err != nil {
 		var pe *PostedError
 		var be *VoidBlockedError

@@ -23,11 +23,11 @@ func TestIntentID(t *testing.T) {
 		{"p", "payc", "ORDER", ""}, {"pp", "ay", "ORDER", ""}, {"한글 파트너", "pay/../x?y", "ORDER", ""},
 	}
 	for _, c := range cases {
-		id := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]))
+		id := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]), 0)
 		if len(id) > 64 || !urlSafe.MatchString(string(id)) {
 			t.Errorf("IntentID%v = %q: want ≤ 64 URL-safe characters", c, id)
 		}
-		if again := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3])); again != id {
+		if again := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]), 0); again != id {
 			t.Errorf("IntentID%v not deterministic: %q then %q", c, id, again)
 		}
 		if prev, ok := seen[string(id)]; ok {
@@ -59,7 +59,7 @@ func TestSaveSettlementWithIntent(t *testing.T) {
 			t.Errorf("versions: contract %d, policies diff %s", got.ContractVersion, diff)
 		}
 		in, err := s.IntentByKey(ctx, "partner-1", "pay-1", settlement.KindOrder, "")
-		if err != nil || in.Status != IntentPending || in.SettlementID != out.ID || in.IntentID != IntentID("partner-1", "pay-1", settlement.KindOrder, "") {
+		if err != nil || in.Status != IntentPending || in.SettlementID != out.ID || in.IntentID != IntentID("partner-1", "pay-1", settlement.KindOrder, "", 0) {
 			t.Fatalf("intent = %+v, %v", in, err)
 		}
 		if out, err := s.SaveSettlement(ctx, rec); err != nil || out.Kind != Duplicate {
@@ -369,7 +369,7 @@ func TestReadModels(t *testing.T) {
 		ans := PortOneTransfer{TransferID: "tr-1", Status: settlement.StatusScheduled, Transfer: settlement.Transfer{Amounts: order.Transfer.Amounts,
 			Lines: []settlement.LineResult{{Product: settlement.Product{ID: "p1"}, Quantity: 1, Amounts: order.Transfer.Lines[0].Amounts}}}}
 		ans.Amounts.Settlement += 10
-		oid := IntentID("partner-1", "pay-1", settlement.KindOrder, "")
+		oid := IntentID("partner-1", "pay-1", settlement.KindOrder, "", 0)
 		if err := s.CompleteIntent(ctx, oid, "w", IntentPosted, ans); err != nil {
 			t.Fatal(err)
 		}
