@@ -316,12 +316,39 @@ func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.Transf
 
 func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.MismatchRow) error) error {
 	var row reports.MismatchRow
+	var adjustments map[settlement.TransferID]*store.Adjustment // loaded at the first mismatch of no intent
 	return s.st.ReportMismatches(ctx, s.q, func(m *store.ReportMismatch) error {
 		row = reports.MismatchRow{Kind: m.Kind, PartnerID: m.PartnerID, PartnerName: s.name(m.PartnerID), PaymentID: m.PaymentID,
 			CancellationID: m.CancellationID, TransferID: m.TransferID, ProductID: m.ProductID, SettlementDate: m.SettlementDate,
 			Field: m.Field, LocalText: m.LocalText, PortOneText: m.PortOneText, Reason: m.Reason}
 		if row.TransferID == "" {
 			row.TransferID = m.IntentID
+		}
+		if m.Kind == "" && m.IntentID != "" {
+			if adjustments == nil {
+				all, err := s.st.Adjustments(ctx, "")
+				if err != nil {
+					return err
+				}
+				adjustments = make(map[settlement.TransferID]*store.Adjustment, len(all))
+				for i := range all {
+					adjustments[all[i].ClientID] = &all[i]
+				}
+			}
+			if a := adjustments[m.IntentID]; a != nil {
+				// An adjustment's (reconcileAdjustments): its fields are
+				// the manual transfer's own, not an amount block's.
+				row.Kind, row.SettlementDate = settlement.KindManual, a.SettlementDate
+				switch m.Reason {
+				case settlement.AmountDiffers:
+					l, po := m.Local, m.PortOne
+					row.Local, row.PortOne = &l, &po
+				case settlement.MissingAtPortOne:
+					l := m.Local
+					row.Local = &l
+				}
+				return yield(&row)
+			}
 		}
 		switch m.Reason {
 		case settlement.AmountDiffers:

@@ -72,15 +72,66 @@ type CorrectionRow struct {
 	PortOneStatus     settlement.TransferStatus
 	PortOneAmount     *settlement.Won
 	// Replacement is the transfer of the corrected record imported again
-	// (PortOne's id, else our client id) and where it stands; "" when none.
-	Replacement       settlement.TransferID
-	ReplacementStatus string
+	// (PortOne's id, else our client id), "" when none; ReplacementStatus
+	// is its intent's status and ReplacementPortOne PortOne's status of it
+	// ("" until PortOne answered).
+	Replacement        settlement.TransferID
+	ReplacementStatus  string
+	ReplacementPortOne settlement.TransferStatus
 	// Reconciled says whether PortOne holds the adjustment as asked; nil
 	// for a voided record.
 	Reconciled *bool
-	// Attention says why the correction needs a person; "" when it does
-	// not.
-	Attention string
+	// Issue says why the correction needs a person ("" when it does not);
+	// Detail adds PortOne's error or the differences.
+	Issue  CorrectionIssue
+	Detail string
+}
+
+// CorrectionIssue is why a correction needs a person.
+type CorrectionIssue string
+
+// The issues of a correction.
+const (
+	// IssueNotReposted: a transfer was deleted at PortOne and no
+	// corrected record has been imported in its place.
+	IssueNotReposted CorrectionIssue = "not_reposted"
+	// IssueReplacementFailed: the corrected record's transfer failed or
+	// conflicts.
+	IssueReplacementFailed CorrectionIssue = "replacement_failed"
+	// IssueAdjustmentFailed: PortOne refused the adjustment, or never
+	// answered it.
+	IssueAdjustmentFailed CorrectionIssue = "adjustment_failed"
+	// IssueAdjustmentDiffers: PortOne holds the adjustment otherwise than
+	// asked, or no longer holds it.
+	IssueAdjustmentDiffers CorrectionIssue = "adjustment_differs"
+)
+
+// issueText says what is wrong with a correction and what to do.
+func issueText(l Lang, r *CorrectionRow) string {
+	ko, en := "", ""
+	switch r.Issue {
+	case "":
+		return ""
+	case IssueNotReposted:
+		ko, en = "삭제된 이체를 대신할 정정 레코드가 없음: 정정한 레코드를 다시 가져오세요 (settle import)",
+			"no corrected record replaces the deleted transfer: import the corrected record (settle import)"
+	case IssueReplacementFailed:
+		ko, en = "정정 레코드의 이체 전송 실패: 원인 해결 후 settle retry",
+			"the corrected record's transfer failed: fix the cause, then settle retry"
+	case IssueAdjustmentFailed:
+		ko, en = "조정 전송 실패: 원인 해결 후 같은 settle adjust --ref "+r.Reference+" 다시 실행",
+			"the adjustment failed: fix the cause and run the same settle adjust --ref "+r.Reference+" again"
+	case IssueAdjustmentDiffers:
+		ko, en = "PortOne의 조정 이체가 요청과 다름: "+SheetName(SheetMismatches, LangKO)+" 시트 참조",
+			"PortOne holds the adjustment otherwise: see sheet "+SheetMismatches
+	default:
+		return string(r.Issue)
+	}
+	s := label(l, ko, en)
+	if r.Detail != "" {
+		s += " (" + r.Detail + ")"
+	}
+	return s
 }
 
 // correctionWord is a correction's kind in finance's words.
@@ -94,14 +145,6 @@ func correctionWord(l Lang, k CorrectionKind) string {
 		return label(l, "수동 조정 이체", "Manual adjustment")
 	}
 	return string(k)
-}
-
-// correctionTypeWord is the transfer type of a correction.
-func correctionTypeWord(l Lang, k settlement.Kind) string {
-	if k == settlement.KindManual {
-		return label(l, "수동", "Manual")
-	}
-	return kindWord(l, k)
 }
 
 // intentStatusWord is where our side of a transfer stood (an intent's or
@@ -128,7 +171,7 @@ func correctionColumns(v *view) []column[CorrectionRow] {
 		textCol("구분", "Correction", "correction", 20, func(r *CorrectionRow) string { return correctionWord(l, r.Kind) }),
 		textCol("파트너 ID", "Partner ID", "partner.id", v.partnerW, func(r *CorrectionRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", v.nameW, func(r *CorrectionRow) string { return r.PartnerName }),
-		textCol("이체 유형", "Type", "type", 8, func(r *CorrectionRow) string { return correctionTypeWord(l, r.TransferKind) }),
+		textCol("이체 유형", "Type", "type", 8, func(r *CorrectionRow) string { return kindWord(l, r.TransferKind) }),
 		textCol("결제 ID·참조", "Payment ID or reference", "payment.id | reference", v.idW, func(r *CorrectionRow) string {
 			if r.Reference != "" {
 				return r.Reference
@@ -153,14 +196,22 @@ func correctionColumns(v *view) []column[CorrectionRow] {
 		{ko: "PortOne 정산금액", en: "PortOne settlement", key: "settlementAmount | amount.settlement (PortOne)", width: 13, k: kMoney,
 			set: func(r *CorrectionRow, x *value) { x.optMoney(r.PortOneAmount) }},
 		textCol("대체 이체 ID", "Replacement transfer", "replacement.id", v.idW, func(r *CorrectionRow) string { return string(r.Replacement) }),
-		textCol("대체 이체 상태", "Replacement status", "replacement.status", 12, func(r *CorrectionRow) string { return r.ReplacementStatus }),
+		textCol("대체 이체 상태", "Replacement status", "replacement.status", 12, func(r *CorrectionRow) string {
+			if r.Replacement == "" {
+				return ""
+			}
+			if r.ReplacementPortOne != "" {
+				return statusWord(l, r.ReplacementPortOne)
+			}
+			return intentStatusWord(l, r.ReplacementStatus)
+		}),
 		textCol("대사 완료", "Reconciled", "reconciled", 8, func(r *CorrectionRow) string {
 			if r.Reconciled == nil {
 				return ""
 			}
 			return yesNo(l, *r.Reconciled)
 		}),
-		textCol("확인 사유", "Needs attention", "attention", 36, func(r *CorrectionRow) string { return r.Attention }),
+		textCol("확인 사유", "Needs attention", "attention", 40, func(r *CorrectionRow) string { return issueText(l, r) }),
 	}
 }
 
@@ -196,7 +247,7 @@ func writeCorrections(ctx context.Context, wb *workbook, src Source) error {
 	byPartner := map[settlement.PartnerID]*adjustmentTotal{}
 	err := cs.Corrections(ctx, func(r *CorrectionRow) error {
 		wb.corrections++
-		if r.Attention != "" {
+		if r.Issue != "" {
 			wb.correctionIssues++
 		}
 		if err := t.write(ctx, r); err != nil {

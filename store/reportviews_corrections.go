@@ -131,3 +131,22 @@ func (s *Store) AdjustmentsOf(ctx context.Context, q AdjustmentQuery) ([]Adjustm
 	}
 	return out, nil
 }
+
+// MismatchesOf returns the mismatches recorded for the given intent or
+// adjustment client ids, by id, in the order they were recorded.
+func (s *Store) MismatchesOf(ctx context.Context, ids []settlement.TransferID) (map[settlement.TransferID][]Mismatch, error) {
+	out := map[settlement.TransferID][]Mismatch{}
+	for i := 0; i < len(ids); i += lookupChunk {
+		var rows []mismatchRow
+		if err := s.r(ctx).Where("intent_id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Order("id").Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("mismatches of transfers: %w", err)
+		}
+		for _, r := range rows {
+			out[r.IntentID] = append(out[r.IntentID], Mismatch{BusinessDate: r.BusinessDate.date(), PartnerID: r.PartnerID, PaymentID: r.PaymentID,
+				IntentID: r.IntentID, TransferID: r.TransferID, ProductID: r.ProductID, Reason: settlement.MismatchReason(r.Reason), Field: r.Field,
+				Local: settlement.Won(r.LocalValue), PortOne: settlement.Won(r.PortoneValue), Diff: settlement.Won(r.Diff),
+				LocalText: r.LocalText, PortOneText: r.PortoneText, ID: r.ID, RecordedAt: r.RecordedAt.Time})
+		}
+	}
+	return out, nil
+}
