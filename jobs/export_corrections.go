@@ -36,7 +36,7 @@ func (s *exportSource) Corrections(ctx context.Context, yield func(*reports.Corr
 			r.Issue = reports.IssueNotReposted
 		}
 		if rep := v.Replacement; rep != nil {
-			r.Replacement, r.ReplacementStatus, r.ReplacementPortOne = rep.TransferID, string(rep.Status), rep.PortOneStatus
+			r.Replacement, r.ReplacementStatus, r.ReplacementPortOne, r.ReplacementAmount = rep.TransferID, string(rep.Status), rep.PortOneStatus, rep.PortOneAmount
 			if r.Replacement == "" {
 				r.Replacement = rep.IntentID
 			}
@@ -89,7 +89,7 @@ func (s *exportSource) Corrections(ctx context.Context, yield func(*reports.Corr
 			ok = false
 			var what []string
 			for _, m := range ms {
-				what = append(what, m.Field+" "+string(m.Reason))
+				what = append(what, m.Field) // the reason is on the Mismatches sheet
 			}
 			r.Issue, r.Detail = reports.IssueAdjustmentDiffers, strings.Join(what, ", ")
 		}

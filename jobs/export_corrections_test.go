@@ -127,17 +127,17 @@ func TestExportCorrections(t *testing.T) {
 				header string
 				want   string
 			}{
-				{0, "구분", "PortOne 이체 삭제 후 재등록"}, {0, "파트너 ID", "p2"}, {0, "이체 유형", "주문"}, {0, "결제 ID·참조", "pay-3"},
+				{0, "구분", "PortOne 이체 삭제 후 재등록"}, {0, "파트너 ID", "p2"}, {0, "이체 유형", "주문"}, {0, "결제·취소 ID 또는 참조", "pay-3"},
 				{0, "업무일", serial("2025-09-29")}, {0, "정산일", serial(was.SettlementDate)}, {0, "사유", "주문 금액 오입력"}, {0, "처리자", "kim"},
 				{0, "우리 상태", "전송 완료"}, {0, "PortOne 이체 ID", string(oldID)}, {0, "PortOne 상태", reportsStatusWord(was.Status)},
 				{0, "PortOne 정산금액", strconv.FormatInt(oldAmount, 10)}, {0, "대체 이체 ID", string(newID)}, {0, "확인 사유", ""},
 				{0, "조정 금액", ""},
-				{1, "구분", "수동 조정 이체"}, {1, "파트너 ID", "p2"}, {1, "이체 유형", "수동 조정"}, {1, "결제 ID·참조", "OPS-9"},
+				{1, "구분", "수동 조정 이체"}, {1, "파트너 ID", "p2"}, {1, "이체 유형", "수동 조정"}, {1, "결제·취소 ID 또는 참조", "OPS-9"},
 				{1, "업무일", serial("2025-09-30")}, {1, "정산일", serial("2025-10-10")}, {1, "조정 금액", "700"}, {1, "조정 면세금액", "0"},
 				{1, "메모", "배송비 환급"}, {1, "사유", "배송비 누락"}, {1, "처리자", "lee"}, {1, "우리 상태", "전송 완료"},
 				{1, "PortOne 이체 ID", string(store.AdjustmentID("p2", "OPS-9"))}, {1, "PortOne 정산금액", "700"}, {1, "대사 완료", "예"}, {1, "확인 사유", ""},
-				{2, "결제 ID·참조", "OPS-10"}, {2, "조정 금액", "-200"}, {2, "조정 면세금액", "-50"}, {2, "PortOne 정산금액", "-250"}, {2, "대사 완료", "아니오"},
-				{2, "확인 사유", "PortOne의 조정 이체가 요청과 다름: PortOne 불일치 시트 참조 (settlementAmount AMOUNT_DIFFERS)"},
+				{2, "결제·취소 ID 또는 참조", "OPS-10"}, {2, "조정 금액", "-200"}, {2, "조정 면세금액", "-50"}, {2, "PortOne 정산금액", "-250"}, {2, "대사 완료", "아니오"},
+				{2, "확인 사유", "PortOne과 다름: PortOne 불일치 시트 (settlementAmount)"},
 			} {
 				if got := rows[c.row][c.header]; got != c.want {
 					t.Errorf("Corrections row %d %s = %q, want %q", c.row+3, c.header, got, c.want)
@@ -161,7 +161,7 @@ func TestExportCorrections(t *testing.T) {
 						by[all[0][i]] = v
 					}
 					if by["조정 금액"] != "500" || by["조정 면세금액"] != "-50" || by["PortOne 정산금액"] != "450" || by["이체 유형"] != "2" ||
-						by["메모"] != strconv.FormatInt(summary, 10) || by["사유"] != strconv.FormatInt(summary+500, 10) {
+						by["확인 사유"] != strconv.FormatInt(summary, 10) || by["사유"] != strconv.FormatInt(summary+500, 10) {
 						t.Errorf("p2's adjustments total %v; want 2 adjustments, 500 (tax-free -50, PortOne 450), Summary %d, with them %d", by, summary, summary+500)
 					}
 				}

@@ -78,6 +78,7 @@ type CorrectionRow struct {
 	Replacement        settlement.TransferID
 	ReplacementStatus  string
 	ReplacementPortOne settlement.TransferStatus
+	ReplacementAmount  *settlement.Won // PortOne's settlement of the replacement, nil until it answered
 	// Reconciled says whether PortOne holds the adjustment as asked; nil
 	// for a voided record.
 	Reconciled *bool
@@ -106,24 +107,21 @@ const (
 	IssueAdjustmentDiffers CorrectionIssue = "adjustment_differs"
 )
 
-// issueText says what is wrong with a correction and what to do.
+// issueText says, in few words, what is wrong with a correction and what
+// to do; Detail (PortOne's error, the fields that differ) in brackets.
 func issueText(l Lang, r *CorrectionRow) string {
 	ko, en := "", ""
 	switch r.Issue {
 	case "":
 		return ""
 	case IssueNotReposted:
-		ko, en = "삭제된 이체를 대신할 정정 레코드가 없음: 정정한 레코드를 다시 가져오세요 (settle import)",
-			"no corrected record replaces the deleted transfer: import the corrected record (settle import)"
+		ko, en = "재등록 안 됨: 정정 레코드를 settle import", "not reposted: settle import the corrected record"
 	case IssueReplacementFailed:
-		ko, en = "정정 레코드의 이체 전송 실패: 원인 해결 후 settle retry",
-			"the corrected record's transfer failed: fix the cause, then settle retry"
+		ko, en = "정정 레코드 전송 실패: settle retry", "the corrected record failed: settle retry"
 	case IssueAdjustmentFailed:
-		ko, en = "조정 전송 실패: 원인 해결 후 같은 settle adjust --ref "+r.Reference+" 다시 실행",
-			"the adjustment failed: fix the cause and run the same settle adjust --ref "+r.Reference+" again"
+		ko, en = "조정 실패: settle adjust --ref "+r.Reference+" 재실행", "failed: run settle adjust --ref "+r.Reference+" again"
 	case IssueAdjustmentDiffers:
-		ko, en = "PortOne의 조정 이체가 요청과 다름: "+SheetName(SheetMismatches, LangKO)+" 시트 참조",
-			"PortOne holds the adjustment otherwise: see sheet "+SheetMismatches
+		ko, en = "PortOne과 다름: "+SheetName(SheetMismatches, LangKO)+" 시트", "PortOne differs: sheet "+SheetMismatches
 	default:
 		return string(r.Issue)
 	}
@@ -165,38 +163,51 @@ func intentStatusWord(l Lang, s string) string {
 	return s
 }
 
+// correctionPrintCols is how many columns of the sheet print: who, what,
+// the money on both sides, whether it reconciles and why it needs a look;
+// the ids and statuses after them stay on screen.
+const correctionPrintCols = 15
+
 func correctionColumns(v *view) []column[CorrectionRow] {
 	l := v.l
 	return []column[CorrectionRow]{
-		textCol("구분", "Correction", "correction", 20, func(r *CorrectionRow) string { return correctionWord(l, r.Kind) }),
+		textCol("구분", "Correction", "correction", 24, func(r *CorrectionRow) string { return correctionWord(l, r.Kind) }),
 		textCol("파트너 ID", "Partner ID", "partner.id", v.partnerW, func(r *CorrectionRow) string { return string(r.PartnerID) }),
 		textCol("파트너명", "Partner name", "partner.name", v.nameW, func(r *CorrectionRow) string { return r.PartnerName }),
 		textCol("이체 유형", "Type", "type", 8, func(r *CorrectionRow) string { return kindWord(l, r.TransferKind) }),
-		textCol("결제 ID·참조", "Payment ID or reference", "payment.id | reference", v.idW, func(r *CorrectionRow) string {
-			if r.Reference != "" {
+		textCol("결제·취소 ID 또는 참조", "Payment, cancellation or reference", "payment.id | cancellation.id | reference", v.idW, func(r *CorrectionRow) string {
+			switch {
+			case r.Reference != "":
 				return r.Reference
+			case r.CancellationID != "":
+				return string(r.PaymentID) + " / " + string(r.CancellationID)
 			}
 			return string(r.PaymentID)
 		}),
-		textCol("취소 ID", "Cancellation ID", "cancellation.id", 14, func(r *CorrectionRow) string { return string(r.CancellationID) }),
 		dateCol("업무일", "Business date", "businessDate", func(r *CorrectionRow) settlement.Date { return r.BusinessDate }),
 		dateCol("정산일", "Settlement date", "settlementDate", func(r *CorrectionRow) settlement.Date { return r.SettlementDate }),
-		{ko: "조정 금액", en: "Adjustment", key: "settlementAmount", width: 13, k: kMoney,
+		{ko: "조정 금액", en: "Adjustment", key: "settlementAmount", width: 12, k: kMoney,
 			set: func(r *CorrectionRow, x *value) { x.optMoney(r.Amount) }},
-		{ko: "조정 면세금액", en: "Adjustment tax-free", key: "settlementTaxFreeAmount", width: 12, k: kMoney,
+		{ko: "조정 면세금액", en: "Adjustment tax-free", key: "settlementTaxFreeAmount", width: 11, k: kMoney,
 			set: func(r *CorrectionRow, x *value) { x.optMoney(r.TaxFree) }},
-		textCol("메모", "Memo", "memo", 20, func(r *CorrectionRow) string { return r.Memo }),
-		textCol("사유", "Reason", "reason", 30, func(r *CorrectionRow) string { return r.Reason }),
-		textCol("처리자", "By", "by", 10, func(r *CorrectionRow) string { return r.By }),
-		timeCol("처리 시각", "At", "voidedAt | createdAt", func(r *CorrectionRow) time.Time { return r.At }),
-		textCol("우리 상태", "Our status", "intent.status", 12, func(r *CorrectionRow) string { return intentStatusWord(l, r.Status) }),
-		textCol("오류", "Error", "intent.lastError", 24, func(r *CorrectionRow) string { return r.Error }),
-		textCol("PortOne 이체 ID", "PortOne transfer ID", "id", v.idW, func(r *CorrectionRow) string { return string(r.PortOneTransferID) }),
-		textCol("PortOne 상태", "PortOne status", "status", 12, func(r *CorrectionRow) string { return statusWord(l, r.PortOneStatus) }),
-		{ko: "PortOne 정산금액", en: "PortOne settlement", key: "settlementAmount | amount.settlement (PortOne)", width: 13, k: kMoney,
+		{ko: "PortOne 정산금액", en: "PortOne settlement", key: "settlementAmount | amount.settlement (PortOne)", width: 12, k: kMoney,
 			set: func(r *CorrectionRow, x *value) { x.optMoney(r.PortOneAmount) }},
-		textCol("대체 이체 ID", "Replacement transfer", "replacement.id", v.idW, func(r *CorrectionRow) string { return string(r.Replacement) }),
-		textCol("대체 이체 상태", "Replacement status", "replacement.status", 12, func(r *CorrectionRow) string {
+		textCol("대사 완료", "Reconciled", "reconciled", 7, func(r *CorrectionRow) string {
+			if r.Reconciled == nil {
+				return ""
+			}
+			return yesNo(l, *r.Reconciled)
+		}),
+		column[CorrectionRow]{ko: "확인 사유", en: "Needs attention", key: "attention", width: 46, k: kText,
+			set: func(r *CorrectionRow, x *value) { x.text(issueText(l, r)) }},
+		textCol("사유", "Reason", "reason", 24, func(r *CorrectionRow) string { return r.Reason }),
+		textCol("처리자", "By", "by", 8, func(r *CorrectionRow) string { return r.By }),
+		timeCol("처리 시각", "At", "voidedAt | createdAt", func(r *CorrectionRow) time.Time { return r.At }),
+		textCol("우리 상태", "Our status", "intent.status", 10, func(r *CorrectionRow) string { return intentStatusWord(l, r.Status) }),
+		textCol("PortOne 상태", "PortOne status", "status", 10, func(r *CorrectionRow) string { return statusWord(l, r.PortOneStatus) }),
+		textCol("PortOne 이체 ID", "PortOne transfer ID", "id", 24, func(r *CorrectionRow) string { return string(r.PortOneTransferID) }),
+		textCol("대체 이체 ID", "Replacement transfer", "replacement.id", 24, func(r *CorrectionRow) string { return string(r.Replacement) }),
+		textCol("대체 이체 상태", "Replacement status", "replacement.status", 10, func(r *CorrectionRow) string {
 			if r.Replacement == "" {
 				return ""
 			}
@@ -205,13 +216,10 @@ func correctionColumns(v *view) []column[CorrectionRow] {
 			}
 			return intentStatusWord(l, r.ReplacementStatus)
 		}),
-		textCol("대사 완료", "Reconciled", "reconciled", 8, func(r *CorrectionRow) string {
-			if r.Reconciled == nil {
-				return ""
-			}
-			return yesNo(l, *r.Reconciled)
-		}),
-		textCol("확인 사유", "Needs attention", "attention", 40, func(r *CorrectionRow) string { return issueText(l, r) }),
+		{ko: "대체 이체 PortOne 정산금액", en: "Replacement's PortOne settlement", key: "replacement.amount.settlement", width: 12, k: kMoney,
+			set: func(r *CorrectionRow, x *value) { x.optMoney(r.ReplacementAmount) }},
+		textCol("메모", "Memo", "memo", 16, func(r *CorrectionRow) string { return r.Memo }),
+		textCol("오류", "Error", "intent.lastError", 24, func(r *CorrectionRow) string { return r.Error }),
 	}
 }
 
@@ -243,7 +251,7 @@ func writeCorrections(ctx context.Context, wb *workbook, src Source) error {
 		return nil
 	}
 	cols := correctionColumns(wb.v)
-	t := newTable(wb.builder, tableSpec{id: SheetCorrections, freeze: 3, landscape: true, maxRows: excelMaxRows}, cols)
+	t := newTable(wb.builder, tableSpec{id: SheetCorrections, freeze: 3, landscape: true, maxRows: excelMaxRows, printCols: correctionPrintCols}, cols)
 	byPartner := map[settlement.PartnerID]*adjustmentTotal{}
 	err := cs.Corrections(ctx, func(r *CorrectionRow) error {
 		wb.corrections++
@@ -342,15 +350,19 @@ func (wb *workbook) adjustmentTotals(t *table[CorrectionRow], totals []*adjustme
 	}
 	cPartner, cAmount, cTaxFree := idx("partner.id"), idx("settlementAmount"), idx("settlementTaxFreeAmount")
 	cPortOne := idx("settlementAmount | amount.settlement (PortOne)")
-	// The Summary and the with-adjustments total go under the memo and
-	// reason columns, which the totals do not otherwise use.
-	cCount, cSummary, cWith := idx("type"), idx("memo"), idx("reason")
+	// The Summary and the with-adjustments total go under the attention
+	// and reason columns, which the totals do not otherwise use.
+	cCount, cSummary, cWith := idx("type"), idx("attention"), idx("reason")
 	col := func(i int) string { return colName(i + 1) }
 	sumName := SheetName(SheetSummary, l)
 	sumSettlement := colName(columnIndex(summaryColumns(wb.v, nil), "settlement")) // the letter only
 	row := next
 	section := func(cells map[int]func(b []byte) []byte, style int) {
-		b = appendRowStart(b, row, 0)
+		height := 0.0
+		if style == st.header {
+			height = 30 // the headers wrap onto two lines
+		}
+		b = appendRowStart(b, row, height)
 		for i := range cols {
 			if f := cells[i]; f != nil {
 				b = f(b)
@@ -425,9 +437,9 @@ func (wb *workbook) adjustmentTotals(t *table[CorrectionRow], totals []*adjustme
 			cPortOne: num(st.totalMoney, all.portOne, sum(cPortOne)),
 		}, st.totalLabel)
 	} else {
-		section(map[int]func([]byte) []byte{0: txt(st.note, label(l, "(이 기간에 조정 없음)", "(no adjustments in the range)"))}, 0)
+		section(map[int]func([]byte) []byte{0: txt(st.text, label(l, "(이 기간에 조정 없음)", "(no adjustments in the range)"))}, 0)
 	}
-	section(map[int]func([]byte) []byte{0: txt(st.note, label(l,
+	section(map[int]func([]byte) []byte{0: txt(st.text, label(l,
 		"조정 금액은 요약 시트의 정산금액(주문 − 취소)에 더해 지급됩니다. 삭제된 이체의 금액은 PortOne 정산금액 열에 삭제 당시 값으로 표시됩니다.",
 		"Adjustments are paid on top of the Summary's settlement (orders − cancellations). A deleted transfer's PortOne settlement is shown as it was when deleted."))}, 0)
 	return b

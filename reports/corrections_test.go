@@ -36,7 +36,8 @@ func correctionFixture(t *testing.T) *correctionSource {
 		{Kind: CorrectionDeleted, TransferKind: settlement.KindOrder, PartnerID: "007", PartnerName: "칠공칠 상점", PaymentID: "pay-0001",
 			BusinessDate: d, SettlementDate: settlement.MustDate("2025-10-10"), Reason: "부분 주문", By: "lee",
 			At: time.Date(2025, 10, 2, 9, 30, 0, 0, loc), Status: "posted", PortOneTransferID: "tr-pay-0001",
-			PortOneStatus: settlement.StatusScheduled, PortOneAmount: won(8100), Replacement: "tr-pay-0001-g1", ReplacementStatus: "posted", ReplacementPortOne: settlement.StatusScheduled},
+			PortOneStatus: settlement.StatusScheduled, PortOneAmount: won(8100), Replacement: "tr-pay-0001-g1", ReplacementStatus: "posted", ReplacementPortOne: settlement.StatusScheduled,
+			ReplacementAmount: won(9000)},
 		{Kind: CorrectionAdjustment, TransferKind: settlement.KindManual, PartnerID: "007", PartnerName: "칠공칠 상점", Reference: "OPS-17",
 			BusinessDate: d, SettlementDate: settlement.MustDate("2025-10-10"), Amount: won(500), TaxFree: won(100), Memo: "pay-1 정정",
 			Reason: "500원 부족", By: "kim", At: time.Date(2025, 10, 1, 16, 0, 0, 0, loc), Status: "posted", PortOneTransferID: "adj-1",
@@ -44,7 +45,7 @@ func correctionFixture(t *testing.T) *correctionSource {
 		{Kind: CorrectionAdjustment, TransferKind: settlement.KindManual, PartnerID: "P-100", PartnerName: "Beta Store", Reference: "OPS-18",
 			BusinessDate: d, SettlementDate: settlement.MustDate("2025-10-17"), Amount: won(-300), TaxFree: won(0), Reason: "과지급 회수", By: "lee",
 			At: time.Date(2025, 10, 1, 17, 0, 0, 0, loc), Status: "posted", PortOneTransferID: "adj-2", PortOneStatus: settlement.StatusScheduled,
-			PortOneAmount: won(-200), Reconciled: no(), Issue: IssueAdjustmentDiffers, Detail: "settlementAmount AMOUNT_DIFFERS"},
+			PortOneAmount: won(-200), Reconciled: no(), Issue: IssueAdjustmentDiffers, Detail: "settlementAmount"},
 	}}
 }
 
@@ -76,16 +77,16 @@ func TestCorrectionsSheet(t *testing.T) {
 		row    int
 		want   string
 	}{
-		{"구분", 3, "무효 처리 (전송 전)"}, {"파트너 ID", 3, "007"}, {"이체 유형", 3, "주문"}, {"결제 ID·참조", 3, "pay-0007"},
+		{"구분", 3, "무효 처리 (전송 전)"}, {"파트너 ID", 3, "007"}, {"이체 유형", 3, "주문"}, {"결제·취소 ID 또는 참조", 3, "pay-0007"},
 		{"업무일", 3, "45931"}, {"정산일", 3, ""}, {"조정 금액", 3, ""}, {"사유", 3, "금액 오입력"}, {"처리자", 3, "kim"},
 		{"우리 상태", 3, "전송 대기"}, {"대체 이체 ID", 3, "stl-o-pay-0007"}, {"대사 완료", 3, ""}, {"확인 사유", 3, ""},
 		{"구분", 4, "PortOne 이체 삭제 후 재등록"}, {"PortOne 이체 ID", 4, "tr-pay-0001"}, {"PortOne 상태", 4, "정산 예정"},
-		{"PortOne 정산금액", 4, "8100"}, {"대체 이체 ID", 4, "tr-pay-0001-g1"}, {"대체 이체 상태", 4, "정산 예정"}, {"우리 상태", 4, "전송 완료"},
+		{"PortOne 정산금액", 4, "8100"}, {"대체 이체 ID", 4, "tr-pay-0001-g1"}, {"대체 이체 상태", 4, "정산 예정"}, {"대체 이체 PortOne 정산금액", 4, "9000"}, {"우리 상태", 4, "전송 완료"},
 		{"정산일", 4, "45940"},
-		{"구분", 5, "수동 조정 이체"}, {"이체 유형", 5, "수동 조정"}, {"결제 ID·참조", 5, "OPS-17"}, {"조정 금액", 5, "500"}, {"조정 면세금액", 5, "100"},
+		{"구분", 5, "수동 조정 이체"}, {"이체 유형", 5, "수동 조정"}, {"결제·취소 ID 또는 참조", 5, "OPS-17"}, {"조정 금액", 5, "500"}, {"조정 면세금액", 5, "100"},
 		{"메모", 5, "pay-1 정정"}, {"PortOne 정산금액", 5, "500"}, {"대사 완료", 5, "예"},
 		{"파트너 ID", 6, "P-100"}, {"조정 금액", 6, "-300"}, {"PortOne 정산금액", 6, "-200"}, {"대사 완료", 6, "아니오"},
-		{"확인 사유", 6, "PortOne의 조정 이체가 요청과 다름: PortOne 불일치 시트 참조 (settlementAmount AMOUNT_DIFFERS)"},
+		{"확인 사유", 6, "PortOne과 다름: PortOne 불일치 시트 (settlementAmount)"},
 		{"대체 이체 상태", 3, "전송 대기"}, {"대체 이체 상태", 5, ""},
 	} {
 		if got := cell(c.header, c.row); got != c.want {
@@ -119,7 +120,7 @@ func TestCorrectionsSheet(t *testing.T) {
 			continue
 		}
 		checks := map[string]int64{"이체 유형": w.count, "조정 금액": w.amount, "조정 면세금액": w.taxFree, "PortOne 정산금액": w.portOne,
-			"메모": int64(summary[id]), "사유": int64(summary[id]) + w.amount}
+			"확인 사유": int64(summary[id]), "사유": int64(summary[id]) + w.amount}
 		for header, v := range checks {
 			ref := findCol(t, f, sheet, header) + strconv.Itoa(n)
 			if got := raw(t, f, sheet, ref); got != strconv.FormatInt(v, 10) {
