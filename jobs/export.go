@@ -324,6 +324,7 @@ func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.Misma
 		if row.TransferID == "" {
 			row.TransferID = m.IntentID
 		}
+		manual := false
 		if m.Kind == "" && m.IntentID != "" {
 			if adjustments == nil {
 				all, err := s.st.Adjustments(ctx, "")
@@ -338,29 +339,25 @@ func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.Misma
 			if a := adjustments[m.IntentID]; a != nil {
 				// An adjustment's (reconcileAdjustments): its fields are
 				// the manual transfer's own, not an amount block's.
-				row.Kind, row.SettlementDate = settlement.KindManual, a.SettlementDate
-				switch m.Reason {
-				case settlement.AmountDiffers:
-					l, po := m.Local, m.PortOne
-					row.Local, row.PortOne = &l, &po
-				case settlement.MissingAtPortOne:
-					l := m.Local
-					row.Local = &l
-				}
-				return yield(&row)
+				manual, row.Kind, row.SettlementDate = true, settlement.KindManual, a.SettlementDate
 			}
 		}
-		switch m.Reason {
-		case settlement.AmountDiffers:
-			row.Field = "amount." + m.Field
-			if m.ProductID != "" {
-				row.Field = "orderLines[].amount." + m.Field
+		switch {
+		case m.Reason == settlement.AmountDiffers:
+			if !manual {
+				row.Field = "amount." + m.Field
+				if m.ProductID != "" {
+					row.Field = "orderLines[].amount." + m.Field
+				}
 			}
 			l, po := m.Local, m.PortOne
 			row.Local, row.PortOne = &l, &po
-		case settlement.UnknownAtPortOne:
+		case m.Reason == settlement.UnknownAtPortOne && !manual:
 			po := m.PortOne
 			row.PortOne = &po
+		case m.Reason == settlement.MissingAtPortOne && manual:
+			l := m.Local // what was asked, which PortOne does not hold
+			row.Local = &l
 		}
 		return yield(&row)
 	})

@@ -50,9 +50,7 @@ func TestExportCorrections(t *testing.T) {
 	for _, db := range storetest.Databases(t) {
 		t.Run(db.Name, func(t *testing.T) {
 			ctx := context.Background()
-			h := newHarness(t, db.DSN, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
-			withStoreClock(t, h, db.DSN)
-			h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+			h := correctionsHarness(t, db.DSN)
 			d := settlement.MustDate("2025-09-29")
 			if _, err := h.nightlyAt(t, d); err != nil {
 				t.Fatal(err)

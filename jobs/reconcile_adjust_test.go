@@ -24,11 +24,13 @@ func adjustOn(t *testing.T, h *harness, sp store.AdjustmentSpec) store.Adjustmen
 	return a
 }
 
-// withStoreClock makes h's store (and its pipeline) read h's clock, so that
-// what the store stamps (an adjustment's creation) falls on the harness's
+// correctionsHarness is the small marketplace's harness with its records
+// imported, whose store reads the harness's clock, so that what the store
+// stamps (an adjustment made, a record voided) falls on the harness's
 // business dates.
-func withStoreClock(t *testing.T, h *harness, dsn string) {
+func correctionsHarness(t *testing.T, dsn string) *harness {
 	t.Helper()
+	h := newHarness(t, dsn, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
 	st, err := store.Open(context.Background(), dsn, store.WithClock(h.clock.Now))
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +38,8 @@ func withStoreClock(t *testing.T, h *harness, dsn string) {
 	t.Cleanup(func() { st.Close() })
 	h.st = st
 	h.p = NewPipeline(st, h.client, h.p.opts)
+	h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+	return h
 }
 
 // TestNightlyReconcilesAdjustments: the adjustments made on a business date
@@ -49,9 +53,7 @@ func TestNightlyReconcilesAdjustments(t *testing.T) {
 	for _, db := range storetest.Databases(t) {
 		t.Run(db.Name, func(t *testing.T) {
 			ctx := context.Background()
-			h := newHarness(t, db.DSN, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
-			withStoreClock(t, h, db.DSN)
-			h.importFiles(t, filepath.Join("..", "testdata", "pipeline", "orders.jsonl"))
+			h := correctionsHarness(t, db.DSN)
 			d := settlement.MustDate("2025-09-29")
 			spec := func(partner settlement.PartnerID, ref string, amount, taxFree settlement.Won, date string) store.AdjustmentSpec {
 				return store.AdjustmentSpec{PartnerID: partner, Reference: ref, SettlementDate: settlement.MustDate(date), Amount: amount,
