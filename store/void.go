@@ -276,15 +276,18 @@ func (s *Store) voidRecord(ctx context.Context, req VoidRequest, mode voidMode) 
 				case mode.check:
 					out.DeletedTransferID = string(held)
 				case mode.deleted != nil && mode.deleted.TransferID == held:
-					if err := deletePortOneTransfer(tx, in.ID, held); err != nil {
+					d := *mode.deleted
+					if err := deletePortOneTransfer(tx, in.ID, held, &d); err != nil {
 						return err
 					}
-					d := mode.deleted
 					out.DeletedTransferID, out.DeletedStatus, out.DeletedAmount, out.DeletedSettlementDate = string(d.TransferID), string(d.Status), d.Amount, d.SettlementDate
 				default:
 					return &PostedError{What: req.what(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: held}
 				}
 				out.IntentID, out.IntentStatus, out.IntentError = in.IntentID, in.Status, in.LastError
+				if mode.check {
+					continue
+				}
 				if err := tx.Where("id = ?", in.ID).Delete(&intentRow{}).Error; err != nil {
 					return err
 				}
@@ -302,9 +305,16 @@ func (s *Store) voidRecord(ctx context.Context, req VoidRequest, mode voidMode) 
 				return &PostedError{What: req.what(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: in.IntentID}
 			}
 			out.IntentID, out.IntentStatus, out.IntentError = in.IntentID, in.Status, in.LastError
+			if mode.check {
+				continue
+			}
 			if err := tx.Where("id = ?", in.ID).Delete(&intentRow{}).Error; err != nil {
 				return err
 			}
+		}
+		if mode.check {
+			out.VoidedBy, out.Reason, out.VoidedAt = req.By, req.Reason, at(s.nowUTC())
+			return errCheckOnly // every check ran; nothing is written
 		}
 		if settlementID != nil {
 			if err := tx.Where("settlement_ref = ?", *settlementID).Delete(&settlementLineRow{}).Error; err != nil {
@@ -333,9 +343,6 @@ func (s *Store) voidRecord(ctx context.Context, req VoidRequest, mode voidMode) 
 			return err
 		}
 		out.VoidedBy, out.Reason, out.VoidedAt = req.By, req.Reason, at(s.nowUTC())
-		if mode.check {
-			return errCheckOnly // nothing is written
-		}
 		if mode.deleted != nil && out.DeletedTransferID == "" {
 			return &VoidBlockedError{What: req.what(), Reason: fmt.Sprintf("PortOne's transfer %s is not this record's transfer", mode.deleted.TransferID)}
 		}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/settle-dev/settle/emulator"
 )
 
 // TestVoidCommand: a stored order with a wrong amount makes the corrected
@@ -52,5 +54,64 @@ func TestVoidCommand(t *testing.T) {
 	}
 	if r := runCLI(t, env, "", "import", fixed); r.code != exitOK {
 		t.Fatalf("corrected import after void = %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestVoidDeleteTransferCommand: a posted order is refused by `settle void`
+// with the way forward; `--delete-transfer` deletes its transfer at PortOne
+// and voids it, and the corrected order posts under a new id. On the old
+// binary a posted record could only be adjusted.
+func TestVoidDeleteTransferCommand(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, url := emulator.NewTestServer(t, emulator.Options{Secret: "void-secret-12345", Location: loc})
+	seed, err := os.Open(filepath.Join("..", "..", "testdata", "pipeline", "marketplace.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	if err := emu.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	paidAt := time.Now().In(loc).AddDate(0, 0, -1)
+	paid, date := paidAt.Format(time.RFC3339), paidAt.Format(time.DateOnly)
+	rec := func(amount string) string {
+		f := filepath.Join(dir, "order-"+amount+".jsonl")
+		body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
+		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db"), "PORTONE_API_BASE": url, "PORTONE_API_SECRET": "void-secret-12345", "SETTLE_TZ": "Asia/Seoul"}
+	for _, args := range [][]string{{"import", rec("10000")}, {"run", "nightly", "--date", date}} {
+		if r := runCLI(t, env, "", args...); r.code != exitOK {
+			t.Fatalf("settle %v = %d %s", args, r.code, r.stderr)
+		}
+	}
+	void := []string{"void", "order", "--partner", "p1", "--payment", "pay-1", "--reason", "wrong amount", "--by", "kim"}
+	if r := runCLI(t, env, "", void...); r.code != exitUsage || !strings.Contains(r.stderr, "--delete-transfer") || !strings.Contains(r.stderr, "settle adjust") {
+		t.Fatalf("void of a posted order = %d %s, want the ways forward", r.code, r.stderr)
+	}
+	r := runCLI(t, env, "", append(void, "--delete-transfer")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "is deleted at PortOne") || !strings.Contains(r.stdout, "new client id") {
+		t.Fatalf("void --delete-transfer = %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"import", rec("12000")}, {"run", "nightly", "--date", date, "--force"}} {
+		if r := runCLI(t, env, "", args...); r.code != exitOK {
+			t.Fatalf("settle %v = %d %s %s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	var orders []int64
+	for _, tr := range emu.Transfers(false) {
+		if tr.Payment != nil && tr.Payment.ID == "pay-1" && tr.Amount != nil {
+			orders = append(orders, tr.Amount.Order)
+		}
+	}
+	if len(orders) != 1 || orders[0] != 12000 {
+		t.Errorf("pay-1 at PortOne: %v, want the corrected 12000 alone", orders)
 	}
 }
