@@ -75,6 +75,11 @@ func (e *DeletedButNotVoidedError) Unwrap() error { return e.Err }
 // PortOne no longer has (404) counts as deleted.
 func VoidDeletingTransfer(ctx context.Context, st *store.Store, api TransferDeleter, req store.VoidRequest) (store.Voided, error) {
 	v, err := st.CheckVoid(ctx, req)
+	if errors.Is(err, store.ErrNotFound) {
+		if prev, ok := lastVoided(ctx, st, req); ok {
+			return store.Voided{}, &AlreadyVoidedError{What: voidWhat(req), Voided: prev}
+		}
+	}
 	if err != nil {
 		return v, err
 	}
@@ -141,4 +146,37 @@ func voidWhat(req store.VoidRequest) string {
 		return fmt.Sprintf("cancellation %q of partner %q", req.CancellationID, req.PartnerID)
 	}
 	return fmt.Sprintf("order %q of partner %q", req.PaymentID, req.PartnerID)
+}
+
+// AlreadyVoidedError answers a correction of a record that is no longer
+// stored because it was voided (by another instance at the same moment, or
+// by an earlier run of the same command). It matches store.ErrNotFound.
+type AlreadyVoidedError struct {
+	What   string
+	Voided store.Voided
+}
+
+func (e *AlreadyVoidedError) Error() string {
+	v := e.Voided
+	return fmt.Sprintf("%s is not stored: it was voided at %s by %s (%s); import the corrected record", e.What,
+		v.VoidedAt.Format("2006-01-02 15:04:05 MST"), v.By, v.Reason)
+}
+
+// Is makes errors.Is(err, store.ErrNotFound) true.
+func (e *AlreadyVoidedError) Is(target error) bool { return target == store.ErrNotFound }
+
+// lastVoided is the latest void of the record req names, if any.
+func lastVoided(ctx context.Context, st *store.Store, req store.VoidRequest) (store.Voided, bool) {
+	hist, err := st.VoidedRecords(ctx, req.PartnerID)
+	if err != nil {
+		return store.Voided{}, false
+	}
+	for i := len(hist) - 1; i >= 0; i-- {
+		v := hist[i]
+		if v.Kind == req.Kind && ((req.Kind == settlement.KindOrder && v.PaymentID == req.PaymentID) ||
+			(req.Kind == settlement.KindOrderCancel && v.CancellationID == req.CancellationID)) {
+			return v, true
+		}
+	}
+	return store.Voided{}, false
 }

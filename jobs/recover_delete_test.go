@@ -175,3 +175,67 @@ func TestDeleteAndRepost(t *testing.T) {
 		})
 	}
 }
+
+// TestDeleteAndRepostTwoInstances: two instances correct the same posted
+// order at the same moment. PortOne deletes it once, the record is voided
+// once, both report the same void, and the corrected order posts once.
+func TestDeleteAndRepostTwoInstances(t *testing.T) {
+	for _, db := range storetest.Databases(t) {
+		t.Run(db.Name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHarness(t, db.DSN, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+			d := settlement.MustDate("2025-09-29")
+			f := filepath.Join(t.TempDir(), "o.jsonl")
+			body := func(amount string) {
+				if err := os.WriteFile(f, []byte(`{"partnerId":"p1","paymentId":"pay-t","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":`+amount+`}}`+"\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if rep := h.importFiles(t, f); !rep.OK() {
+					t.Fatalf("import: %+v", rep)
+				}
+			}
+			body("10000")
+			h.clock.Set(d.Time(h.loc).AddDate(0, 0, 1).Add(2 * 3600e9))
+			if _, err := h.p.Nightly(ctx, d, RunOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			other, err := store.Open(ctx, db.DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer other.Close()
+			req := store.VoidRequest{Kind: settlement.KindOrder, PartnerID: "p1", PaymentID: "pay-t", By: "kim", Reason: "wrong amount"}
+			type result struct {
+				v   store.Voided
+				err error
+			}
+			done := make(chan result, 2)
+			for _, st := range []*store.Store{h.st, other} {
+				go func() {
+					v, err := VoidDeletingTransfer(ctx, st, h.client, req)
+					done <- result{v, err}
+				}()
+			}
+			// Each voids it or, when the other was first, says so and
+			// names the void; PortOne deleted it once.
+			a, b := <-done, <-done
+			if b.err == nil {
+				a, b = b, a
+			}
+			var av *AlreadyVoidedError
+			if a.err != nil || a.v.Deleted == nil || (b.err != nil && (!errors.As(b.err, &av) || av.Voided.ID != a.v.ID)) || (b.err == nil && b.v.ID != a.v.ID) {
+				t.Fatalf("two corrections at once: %+v %v / %+v %v", a.v, a.err, b.v, b.err)
+			}
+			if hist, err := h.st.VoidedRecords(ctx, "p1"); err != nil || len(hist) != 1 {
+				t.Errorf("history: %d records, %v; want one void", len(hist), err)
+			}
+			body("12000")
+			if _, err := h.p.Nightly(ctx, d, RunOptions{Force: true}); err != nil {
+				t.Fatal(err)
+			}
+			if n := checkOnePerIntent(t, h, d); n != 1 {
+				t.Errorf("%d intents, want 1", n)
+			}
+		})
+	}
+}
