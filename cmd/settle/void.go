@@ -78,6 +78,7 @@ func runVoid(ctx context.Context, e *env) error {
 	var pe *store.PostedError
 	var nd *jobs.NotDeletableError
 	var be *store.VoidBlockedError
+	var av *jobs.AlreadyVoidedError
 	var nf *store.NotFoundError
 	switch {
 	case errors.As(err, &pe):
@@ -87,7 +88,7 @@ func runVoid(ctx context.Context, e *env) error {
 			return usagef("%v; correct it instead: %s, or import a cancellation (ORDER_CANCEL) of payment %q with `settle import FILE`", err, adjust, req.PaymentID)
 		}
 		return usagef("%v; correct it instead: %s", err, adjust)
-	case errors.As(err, &be):
+	case errors.As(err, &be), errors.As(err, &av):
 		return usageError{err}
 	case errors.As(err, &nf):
 		return usagef("%v (see `settle intents --partner %s`)", err, req.PartnerID)
