@@ -77,7 +77,7 @@ func VoidDeletingTransfer(ctx context.Context, st *store.Store, api TransferDele
 	v, err := st.CheckVoid(ctx, req)
 	if errors.Is(err, store.ErrNotFound) {
 		if prev, ok := lastVoided(ctx, st, req); ok {
-			return store.Voided{}, &AlreadyVoidedError{What: voidWhat(req), Voided: prev}
+			return store.Voided{}, &AlreadyVoidedError{What: req.What(), Voided: prev}
 		}
 	}
 	if err != nil {
@@ -87,7 +87,7 @@ func VoidDeletingTransfer(ctx context.Context, st *store.Store, api TransferDele
 		return st.VoidRecord(ctx, req) // PortOne does not hold it
 	}
 	id := v.Deleted.TransferID
-	what := voidWhat(req)
+	what := req.What()
 	d := store.DeletedTransfer{TransferID: id}
 	gone := false
 	t, err := api.GetTransfer(ctx, string(id))
@@ -140,13 +140,6 @@ func isAPIError(err error, typ settlement.ErrorType) bool {
 	return errors.As(err, &apiErr) && apiErr.Type == typ
 }
 
-// voidWhat names the record of req in messages.
-func voidWhat(req store.VoidRequest) string {
-	if req.Kind == settlement.KindOrderCancel {
-		return fmt.Sprintf("cancellation %q of partner %q", req.CancellationID, req.PartnerID)
-	}
-	return fmt.Sprintf("order %q of partner %q", req.PaymentID, req.PartnerID)
-}
 
 // AlreadyVoidedError answers a correction of a record that is no longer
 // stored because it was voided (by another instance at the same moment, or

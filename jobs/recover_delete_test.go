@@ -31,13 +31,7 @@ func TestDeleteAndRepost(t *testing.T) {
 			h := newHarness(t, db.DSN, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
 			d := settlement.MustDate("2025-09-29")
 			dir := t.TempDir()
-			write := func(name, body string) string {
-				f := filepath.Join(dir, name)
-				if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return f
-			}
+			write := func(name, body string) string { return writeRecords(t, dir, name, body) }
 			importOK := func(f string) {
 				t.Helper()
 				if rep := h.importFiles(t, f); !rep.OK() {

@@ -117,7 +117,7 @@ func (s *Store) CheckVoid(ctx context.Context, req VoidRequest) (Voided, error) 
 // the record's transfer.
 func (s *Store) VoidDeleted(ctx context.Context, req VoidRequest, d DeletedTransfer) (Voided, error) {
 	if d.TransferID == "" {
-		return Voided{}, &InvalidError{Record: req.what(), Field: "transferId", Err: errors.New("the deleted transfer is required")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "transferId", Err: errors.New("the deleted transfer is required")}
 	}
 	return s.voidRecord(ctx, req, voidMode{deleted: &d})
 }

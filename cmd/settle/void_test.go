@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/settle-dev/settle/emulator"
 )
 
 // TestVoidCommand: a stored order with a wrong amount makes the corrected
@@ -17,14 +15,7 @@ import (
 func TestVoidCommand(t *testing.T) {
 	dir := t.TempDir()
 	paid := time.Now().Add(-time.Hour).Format(time.RFC3339)
-	rec := func(amount string) string {
-		f := filepath.Join(dir, "order-"+amount+".jsonl")
-		body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
-		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
+	rec := func(amount string) string { return orderFile(t, dir, paid, amount) }
 	wrong, fixed := rec("10000"), rec("12000")
 	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db")}
 	if r := runCLI(t, env, "", "import", wrong); r.code != exitOK {
@@ -62,30 +53,11 @@ func TestVoidCommand(t *testing.T) {
 // and voids it, and the corrected order posts under a new id. On the old
 // binary a posted record could only be adjusted.
 func TestVoidDeleteTransferCommand(t *testing.T) {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, url := emulator.NewTestServer(t, emulator.Options{Secret: "void-secret-12345", Location: loc})
-	seed, err := os.Open(filepath.Join("..", "..", "testdata", "pipeline", "marketplace.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seed.Close()
-	if err := emu.Seed(seed); err != nil {
-		t.Fatal(err)
-	}
+	emu, url, loc := pipelineEmulator(t, "void-secret-12345")
 	dir := t.TempDir()
 	paidAt := time.Now().In(loc).AddDate(0, 0, -1)
 	paid, date := paidAt.Format(time.RFC3339), paidAt.Format(time.DateOnly)
-	rec := func(amount string) string {
-		f := filepath.Join(dir, "order-"+amount+".jsonl")
-		body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
-		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
+	rec := func(amount string) string { return orderFile(t, dir, paid, amount) }
 	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db"), "PORTONE_API_BASE": url, "PORTONE_API_SECRET": "void-secret-12345", "SETTLE_TZ": "Asia/Seoul"}
 	for _, args := range [][]string{{"import", rec("10000")}, {"run", "nightly", "--date", date}} {
 		if r := runCLI(t, env, "", args...); r.code != exitOK {
@@ -114,4 +86,16 @@ func TestVoidDeleteTransferCommand(t *testing.T) {
 	if len(orders) != 1 || orders[0] != 12000 {
 		t.Errorf("pay-1 at PortOne: %v, want the corrected 12000 alone", orders)
 	}
+}
+
+// orderFile writes order pay-1 of partner p1, paid at paid (RFC 3339), for
+// amount won, to a file of dir, and returns its path.
+func orderFile(t *testing.T, dir, paid, amount string) string {
+	t.Helper()
+	f := filepath.Join(dir, "order-"+amount+".jsonl")
+	body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
+	if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
