@@ -140,7 +140,6 @@ func isAPIError(err error, typ settlement.ErrorType) bool {
 	return errors.As(err, &apiErr) && apiErr.Type == typ
 }
 
-
 // AlreadyVoidedError answers a correction of a record that is no longer
 // stored because it was voided (by another instance at the same moment, or
 // by an earlier run of the same command). It matches store.ErrNotFound.
