@@ -55,19 +55,45 @@ func (r *intentRow) heldID() settlement.TransferID {
 
 // deletePortOneTransfer removes what we kept of PortOne's transfer id (the
 // intent's, row intentRef): PortOne no longer has it. Its status history
-// stays (it is history).
-func deletePortOneTransfer(tx *gorm.DB, intentRef int64, id settlement.TransferID) error {
-	var refs []int64
-	if err := tx.Model(&portoneTransferRow{}).Where("intent_ref = ? OR transfer_id = ?", intentRef, id).Pluck("id", &refs).Error; err != nil {
+// stays (it is history). What d does not know of the transfer (PortOne no
+// longer had it when asked: an earlier run was cut after the delete) is
+// filled from our copy: its last status, settlement amount and date.
+func deletePortOneTransfer(tx *gorm.DB, intentRef int64, id settlement.TransferID, d *DeletedTransfer) error {
+	var rows []struct {
+		ID             int64
+		Status         string
+		ASettlement    int64
+		SettlementDate string
+	}
+	if err := tx.Model(&portoneTransferRow{}).Where("intent_ref = ? OR transfer_id = ?", intentRef, id).
+		Select("id, status, a_settlement, settlement_date").Order("id").Scan(&rows).Error; err != nil {
 		return err
 	}
-	if len(refs) == 0 {
+	if len(rows) == 0 {
 		return nil
+	}
+	refs := make([]int64, len(rows))
+	for i, r := range rows {
+		refs[i] = r.ID
+	}
+	if last := rows[len(rows)-1]; d.Status == "" {
+		amount := last.ASettlement
+		d.Status, d.Amount, d.SettlementDate = settlement.TransferStatus(last.Status), &amount, last.SettlementDate
 	}
 	if err := tx.Where("portone_transfer_ref IN ?", refs).Delete(&portoneLineRow{}).Error; err != nil {
 		return err
 	}
 	return tx.Where("id IN ?", refs).Delete(&portoneTransferRow{}).Error
+}
+
+// VoidedByDeletedTransfer returns the voided record whose transfer id was
+// deleted at PortOne, or a *NotFoundError.
+func (s *Store) VoidedByDeletedTransfer(ctx context.Context, id settlement.TransferID) (Voided, error) {
+	var r voidedRow
+	if err := s.r(ctx).Where("deleted_transfer_id = ?", string(id)).Order("id DESC").Take(&r).Error; err != nil {
+		return Voided{}, notFound(err, fmt.Sprintf("voided record of deleted transfer %s", id))
+	}
+	return r.voided(), nil
 }
 
 // errCheckOnly rolls back voidRecord's transaction in check mode.
@@ -91,7 +117,7 @@ func (s *Store) CheckVoid(ctx context.Context, req VoidRequest) (Voided, error) 
 // the record's transfer.
 func (s *Store) VoidDeleted(ctx context.Context, req VoidRequest, d DeletedTransfer) (Voided, error) {
 	if d.TransferID == "" {
-		return Voided{}, &InvalidError{Record: req.what(), Field: "transferId", Err: errors.New("the deleted transfer is required")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "transferId", Err: errors.New("the deleted transfer is required")}
 	}
 	return s.voidRecord(ctx, req, voidMode{deleted: &d})
 }

@@ -452,3 +452,44 @@ func TestReadModels(t *testing.T) {
 		}
 	})
 }
+
+// TestPreparedSettlementsAlreadyStored: a settle run's batch is saved
+// without looking its keys up first; a key stored after all (another
+// instance settled the record) still ends as a Duplicate or a Conflict,
+// never an error or a second row.
+func TestPreparedSettlementsAlreadyStored(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		for _, pay := range []string{"pay-1", "pay-2", "pay-3"} {
+			if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", pay, 2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.SaveSettlement(ctx, sampleSettlement("partner-1", "pay-1", 2)); err != nil {
+			t.Fatal(err)
+		}
+		changed := sampleSettlement("partner-1", "pay-2", 2)
+		if _, err := s.SaveSettlement(ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		changed.Transfer.Amounts.PlatformFee++
+		batch := []SettlementRecord{sampleSettlement("partner-1", "pay-1", 2), changed, sampleSettlement("partner-1", "pay-3", 2)}
+		p, err := s.PrepareSettlements(batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, err := s.SavePreparedSettlements(ctx, p)
+		if err != nil {
+			t.Fatalf("a batch with stored keys: %v", err)
+		}
+		if outs[0].Kind != Duplicate || outs[1].Kind != Conflict || outs[2].Kind != Created {
+			t.Errorf("outcomes %v %v %v, want Duplicate, Conflict, Created", outs[0].Kind, outs[1].Kind, outs[2].Kind)
+		}
+		if n := count(t, s, "settlements"); n != 3 {
+			t.Errorf("%d settlements, want 3", n)
+		}
+		if n := count(t, s, "transfer_intents"); n != 3 {
+			t.Errorf("%d intents, want 3", n)
+		}
+	})
+}
