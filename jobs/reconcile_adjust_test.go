@@ -86,9 +86,27 @@ func TestNightlyReconcilesAdjustments(t *testing.T) {
 			if err := h.client.DeleteTransfer(ctx, string(store.AdjustmentID("p1", "OPS-2"))); err != nil {
 				t.Fatal(err)
 			}
+			h.emu.ResetRequests()
 			r, err := h.p.RunJob(ctx, JobReconcile, d, RunOptions{Force: true})
 			if !errors.Is(err, ErrMismatches) || r.Counts["mismatches"] != 4 || r.Counts["adjustments"] != 3 {
 				t.Fatalf("reconcile after PortOne's changes: %+v, %v", r.Counts, err)
+			}
+			// Set-based: one listing of MANUAL transfers over the
+			// adjustments' settlement dates; a GET only for the two it does
+			// not show (moved, deleted).
+			var manualLists, gets int
+			for _, q := range h.emu.Requests() {
+				switch {
+				case q.Path == "/platform/transfer-summaries" && strings.Contains(q.Query, "MANUAL"):
+					if strings.Contains(q.Query, "%22number%22%3A0%2C") { // a listing's first page
+						manualLists++
+					}
+				case q.Method == "GET" && strings.HasPrefix(q.Path, "/platform/transfers/"):
+					gets++
+				}
+			}
+			if manualLists != 1 || gets != 2 {
+				t.Errorf("reconcile asked PortOne %d listings of MANUAL transfers and %d GETs, want 1 and 2", manualLists, gets)
 			}
 			type key struct {
 				ref    settlement.PaymentID
