@@ -147,6 +147,19 @@ func TestCorrectionsSheet(t *testing.T) {
 	}
 	checkPrint(t, f, sheet, true, 0)
 
+	// In English.
+	_, en := writeBook(t, src, Options{Loc: seoul(t), Lang: LangEN})
+	for _, c := range []struct{ header, want string }{
+		{"Correction", "Deleted at PortOne, reposted"}, {"Type", "Order"}, {"Replacement status", "Scheduled"},
+	} {
+		if got := raw(t, en, SheetCorrections, findCol(t, en, SheetCorrections, c.header)+"4"); got != c.want {
+			t.Errorf("Corrections (en) %s row 4 = %q, want %q", c.header, got, c.want)
+		}
+	}
+	if got := raw(t, en, SheetCorrections, findCol(t, en, SheetCorrections, "Needs attention")+"6"); got != "PortOne differs: sheet Mismatches (settlementAmount)" {
+		t.Errorf("Corrections (en) attention = %q", got)
+	}
+
 	// No corrections in the range: no sheet, and the front sheet says 0.
 	src.corrections = nil
 	_, f = writeBook(t, src, Options{Loc: seoul(t), Lang: LangEN})
