@@ -37,7 +37,8 @@ func intentOf(t *testing.T, h *harness, d settlement.Date, p settlement.PaymentI
 }
 
 // TestExportCorrections: a posted order whose transfer was deleted at
-// PortOne, voided and imported again corrected, and two adjustments (one
+// PortOne, voided and imported again corrected, an order voided before it
+// was settled, and two adjustments (one
 // PortOne holds as asked, one it changed) appear on the workbook's
 // Corrections sheet, read back cell by cell: the deleted transfer with its
 // status and amount when deleted and the corrected record's transfer that
@@ -81,6 +82,15 @@ func TestExportCorrections(t *testing.T) {
 			if rep := h.importFiles(t, fixed); !rep.OK() {
 				t.Fatalf("import the corrected order: %+v", rep.Counts)
 			}
+			// An order of the next date, withdrawn before it was settled.
+			extra := filepath.Join(t.TempDir(), "extra.jsonl")
+			if err := os.WriteFile(extra, []byte(`{"partnerId":"p1","paymentId":"pay-9","paidAt":"2025-09-30T08:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":5000}}`+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			h.importFiles(t, extra)
+			if _, err := h.st.VoidRecord(ctx, store.VoidRequest{Kind: settlement.KindOrder, PartnerID: "p1", PaymentID: "pay-9", By: "park", Reason: "테스트 주문"}); err != nil {
+				t.Fatal(err)
+			}
 			// Adjustments made now, on the next business date.
 			adjustOn(t, h, store.AdjustmentSpec{PartnerID: "p2", Reference: "OPS-9", SettlementDate: settlement.MustDate("2025-10-10"), Amount: 700,
 				Memo: "배송비 환급", Reason: "배송비 누락", By: "lee"})
@@ -113,8 +123,8 @@ func TestExportCorrections(t *testing.T) {
 			f := openBook(t, buf.Bytes())
 			sheet := reports.SheetName(reports.SheetCorrections, reports.LangKO)
 			rows := table(t, f, sheet)
-			if len(rows) != 3 {
-				t.Fatalf("Corrections has %d rows, want 3: %v", len(rows), rows)
+			if len(rows) != 4 {
+				t.Fatalf("Corrections has %d rows, want 4: %v", len(rows), rows)
 			}
 			serial := func(d string) string {
 				s := settlement.MustDate(d)
@@ -130,12 +140,15 @@ func TestExportCorrections(t *testing.T) {
 				{0, "우리 상태", "전송 완료"}, {0, "PortOne 이체 ID", string(oldID)}, {0, "PortOne 상태", reportsStatusWord(was.Status)},
 				{0, "PortOne 정산금액", strconv.FormatInt(oldAmount, 10)}, {0, "대체 이체 ID", string(newID)}, {0, "확인 사유", ""},
 				{0, "조정 금액", ""},
-				{1, "구분", "수동 조정 이체"}, {1, "파트너 ID", "p2"}, {1, "이체 유형", "수동 조정"}, {1, "결제·취소 ID 또는 참조", "OPS-9"},
-				{1, "업무일", serial("2025-09-30")}, {1, "정산일", serial("2025-10-10")}, {1, "조정 금액", "700"}, {1, "조정 면세금액", "0"},
-				{1, "메모", "배송비 환급"}, {1, "사유", "배송비 누락"}, {1, "처리자", "lee"}, {1, "우리 상태", "전송 완료"},
-				{1, "PortOne 이체 ID", string(store.AdjustmentID("p2", "OPS-9"))}, {1, "PortOne 정산금액", "700"}, {1, "대사 완료", "예"}, {1, "확인 사유", ""},
-				{2, "결제·취소 ID 또는 참조", "OPS-10"}, {2, "조정 금액", "-200"}, {2, "조정 면세금액", "-50"}, {2, "PortOne 정산금액", "-250"}, {2, "대사 완료", "아니오"},
-				{2, "확인 사유", "PortOne과 다름: PortOne 불일치 시트 (settlementAmount)"},
+				{1, "구분", "무효 처리 (전송 전)"}, {1, "파트너 ID", "p1"}, {1, "결제·취소 ID 또는 참조", "pay-9"}, {1, "업무일", serial("2025-09-30")},
+				{1, "우리 상태", "정산 전"}, {1, "처리자", "park"}, {1, "사유", "테스트 주문"}, {1, "대체 이체 ID", ""}, {1, "확인 사유", ""},
+				{1, "PortOne 이체 ID", ""}, {1, "정산일", ""},
+				{2, "구분", "수동 조정 이체"}, {2, "파트너 ID", "p2"}, {2, "이체 유형", "수동 조정"}, {2, "결제·취소 ID 또는 참조", "OPS-9"},
+				{2, "업무일", serial("2025-09-30")}, {2, "정산일", serial("2025-10-10")}, {2, "조정 금액", "700"}, {2, "조정 면세금액", "0"},
+				{2, "메모", "배송비 환급"}, {2, "사유", "배송비 누락"}, {2, "처리자", "lee"}, {2, "우리 상태", "전송 완료"},
+				{2, "PortOne 이체 ID", string(store.AdjustmentID("p2", "OPS-9"))}, {2, "PortOne 정산금액", "700"}, {2, "대사 완료", "예"}, {2, "확인 사유", ""},
+				{3, "결제·취소 ID 또는 참조", "OPS-10"}, {3, "조정 금액", "-200"}, {3, "조정 면세금액", "-50"}, {3, "PortOne 정산금액", "-250"}, {3, "대사 완료", "아니오"},
+				{3, "확인 사유", "PortOne과 다름: PortOne 불일치 시트 (settlementAmount)"},
 			} {
 				if got := rows[c.row][c.header]; got != c.want {
 					t.Errorf("Corrections row %d %s = %q, want %q", c.row+3, c.header, got, c.want)
@@ -186,7 +199,7 @@ func TestExportCorrections(t *testing.T) {
 					kv[r[0]] = r[1]
 				}
 			}
-			if kv["정정 수 (무효·삭제 후 재등록·수동 조정)"] != "3" || kv["확인이 필요한 정정 수"] != "1" || kv["확인이 필요한 정정 1건"] == "" {
+			if kv["정정 수 (무효·삭제 후 재등록·수동 조정)"] != "4" || kv["확인이 필요한 정정 수"] != "1" || kv["확인이 필요한 정정 1건"] == "" {
 				t.Errorf("front sheet: corrections %q, need attention %q, to do %q", kv["정정 수 (무효·삭제 후 재등록·수동 조정)"], kv["확인이 필요한 정정 수"], kv["확인이 필요한 정정 1건"])
 			}
 		})
