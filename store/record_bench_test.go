@@ -22,21 +22,13 @@ func BenchmarkRecordResults(b *testing.B) {
 
 func benchmarkRecordResults(b *testing.B, group int) {
 	const n = 10000
-	recs := make([]SettlementRecord, n)
-	for i := range recs {
-		recs[i] = sampleSettlement(fmt.Sprintf("partner-%d", i%50), fmt.Sprintf("pay-%06d", i), 3)
-	}
+	recs := benchSettlements(n)
 	raw := []byte(`{"type":"ORDER","status":"SCHEDULED","memo":"` + strings.Repeat("x", 1500) + `"}`)
 	ctx := context.Background()
 	var total, cpu time.Duration
 	for k := 0; b.Loop(); k++ {
 		b.StopTimer()
-		s := freshStore(b, k)
-		for i := 0; i < n; i += 1000 {
-			if _, err := s.SaveSettlements(ctx, recs[i:i+1000]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		s := pendingStore(b, k, recs)
 		claimed, err := s.ClaimIntents(ctx, "bench", n, time.Hour)
 		if err != nil || len(claimed) != n {
 			b.Fatalf("claimed %d: %v", len(claimed), err)
@@ -79,20 +71,12 @@ func benchmarkRecordResults(b *testing.B, group int) {
 // file. It reports claimed intents per second and per CPU second.
 func BenchmarkClaimIntents(b *testing.B) {
 	const n, claim = 10000, 256
-	recs := make([]SettlementRecord, n)
-	for i := range recs {
-		recs[i] = sampleSettlement(fmt.Sprintf("partner-%d", i%50), fmt.Sprintf("pay-%06d", i), 3)
-	}
+	recs := benchSettlements(n)
 	ctx := context.Background()
 	var total, cpu time.Duration
 	for k := 0; b.Loop(); k++ {
 		b.StopTimer()
-		s := freshStore(b, k)
-		for i := 0; i < n; i += 1000 {
-			if _, err := s.SaveSettlements(ctx, recs[i:i+1000]); err != nil {
-				b.Fatal(err)
-			}
-		}
+		s := pendingStore(b, k, recs)
 		b.StartTimer()
 		start, cpu0 := time.Now(), cpuTime()
 		got := 0
@@ -118,4 +102,27 @@ func BenchmarkClaimIntents(b *testing.B) {
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "claims/s")
 	b.ReportMetric(float64(n*b.N)/cpu.Seconds(), "claims/cpu-s")
 	b.ReportMetric(0, "ns/op")
+}
+
+// benchSettlements are n three-line order settlements with their intents.
+func benchSettlements(n int) []SettlementRecord {
+	recs := make([]SettlementRecord, n)
+	for i := range recs {
+		recs[i] = sampleSettlement(fmt.Sprintf("partner-%d", i%50), fmt.Sprintf("pay-%06d", i), 3)
+	}
+	return recs
+}
+
+// pendingStore is a fresh SQLite file (the k-th of a benchmark) holding
+// recs, their intents pending.
+func pendingStore(b *testing.B, k int, recs []SettlementRecord) *Store {
+	s := freshStore(b, k)
+	b.StopTimer()
+	defer b.StartTimer()
+	for i := 0; i < len(recs); i += 1000 {
+		if _, err := s.SaveSettlements(context.Background(), recs[i:min(i+1000, len(recs))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }
