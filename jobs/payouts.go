@@ -277,10 +277,12 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 	for _, s := range theirs {
 		theirKeys[s.Key] = true
 	}
+	keyReasons := map[settlement.SettlementKey][]settlement.MismatchReason{}
 	for _, ch := range settlement.CompareSettlements(ours, theirs) {
 		differs[ch.Key] = len(ch.Mismatches) > 0
 		for _, m := range ch.Mismatches {
 			r.mismatch(ch.Key.SettlementDate, "partner settlement", ch.Key.String(), ch.Key.PartnerID, m)
+			keyReasons[ch.Key] = appendReason(keyReasons[ch.Key], m.Reason)
 		}
 	}
 	// Settlements whose money is held back (a failed payout is reported
@@ -370,6 +372,14 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 			add(settlement.Mismatch{Reason: settlement.PayoutFailedReason, Field: "status", PortOne: rec.Amounts.Amount,
 				Detail: cmp.Or(rec.FailReason, string(rec.Status))})
 		}
+		if rec.Amounts.Amount < 0 { // PortOne lists it (in red) but cannot pay it
+			m := negative(rec.Amounts.Amount)
+			m.PortOne = rec.Amounts.Amount
+			if ch.Ours != nil {
+				m.Local, m.Diff = ch.Ours.Amount, rec.Amounts.Amount-ch.Ours.Amount
+			}
+			add(m)
+		}
 		r.checks = append(r.checks, ch)
 	}
 	// Settlements PortOne says are in a payout that none we were given pays.
@@ -400,14 +410,20 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 		order = append(order, g)
 		return ch
 	}
+	atPortOne := map[groupKey]bool{} // groups PortOne holds settlements of
 	base := map[groupKey][]settlement.PartnerSettlement{}
 	for _, s := range theirs {
 		if inPayout[s.ID] {
 			continue
 		}
 		ch := group(s.Key)
-		if g := (groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}); ourByKey[s.Key] != nil && !differs[s.Key] {
+		g := groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}
+		atPortOne[g] = true
+		if ourByKey[s.Key] != nil && !differs[s.Key] {
 			base[g] = append(base[g], s)
+		}
+		for _, x := range keyReasons[s.Key] {
+			ch.Reasons = appendReason(ch.Reasons, x)
 		}
 		ch.Status = worstStatus(ch.Status, string(s.Status))
 		switch s.Status {
@@ -422,9 +438,13 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 			continue // in a payout, or counted through PortOne's settlements above
 		}
 		g := groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}
-		group(s.Key)
+		ch := group(s.Key)
 		base[g] = append(base[g], s)
+		for _, x := range keyReasons[s.Key] {
+			ch.Reasons = appendReason(ch.Reasons, x)
+		}
 	}
+	today := r.p.Today()
 	slices.SortFunc(order, func(a, b groupKey) int {
 		return cmp.Or(a.date.Compare(b.date), cmp.Compare(a.partner, b.partner), cmp.Compare(a.currency, b.currency))
 	})
@@ -439,11 +459,37 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 				ch.Ours = &a
 			}
 		}
+		key := fmt.Sprintf("%s/%s/%s", g.partner, g.date, g.currency)
+		switch {
+		case ch.Ours == nil:
+		case ch.Ours.Amount < 0:
+			// Flagged, never clamped: the partner owes this back.
+			m := negative(ch.Ours.Amount)
+			m.Local = ch.Ours.Amount
+			if atPortOne[g] {
+				m.PortOne = ch.Ours.Amount // computed from PortOne's settlements, which tie
+			}
+			ch.Reasons = appendReason(ch.Reasons, m.Reason)
+			r.mismatch(g.date, "payout", key, g.partner, m)
+		case ch.Ours.Amount > 0 && g.date.Before(today) && ch.Status == string(settlement.SettlementPayoutPrepared) && len(ch.Reasons) == 0:
+			// The settlement date has passed and PortOne still has the
+			// settlements waiting for a payout nobody scheduled.
+			m := settlement.Mismatch{Reason: settlement.PayoutMissing, Field: "payout", Local: ch.Ours.Amount, Diff: -ch.Ours.Amount,
+				Detail: fmt.Sprintf("settlement date %s has passed and PortOne has no payout of these settlements (still %s)", g.date, ch.Status)}
+			ch.Reasons = appendReason(ch.Reasons, m.Reason)
+			r.mismatch(g.date, "payout", key, g.partner, m)
+		}
 		r.checks = append(r.checks, *ch)
 	}
 	slices.SortStableFunc(r.checks, func(a, b store.PayoutCheck) int {
 		return cmp.Or(a.PayoutDate.Compare(b.PayoutDate), cmp.Compare(a.PartnerID, b.PartnerID), cmp.Compare(a.Currency, b.Currency))
 	})
+}
+
+// negative is the PayoutNegative mismatch of a payout of amount won.
+func negative(amount settlement.Won) settlement.Mismatch {
+	return settlement.Mismatch{Reason: settlement.PayoutNegative, Field: "amount",
+		Detail: fmt.Sprintf("the partner's settlements net to %d won: PortOne pays no negative payout; recover it from the partner or net it against a later payout", amount)}
 }
 
 // payoutOf is the payout of settlements ss (one partner and currency)
