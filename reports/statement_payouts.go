@@ -37,6 +37,9 @@ func (s *statement) writePayoutRows(w *sheetWriter) {
 		if a == nil {
 			a, whose = p.Ours, label(l, "settle 계산 (지급 전)", "settle's (not yet paid)")
 		}
+		if p.Negative() { // never shown as a payout of zero
+			whose = label(l, "순액 음수: 지급 없음 (회수 대상)", "Negative net: nothing paid (to recover)")
+		}
 		r := w.line(st.text, p.PayoutDate.String(), payoutStatusWord(l, p.Status))
 		if a != nil {
 			for i, v := range []settlement.Won{a.Settlement, a.VAT, a.IncomeTax, a.LocalIncomeTax, a.Amount} {
