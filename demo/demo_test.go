@@ -164,7 +164,7 @@ func TestDemoEndToEnd(t *testing.T) {
 				t.Errorf("payout issues %q, want %q", issues, want)
 			}
 			if len(res.PayoutIssues) != 2 || !strings.Contains(res.PayoutIssues[0], "p-hanbit") ||
-				!strings.Contains(res.PayoutIssues[1], "p-namu-furniture") || res.Payouts == 0 {
+				!strings.Contains(res.PayoutIssues[1], "p-namu-furniture payout PAYOUT_NEGATIVE: net -1,756,547 won") || res.Payouts == 0 {
 				t.Errorf("the demo's summary: %d payouts, issues %q; want p-hanbit's failed payout and p-namu-furniture's negative net named", res.Payouts, res.PayoutIssues)
 			}
 			checks, err := st.PayoutChecks(ctx, from, until)
@@ -221,8 +221,9 @@ func TestDemoEndToEnd(t *testing.T) {
 			for _, r := range pr[2:] {
 				if len(r) > col("확인 사유") && r[col("파트너 ID")] == "p-namu-furniture" && r[col("지급일")] == "2025-10-02" {
 					found = true
-					if r[col("지급금액")] != "-"+won(namu[0].Theirs.Amount) || r[col("PortOne 지급금액")] != "" ||
-						r[col("부가세 처리")] != "지급 시 가산 (NET)" || !strings.HasPrefix(r[col("확인 사유")], "순액 음수: 지급 없음") {
+					if r[col("지급금액")] != wonText(-namu[0].Theirs.Amount) || r[col("PortOne 지급금액")] != "" ||
+						r[col("부가세 처리")] != "지급 시 가산 (NET)" || r[col("상태")] != "지급 불가 (음수)" ||
+						!strings.HasPrefix(r[col("확인 사유")], "순액 음수: 지급 없음") {
 						t.Errorf("지급 row of p-namu-furniture 2025-10-02: %q", r)
 					}
 				}
@@ -232,13 +233,4 @@ func TestDemoEndToEnd(t *testing.T) {
 			}
 		})
 	}
-}
-
-// won is v as the workbook shows it: thousands separated by commas.
-func won(v settlement.Won) string {
-	s := strconv.FormatInt(int64(v), 10)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -68,7 +68,7 @@ func payoutColumns(v *view) []column[PayoutRow] {
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *PayoutRow) string { return r.PartnerName }),
 		textCol("통화", "Currency", "currency", 8, func(r *PayoutRow) string { return r.Currency }),
 		textCol("지급 ID", "Payout ID", "id", 24, func(r *PayoutRow) string { return r.PayoutID }),
-		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return payoutStatusWord(v.l, r.Status) }),
+		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return payoutRowStatus(v.l, r) }),
 		textCol("부가세 처리", "VAT", "settlementAmountType", 12, func(r *PayoutRow) string { return payoutVATWord(v.l, r.VAT) }),
 		textCol("원천징수", "Withholding", "deductWht", 10, func(r *PayoutRow) string {
 			if r.Withhold {
@@ -99,8 +99,8 @@ func payoutColumns(v *view) []column[PayoutRow] {
 		)
 	}
 	return append(cols,
-		textCol("실패 사유", "Fail reason", "failReason", 20, func(r *PayoutRow) string { return r.FailReason }),
-		textCol("확인 사유", "Reasons", "reasons", 36, func(r *PayoutRow) string { return payoutReasonsText(v.l, r.Reasons) }),
+		textCol("실패 사유", "Fail reason", "failReason", 24, func(r *PayoutRow) string { return r.FailReason }),
+		textCol("확인 사유", "Reasons", "reasons", 40, func(r *PayoutRow) string { return payoutReasonsText(v.l, r.Reasons) }),
 	)
 }
 
@@ -160,6 +160,16 @@ func payoutStatusWord(l Lang, s string) string {
 	return label(l, ko, en)
 }
 
+// payoutRowStatus is a row's status in finance's words: a negative net
+// with no payout at PortOne is not payable, whatever its settlements'
+// status (they wait as PAYOUT_PREPARED, but nothing will be paid).
+func payoutRowStatus(l Lang, r *PayoutRow) string {
+	if r.PortOne == nil && r.Negative() {
+		return label(l, "지급 불가 (음수)", "Not payable (negative)")
+	}
+	return payoutStatusWord(l, r.Status)
+}
+
 // payoutVATWord says how VAT reaches the payout: none (a tax-exempt
 // partner), included in the settlement (GROSS) or added at payout (NET).
 func payoutVATWord(l Lang, s string) string {
@@ -180,7 +190,7 @@ func payoutReasonWord(l Lang, r settlement.MismatchReason) string {
 	ko, en := "", ""
 	switch r {
 	case settlement.PayoutNegative:
-		ko, en = "순액 음수: 지급 없음, 파트너에게 회수하거나 다음 지급과 상계", "Negative net: nothing paid; recover from the partner or net against a later payout"
+		ko, en = "순액 음수: 지급 없음, 파트너에게 회수 필요", "Negative net: nothing paid, to recover from the partner"
 	case settlement.PayoutFailedReason:
 		ko, en = "지급 실패", "Payout failed"
 	case settlement.SettlementWithheld:

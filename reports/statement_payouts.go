@@ -40,7 +40,7 @@ func (s *statement) writePayoutRows(w *sheetWriter) {
 		if p.Negative() { // never shown as a payout of zero
 			whose = label(l, "순액 음수: 지급 없음 (회수 대상)", "Negative net: nothing paid (to recover)")
 		}
-		r := w.line(st.text, p.PayoutDate.String(), payoutStatusWord(l, p.Status))
+		r := w.line(st.text, p.PayoutDate.String(), payoutRowStatus(l, &p))
 		if a != nil {
 			for i, v := range []settlement.Won{a.Settlement, a.VAT, a.IncomeTax, a.LocalIncomeTax, a.Amount} {
 				w.cell(3+i, r, int64(v), st.money)

@@ -40,7 +40,7 @@ func TestStatementPayouts(t *testing.T) {
 	want := []string{
 		"2025-10-10|Paid out|890,000|0|26,690|2,670|860,640|PortOne's payout",
 		"2025-10-17|Prepared|1,000|0|30|3|967|settle's (not yet paid)",
-		"2025-10-18|Prepared|-5,000|0|0|0|-5,000|Negative net: nothing paid (to recover)",
+		"2025-10-18|Not payable (negative)|-5,000|0|0|0|-5,000|Negative net: nothing paid (to recover)",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("payout rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
