@@ -15,8 +15,9 @@ import (
 	"github.com/settle-dev/settle/transfer"
 )
 
-// ordersPerDay is the number of orders paid on each day of the week,
-// Monday to Sunday: 2,000 in all, busier before the 개천절 long weekend.
+// ordersPerDay is the number of orders the generator draws for each day of
+// the week, Monday to Sunday: 2,000 in all, busier before the 개천절 long
+// weekend (scripted.go adds two of its own).
 var ordersPerDay = [7]int{270, 280, 290, 310, 300, 280, 270}
 
 // hourWeights is how the orders of a day spread over its hours (Asia/Seoul):

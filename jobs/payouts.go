@@ -44,9 +44,11 @@ var errNoPayoutsAPI = errors.New("payouts: the PortOne client cannot list partne
 // PortOne's grouping key) and the payout each PortOne payout should be
 // (settlement.PayoutsOf's netting, VAT and withholding with
 // Options.PayoutRules) for the settlements it pays. The reasons: amounts
-// that differ, settlements or payouts missing or unknown, and money stopped
-// short of a partner (a payout failed, a settlement withheld or excluded).
-// Any of them makes the run ErrMismatches, like Reconcile.
+// that differ, settlements or payouts missing or unknown (a positive payout
+// of a settlement date before today that PortOne never made is missing),
+// money stopped short of a partner (a payout failed, a settlement withheld
+// or excluded) and money a partner owes (a negative net: flagged, never
+// clamped). Any of them makes the run ErrMismatches, like Reconcile.
 func (p *Pipeline) Payouts(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
 	api, ok := p.api.(payoutsAPI)
 	if !ok {
