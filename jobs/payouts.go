@@ -48,7 +48,8 @@ var errNoPayoutsAPI = errors.New("payouts: the PortOne client cannot list partne
 // of a settlement date before today that PortOne never made is missing),
 // money stopped short of a partner (a payout failed, a settlement withheld
 // or excluded) and money a partner owes (a negative net: flagged, never
-// clamped). Any of them makes the run ErrMismatches, like Reconcile.
+// clamped). Any of them but a negative net makes the run ErrMismatches,
+// like Reconcile; all are stored and counted.
 func (p *Pipeline) Payouts(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
 	api, ok := p.api.(payoutsAPI)
 	if !ok {
@@ -126,12 +127,18 @@ func (p *Pipeline) Payouts(ctx context.Context, d settlement.Date, _ RunOptions)
 	}
 	c["payout_checks"] = int64(len(r.checks))
 	c["payout_mismatches"] = int64(len(r.mismatches))
+	failed := false
 	for _, m := range r.mismatches {
 		if m.Reason.NeedsAttention() {
 			c["payout_attention"]++
 		}
+		// A negative net is finance's to recover, not a difference with
+		// PortOne nor money stuck there: it is counted and shown (status,
+		// /metrics, the Payouts sheet) but does not fail the run, or every
+		// night with a cancel after a payout would exit 3.
+		failed = failed || m.Reason != settlement.PayoutNegative
 	}
-	if len(r.mismatches) > 0 {
+	if failed {
 		return c, ErrMismatches
 	}
 	return c, nil

@@ -96,3 +96,55 @@ func TestPayoutNeverScheduled(t *testing.T) {
 		t.Errorf("after the settlement date: %q, %v; want %q (pu %d, pp %d)", got, err, want, pu, pp)
 	}
 }
+
+// TestNegativeNetFlagged: a partner paid for an order on its settlement
+// date whose cancel settles on a date of its own nets negative there.
+// PortOne makes no payout of it; the payouts job flags it (PAYOUT_NEGATIVE,
+// the amount as it is, never zero) and counts it as needing attention in
+// `settle status`, but the nightly run does not fail on it: it is no
+// difference with PortOne.
+func TestNegativeNetFlagged(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	business := map[string]any{"business": map[string]any{"companyName": "Co", "businessRegistrationNumber": "1234567890", "representativeName": "Kim"}}
+	if err := h.emu.SeedWith(emulator.SeedData{Partners: []json.RawMessage{payoutPartner("pn", business)}}); err != nil {
+		t.Fatal(err)
+	}
+	recs := recordFiles(t)
+	rep := h.importFiles(t, recs("orders.jsonl", `{"partnerId": "pn", "paymentId": "n-1", "paidAt": "2025-09-29T10:00:00+09:00", "discounts": [], "additionalFees": [], "orderDetail": {"orderAmount": 500000}}
+{"partnerId": "pn", "paymentId": "n-1", "cancellationId": "n-1-x", "cancelledAt": "2025-09-30T10:00:00+09:00", "orderDetail": {"all": {}}, "discounts": []}
+`))
+	if !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	for _, d := range []settlement.Date{settlement.MustDate("2025-09-29"), settlement.MustDate("2025-09-30"), settlement.MustDate("2025-10-01"), settlement.MustDate("2025-10-02")} {
+		if res, err := h.nightlyAt(t, d); err != nil {
+			t.Fatalf("nightly %s: %v, want no error (a negative net does not fail the run)\n%+v", d, err, res)
+		}
+	}
+	last := settlement.MustDate("2025-10-02")
+	ms, err := h.st.PayoutMismatches(ctx, last.AddDays(-PayoutLookback), last.AddDays(PayoutHorizon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, err := h.st.PayoutChecks(ctx, last.AddDays(-PayoutLookback), last.AddDays(PayoutHorizon))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != 2 || checks[0].Theirs == nil || checks[0].Theirs.Amount <= 0 || checks[1].Theirs != nil || checks[1].Ours == nil ||
+		checks[1].Ours.Amount != -checks[0].Theirs.Amount || fmt.Sprint(checks[1].Reasons) != "[PAYOUT_NEGATIVE]" {
+		t.Fatalf("checks %+v: want the order's payout, then its negative twin flagged", checks)
+	}
+	neg := checks[1]
+	if len(ms) != 1 || ms[0].Reason != settlement.PayoutNegative || ms[0].PartnerID != "pn" || ms[0].PayoutDate != neg.PayoutDate ||
+		ms[0].Local != neg.Ours.Amount || ms[0].PortOne != neg.Ours.Amount || !ms[0].Reason.NeedsAttention() {
+		t.Errorf("mismatches %+v; want pn's negative net of %s, %d on both sides", ms, neg.PayoutDate, neg.Ours.Amount)
+	}
+	status, err := ReadStatus(ctx, h.st, StatusOptions{Now: h.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.PayoutIssues[settlement.PayoutNegative] != 1 {
+		t.Errorf("status payout issues %v, want the negative net counted", status.PayoutIssues)
+	}
+}
