@@ -37,6 +37,12 @@
 //     post, sync, reconcile and export of its date, so the next run of the
 //     date posts it; ReadStatus shows what needs a person and the command
 //     that helps, oldest date first.
+//   - A posted record is corrected only through PortOne's own means:
+//     VoidDeletingTransfer deletes its transfer at PortOne (refused before
+//     anything changes when PortOne would not delete it) and then voids it,
+//     so the corrected record posts under its next generation's id; Adjust
+//     posts a manual transfer. A correction cut between PortOne's delete
+//     and the void is finished by running it again.
 //   - Reconcile compares with zero tolerance; rejected input records are
 //     listed but do not fail a run (they are not differences with PortOne).
 //   - Payouts (payouts.go) checks what partners receive the same way: the

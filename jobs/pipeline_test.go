@@ -549,3 +549,13 @@ func recordFiles(t *testing.T) func(name, recs string) string {
 		return f
 	}
 }
+
+// writeRecords writes records (JSON Lines or CSV) to dir/name for an import.
+func writeRecords(t testing.TB, dir, name, body string) string {
+	t.Helper()
+	f := filepath.Join(dir, name)
+	if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

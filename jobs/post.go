@@ -451,8 +451,7 @@ func sortChain(g []store.Intent) {
 // would be wrong).
 func cancelReady(in store.Intent, h *store.PaymentHistory, chained map[settlement.TransferID]bool) (store.IntentStatus, string) {
 	if h == nil || h.Order == nil {
-		return store.IntentFailed, fmt.Sprintf("no order intent: transfer intent %q not found",
-			store.IntentID(in.PartnerID, in.PaymentID, settlement.KindOrder, ""))
+		return store.IntentFailed, fmt.Sprintf("no order intent: the order transfer of payment %q of partner %q is not found", in.PaymentID, in.PartnerID)
 	}
 	switch h.Order.Status {
 	case store.IntentFailed, store.IntentConflict:

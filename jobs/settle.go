@@ -386,7 +386,7 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 		return store.SettlementRecord{}, err
 	}
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions),
-		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, OrderID: rec.ID}, nil
+		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, IntentGeneration: rec.Generation, OrderID: rec.ID}, nil
 }
 
 // storeFailure is a store error met while settling one record (the
@@ -487,7 +487,7 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
-	req, err := cancelRequest(rec)
+	req, err := cancelRequest(rec, orderRec.Generation)
 	if err != nil {
 		return store.SettlementRecord{}, err
 	}
@@ -495,5 +495,5 @@ func (p *Pipeline) settleCancel(ctx context.Context, tc *termsCache, d settlemen
 	cp.settled[k] = append(cp.settled[k], store.Settled{ID: cp.next, Kind: settlement.KindOrderCancel, CancellationID: rec.Cancellation.CancellationID})
 	cp.next++
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(orderRec.Order, versions),
-		RulesVersion: rules.Version(), IntentRequest: req, OrderID: orderRec.ID, CancellationRecordID: rec.ID}, nil
+		RulesVersion: rules.Version(), IntentRequest: req, IntentGeneration: rec.Generation, OrderID: orderRec.ID, CancellationRecordID: rec.ID}, nil
 }

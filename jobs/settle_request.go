@@ -229,7 +229,7 @@ func emptyOf(t reflect.Type) func([]byte) bool {
 // contractID.
 func orderRequest(rec *store.OrderRecord, contractID string) ([]byte, error) {
 	o := &rec.Order
-	id := string(store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, ""))
+	id := string(store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, "", rec.Generation))
 	start := o.SettlementStartDate.String() // always explicit (DESIGN.md §3)
 	if b, ok := orderShape.compose(rec.Request, map[string]string{"id": id, "contractId": contractID, "settlementStartDate": start}); ok {
 		return b, nil
@@ -241,7 +241,7 @@ func orderRequest(rec *store.OrderRecord, contractID string) ([]byte, error) {
 // into PortOne's body type and encoded again.
 func orderRequestTyped(rec *store.OrderRecord, contractID string) ([]byte, error) {
 	o := &rec.Order
-	id := string(store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, ""))
+	id := string(store.IntentID(o.PartnerID, o.PaymentID, settlement.KindOrder, "", rec.Generation))
 	start := o.SettlementStartDate.String()
 	var body transfer.CreateOrderTransferBody
 	if err := json.Unmarshal(rec.Request, &body); err != nil {
@@ -251,24 +251,25 @@ func orderRequestTyped(rec *store.OrderRecord, contractID string) ([]byte, error
 	return json.Marshal(body)
 }
 
-// cancelRequest is the PortOne request of the cancel transfer of rec.
-func cancelRequest(rec *store.CancellationRecord) ([]byte, error) {
-	id := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID))
+// cancelRequest is the PortOne request of the cancel transfer of rec, whose
+// order is of generation orderGen.
+func cancelRequest(rec *store.CancellationRecord, orderGen int) ([]byte, error) {
+	id := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID, rec.Generation))
 	// Name the order transfer by the id we gave it: PortOne requires
 	// transferId when a payment has several transfers, and it is never wrong.
-	order := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, ""))
+	order := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, "", orderGen))
 	start := rec.Cancellation.SettlementStartDate.String()
 	set := map[string]string{"id": id, "transferId": order, "partnerId": "", "paymentId": "", "settlementStartDate": start}
 	if b, ok := cancelShape.compose(rec.Request, set); ok {
 		return b, nil
 	}
-	return cancelRequestTyped(rec)
+	return cancelRequestTyped(rec, orderGen)
 }
 
 // cancelRequestTyped is cancelRequest the slow way (see orderRequestTyped).
-func cancelRequestTyped(rec *store.CancellationRecord) ([]byte, error) {
-	id := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID))
-	order := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, ""))
+func cancelRequestTyped(rec *store.CancellationRecord, orderGen int) ([]byte, error) {
+	id := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrderCancel, rec.Cancellation.CancellationID, rec.Generation))
+	order := string(store.IntentID(rec.PartnerID, rec.PaymentID, settlement.KindOrder, "", orderGen))
 	start := rec.Cancellation.SettlementStartDate.String()
 	var body transfer.CreateOrderCancelTransferBody
 	if err := json.Unmarshal(rec.Request, &body); err != nil {

@@ -58,8 +58,8 @@ func TestRequestFromRecordMatchesTyped(t *testing.T) {
 				c := rec.Cancel
 				sr := &store.CancellationRecord{Cancellation: c.Cancellation, PartnerID: settlement.PartnerID(c.Body.PartnerID),
 					PaymentID: settlement.PaymentID(c.Body.PaymentID), Request: c.JSON}
-				fast, ferr = cancelRequest(sr)
-				slow, serr = cancelRequestTyped(sr)
+				fast, ferr = cancelRequest(sr, 0)
+				slow, serr = cancelRequestTyped(sr, 0)
 				if !bytes.Equal(fast, slow) || ferr != nil || serr != nil {
 					t.Errorf("%s: %s\ncomposed %s (%v)\ntyped    %s (%v)", file, rec.Key(), fast, ferr, slow, serr)
 				}
@@ -108,8 +108,8 @@ func FuzzRequestFromRecord(f *testing.F) {
 			c := rec.Cancel
 			sr := &store.CancellationRecord{Cancellation: c.Cancellation, PartnerID: settlement.PartnerID(c.Body.PartnerID),
 				PaymentID: settlement.PaymentID(c.Body.PaymentID), Request: c.JSON}
-			fast, _ = cancelRequest(sr)
-			slow, _ = cancelRequestTyped(sr)
+			fast, _ = cancelRequest(sr, 0)
+			slow, _ = cancelRequestTyped(sr, 0)
 		}
 		if !bytes.Equal(fast, slow) {
 			t.Fatalf("record %s\ncomposed %s\ntyped    %s", line, fast, slow)

@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,13 +25,7 @@ func TestVoidThenReimport(t *testing.T) {
 			h := newHarness(t, db.DSN, filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
 			d := settlement.MustDate("2025-09-29")
 			dir := t.TempDir()
-			write := func(name, body string) string {
-				f := filepath.Join(dir, name)
-				if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return f
-			}
+			write := func(name, body string) string { return writeRecords(t, dir, name, body) }
 			wrong := write("wrong.jsonl", `{"partnerId":"p1","paymentId":"pay-v","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":10000}}
 {"partnerId":"p1","paymentId":"pay-w","paidAt":"2025-09-29T10:05:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":8000}}
 {"partnerId":"p1","paymentId":"pay-w","cancellationId":"cx-1","cancelledAt":"2025-09-29T11:00:00+09:00","orderDetail":{"orderAmount":1000},"discounts":[]}

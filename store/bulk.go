@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"gorm.io/gorm"
 )
@@ -95,7 +94,13 @@ func execOrQuery(exec func(context.Context, ...any) (sql.Result, error), query f
 			return err
 		}
 	}
-	return errors.Join(rows.Err(), rows.Close())
+	// The driver's error as it is, not joined: the dialects' translation
+	// to gorm.ErrDuplicatedKey reads the driver's error type.
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return err
+	}
+	return rows.Close()
 }
 
 // createBatch inserts rows through GORM in batches; nothing for an empty

@@ -32,6 +32,7 @@ type CancellationRecord struct {
 	// Set by the store on read.
 	ID          int64
 	OrderID     int64 // 0 while the order is unknown
+	Generation  int   // see IntentID: how many of its earlier versions were deleted at PortOne
 	RequestHash string
 	ReceivedAt  time.Time
 }
@@ -147,7 +148,7 @@ func (s *Store) insertCancellations(tx *gorm.DB, recs []CancellationRecord, fres
 			return fmt.Errorf("cancellation %s: no id returned", recs[fresh[n]].Key())
 		}
 	}
-	return nil
+	return assignGenerations(tx, settlement.KindOrderCancel, ids)
 }
 
 // Cancellation returns the cancellation with key (partner, cancellation id),
@@ -226,7 +227,7 @@ func loadCancellations(_ *gorm.DB, rows []cancellationRow) ([]CancellationRecord
 			},
 			PartnerID: r.PartnerID, PaymentID: r.PaymentID, TransferID: r.TransferID, CancelledAt: r.CancelledAt.Time,
 			BusinessDate: r.BusinessDate.date(), Request: []byte(r.RequestJSON), Source: Source(r.Source),
-			WebhookID: r.WebhookID, ID: r.ID, OrderID: orderID, RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time,
+			WebhookID: r.WebhookID, ID: r.ID, OrderID: orderID, Generation: int(r.Generation), RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time,
 		}
 		if err := readCancelDetail(r.Detail, &recs[i].Cancellation); err != nil {
 			return nil, fmt.Errorf("cancellation %s: %w", recs[i].Key(), err)

@@ -43,9 +43,12 @@
 //     records of d and every earlier date through a partial index of the
 //     unsettled, never the whole tables.
 //   - A transfer intent's client id, IntentID(partner, payment, kind,
-//     cancellation), is deterministic and stored with the request and its
-//     hash before the first POST; every retry and rerun posts the same id
-//     and body.
+//     cancellation, generation), is deterministic and stored with the
+//     request and its hash before the first POST; every retry and rerun
+//     posts the same id and body. The generation counts the record's
+//     transfers deleted at PortOne (voided_records.deleted_transfer_id,
+//     migration 13) and is 0 for nearly every record: PortOne never reuses
+//     a client id, so a record posted again corrected needs the next one.
 //   - Work is shared by leases. ClaimIntents hands out disjoint batches
 //     (FOR UPDATE SKIP LOCKED on PostgreSQL, the single writer on SQLite);
 //     an expired lease is claimable again. AcquireRun lets one instance run
@@ -68,8 +71,10 @@
 //     their id and request unchanged (each once, however many instances
 //     retry). VoidRecord withdraws a record PortOne does not hold, with its
 //     settlement and unposted intent, in one transaction, and keeps it in
-//     voided_records with who and why (migration 11); a posted record is
-//     never voided (*PostedError).
+//     voided_records with who and why (migration 11). A posted record is
+//     voided only once its transfer is deleted at PortOne (VoidDeleted,
+//     after CheckVoid ran the same checks), naming the deleted transfer;
+//     otherwise it is refused (*PostedError).
 //   - The schema changes only through numbered migrations (schema_migrations),
 //     each applied in one transaction; a database written by an earlier
 //     version upgrades in place when opened (testdata/store/v1.db).

@@ -104,7 +104,7 @@ func writeV1Fixture(t *testing.T, dst string) {
 			insertV1(t, db, "portone_transfer_lines", amountsV1(map[string]any{"portone_transfer_ref": pid, "line_no": i + 1,
 				"product_id": l.Product.ID, "quantity": l.Quantity}, &l.Amounts))
 		}
-		insertV1(t, db, "transfer_status_history", map[string]any{"transfer_id": tid, "intent_id": string(IntentID("partner-1", "pay-1", settlement.KindOrderCancel, settlement.CancellationID(cx.id))),
+		insertV1(t, db, "transfer_status_history", map[string]any{"transfer_id": tid, "intent_id": string(IntentID("partner-1", "pay-1", settlement.KindOrderCancel, settlement.CancellationID(cx.id), 0)),
 			"partner_id": "partner-1", "to_status": "SCHEDULED", "source": "posted", "observed_at": now})
 	}
 	insertV1(t, db, "job_runs", map[string]any{"job": "settle", "business_date": d1, "status": "done", "counts_json": `{"orders":1}`,
@@ -209,7 +209,7 @@ func insertIntentV1(t *testing.T, db *gorm.DB, partner, payment string, kind set
 		req = `{"cancellationId":"` + cancellation + `","paymentId":"` + payment + `"}`
 	}
 	return insertV1(t, db, "transfer_intents", map[string]any{
-		"intent_id":  string(IntentID(settlement.PartnerID(partner), settlement.PaymentID(payment), kind, settlement.CancellationID(cancellation))),
+		"intent_id":  string(IntentID(settlement.PartnerID(partner), settlement.PaymentID(payment), kind, settlement.CancellationID(cancellation), 0)),
 		"partner_id": partner, "payment_id": payment, "kind": string(kind), "cancellation_id": cancellation, "settlement_ref": settlementRef,
 		"business_date": "2025-10-01", "request_json": req, "request_hash": requestHashV1(t, []byte(req)), "status": status,
 		"portone_transfer_id": transferID, "created_at": now, "updated_at": now,

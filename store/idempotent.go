@@ -52,6 +52,11 @@ type idempotent[R any] struct {
 	// after, when set, runs in the same transaction once every outcome is
 	// known (rejected records of conflicts, a settlement's intent).
 	after func(tx *gorm.DB, recs []R, outs []Outcome) error
+	// fresh skips the lookup of stored keys: the caller expects none of
+	// the keys to be stored (a settle run saves the settlements of records
+	// not yet settled). Should one be, the insert fails on the unique key
+	// and the caller runs again without fresh (see SavePreparedSettlements).
+	fresh bool
 }
 
 // saveIdempotent saves recs in one transaction and returns one Outcome per
@@ -107,9 +112,12 @@ func writeIdempotent[R any](tx *gorm.DB, spec *idempotent[R], recs []R, pays []p
 	for i := range recs {
 		keys[i] = spec.key(&recs[i])
 	}
-	found, err := lookupKeys(tx, spec.table, spec.keyCols, spec.hashCol, keys)
-	if err != nil {
-		return err
+	var found map[rowKey]storedKey
+	var err error
+	if !spec.fresh {
+		if found, err = lookupKeys(tx, spec.table, spec.keyCols, spec.hashCol, keys); err != nil {
+			return err
+		}
 	}
 	first := make(map[rowKey]int, len(recs))
 	var fresh []int

@@ -29,13 +29,23 @@ const (
 )
 
 // IntentID is the client transfer id of the transfer intent for (partner,
-// payment, kind, cancellation): deterministic, so every rerun on any
-// instance derives the same id; URL-safe (lowercase base32) and 46
-// characters long. It is sent to PortOne as the transfer's `id`.
-func IntentID(partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID) settlement.TransferID {
+// payment, kind, cancellation) in its generation: deterministic, so every
+// rerun on any instance derives the same id; URL-safe (lowercase base32)
+// and 46 characters long. It is sent to PortOne as the transfer's `id`.
+//
+// generation counts the transfers of the same record that were deleted at
+// PortOne to be posted again corrected (settle void --delete-transfer):
+// PortOne never reuses a client id, even a deleted one, so the corrected
+// record needs a new id. Generation 0 is the id every record had before
+// corrections existed; the hash of a later one has the generation as a
+// fifth part.
+func IntentID(partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID, generation int) settlement.TransferID {
 	h := sha256.New()
 	for _, p := range []string{string(partnerID), string(paymentID), string(kind), string(cancellationID)} {
 		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	}
+	if generation > 0 {
+		fmt.Fprintf(h, "g%d;", generation)
 	}
 	sum := h.Sum(nil)
 	prefix := "stl-o-"
@@ -57,6 +67,7 @@ type IntentSpec struct {
 	BusinessDate   settlement.Date
 	Request        []byte // PortOne request body, JSON
 	SettlementID   int64  // the settlement it posts, if stored
+	Generation     int    // see IntentID: 0 unless the record was corrected at PortOne
 }
 
 // Intent is a stored transfer intent.
@@ -109,7 +120,7 @@ func (s *Store) CreateIntent(ctx context.Context, spec IntentSpec) (Intent, Outc
 	if err != nil && out.Kind != Conflict {
 		return Intent{}, Outcome{}, err
 	}
-	in, ierr := s.IntentByID(ctx, IntentID(spec.PartnerID, spec.PaymentID, spec.Kind, spec.CancellationID))
+	in, ierr := s.IntentByID(ctx, IntentID(spec.PartnerID, spec.PaymentID, spec.Kind, spec.CancellationID, spec.Generation))
 	if ierr != nil {
 		return Intent{}, Outcome{}, ierr
 	}
@@ -143,7 +154,7 @@ func (s *Store) intents() *idempotent[IntentSpec] {
 			rows := make([]intentRow, len(fresh))
 			for n, i := range fresh {
 				sp := &specs[i]
-				rows[n] = intentRow{IntentID: IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID), PartnerID: sp.PartnerID,
+				rows[n] = intentRow{IntentID: IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID, sp.Generation), PartnerID: sp.PartnerID,
 					PaymentID: sp.PaymentID, Kind: string(sp.Kind), CancellationID: sp.CancellationID, BusinessDate: day(sp.BusinessDate),
 					RequestJSON: string(sp.Request), RequestHash: pays[i].hash, Status: string(IntentPending), CreatedAt: now, UpdatedAt: now}
 				if sp.SettlementID > 0 {
@@ -171,9 +182,16 @@ func (s *Store) IntentByID(ctx context.Context, intentID settlement.TransferID) 
 	return r.intent(), nil
 }
 
-// IntentByKey returns the intent for (partner, payment, kind, cancellation).
+// IntentByKey returns the intent for (partner, payment, kind,
+// cancellation), whatever its generation (a key has one intent at a time:
+// a corrected record's earlier intent is gone with its void).
 func (s *Store) IntentByKey(ctx context.Context, partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID) (Intent, error) {
-	return s.IntentByID(ctx, IntentID(partnerID, paymentID, kind, cancellationID))
+	var r intentRow
+	if err := s.w(ctx).Where("partner_id = ? AND payment_id = ? AND kind = ? AND cancellation_id = ?", partnerID, paymentID, string(kind), string(cancellationID)).
+		Take(&r).Error; err != nil {
+		return Intent{}, notFound(err, fmt.Sprintf("transfer intent of %s %q %q %q", kind, partnerID, paymentID, cancellationID))
+	}
+	return r.intent(), nil
 }
 
 // CountIntents counts intents by status, optionally for one business date
@@ -564,6 +582,13 @@ type PaymentHistory struct {
 	Cancels []CancelStep
 }
 
+// cancelKey names one cancel of a payment.
+type cancelKey struct {
+	partner      settlement.PartnerID
+	payment      settlement.PaymentID
+	cancellation settlement.CancellationID
+}
+
 // PaymentHistories returns the history of each payment of keys, in two
 // queries per lookupChunk payments (the intents, the settled cancels),
 // both through the (partner, payment, …) unique indexes: the readiness of
@@ -584,7 +609,9 @@ func (s *Store) PaymentHistories(ctx context.Context, keys []PaymentKey) (map[Pa
 		if err := s.w(ctx).Scopes(in).Select("intent_id, partner_id, payment_id, kind, cancellation_id, settlement_ref, status").Find(&irows).Error; err != nil {
 			return nil, fmt.Errorf("intents of %d payments: %w", len(chunk), err)
 		}
-		byCancel := map[settlement.TransferID]*IntentState{}
+		// Cancels by their key, not by a recomputed client id: the id
+		// depends on the record's generation.
+		byCancel := map[cancelKey]*IntentState{}
 		for i := range irows {
 			r := &irows[i]
 			h := out[PaymentKey{r.PartnerID, r.PaymentID}]
@@ -599,7 +626,7 @@ func (s *Store) PaymentHistories(ctx context.Context, keys []PaymentKey) (map[Pa
 			case settlement.KindOrder:
 				h.Order = st
 			case settlement.KindOrderCancel:
-				byCancel[r.IntentID] = st
+				byCancel[cancelKey{r.PartnerID, r.PaymentID, r.CancellationID}] = st
 			}
 		}
 		var srows []struct {
@@ -618,7 +645,7 @@ func (s *Store) PaymentHistories(ctx context.Context, keys []PaymentKey) (map[Pa
 				continue
 			}
 			h.Cancels = append(h.Cancels, CancelStep{SettlementID: r.ID, CancellationID: r.CancellationID,
-				Intent: byCancel[IntentID(r.PartnerID, r.PaymentID, settlement.KindOrderCancel, r.CancellationID)]})
+				Intent: byCancel[cancelKey{r.PartnerID, r.PaymentID, r.CancellationID}]})
 		}
 	}
 	return out, nil

@@ -151,7 +151,7 @@ func sampleSettlement(partner, payment string, lines int) SettlementRecord {
 		}
 		t.Amounts = sum
 	}
-	req, _ := json.Marshal(map[string]any{"id": IntentID(settlement.PartnerID(partner), settlement.PaymentID(payment), settlement.KindOrder, ""), "partnerId": partner, "paymentId": payment})
+	req, _ := json.Marshal(map[string]any{"id": IntentID(settlement.PartnerID(partner), settlement.PaymentID(payment), settlement.KindOrder, "", 0), "partnerId": partner, "paymentId": payment})
 	return SettlementRecord{Transfer: t, BusinessDate: settlement.MustDate("2025-10-01"), ContractVersion: 1,
 		PolicyVersions: map[string]int{"d2": 1, "f2": 2}, IntentRequest: req}
 }

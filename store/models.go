@@ -90,6 +90,7 @@ type orderRow struct {
 	ReceivedAt          instant
 	Detail              []byte // lines, discounts and fees (detail.go)
 	Settled             int64  `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
+	Generation          int64  `gorm:"<-:false"` // set only by assignGenerations (correct.go)
 }
 
 func (orderRow) TableName() string { return "orders" }
@@ -115,6 +116,7 @@ type cancellationRow struct {
 	ReceivedAt          instant
 	Detail              []byte // lines and discounts (detail.go)
 	Settled             int64  `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
+	Generation          int64  `gorm:"<-:false"` // set only by assignGenerations (correct.go)
 }
 
 func (cancellationRow) TableName() string { return "cancellations" }

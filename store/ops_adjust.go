@@ -81,7 +81,7 @@ func (r *adjustmentRow) adjustment() Adjustment {
 // AdjustmentID is the client transfer id of the adjustment (partner,
 // reference): deterministic, so a rerun posts the same id.
 func AdjustmentID(partnerID settlement.PartnerID, reference string) settlement.TransferID {
-	return IntentID(partnerID, settlement.PaymentID(reference), settlement.KindManual, "")
+	return IntentID(partnerID, settlement.PaymentID(reference), settlement.KindManual, "", 0)
 }
 
 // SaveAdjustment stores an adjustment before it is posted, idempotently by

@@ -59,6 +59,7 @@ type OrderRecord struct {
 	// Set by the store on read.
 	ID              int64
 	ContractVersion int // contract version applied when settled; 0 before
+	Generation      int // see IntentID: how many of its earlier versions were deleted at PortOne
 	RequestHash     string
 	ReceivedAt      time.Time
 }
@@ -149,6 +150,9 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 			return fmt.Errorf("order %s: no id returned", recs[fresh[n]].Key())
 		}
 	}
+	if err := assignGenerations(tx, settlement.KindOrder, ids); err != nil {
+		return err
+	}
 	// Cancellations that arrived before their order now find it. Only
 	// this batch's payments are looked at, through the partial index of
 	// the cancellations without an order, and only when there is one.
@@ -223,7 +227,7 @@ func loadOrders(_ *gorm.DB, rows []orderRow) ([]OrderRecord, error) {
 				SettlementStartDate: r.SettlementStartDate.date(), SettlementDate: r.SettlementDate.date(),
 			},
 			PaidAt: r.PaidAt.Time, BusinessDate: r.BusinessDate.date(), Request: []byte(r.RequestJSON),
-			Source: Source(r.Source), ID: r.ID, ContractVersion: int(r.ContractVersion),
+			Source: Source(r.Source), ID: r.ID, ContractVersion: int(r.ContractVersion), Generation: int(r.Generation),
 			RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time,
 		}
 		if err := readOrderDetail(r.Detail, &recs[i].Order); err != nil {

@@ -33,9 +33,12 @@ type SettlementRecord struct {
 
 	// IntentRequest, when set, is the PortOne request body (JSON) to post
 	// for this transfer; SaveSettlement creates its transfer intent, with
-	// client id IntentID(partner, payment, kind, cancellation), in the same
-	// transaction.
+	// client id IntentID(partner, payment, kind, cancellation,
+	// IntentGeneration), in the same transaction.
 	IntentRequest []byte
+	// IntentGeneration is the generation of the record it settles (see
+	// IntentID): the request's id was made with it.
+	IntentGeneration int
 
 	// OrderID and CancellationRecordID, when set, are the stored order and
 	// cancellation this settles (their row ids, as read from the store): a
@@ -189,8 +192,14 @@ func (s *Store) PrepareSettlements(recs []SettlementRecord) (*PreparedSettlement
 // SaveSettlements does.
 func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettlements) ([]Outcome, error) {
 	spec := s.settlements(p.ipays)
+	// A settle run saves the settlements of records not yet settled, so
+	// the first attempt does not look their keys up (a tenth of a settle
+	// run's time); a key stored after all (another instance settled the
+	// same record) fails the insert, and the rerun looks them up.
+	spec.fresh = true
 	var outs []Outcome
 	err := retryOnDuplicate(func() error {
+		defer func() { spec.fresh = false }()
 		outs = make([]Outcome, len(p.recs))
 		return s.tx(ctx, func(tx *gorm.DB) error { return writeIdempotent(tx, spec, p.recs, p.pays, outs) })
 	})
@@ -204,7 +213,7 @@ func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettleme
 func intentSpecOf(r *SettlementRecord, settlementID int64) IntentSpec {
 	t := &r.Transfer
 	return IntentSpec{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: t.Kind, CancellationID: t.CancellationID,
-		BusinessDate: r.BusinessDate, Request: r.IntentRequest, SettlementID: settlementID}
+		BusinessDate: r.BusinessDate, Request: r.IntentRequest, SettlementID: settlementID, Generation: r.IntentGeneration}
 }
 
 // settlements is the idempotent write of computed transfers: key (partner,
@@ -213,7 +222,7 @@ func intentSpecOf(r *SettlementRecord, settlementID int64) IntentSpec {
 // ipays, when not nil, are the intents' payloads, made beforehand.
 func (s *Store) settlements(ipays []payload) *idempotent[SettlementRecord] {
 	var buf []byte // reused: a payload is hashed for every settlement written
-	return &idempotent[SettlementRecord]{
+	sp := &idempotent[SettlementRecord]{
 		record: "settlement", table: "settlements", hashCol: "hash",
 		keyCols: []string{"partner_id", "payment_id", "kind", "cancellation_id"},
 		key: func(r *SettlementRecord) rowKey {
@@ -242,13 +251,14 @@ func (s *Store) settlements(ipays []payload) *idempotent[SettlementRecord] {
 		},
 		diff:   diffSettlementPayloads,
 		insert: s.insertSettlementRecords,
-		after: func(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
-			if err := s.markSettled(tx, recs, outs); err != nil {
-				return err
-			}
-			return s.createSettlementIntents(tx, recs, outs, ipays)
-		},
 	}
+	sp.after = func(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
+		if err := s.markSettled(tx, recs, outs); err != nil {
+			return err
+		}
+		return s.createSettlementIntents(tx, recs, outs, ipays, sp.fresh)
+	}
+	return sp
 }
 
 // insertSettlementRecords writes new settlements with their line blocks,
@@ -295,8 +305,9 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 // saved with an IntentRequest (not of a conflicting one), pointing at it;
 // an intent whose stored request differs makes the settlement's outcome that
 // intent's Conflict.
-func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome, ipays []payload) error {
+func (s *Store) createSettlementIntents(tx *gorm.DB, recs []SettlementRecord, outs []Outcome, ipays []payload, fresh bool) error {
 	intents := s.settlementIntents()
+	intents.fresh = fresh
 	var specs []IntentSpec
 	var pays []payload
 	var idx []int
@@ -349,7 +360,7 @@ func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays
 	byID := make(map[settlement.TransferID]int, len(fresh))
 	err := s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
 		sp := &specs[fresh[n]]
-		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID)
+		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID, sp.Generation)
 		byID[id] = n
 		var ref *int64
 		if sp.SettlementID > 0 {

@@ -77,6 +77,13 @@ type voidedRow struct {
 	VoidedBy       string
 	Reason         string
 	VoidedAt       instant
+
+	// Set when the record's transfer was deleted at PortOne to be posted
+	// again corrected (schema 13).
+	DeletedTransferID     string
+	DeletedStatus         string
+	DeletedAmount         *int64
+	DeletedSettlementDate string
 }
 
 func (voidedRow) TableName() string { return "voided_records" }
@@ -90,7 +97,8 @@ type VoidRequest struct {
 	By, Reason     string
 }
 
-func (r *VoidRequest) what() string {
+// What names the record in messages: order "pay-1" of partner "p1".
+func (r *VoidRequest) What() string {
 	if r.Kind == settlement.KindOrderCancel {
 		return fmt.Sprintf("cancellation %q of partner %q", r.CancellationID, r.PartnerID)
 	}
@@ -113,13 +121,18 @@ type Voided struct {
 	IntentError    string
 	By, Reason     string
 	VoidedAt       time.Time
+
+	// Deleted is PortOne's transfer of the record, deleted at PortOne when
+	// the record was withdrawn (settle void --delete-transfer); nil when
+	// PortOne never held it.
+	Deleted *DeletedTransfer
 }
 
 func (r *voidedRow) voided() Voided {
 	return Voided{ID: r.ID, Kind: settlement.Kind(r.Kind), PartnerID: r.PartnerID, PaymentID: r.PaymentID, CancellationID: r.CancellationID,
 		BusinessDate: r.BusinessDate.date(), Request: []byte(r.RequestJSON), Source: Source(r.Source), ReceivedAt: r.ReceivedAt.Time,
 		IntentID: r.IntentID, IntentStatus: IntentStatus(r.IntentStatus), IntentError: r.IntentError, By: r.VoidedBy, Reason: r.Reason,
-		VoidedAt: r.VoidedAt.Time}
+		VoidedAt: r.VoidedAt.Time, Deleted: r.deleted()}
 }
 
 // ErrPosted is matched (errors.Is) by a *PostedError.
@@ -169,20 +182,34 @@ func (e *VoidBlockedError) Is(target error) bool { return target == ErrVoidBlock
 // the intent is claimed by a poster right now; a *NotFoundError when no
 // such record is stored.
 func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error) {
+	return s.voidRecord(ctx, req, voidMode{})
+}
+
+// voidMode is how voidRecord treats a record whose transfer PortOne holds.
+type voidMode struct {
+	// check runs every check and reports what would be voided, but writes
+	// nothing; a posted record's transfer is named, not refused.
+	check bool
+	// deleted is PortOne's transfer of the record, deleted at PortOne
+	// just now: the record is voided with it (and its answer as we kept it).
+	deleted *DeletedTransfer
+}
+
+func (s *Store) voidRecord(ctx context.Context, req VoidRequest, mode voidMode) (Voided, error) {
 	req.By, req.Reason = strings.TrimSpace(req.By), strings.TrimSpace(req.Reason)
 	switch {
 	case req.Kind != settlement.KindOrder && req.Kind != settlement.KindOrderCancel:
 		return Voided{}, &InvalidError{Record: "void", Field: "kind", Err: fmt.Errorf("%q: want ORDER or ORDER_CANCEL", req.Kind)}
 	case req.PartnerID == "":
-		return Voided{}, &InvalidError{Record: req.what(), Field: "partnerId", Err: errors.New("required")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "partnerId", Err: errors.New("required")}
 	case req.Kind == settlement.KindOrder && req.PaymentID == "":
-		return Voided{}, &InvalidError{Record: req.what(), Field: "paymentId", Err: errors.New("required")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "paymentId", Err: errors.New("required")}
 	case req.Kind == settlement.KindOrderCancel && req.CancellationID == "":
-		return Voided{}, &InvalidError{Record: req.what(), Field: "cancellationId", Err: errors.New("required")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "cancellationId", Err: errors.New("required")}
 	case req.Reason == "":
-		return Voided{}, &InvalidError{Record: req.what(), Field: "reason", Err: errors.New("required: say why it is withdrawn")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "reason", Err: errors.New("required: say why it is withdrawn")}
 	case req.By == "":
-		return Voided{}, &InvalidError{Record: req.what(), Field: "by", Err: errors.New("required: who withdraws it")}
+		return Voided{}, &InvalidError{Record: req.What(), Field: "by", Err: errors.New("required: who withdraws it")}
 	}
 	var out voidedRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -197,7 +224,7 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 		if req.Kind == settlement.KindOrder {
 			var o orderRow
 			if err := lock(tx.Where("partner_id = ? AND payment_id = ?", req.PartnerID, req.PaymentID)).Take(&o).Error; err != nil {
-				return notFound(err, req.what())
+				return notFound(err, req.What())
 			}
 			var cancels []string
 			if err := tx.Model(&cancellationRow{}).Where("order_ref = ? OR (partner_id = ? AND payment_id = ?)", o.ID, req.PartnerID, req.PaymentID).
@@ -205,7 +232,7 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 				return err
 			}
 			if len(cancels) > 0 {
-				return &VoidBlockedError{What: req.what(), Reason: fmt.Sprintf("its cancellations %s are stored; void them first", strings.Join(cancels, ", "))}
+				return &VoidBlockedError{What: req.What(), Reason: fmt.Sprintf("its cancellations %s are stored; void them first", strings.Join(cancels, ", "))}
 			}
 			recID = o.ID
 			out = voidedRow{Kind: string(settlement.KindOrder), PartnerID: o.PartnerID, PaymentID: o.PaymentID, BusinessDate: o.BusinessDate,
@@ -216,7 +243,7 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 		} else {
 			var c cancellationRow
 			if err := lock(tx.Where("partner_id = ? AND cancellation_id = ?", req.PartnerID, req.CancellationID)).Take(&c).Error; err != nil {
-				return notFound(err, req.what())
+				return notFound(err, req.What())
 			}
 			recID = c.ID
 			out = voidedRow{Kind: string(settlement.KindOrderCancel), PartnerID: c.PartnerID, PaymentID: c.PaymentID, CancellationID: c.CancellationID,
@@ -233,7 +260,7 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 					return err
 				}
 				if len(later) > 0 {
-					return &VoidBlockedError{What: req.what(), Reason: fmt.Sprintf("the later cancellations %s of payment %q were computed on it; void them first", strings.Join(later, ", "), c.PaymentID)}
+					return &VoidBlockedError{What: req.What(), Reason: fmt.Sprintf("the later cancellations %s of payment %q were computed on it; void them first", strings.Join(later, ", "), c.PaymentID)}
 				}
 			}
 		}
@@ -245,10 +272,30 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 		for _, in := range intents {
 			switch IntentStatus(in.Status) {
 			case IntentPosted, IntentAdopted:
-				return &PostedError{What: req.what(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: in.PortOneTransferID}
+				held := in.heldID()
+				switch {
+				case mode.check:
+					out.DeletedTransferID = string(held)
+				case mode.deleted != nil && mode.deleted.TransferID == held:
+					d := *mode.deleted
+					if err := deletePortOneTransfer(tx, in.ID, held, &d); err != nil {
+						return err
+					}
+					out.DeletedTransferID, out.DeletedStatus, out.DeletedAmount, out.DeletedSettlementDate = string(d.TransferID), string(d.Status), d.Amount, d.SettlementDate
+				default:
+					return &PostedError{What: req.What(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: held}
+				}
+				out.IntentID, out.IntentStatus, out.IntentError = in.IntentID, in.Status, in.LastError
+				if mode.check {
+					continue
+				}
+				if err := tx.Where("id = ?", in.ID).Delete(&intentRow{}).Error; err != nil {
+					return err
+				}
+				continue
 			case IntentPending:
 				if in.ClaimOwner != "" && in.LeaseExpiresMS > s.nowMS() {
-					return &VoidBlockedError{What: req.what(), Reason: fmt.Sprintf("its transfer %s is being posted by %s right now; try again when that post run has ended", in.IntentID, in.ClaimOwner)}
+					return &VoidBlockedError{What: req.What(), Reason: fmt.Sprintf("its transfer %s is being posted by %s right now; try again when that post run has ended", in.IntentID, in.ClaimOwner)}
 				}
 			}
 			var held int64
@@ -256,12 +303,19 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 				return err
 			}
 			if held > 0 {
-				return &PostedError{What: req.what(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: in.IntentID}
+				return &PostedError{What: req.What(), IntentID: in.IntentID, Status: IntentStatus(in.Status), TransferID: in.IntentID}
 			}
 			out.IntentID, out.IntentStatus, out.IntentError = in.IntentID, in.Status, in.LastError
+			if mode.check {
+				continue
+			}
 			if err := tx.Where("id = ?", in.ID).Delete(&intentRow{}).Error; err != nil {
 				return err
 			}
+		}
+		if mode.check {
+			out.VoidedBy, out.Reason, out.VoidedAt = req.By, req.Reason, at(s.nowUTC())
+			return errCheckOnly // every check ran; nothing is written
 		}
 		if settlementID != nil {
 			if err := tx.Where("settlement_ref = ?", *settlementID).Delete(&settlementLineRow{}).Error; err != nil {
@@ -290,8 +344,14 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 			return err
 		}
 		out.VoidedBy, out.Reason, out.VoidedAt = req.By, req.Reason, at(s.nowUTC())
+		if mode.deleted != nil && out.DeletedTransferID == "" {
+			return &VoidBlockedError{What: req.What(), Reason: fmt.Sprintf("PortOne's transfer %s is not this record's transfer", mode.deleted.TransferID)}
+		}
 		return tx.Create(&out).Error
 	})
+	if errors.Is(err, errCheckOnly) {
+		return out.voided(), nil
+	}
 	if err != nil {
 		var pe *PostedError
 		var be *VoidBlockedError
@@ -299,7 +359,7 @@ func (s *Store) VoidRecord(ctx context.Context, req VoidRequest) (Voided, error)
 		if errors.As(err, &pe) || errors.As(err, &be) || errors.As(err, &nf) {
 			return Voided{}, err
 		}
-		return Voided{}, fmt.Errorf("void %s: %w", req.what(), err)
+		return Voided{}, fmt.Errorf("void %s: %w", req.What(), err)
 	}
 	return out.voided(), nil
 }

@@ -23,11 +23,11 @@ func TestIntentID(t *testing.T) {
 		{"p", "payc", "ORDER", ""}, {"pp", "ay", "ORDER", ""}, {"한글 파트너", "pay/../x?y", "ORDER", ""},
 	}
 	for _, c := range cases {
-		id := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]))
+		id := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]), 0)
 		if len(id) > 64 || !urlSafe.MatchString(string(id)) {
 			t.Errorf("IntentID%v = %q: want ≤ 64 URL-safe characters", c, id)
 		}
-		if again := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3])); again != id {
+		if again := IntentID(settlement.PartnerID(c[0]), settlement.PaymentID(c[1]), settlement.Kind(c[2]), settlement.CancellationID(c[3]), 0); again != id {
 			t.Errorf("IntentID%v not deterministic: %q then %q", c, id, again)
 		}
 		if prev, ok := seen[string(id)]; ok {
@@ -59,7 +59,7 @@ func TestSaveSettlementWithIntent(t *testing.T) {
 			t.Errorf("versions: contract %d, policies diff %s", got.ContractVersion, diff)
 		}
 		in, err := s.IntentByKey(ctx, "partner-1", "pay-1", settlement.KindOrder, "")
-		if err != nil || in.Status != IntentPending || in.SettlementID != out.ID || in.IntentID != IntentID("partner-1", "pay-1", settlement.KindOrder, "") {
+		if err != nil || in.Status != IntentPending || in.SettlementID != out.ID || in.IntentID != IntentID("partner-1", "pay-1", settlement.KindOrder, "", 0) {
 			t.Fatalf("intent = %+v, %v", in, err)
 		}
 		if out, err := s.SaveSettlement(ctx, rec); err != nil || out.Kind != Duplicate {
@@ -369,7 +369,7 @@ func TestReadModels(t *testing.T) {
 		ans := PortOneTransfer{TransferID: "tr-1", Status: settlement.StatusScheduled, Transfer: settlement.Transfer{Amounts: order.Transfer.Amounts,
 			Lines: []settlement.LineResult{{Product: settlement.Product{ID: "p1"}, Quantity: 1, Amounts: order.Transfer.Lines[0].Amounts}}}}
 		ans.Amounts.Settlement += 10
-		oid := IntentID("partner-1", "pay-1", settlement.KindOrder, "")
+		oid := IntentID("partner-1", "pay-1", settlement.KindOrder, "", 0)
 		if err := s.CompleteIntent(ctx, oid, "w", IntentPosted, ans); err != nil {
 			t.Fatal(err)
 		}
@@ -449,6 +449,47 @@ func TestReadModels(t *testing.T) {
 		stop := errors.New("stop")
 		if err := s.OrderLineRows(ctx, Query{}, func(*OrderLineRow) error { return stop }); err != stop {
 			t.Errorf("OrderLineRows callback error = %v, want it returned as is", err)
+		}
+	})
+}
+
+// TestPreparedSettlementsAlreadyStored: a settle run's batch is saved
+// without looking its keys up first; a key stored after all (another
+// instance settled the record) still ends as a Duplicate or a Conflict,
+// never an error or a second row.
+func TestPreparedSettlementsAlreadyStored(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		for _, pay := range []string{"pay-1", "pay-2", "pay-3"} {
+			if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", pay, 2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.SaveSettlement(ctx, sampleSettlement("partner-1", "pay-1", 2)); err != nil {
+			t.Fatal(err)
+		}
+		changed := sampleSettlement("partner-1", "pay-2", 2)
+		if _, err := s.SaveSettlement(ctx, changed); err != nil {
+			t.Fatal(err)
+		}
+		changed.Transfer.Amounts.PlatformFee++
+		batch := []SettlementRecord{sampleSettlement("partner-1", "pay-1", 2), changed, sampleSettlement("partner-1", "pay-3", 2)}
+		p, err := s.PrepareSettlements(batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, err := s.SavePreparedSettlements(ctx, p)
+		if err != nil {
+			t.Fatalf("a batch with stored keys: %v", err)
+		}
+		if outs[0].Kind != Duplicate || outs[1].Kind != Conflict || outs[2].Kind != Created {
+			t.Errorf("outcomes %v %v %v, want Duplicate, Conflict, Created", outs[0].Kind, outs[1].Kind, outs[2].Kind)
+		}
+		if n := count(t, s, "settlements"); n != 3 {
+			t.Errorf("%d settlements, want 3", n)
+		}
+		if n := count(t, s, "transfer_intents"); n != 3 {
+			t.Errorf("%d intents, want 3", n)
 		}
 	})
 }

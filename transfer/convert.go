@@ -639,6 +639,14 @@ func TransferFromWire(w Transfer) (settlement.Transfer, settlement.TransferStatu
 		t.Amounts = AmountsFromWire(*w.Amount)
 		t.UserDefined = userFromWire(w.Amount.UserDefinedFormulas)
 	}
+	if w.Amount == nil && w.SettlementAmount != nil {
+		// A MANUAL transfer has no amount block: its settlement amounts
+		// are top-level members.
+		t.Amounts.Settlement = settlement.Won(*w.SettlementAmount)
+		if w.SettlementTaxFreeAmount != nil {
+			t.Amounts.SettlementTaxFree = settlement.Won(*w.SettlementTaxFreeAmount)
+		}
+	}
 	for _, l := range w.OrderLines {
 		lr := settlement.LineResult{
 			Product:  settlement.Product{ID: l.Product.ID, Name: l.Product.Name, Amount: settlement.Won(l.Product.Amount), TaxFree: settlement.Won(l.Product.TaxFreeAmount), Tag: l.Product.Tag},

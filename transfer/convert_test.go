@@ -130,3 +130,16 @@ func TestFeeFromInputIsBounded(t *testing.T) {
 		t.Errorf("MaxAmount: %+v, %v", f, err)
 	}
 }
+
+// TestManualTransferFromWire: a MANUAL transfer's amounts are top-level
+// members (it has no amount block); they were dropped, so an adjustment
+// read back from PortOne showed 0 won.
+func TestManualTransferFromWire(t *testing.T) {
+	amount, taxFree := int64(-1200), int64(200)
+	got, status := TransferFromWire(Transfer{Type: "MANUAL", ID: "stl-m-1", Status: "SCHEDULED", SettlementDate: "2025-10-10",
+		SettlementAmount: &amount, SettlementTaxFreeAmount: &taxFree})
+	if got.Kind != settlement.KindManual || status != settlement.StatusScheduled || got.Amounts.Settlement != -1200 ||
+		got.Amounts.SettlementTaxFree != 200 || got.SettlementDate != settlement.MustDate("2025-10-10") {
+		t.Errorf("MANUAL from wire: %+v %s", got, status)
+	}
+}

@@ -1,32 +1,16 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/settle-dev/settle/emulator"
 )
 
 // TestAdjustCommand: `settle adjust` posts one manual transfer however
 // often it is run, refuses another amount under the same reference, and
 // `--check` reads it back.
 func TestAdjustCommand(t *testing.T) {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, url := emulator.NewTestServer(t, emulator.Options{Secret: "adjust-secret-1234", Location: loc})
-	seed, err := os.Open(filepath.Join("..", "..", "testdata", "pipeline", "marketplace.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seed.Close()
-	if err := emu.Seed(seed); err != nil {
-		t.Fatal(err)
-	}
+	emu, url, _ := pipelineEmulator(t, "adjust-secret-1234")
 	env := map[string]string{"SETTLE_DB": filepath.Join(t.TempDir(), "s.db"), "PORTONE_API_BASE": url, "PORTONE_API_SECRET": "adjust-secret-1234"}
 	// A database that does not exist is refused (a mistyped SETTLE_DB);
 	// refresh starts one with the partners.

@@ -66,7 +66,7 @@ func commands() []command {
 		{"status", "[--days N] [--waiting N] [--json]", "per business date: jobs, intents by status, records waiting, last and next run", runStatus},
 		{"intents", "[--status S] [--date D] [--partner P]", "transfer intents with PortOne's error", runIntents},
 		{"retry", "--all|--date D|--partner P|ID...", "re-queue failed or conflicting intents once the cause is fixed", runRetry},
-		{"void", "order|cancellation --partner P … --reason TEXT", "withdraw a stored record not yet posted (kept in history), to import a corrected one", runVoid},
+		{"void", "order|cancellation --partner P … --reason TEXT [--delete-transfer]", "withdraw a stored record (kept in history; a posted one's transfer deleted at PortOne), to import a corrected one", runVoid},
 		{"adjust", "--partner P --ref REF --amount WON …", "correct a posted settlement with a manual transfer at PortOne (--check reads them back)", runAdjust},
 		{"emulator", emulatorArgs, "the PortOne platform emulator as a server", runEmulator},
 		{"calibrate", "[--out FILE] [--name NAME] [--evidence DIR]", "which rules PortOne applies for this merchant: probes in test mode, a rules file for SETTLE_RULES", runCalibrate},

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/settle-dev/settle/emulator"
 )
 
 type result struct {
@@ -176,4 +178,24 @@ func TestPreviewDefaultsToToday(t *testing.T) {
 	if !strings.Contains(r.stderr, "using today, "+today) || !strings.Contains(r.stdout, `"settlementStartDate": "`+today+`"`) {
 		t.Errorf("preview without a start: stderr %q, stdout %s; want today %s used and said", r.stderr, r.stdout, today)
 	}
+}
+
+// pipelineEmulator is an emulator on loopback seeded with the pipeline
+// test marketplace (testdata/pipeline), in Asia/Seoul, and its base URL.
+func pipelineEmulator(t *testing.T, secret string) (*emulator.Server, string, *time.Location) {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Seoul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, url := emulator.NewTestServer(t, emulator.Options{Secret: secret, Location: loc})
+	seed, err := os.Open(filepath.Join("..", "..", "testdata", "pipeline", "marketplace.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seed.Close()
+	if err := emu.Seed(seed); err != nil {
+		t.Fatal(err)
+	}
+	return emu, url, loc
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/settle-dev/settle/emulator"
 	"github.com/settle-dev/settle/transfer"
 )
 
@@ -21,19 +20,7 @@ import (
 // (no --force) post each once. The old binary has no status, intents or
 // retry command, and its forced post leaves the intents failed.
 func TestRetryCommand(t *testing.T) {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, url := emulator.NewTestServer(t, emulator.Options{Secret: "retry-secret-1234", Location: loc})
-	seed, err := os.Open(filepath.Join("..", "..", "testdata", "pipeline", "marketplace.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer seed.Close()
-	if err := emu.Seed(seed); err != nil {
-		t.Fatal(err)
-	}
+	emu, url, loc := pipelineEmulator(t, "retry-secret-1234")
 	dir := t.TempDir()
 	paid := time.Now().In(loc).Add(-24 * time.Hour)
 	date := paid.Format("2006-01-02")

@@ -7,21 +7,27 @@ import (
 	"os/user"
 	"strings"
 
+	"github.com/settle-dev/settle/jobs"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
 )
 
 // runVoid is `settle void order|cancellation`: a stored record that PortOne
 // does not hold is withdrawn, kept in history with who and why, so that a
-// corrected one can be imported.
+// corrected one can be imported. With --delete-transfer a record PortOne
+// already holds is withdrawn too: its transfer is deleted at PortOne first
+// (PortOne's own means of correcting a transfer not yet paid out), and the
+// corrected record posts under a new client id.
 func runVoid(ctx context.Context, e *env) error {
-	fs := newFlags(e, "void", "order --partner P --payment PAYMENT --reason TEXT [--by NAME]\n"+
-		"       settle void cancellation --partner P --cancellation ID --reason TEXT [--by NAME]")
+	fs := newFlags(e, "void", "order --partner P --payment PAYMENT --reason TEXT [--by NAME] [--delete-transfer]\n"+
+		"       settle void cancellation --partner P --cancellation ID --reason TEXT [--by NAME] [--delete-transfer]")
 	partner := fs.String("partner", "", "partner id")
 	payment := fs.String("payment", "", "payment id of the order")
 	cancellation := fs.String("cancellation", "", "cancellation id")
 	reason := fs.String("reason", "", "why it is withdrawn (kept in history; required)")
 	by := fs.String("by", "", "who withdraws it (default: the login name)")
+	del := fs.Bool("delete-transfer", false, "when PortOne already holds the record's transfer, delete it there first (SCHEDULED, IN_PROCESS or SETTLED only); the corrected record posts under a new id")
 	flags, pos := splitArgs(e.args, map[string]bool{"partner": true, "payment": true, "cancellation": true, "reason": true, "by": true})
 	if err := parseFlags(fs, flags); err != nil {
 		return err
@@ -51,22 +57,38 @@ func runVoid(ctx context.Context, e *env) error {
 	if req.By, err = actor(req.By, "who withdraws the record"); err != nil {
 		return err
 	}
+	var api *transfer.Client
+	if *del {
+		if api, err = portOneClient(e); err != nil {
+			return err
+		}
+	}
 	w, err := wire(ctx, e, false, ".")
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	v, err := w.st.VoidRecord(ctx, req)
+	var v store.Voided
+	if *del {
+		v, err = jobs.VoidDeletingTransfer(ctx, w.st, api, req)
+	} else {
+		v, err = w.st.VoidRecord(ctx, req)
+	}
+	adjust := fmt.Sprintf("pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`", req.PartnerID)
 	var pe *store.PostedError
+	var nd *jobs.NotDeletableError
 	var be *store.VoidBlockedError
+	var av *jobs.AlreadyVoidedError
 	var nf *store.NotFoundError
 	switch {
 	case errors.As(err, &pe):
+		return usagef("%v; run the same command with --delete-transfer to delete it at PortOne first (while it is SCHEDULED, IN_PROCESS or SETTLED), then import the corrected record; or %s", err, adjust)
+	case errors.As(err, &nd):
 		if req.Kind == settlement.KindOrder {
-			return usagef("%v; correct it through PortOne instead: pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`, or import a cancellation (ORDER_CANCEL) of payment %q with `settle import FILE`", err, req.PartnerID, req.PaymentID)
+			return usagef("%v; correct it instead: %s, or import a cancellation (ORDER_CANCEL) of payment %q with `settle import FILE`", err, adjust, req.PaymentID)
 		}
-		return usagef("%v; correct it through PortOne instead: pay or take back the difference with `settle adjust --partner %s --ref REF --amount WON --settlement-date DATE --reason TEXT`", err, req.PartnerID)
-	case errors.As(err, &be):
+		return usagef("%v; correct it instead: %s", err, adjust)
+	case errors.As(err, &be), errors.As(err, &av):
 		return usageError{err}
 	case errors.As(err, &nf):
 		return usagef("%v (see `settle intents --partner %s`)", err, req.PartnerID)
@@ -78,7 +100,17 @@ func runVoid(ctx context.Context, e *env) error {
 		what = fmt.Sprintf("cancellation %q of payment %q", v.CancellationID, v.PaymentID)
 	}
 	fmt.Fprintf(e.stdout, "Voided %s of partner %q (business date %s), by %s: %s.\n", what, v.PartnerID, v.BusinessDate, v.By, v.Reason)
-	if v.IntentID != "" {
+	switch {
+	case v.Deleted != nil:
+		state := "it was already gone"
+		if v.Deleted.Status != "" {
+			state = "it was " + string(v.Deleted.Status)
+			if v.Deleted.Amount != nil {
+				state += ", " + jobs.FormatWon(settlement.Won(*v.Deleted.Amount)) + " won"
+			}
+		}
+		fmt.Fprintf(e.stdout, "Its transfer %s is deleted at PortOne (%s); the corrected record will be posted under a new client id.\n", v.Deleted.TransferID, state)
+	case v.IntentID != "":
 		fmt.Fprintf(e.stdout, "Its transfer intent %s (%s) is withdrawn with it; a corrected record gets the same client transfer id, so PortOne can never hold both.\n", v.IntentID, v.IntentStatus)
 	}
 	fmt.Fprintf(e.stdout, "Next: import the corrected record (`settle import FILE` or the HTTP API), then `settle run nightly --date %s --force`.\n", v.BusinessDate)

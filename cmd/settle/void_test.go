@@ -15,14 +15,7 @@ import (
 func TestVoidCommand(t *testing.T) {
 	dir := t.TempDir()
 	paid := time.Now().Add(-time.Hour).Format(time.RFC3339)
-	rec := func(amount string) string {
-		f := filepath.Join(dir, "order-"+amount+".jsonl")
-		body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
-		if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
+	rec := func(amount string) string { return orderFile(t, dir, paid, amount) }
 	wrong, fixed := rec("10000"), rec("12000")
 	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db")}
 	if r := runCLI(t, env, "", "import", wrong); r.code != exitOK {
@@ -53,4 +46,56 @@ func TestVoidCommand(t *testing.T) {
 	if r := runCLI(t, env, "", "import", fixed); r.code != exitOK {
 		t.Fatalf("corrected import after void = %d %s %s", r.code, r.stdout, r.stderr)
 	}
+}
+
+// TestVoidDeleteTransferCommand: a posted order is refused by `settle void`
+// with the way forward; `--delete-transfer` deletes its transfer at PortOne
+// and voids it, and the corrected order posts under a new id. On the old
+// binary a posted record could only be adjusted.
+func TestVoidDeleteTransferCommand(t *testing.T) {
+	emu, url, loc := pipelineEmulator(t, "void-secret-12345")
+	dir := t.TempDir()
+	paidAt := time.Now().In(loc).AddDate(0, 0, -1)
+	paid, date := paidAt.Format(time.RFC3339), paidAt.Format(time.DateOnly)
+	rec := func(amount string) string { return orderFile(t, dir, paid, amount) }
+	env := map[string]string{"SETTLE_DB": filepath.Join(dir, "s.db"), "PORTONE_API_BASE": url, "PORTONE_API_SECRET": "void-secret-12345", "SETTLE_TZ": "Asia/Seoul"}
+	for _, args := range [][]string{{"import", rec("10000")}, {"run", "nightly", "--date", date}} {
+		if r := runCLI(t, env, "", args...); r.code != exitOK {
+			t.Fatalf("settle %v = %d %s", args, r.code, r.stderr)
+		}
+	}
+	void := []string{"void", "order", "--partner", "p1", "--payment", "pay-1", "--reason", "wrong amount", "--by", "kim"}
+	if r := runCLI(t, env, "", void...); r.code != exitUsage || !strings.Contains(r.stderr, "--delete-transfer") || !strings.Contains(r.stderr, "settle adjust") {
+		t.Fatalf("void of a posted order = %d %s, want the ways forward", r.code, r.stderr)
+	}
+	r := runCLI(t, env, "", append(void, "--delete-transfer")...)
+	if r.code != exitOK || !strings.Contains(r.stdout, "is deleted at PortOne") || !strings.Contains(r.stdout, "new client id") {
+		t.Fatalf("void --delete-transfer = %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"import", rec("12000")}, {"run", "nightly", "--date", date, "--force"}} {
+		if r := runCLI(t, env, "", args...); r.code != exitOK {
+			t.Fatalf("settle %v = %d %s %s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	var orders []int64
+	for _, tr := range emu.Transfers(false) {
+		if tr.Payment != nil && tr.Payment.ID == "pay-1" && tr.Amount != nil {
+			orders = append(orders, tr.Amount.Order)
+		}
+	}
+	if len(orders) != 1 || orders[0] != 12000 {
+		t.Errorf("pay-1 at PortOne: %v, want the corrected 12000 alone", orders)
+	}
+}
+
+// orderFile writes order pay-1 of partner p1, paid at paid (RFC 3339), for
+// amount won, to a file of dir, and returns its path.
+func orderFile(t *testing.T, dir, paid, amount string) string {
+	t.Helper()
+	f := filepath.Join(dir, "order-"+amount+".jsonl")
+	body := `{"partnerId":"p1","paymentId":"pay-1","paidAt":"` + paid + `","orderDetail":{"orderAmount":` + amount + `},"discounts":[],"additionalFees":[]}` + "\n"
+	if err := os.WriteFile(f, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
