@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,7 +80,7 @@ func TestEmulatorPayoutFlags(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
+	done := make(chan int, 1)
 	var errb bytes.Buffer
 	go func() {
 		var out bytes.Buffer
@@ -87,12 +88,12 @@ func TestEmulatorPayoutFlags(t *testing.T) {
 			"--payout-fail", "p:2025-03-06:예금주 불일치: 계좌 확인", "--payout-unscheduled", "p:2025-03-07"},
 			func(string) string { return "" }, strings.NewReader(""), &out, &errb)
 	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	var stopped sync.Once
+	stop := func() { stopped.Do(func() { cancel(); <-done }) } // after it, errb is ours to read
+	defer stop()
 	for _, test := range []bool{true, false} {
-		c, err := transfer.New(transfer.Config{BaseURL: "http://" + addr, APISecret: "any-secret-1234567", TestMode: test})
+		c, err := transfer.New(transfer.Config{BaseURL: "http://" + addr, APISecret: "any-secret-1234567", TestMode: test,
+			MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,12 @@ func TestEmulatorPayoutFlags(t *testing.T) {
 				if _, err = c.CreateOrderTransfer(ctx, body); err == nil || !strings.Contains(err.Error(), "connection refused") {
 					break
 				}
-				time.Sleep(20 * time.Millisecond)
+				select {
+				case code := <-done:
+					done <- code // for stop
+					t.Fatalf("settle emulator exited %d before serving:\n%s", code, errb.String())
+				case <-time.After(20 * time.Millisecond):
+				}
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -134,6 +140,7 @@ func TestEmulatorPayoutFlags(t *testing.T) {
 			t.Errorf("test=%v: settlement statuses %v", test, statuses)
 		}
 	}
+	stop()
 	if !strings.Contains(errb.String(), "payout control FAIL p:2025-03-06:예금주 불일치: 계좌 확인") {
 		t.Errorf("the emulator does not say which controls it runs with:\n%s", errb.String())
 	}
