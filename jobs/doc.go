@@ -45,6 +45,10 @@
 //     and the void is finished by running it again.
 //   - Reconcile compares with zero tolerance; rejected input records are
 //     listed but do not fail a run (they are not differences with PortOne).
+//     The adjustments made on its date are read back (one listing of
+//     PortOne's MANUAL transfers over their settlement dates) and compared
+//     as settle adjust --check compares them; their mismatches belong to
+//     that date, as an order's belong to its business date.
 //   - Payouts (payouts.go) checks what partners receive the same way: the
 //     partner settlements our posted transfers make, and the payout each
 //     of PortOne's payouts should be for the settlements its bulk payout

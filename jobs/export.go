@@ -316,6 +316,7 @@ func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.Transf
 
 func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.MismatchRow) error) error {
 	var row reports.MismatchRow
+	var adjustments map[settlement.TransferID]*store.Adjustment // loaded at the first mismatch of no intent
 	return s.st.ReportMismatches(ctx, s.q, func(m *store.ReportMismatch) error {
 		row = reports.MismatchRow{Kind: m.Kind, PartnerID: m.PartnerID, PartnerName: s.name(m.PartnerID), PaymentID: m.PaymentID,
 			CancellationID: m.CancellationID, TransferID: m.TransferID, ProductID: m.ProductID, SettlementDate: m.SettlementDate,
@@ -323,17 +324,40 @@ func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.Misma
 		if row.TransferID == "" {
 			row.TransferID = m.IntentID
 		}
-		switch m.Reason {
-		case settlement.AmountDiffers:
-			row.Field = "amount." + m.Field
-			if m.ProductID != "" {
-				row.Field = "orderLines[].amount." + m.Field
+		manual := false
+		if m.Kind == "" && m.IntentID != "" {
+			if adjustments == nil {
+				all, err := s.st.Adjustments(ctx, "")
+				if err != nil {
+					return err
+				}
+				adjustments = make(map[settlement.TransferID]*store.Adjustment, len(all))
+				for i := range all {
+					adjustments[all[i].ClientID] = &all[i]
+				}
+			}
+			if a := adjustments[m.IntentID]; a != nil {
+				// An adjustment's (reconcileAdjustments): its fields are
+				// the manual transfer's own, not an amount block's.
+				manual, row.Kind, row.SettlementDate = true, settlement.KindManual, a.SettlementDate
+			}
+		}
+		switch {
+		case m.Reason == settlement.AmountDiffers:
+			if !manual {
+				row.Field = "amount." + m.Field
+				if m.ProductID != "" {
+					row.Field = "orderLines[].amount." + m.Field
+				}
 			}
 			l, po := m.Local, m.PortOne
 			row.Local, row.PortOne = &l, &po
-		case settlement.UnknownAtPortOne:
+		case m.Reason == settlement.UnknownAtPortOne && !manual:
 			po := m.PortOne
 			row.PortOne = &po
+		case m.Reason == settlement.MissingAtPortOne && manual:
+			l := m.Local // what was asked, which PortOne does not hold
+			row.Local = &l
 		}
 		return yield(&row)
 	})

@@ -46,6 +46,7 @@ type PortOne interface {
 	CreateOrderCancelTransfer(ctx context.Context, b transfer.CreateOrderCancelTransferBody) (transfer.CreateResult, error)
 	GetTransfer(ctx context.Context, id string) (transfer.Transfer, error)
 	TransferStates(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferState, error]
+	Transfers(ctx context.Context, f *transfer.TransferFilter) iter.Seq2[transfer.TransferSummary, error] // reconcile reads MANUAL ones back
 	Partners(ctx context.Context, f *transfer.PartnerFilter) iter.Seq2[transfer.Partner, error]
 	Contracts(ctx context.Context, f *transfer.ContractFilter) iter.Seq2[transfer.Contract, error]
 	DiscountSharePolicies(ctx context.Context, f *transfer.DiscountSharePolicyFilter) iter.Seq2[transfer.DiscountSharePolicy, error]

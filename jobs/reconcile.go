@@ -18,7 +18,8 @@ const stuckGraceDays = 1
 // block with PortOne's field by field, for the order and for each line,
 // with zero tolerance; it reports intents PortOne never confirmed,
 // transfers PortOne lists for d that we never intended, statuses stuck
-// behind their dates and records rejected since d began. The result
+// behind their dates, the adjustments made on d that PortOne does not hold
+// as asked (reconcileAdjustments) and records rejected since d began. The result
 // replaces d's mismatches in the store. It returns ErrMismatches when our
 // numbers and PortOne's differ (rejected records are listed, not counted).
 func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
@@ -127,6 +128,15 @@ func (p *Pipeline) Reconcile(ctx context.Context, d settlement.Date, opts RunOpt
 	})
 	if err != nil {
 		return c, err
+	}
+	// Adjustments made on d, read back from PortOne.
+	ams, n, err := p.reconcileAdjustments(ctx, d)
+	if err != nil {
+		return c, err
+	}
+	c["adjustments"] = n
+	for _, m := range ams {
+		add(m)
 	}
 	// Records rejected on d: at intake during the day, or at settle time for
 	// a record of d. Not settled, so a partner may be owed money we have not

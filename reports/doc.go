@@ -34,8 +34,11 @@
 //	               and the command that resolves each
 //	Transfers      transfer status history, by partner and settlement date
 //
-// A sheet in a file of its own (the Payouts sheet) joins by one
-// registerSheet line (registry.go). WriteStatement writes one partner's
+// A sheet in a file of its own (the Payouts sheet after Transfers, the
+// Corrections sheet 정정 after Needs attention: records voided, transfers
+// deleted at PortOne and what replaced them, manual adjustments, and the
+// adjustments per partner beside the Summary's settlement) joins by one
+// registerSheet line (registry.go); it appears when its source has it. WriteStatement writes one partner's
 // statement (정산서) instead: a printable Statement sheet and its detail.
 //
 // Every table sheet has the column names on row 1 (Korean by default,

@@ -123,6 +123,8 @@ func (wb *workbook) writeRun() error {
 	kv(label(l, "PortOne 미응답 이체 수", "Transfers PortOne has not answered"), int64(wb.unanswered), st.integer)
 	kv(label(l, "처리가 필요한 항목 수", "Items that need attention"), int64(wb.problems.count), st.integer)
 	kv(label(l, "확인이 필요한 지급 수", "Payouts that need attention"), int64(wb.payoutIssues), st.integer)
+	kv(label(l, "정정 수 (무효·삭제 후 재등록·수동 조정)", "Corrections (voided, deleted and reposted, adjustments)"), int64(wb.corrections), st.integer)
+	kv(label(l, "확인이 필요한 정정 수", "Corrections that need attention"), int64(wb.correctionIssues), st.integer)
 	w.skip(1)
 
 	w.line(st.section, label(l, "처리가 필요한 항목", "What needs attention"))
@@ -155,6 +157,11 @@ func (wb *workbook) writeRun() error {
 		todos = append(todos, todo{fmt.Sprintf(label(l, "확인이 필요한 지급 %d건", "%d payouts that need attention"), wb.payoutIssues),
 			label(l, SheetName(SheetPayouts, l)+" 시트의 확인 사유 참조 (실패·보류·제외·금액 차이); PortOne 콘솔에서 처리 후 settle run payouts --date <업무일>",
 				"see the reasons on sheet "+SheetPayouts+" (failed, withheld, excluded, differing); once handled in PortOne's console, settle run payouts --date <business date>")})
+	}
+	if wb.correctionIssues > 0 {
+		todos = append(todos, todo{fmt.Sprintf(label(l, "확인이 필요한 정정 %d건", "%d corrections that need attention"), wb.correctionIssues),
+			label(l, SheetName(SheetCorrections, l)+" 시트의 확인 사유 참조 (조정 실패·불일치, 재등록되지 않은 삭제 이체)",
+				"see the reasons on sheet "+SheetCorrections+" (adjustments failed or differing, deleted transfers not posted again)")})
 	}
 	if len(todos) == 0 {
 		w.line(st.ok, label(l, "없음", "nothing"))

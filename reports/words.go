@@ -70,6 +70,8 @@ func kindWord(l Lang, k settlement.Kind) string {
 		return label(l, "주문", "Order")
 	case settlement.KindOrderCancel:
 		return label(l, "취소", "Cancellation")
+	case settlement.KindManual:
+		return label(l, "수동 조정", "Manual")
 	}
 	return string(k)
 }

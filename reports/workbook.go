@@ -203,6 +203,7 @@ type workbook struct {
 	firstProblem                  map[ProblemKind]*ProblemRow
 	unanswered                    int
 	payoutIssues                  int // rows of the Payouts sheet with a reason (failed, withheld, differing…)
+	corrections, correctionIssues int // rows of the Corrections sheet, and those that need a person
 	ties, tiesLines, portOneTotal bool
 	settlementTotal, portOneSum   int64
 }
