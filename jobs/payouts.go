@@ -181,8 +181,8 @@ func countCreated(outs []store.Outcome) int64 {
 // expectedSettlements are the partner settlements our transfers at PortOne
 // make, of the settlement dates from..until: our settlements whose
 // transfer PortOne has, added up by PortOne's key in the store (one
-// grouped query: memory grows with keys, not transfers). settle posts no
-// MANUAL transfers; every amount is KRW.
+// grouped query: memory grows with keys, not transfers), and our manual
+// transfers (addAdjustments); every amount is KRW.
 func (p *Pipeline) expectedSettlements(ctx context.Context, from, until settlement.Date) (*settlement.SettlementBook, error) {
 	book := settlement.NewSettlementBook(false)
 	err := p.st.PostedSettlementTotals(ctx, from, until, func(r *store.PostedSettlementTotal) error {
@@ -197,6 +197,9 @@ func (p *Pipeline) expectedSettlements(ctx context.Context, from, until settleme
 	})
 	if err != nil {
 		return nil, fmt.Errorf("payouts: our settlements %s..%s: %w", from, until, err)
+	}
+	if err := p.addAdjustments(ctx, book, from, until); err != nil {
+		return nil, fmt.Errorf("payouts: our adjustments %s..%s: %w", from, until, err)
 	}
 	return book, nil
 }
