@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/settle-dev/settle/emulator"
@@ -79,7 +80,8 @@ func Demo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 		return res, err
 	}
 	// One payout of the week fails at PortOne, as finance should see it in
-	// the Payouts sheet (issue #15).
+	// the Payouts sheet (issue #15). The week's other payout issue is in
+	// the data: 나무가구공방's negative net of 10-02 (scripted.go).
 	emu.ControlPayout(false, "p-hanbit", settlement.MustDate("2025-10-02"), emulator.PayoutFail, "예금주 불일치 (account holder mismatch)")
 	url, closeEmu := emu.Start()
 	defer closeEmu()
@@ -178,10 +180,26 @@ func Demo(ctx context.Context, o DemoOptions) (DemoResult, error) {
 		return res, err
 	}
 	for _, m := range pms {
-		res.PayoutIssues = append(res.PayoutIssues, fmt.Sprintf("%s %s %s %s", m.PayoutDate, m.PartnerID, m.Subject, m.Reason))
+		line := fmt.Sprintf("%s %s %s %s", m.PayoutDate, m.PartnerID, m.Subject, m.Reason)
+		switch m.Reason {
+		case settlement.PayoutNegative:
+			line += fmt.Sprintf(": net %s won, not paid; to recover from the partner", wonText(m.Local))
+		case settlement.PayoutFailedReason:
+			line += ": " + m.Detail
+		}
+		res.PayoutIssues = append(res.PayoutIssues, line)
 	}
 	res.AtPortOne = len(emu.Transfers(false))
 	res.EmulatorCalls = len(emu.Requests())
 	res.Took = time.Since(start)
 	return res, nil
+}
+
+// wonText is v with thousands separated by commas, as the workbook shows it.
+func wonText(v settlement.Won) string {
+	s := strconv.FormatInt(int64(v), 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -15,8 +15,9 @@ import (
 	"github.com/settle-dev/settle/transfer"
 )
 
-// ordersPerDay is the number of orders paid on each day of the week,
-// Monday to Sunday: 2,000 in all, busier before the 개천절 long weekend.
+// ordersPerDay is the number of orders the generator draws for each day of
+// the week, Monday to Sunday: 2,000 in all, busier before the 개천절 long
+// weekend (scripted.go adds two of its own).
 var ordersPerDay = [7]int{270, 280, 290, 310, 300, 280, 270}
 
 // hourWeights is how the orders of a day spread over its hours (Asia/Seoul):
@@ -106,9 +107,10 @@ func Generate(seed uint64) (marketplace, orders, bad []byte, err error) {
 		return nil, nil, nil, err
 	}
 
+	all, cancels := withScripted(g.orders, cancels)
 	var buf bytes.Buffer
-	for _, o := range g.orders {
-		if err := writeRecord(&buf, "paidAt", o.paidAt, o.body); err != nil {
+	for _, o := range all {
+		if err := writeRecord(&buf, "paidAt", o.at, o.body); err != nil {
 			return nil, nil, nil, err
 		}
 	}
@@ -134,13 +136,21 @@ func (g *gen) seedData() (emulator.SeedData, error) {
 		Contracts:             contracts(),
 		DiscountSharePolicies: discountSharePolicies(),
 		AdditionalFeePolicies: additionalFeePolicies(),
-		// deductWht: the WHT_PAYER partners are withheld 3.3 % at payout (issue #15).
-		Setting: json.RawMessage(`{"adjustSettlementDateAfterHolidayIfEarlier":false,"supportsMultipleOrderTransfersPerPartner":false,"deductWht":true}`),
+		// deductWht: the WHT_PAYER partners are withheld 3.3 % at payout.
+		// settlementAmountType NET, PortOne's one platform-wide setting: the
+		// taxable businesses (일반·간이 과세) are paid their settlement plus
+		// 10 % VAT on its taxable part; it does not touch the tax-free
+		// bookshop or the individuals (issue #15, portone-platform.md §6.7).
+		Setting: json.RawMessage(`{"adjustSettlementDateAfterHolidayIfEarlier":false,"supportsMultipleOrderTransfersPerPartner":false,"deductWht":true,"settlementAmountType":"NET"}`),
 	}
+	partners := make([]transfer.CreatePartnerBody, 0, len(g.sellers)+1)
 	for _, s := range g.sellers {
-		raw, err := json.Marshal(s.partner)
+		partners = append(partners, s.partner)
+	}
+	for _, p := range append(partners, scriptedSellers()...) {
+		raw, err := json.Marshal(p)
 		if err != nil {
-			return d, fmt.Errorf("partner %s: %w", s.partner.ID, err)
+			return d, fmt.Errorf("partner %s: %w", p.ID, err)
 		}
 		d.Partners = append(d.Partners, raw)
 	}

@@ -5,8 +5,9 @@ import (
 )
 
 // The sample marketplace: six contracts, three discount share policies,
-// three additional fee policies and eight partners (five businesses, three
-// individuals). Every name, number and address is invented; the business
+// three additional fee policies and eight partners the generator draws
+// orders for (five businesses, three individuals), plus the scripted
+// 나무가구공방 (scripted.go). Every name, number and address is invented; the business
 // registration numbers start with 000, which no tax office issues, and the
 // bank account numbers start with 000 too.
 

@@ -36,7 +36,8 @@ import (
 // PAYOUT_PREPARED. ControlPayout withholds or excludes a partner's
 // settlements of a date (PAYOUT_WITHHELD, PAYOUT_EXCLUDED: not in the
 // payout), or fails its payout (FAILED with a failReason from D 10:00; its
-// settlements PAYOUT_FAILED). These are the emulator's choices where
+// settlements PAYOUT_FAILED), or makes none (UNSCHEDULED: its settlements
+// stay PAYOUT_PREPARED past their date). These are the emulator's choices where
 // PortOne documents no timing [derived].
 
 // PayoutAction is what ControlPayout does to a partner's payout of a date.
@@ -47,7 +48,14 @@ const (
 	PayoutWithhold PayoutAction = "WITHHOLD" // settlements PAYOUT_WITHHELD, left out of the payout
 	PayoutExclude  PayoutAction = "EXCLUDE"  // settlements PAYOUT_EXCLUDED, left out of the payout
 	PayoutFail     PayoutAction = "FAIL"     // the payout FAILED, its settlements PAYOUT_FAILED
+	// PayoutUnscheduled: no payout is made of the partner's settlements of
+	// the date (nobody scheduled one); they stay PAYOUT_PREPARED after
+	// their date, as at PortOne when a marketplace makes no bulk payout.
+	PayoutUnscheduled PayoutAction = "UNSCHEDULED"
 )
+
+// PayoutActions are the actions ControlPayout takes, for flags and messages.
+var PayoutActions = []PayoutAction{PayoutWithhold, PayoutExclude, PayoutFail, PayoutUnscheduled}
 
 // payoutProcessingHour is the hour of a settlement date at which its
 // payouts are processed.
@@ -182,7 +190,7 @@ func (s *Server) buildDateBook(e *env, d string, date settlement.Date) *dateBook
 	slices.Sort(recs)
 	var ctls []payoutControl
 	for _, c := range e.payouts.controls {
-		if c.date == date && c.action != PayoutFail {
+		if c.date == date && (c.action == PayoutWithhold || c.action == PayoutExclude) {
 			ctls = append(ctls, c)
 		}
 	}
@@ -339,8 +347,14 @@ func (s *Server) payoutOf(e *env, k settlement.PayoutKey, date settlement.Date, 
 		key: k, date: date, amounts: a, created: dayStart, scheduled: dayStart.Add(payoutProcessingHour * time.Hour),
 	}
 	for _, c := range e.payouts.controls {
-		if c.action == PayoutFail && c.partner == k.PartnerID && c.date == date {
+		if c.partner != k.PartnerID || c.date != date {
+			continue
+		}
+		switch c.action {
+		case PayoutFail:
 			po.failReason = cmp.Or(c.reason, "payout failed")
+		case PayoutUnscheduled:
+			return nil
 		}
 	}
 	return po

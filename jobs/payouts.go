@@ -44,9 +44,12 @@ var errNoPayoutsAPI = errors.New("payouts: the PortOne client cannot list partne
 // PortOne's grouping key) and the payout each PortOne payout should be
 // (settlement.PayoutsOf's netting, VAT and withholding with
 // Options.PayoutRules) for the settlements it pays. The reasons: amounts
-// that differ, settlements or payouts missing or unknown, and money stopped
-// short of a partner (a payout failed, a settlement withheld or excluded).
-// Any of them makes the run ErrMismatches, like Reconcile.
+// that differ, settlements or payouts missing or unknown (a positive payout
+// of a settlement date before today that PortOne never made is missing),
+// money stopped short of a partner (a payout failed, a settlement withheld
+// or excluded) and money a partner owes (a negative net: flagged, never
+// clamped). Any of them but a negative net makes the run ErrMismatches,
+// like Reconcile; all are stored and counted.
 func (p *Pipeline) Payouts(ctx context.Context, d settlement.Date, _ RunOptions) (Counts, error) {
 	api, ok := p.api.(payoutsAPI)
 	if !ok {
@@ -124,12 +127,18 @@ func (p *Pipeline) Payouts(ctx context.Context, d settlement.Date, _ RunOptions)
 	}
 	c["payout_checks"] = int64(len(r.checks))
 	c["payout_mismatches"] = int64(len(r.mismatches))
+	failed := false
 	for _, m := range r.mismatches {
 		if m.Reason.NeedsAttention() {
 			c["payout_attention"]++
 		}
+		// A negative net is finance's to recover, not a difference with
+		// PortOne nor money stuck there: it is counted and shown (status,
+		// /metrics, the Payouts sheet) but does not fail the run, or every
+		// night with a cancel after a payout would exit 3.
+		failed = failed || m.Reason != settlement.PayoutNegative
 	}
-	if len(r.mismatches) > 0 {
+	if failed {
 		return c, ErrMismatches
 	}
 	return c, nil
@@ -172,8 +181,8 @@ func countCreated(outs []store.Outcome) int64 {
 // expectedSettlements are the partner settlements our transfers at PortOne
 // make, of the settlement dates from..until: our settlements whose
 // transfer PortOne has, added up by PortOne's key in the store (one
-// grouped query: memory grows with keys, not transfers). settle posts no
-// MANUAL transfers; every amount is KRW.
+// grouped query: memory grows with keys, not transfers), and our manual
+// transfers (addAdjustments); every amount is KRW.
 func (p *Pipeline) expectedSettlements(ctx context.Context, from, until settlement.Date) (*settlement.SettlementBook, error) {
 	book := settlement.NewSettlementBook(false)
 	err := p.st.PostedSettlementTotals(ctx, from, until, func(r *store.PostedSettlementTotal) error {
@@ -188,6 +197,9 @@ func (p *Pipeline) expectedSettlements(ctx context.Context, from, until settleme
 	})
 	if err != nil {
 		return nil, fmt.Errorf("payouts: our settlements %s..%s: %w", from, until, err)
+	}
+	if err := p.addAdjustments(ctx, book, from, until); err != nil {
+		return nil, fmt.Errorf("payouts: our adjustments %s..%s: %w", from, until, err)
 	}
 	return book, nil
 }
@@ -277,10 +289,12 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 	for _, s := range theirs {
 		theirKeys[s.Key] = true
 	}
+	keyReasons := map[settlement.SettlementKey][]settlement.MismatchReason{}
 	for _, ch := range settlement.CompareSettlements(ours, theirs) {
 		differs[ch.Key] = len(ch.Mismatches) > 0
 		for _, m := range ch.Mismatches {
 			r.mismatch(ch.Key.SettlementDate, "partner settlement", ch.Key.String(), ch.Key.PartnerID, m)
+			keyReasons[ch.Key] = appendReason(keyReasons[ch.Key], m.Reason)
 		}
 	}
 	// Settlements whose money is held back (a failed payout is reported
@@ -370,6 +384,14 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 			add(settlement.Mismatch{Reason: settlement.PayoutFailedReason, Field: "status", PortOne: rec.Amounts.Amount,
 				Detail: cmp.Or(rec.FailReason, string(rec.Status))})
 		}
+		if rec.Amounts.Amount < 0 { // PortOne lists it (in red) but cannot pay it
+			m := negative(rec.Amounts.Amount)
+			m.PortOne = rec.Amounts.Amount
+			if ch.Ours != nil {
+				m.Local, m.Diff = ch.Ours.Amount, rec.Amounts.Amount-ch.Ours.Amount
+			}
+			add(m)
+		}
 		r.checks = append(r.checks, ch)
 	}
 	// Settlements PortOne says are in a payout that none we were given pays.
@@ -400,14 +422,20 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 		order = append(order, g)
 		return ch
 	}
+	atPortOne := map[groupKey]bool{} // groups PortOne holds settlements of
 	base := map[groupKey][]settlement.PartnerSettlement{}
 	for _, s := range theirs {
 		if inPayout[s.ID] {
 			continue
 		}
 		ch := group(s.Key)
-		if g := (groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}); ourByKey[s.Key] != nil && !differs[s.Key] {
+		g := groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}
+		atPortOne[g] = true
+		if ourByKey[s.Key] != nil && !differs[s.Key] {
 			base[g] = append(base[g], s)
+		}
+		for _, x := range keyReasons[s.Key] {
+			ch.Reasons = appendReason(ch.Reasons, x)
 		}
 		ch.Status = worstStatus(ch.Status, string(s.Status))
 		switch s.Status {
@@ -422,9 +450,13 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 			continue // in a payout, or counted through PortOne's settlements above
 		}
 		g := groupKey{s.Key.PartnerID, s.Key.Currency, s.Key.SettlementDate}
-		group(s.Key)
+		ch := group(s.Key)
 		base[g] = append(base[g], s)
+		for _, x := range keyReasons[s.Key] {
+			ch.Reasons = appendReason(ch.Reasons, x)
+		}
 	}
+	today := r.p.Today()
 	slices.SortFunc(order, func(a, b groupKey) int {
 		return cmp.Or(a.date.Compare(b.date), cmp.Compare(a.partner, b.partner), cmp.Compare(a.currency, b.currency))
 	})
@@ -439,11 +471,37 @@ func (r *payoutRecon) reconcile(theirs []settlement.PartnerSettlement, payouts [
 				ch.Ours = &a
 			}
 		}
+		key := fmt.Sprintf("%s/%s/%s", g.partner, g.date, g.currency)
+		switch {
+		case ch.Ours == nil:
+		case ch.Ours.Amount < 0:
+			// Flagged, never clamped: the partner owes this back.
+			m := negative(ch.Ours.Amount)
+			m.Local = ch.Ours.Amount
+			if atPortOne[g] {
+				m.PortOne = ch.Ours.Amount // computed from PortOne's settlements, which tie
+			}
+			ch.Reasons = appendReason(ch.Reasons, m.Reason)
+			r.mismatch(g.date, "payout", key, g.partner, m)
+		case ch.Ours.Amount > 0 && g.date.Before(today) && ch.Status == string(settlement.SettlementPayoutPrepared) && len(ch.Reasons) == 0:
+			// The settlement date has passed and PortOne still has the
+			// settlements waiting for a payout nobody scheduled.
+			m := settlement.Mismatch{Reason: settlement.PayoutMissing, Field: "payout", Local: ch.Ours.Amount, Diff: -ch.Ours.Amount,
+				Detail: fmt.Sprintf("settlement date %s has passed and PortOne has no payout of these settlements (still %s)", g.date, ch.Status)}
+			ch.Reasons = appendReason(ch.Reasons, m.Reason)
+			r.mismatch(g.date, "payout", key, g.partner, m)
+		}
 		r.checks = append(r.checks, *ch)
 	}
 	slices.SortStableFunc(r.checks, func(a, b store.PayoutCheck) int {
 		return cmp.Or(a.PayoutDate.Compare(b.PayoutDate), cmp.Compare(a.PartnerID, b.PartnerID), cmp.Compare(a.Currency, b.Currency))
 	})
+}
+
+// negative is the PayoutNegative mismatch of a payout of amount won.
+func negative(amount settlement.Won) settlement.Mismatch {
+	return settlement.Mismatch{Reason: settlement.PayoutNegative, Field: "amount",
+		Detail: fmt.Sprintf("the partner's settlements net to %d won: PortOne pays no negative payout; recover it from the partner or net it against a later payout", amount)}
 }
 
 // payoutOf is the payout of settlements ss (one partner and currency)

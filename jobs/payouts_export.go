@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"strings"
 
 	"github.com/settle-dev/settle/reports"
 )
@@ -17,14 +16,10 @@ func (s *exportSource) Payouts(ctx context.Context, yield func(reports.PayoutRow
 		return err
 	}
 	for _, c := range checks {
-		reasons := make([]string, len(c.Reasons))
-		for i, r := range c.Reasons {
-			reasons[i] = string(r)
-		}
 		row := reports.PayoutRow{PayoutDate: c.PayoutDate, PartnerID: c.PartnerID, PartnerName: s.name(c.PartnerID),
 			Currency: string(c.Currency), PayoutID: c.PayoutID, Status: c.Status, FailReason: c.FailReason,
 			VAT: c.Treatment.VAT.String(), Withhold: c.Treatment.Withhold, Ours: c.Ours, PortOne: c.Theirs,
-			Reasons: strings.Join(reasons, ", ")}
+			Reasons: c.Reasons}
 		if err := yield(row); err != nil {
 			return err
 		}

@@ -157,11 +157,17 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 		fmt.Sprintf("%s pw PAYOUT_AMOUNT_DIFFERS incomeTaxAmount %d→%d", wDate, wantIT, wantIT-10),
 		fmt.Sprintf("%s pf PAYOUT_FAILED status 0→%d", fDate, byPartner["pf"][0].Ours.Amount),
 	}
+	// pn's negative net is flagged (never clamped), with its amount on both
+	// sides: PortOne's settlements of the date tie to ours.
+	if pn := byPartner["pn"]; len(pn) == 2 && pn[1].Ours != nil {
+		a := pn[1].Ours.Amount
+		want = append(want, fmt.Sprintf("%s pn PAYOUT_NEGATIVE amount %d→%d", pn[1].PayoutDate, a, a))
+	}
 	if fmt.Sprint(sortedStrings(got)) != fmt.Sprint(sortedStrings(want)) {
 		t.Errorf("mismatches:\n got %q\nwant %q", got, want)
 	}
-	if res.Counts["payout_attention"] != 2 {
-		t.Errorf("payout_attention = %d, want 2 (failed, withheld)", res.Counts["payout_attention"])
+	if res.Counts["payout_attention"] != 3 {
+		t.Errorf("payout_attention = %d, want 3 (failed, withheld, negative)", res.Counts["payout_attention"])
 	}
 
 	// Every payout reconciles to the won (pw's but for the tampered field).
@@ -189,7 +195,8 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 	}
 	// pn: a payout on its order's date, none on its cancel's (negative).
 	pn := byPartner["pn"]
-	if len(pn) != 2 || pn[0].Theirs == nil || pn[1].Theirs != nil || pn[1].Ours == nil || pn[1].Ours.Amount >= 0 {
+	if len(pn) != 2 || pn[0].Theirs == nil || pn[1].Theirs != nil || pn[1].Ours == nil || pn[1].Ours.Amount >= 0 ||
+		pn[1].Ours.Amount != pn[1].Ours.Settlement+pn[1].Ours.VAT || fmt.Sprint(pn[1].Reasons) != "[PAYOUT_NEGATIVE]" {
 		t.Errorf("pn checks %+v", pn)
 	}
 	// ph: its key split at PortOne; the late order's settlement paid, the
@@ -226,9 +233,14 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 		if r[col("파트너 ID")] == "pf" {
 			found = true
 			if r[col("상태")] != "지급 실패" || r[col("실패 사유")] != "account closed" || r[col("지급금액")] != r[col("PortOne 지급금액")] ||
-				r[col("확인 사유")] != "PAYOUT_FAILED" {
+				r[col("확인 사유")] != "지급 실패" {
 				t.Errorf("pf row %q", r)
 			}
+		}
+		// pn's negative net: its amount as it is, with why nothing is paid.
+		if r[col("파트너 ID")] == "pn" && r[col("PortOne 지급금액")] == "" &&
+			(!strings.HasPrefix(r[col("지급금액")], "-") || !strings.HasPrefix(r[col("확인 사유")], "순액 음수")) {
+			t.Errorf("pn row %q", r)
 		}
 	}
 	if !found {
@@ -246,7 +258,7 @@ func testPayoutsEndToEnd(t *testing.T, dbName, dsn string) {
 	}
 	// A rerun finds the same, stores no new state.
 	res, err = h.p.RunJob(ctx, JobPayouts, last, RunOptions{Force: true})
-	if !errors.Is(err, ErrMismatches) || res.Counts["payout_mismatches"] != 3 || res.Counts["payout_states_new"] != 0 || res.Counts["partner_settlement_states_new"] != 0 {
+	if !errors.Is(err, ErrMismatches) || res.Counts["payout_mismatches"] != 4 || res.Counts["payout_states_new"] != 0 || res.Counts["partner_settlement_states_new"] != 0 {
 		t.Errorf("rerun: %v %+v", err, res.Counts)
 	}
 	// Payouts carry the partner's bank account; none is stored.

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"strings"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -32,9 +33,19 @@ type PayoutRow struct {
 	FailReason  string
 	VAT         string // NONE, INCLUDED (GROSS) or ADDED (NET)
 	Withhold    bool
-	Ours        *settlement.PayoutAmounts // nil when we expect nothing
-	PortOne     *settlement.PayoutAmounts // nil when PortOne has no payout
-	Reasons     string                    // the mismatch reasons, comma-separated
+	Ours        *settlement.PayoutAmounts   // nil when we expect nothing
+	PortOne     *settlement.PayoutAmounts   // nil when PortOne has no payout
+	Reasons     []settlement.MismatchReason // why it needs a look; none when it ties
+}
+
+// Negative reports whether the row's payout is below zero (ours, else
+// PortOne's): the partner owes it back; nothing is paid.
+func (r *PayoutRow) Negative() bool {
+	a := r.PortOne
+	if a == nil {
+		a = r.Ours
+	}
+	return a != nil && a.Amount < 0
 }
 
 // payoutFieldLabels are PayoutAmounts' fields in the order finance reads a
@@ -57,7 +68,7 @@ func payoutColumns(v *view) []column[PayoutRow] {
 		textCol("파트너명", "Partner name", "partner.name", 18, func(r *PayoutRow) string { return r.PartnerName }),
 		textCol("통화", "Currency", "currency", 8, func(r *PayoutRow) string { return r.Currency }),
 		textCol("지급 ID", "Payout ID", "id", 24, func(r *PayoutRow) string { return r.PayoutID }),
-		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return payoutStatusWord(v.l, r.Status) }),
+		textCol("상태", "Status", "status", 16, func(r *PayoutRow) string { return payoutRowStatus(v.l, r) }),
 		textCol("부가세 처리", "VAT", "settlementAmountType", 12, func(r *PayoutRow) string { return payoutVATWord(v.l, r.VAT) }),
 		textCol("원천징수", "Withholding", "deductWht", 10, func(r *PayoutRow) string {
 			if r.Withhold {
@@ -88,8 +99,8 @@ func payoutColumns(v *view) []column[PayoutRow] {
 		)
 	}
 	return append(cols,
-		textCol("실패 사유", "Fail reason", "failReason", 20, func(r *PayoutRow) string { return r.FailReason }),
-		textCol("확인 사유", "Reasons", "reasons", 28, func(r *PayoutRow) string { return r.Reasons }),
+		textCol("실패 사유", "Fail reason", "failReason", 24, func(r *PayoutRow) string { return r.FailReason }),
+		textCol("확인 사유", "Reasons", "reasons", 40, func(r *PayoutRow) string { return payoutReasonsText(v.l, r.Reasons) }),
 	)
 }
 
@@ -107,7 +118,7 @@ func writePayouts(ctx context.Context, wb *workbook, src Source) error {
 	}
 	t := newTable(wb.builder, tableSpec{id: SheetPayouts, freeze: 3, landscape: true}, payoutColumns(wb.v))
 	if err := ps.Payouts(ctx, func(r PayoutRow) error {
-		if r.Reasons != "" {
+		if len(r.Reasons) > 0 {
 			wb.payoutIssues++
 		}
 		return t.write(ctx, &r)
@@ -141,10 +152,22 @@ func payoutStatusWord(l Lang, s string) string {
 		ko, en = "지급 보류", "Withheld"
 	case "PAYOUT_EXCLUDED":
 		ko, en = "지급 제외", "Excluded"
+	case "NOT_AT_PORTONE":
+		ko, en = "PortOne에 없음", "Not at PortOne"
 	default:
 		return s
 	}
 	return label(l, ko, en)
+}
+
+// payoutRowStatus is a row's status in finance's words: a negative net
+// with no payout at PortOne is not payable, whatever its settlements'
+// status (they wait as PAYOUT_PREPARED, but nothing will be paid).
+func payoutRowStatus(l Lang, r *PayoutRow) string {
+	if r.PortOne == nil && r.Negative() {
+		return label(l, "지급 불가 (음수)", "Not payable (negative)")
+	}
+	return payoutStatusWord(l, r.Status)
 }
 
 // payoutVATWord says how VAT reaches the payout: none (a tax-exempt
@@ -159,4 +182,45 @@ func payoutVATWord(l Lang, s string) string {
 		return label(l, "지급 시 가산 (NET)", "Added at payout (NET)")
 	}
 	return s
+}
+
+// payoutReasonWord says in finance's words why a payout needs a look; a
+// reason it does not know is shown as the code.
+func payoutReasonWord(l Lang, r settlement.MismatchReason) string {
+	ko, en := "", ""
+	switch r {
+	case settlement.PayoutNegative:
+		ko, en = "순액 음수: 지급 없음, 파트너에게 회수 필요", "Negative net: nothing paid, to recover from the partner"
+	case settlement.PayoutFailedReason:
+		ko, en = "지급 실패", "Payout failed"
+	case settlement.SettlementWithheld:
+		ko, en = "지급 보류", "Withheld"
+	case settlement.SettlementExcluded:
+		ko, en = "지급 제외", "Excluded from payouts"
+	case settlement.PayoutMissing:
+		ko, en = "지급 누락: 정산일이 지났는데 PortOne 지급 없음", "Payout missing: the date has passed and PortOne has none"
+	case settlement.PayoutAmountDiffers:
+		ko, en = "지급 금액 불일치", "Payout amount differs"
+	case settlement.PayoutUnknown:
+		ko, en = "PortOne에만 있는 지급", "Payout at PortOne we do not expect"
+	case settlement.PayoutTermsUnknown:
+		ko, en = "지급 조건 확인 불가 (파트너 유형·과세 유형)", "Payout terms unknown (partner or taxation type)"
+	case settlement.SettlementAmountDiffers:
+		ko, en = "파트너 정산 금액 불일치", "Partner settlement differs"
+	case settlement.SettlementMissing:
+		ko, en = "PortOne에 파트너 정산 없음", "Partner settlement missing at PortOne"
+	case settlement.SettlementUnknown:
+		ko, en = "PortOne에만 있는 파트너 정산", "Partner settlement at PortOne we do not expect"
+	default:
+		return string(r)
+	}
+	return label(l, ko, en)
+}
+
+func payoutReasonsText(l Lang, rs []settlement.MismatchReason) string {
+	words := make([]string, len(rs))
+	for i, r := range rs {
+		words[i] = payoutReasonWord(l, r)
+	}
+	return strings.Join(words, "; ")
 }

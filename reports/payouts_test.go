@@ -31,9 +31,9 @@ func TestPayoutsSheet(t *testing.T) {
 	theirs.IncomeTax = 26690
 	src := &payoutSource{memSource: fixture(), payouts: []PayoutRow{
 		{PayoutDate: d, PartnerID: "pw", PartnerName: "원천징수 개인", Currency: "KRW", PayoutID: "po-1", Status: "SUCCEEDED", VAT: "NONE",
-			Withhold: true, Ours: ours, PortOne: &theirs, Reasons: "PAYOUT_AMOUNT_DIFFERS"},
+			Withhold: true, Ours: ours, PortOne: &theirs, Reasons: []settlement.MismatchReason{settlement.PayoutAmountDiffers}},
 		{PayoutDate: d, PartnerID: "pn", Currency: "KRW", Status: "PAYOUT_PREPARED", VAT: "ADDED",
-			Ours: &settlement.PayoutAmounts{Settlement: -45000, Supply: -45000, VAT: -4500, Amount: -49500}},
+			Ours: &settlement.PayoutAmounts{Settlement: -45000, Supply: -45000, VAT: -4500, Amount: -49500}, Reasons: []settlement.MismatchReason{settlement.PayoutNegative}},
 	}}
 	_, f := writeBook(t, src, Options{Loc: seoul(t)})
 	list := f.GetSheetList()
@@ -53,8 +53,9 @@ func TestPayoutsSheet(t *testing.T) {
 		{"파트너 ID", 3, "pw"}, {"지급 ID", 3, "po-1"}, {"상태", 3, "지급 완료"}, {"원천징수", 3, "3.3%"},
 		{"정산금액", 3, "890000"}, {"PortOne 정산금액", 3, "890000"},
 		{"소득세", 3, "26700"}, {"PortOne 소득세", 3, "26690"},
-		{"지급금액", 3, "860630"}, {"PortOne 지급금액", 3, "860630"}, {"확인 사유", 3, "PAYOUT_AMOUNT_DIFFERS"},
-		{"파트너 ID", 4, "pn"}, {"부가세 처리", 4, "지급 시 가산 (NET)"}, {"부가세", 4, "-4500"}, {"지급금액", 4, "-49500"}, {"PortOne 지급금액", 4, ""}, {"상태", 4, "지급 준비"},
+		{"지급금액", 3, "860630"}, {"PortOne 지급금액", 3, "860630"}, {"확인 사유", 3, "지급 금액 불일치"},
+		{"파트너 ID", 4, "pn"}, {"부가세 처리", 4, "지급 시 가산 (NET)"}, {"부가세", 4, "-4500"}, {"지급금액", 4, "-49500"}, {"PortOne 지급금액", 4, ""}, {"상태", 4, "지급 불가 (음수)"},
+		{"확인 사유", 4, "순액 음수: 지급 없음, 파트너에게 회수 필요"},
 	} {
 		if got := cell(c.header, c.row); got != c.want {
 			t.Errorf("Payouts %s row %d = %q, want %q", c.header, c.row, got, c.want)
@@ -63,8 +64,9 @@ func TestPayoutsSheet(t *testing.T) {
 	if got := numFmt(t, f, sheet, findCol(t, f, sheet, "지급금액")+"3"); got != "#,##0" {
 		t.Errorf("payout amount format %q", got)
 	}
-	// The front sheet counts the payout with a reason and says what to do:
-	// a failed or differing payout is not hidden behind "reconciles".
+	// The front sheet counts the payouts with a reason (the differing one
+	// and the negative one) and says what to do: neither is hidden behind
+	// "reconciles".
 	rows, err := f.GetRows(SheetName(SheetRun, LangKO))
 	if err != nil {
 		t.Fatal(err)
@@ -74,11 +76,11 @@ func TestPayoutsSheet(t *testing.T) {
 		if len(r) > 1 && r[0] == "확인이 필요한 지급 수" {
 			count = r[1]
 		}
-		if len(r) > 1 && strings.HasPrefix(r[0], "확인이 필요한 지급 1건") {
+		if len(r) > 1 && strings.HasPrefix(r[0], "확인이 필요한 지급 2건") {
 			todo = r[1]
 		}
 	}
-	if count != "1" || !strings.Contains(todo, "settle run payouts") {
-		t.Errorf("front sheet: payouts that need attention %q, action %q; want 1 and the command", count, todo)
+	if count != "2" || !strings.Contains(todo, "settle run payouts") {
+		t.Errorf("front sheet: payouts that need attention %q, action %q; want 2 and the command", count, todo)
 	}
 }

@@ -37,7 +37,10 @@ func (s *statement) writePayoutRows(w *sheetWriter) {
 		if a == nil {
 			a, whose = p.Ours, label(l, "settle 계산 (지급 전)", "settle's (not yet paid)")
 		}
-		r := w.line(st.text, p.PayoutDate.String(), payoutStatusWord(l, p.Status))
+		if p.Negative() { // never shown as a payout of zero
+			whose = label(l, "순액 음수: 지급 없음 (회수 대상)", "Negative net: nothing paid (to recover)")
+		}
+		r := w.line(st.text, p.PayoutDate.String(), payoutRowStatus(l, &p))
 		if a != nil {
 			for i, v := range []settlement.Won{a.Settlement, a.VAT, a.IncomeTax, a.LocalIncomeTax, a.Amount} {
 				w.cell(3+i, r, int64(v), st.money)

@@ -19,7 +19,10 @@ const (
 	// payout we compute for the settlements it pays.
 	PayoutAmountDiffers MismatchReason = "PAYOUT_AMOUNT_DIFFERS"
 	// PayoutMissing: a partner settlement PortOne says is in a payout
-	// (scheduled, in payout, paid out, failed) is in none we were given.
+	// (scheduled, in payout, paid out, failed) is in none we were given;
+	// or a partner's settlements of a settlement date that has passed net
+	// to a positive payout, and PortOne has no payout of them (nobody
+	// scheduled it: the partner was not paid).
 	PayoutMissing MismatchReason = "PAYOUT_MISSING"
 	// PayoutUnknown: a payout pays no partner settlement we know of.
 	PayoutUnknown MismatchReason = "PAYOUT_UNKNOWN"
@@ -31,6 +34,13 @@ const (
 	// SettlementExcluded: a partner settlement is excluded from payouts
 	// (지급 제외).
 	SettlementExcluded MismatchReason = "PAYOUT_EXCLUDED"
+	// PayoutNegative: a partner's settlements of a date net below zero
+	// (cancels of orders paid out earlier): PortOne pays no negative payout
+	// and shows the total in red in its console; the partner owes the
+	// amount until it is recovered or netted against a later payout. It
+	// is not a difference between PortOne and us, but money finance must
+	// act on, so it is never clamped to zero.
+	PayoutNegative MismatchReason = "PAYOUT_NEGATIVE"
 	// PayoutTermsUnknown: a payout cannot be computed: an unknown partner
 	// type, taxation type or settlement amount type, or a partner we do
 	// not know.
@@ -38,10 +48,11 @@ const (
 )
 
 // NeedsAttention reports whether r is money stopped short of a partner
-// (failed, withheld or excluded) rather than a difference in numbers:
-// operations counts these apart (`settle status`, /metrics).
+// (failed, withheld or excluded) or owed back by one (a negative net)
+// rather than a difference in numbers: operations counts these apart
+// (`settle status`, /metrics).
 func (r MismatchReason) NeedsAttention() bool {
-	return r == PayoutFailedReason || r == SettlementWithheld || r == SettlementExcluded
+	return r == PayoutFailedReason || r == SettlementWithheld || r == SettlementExcluded || r == PayoutNegative
 }
 
 // SettlementCheck is the reconciliation of one settlement key: our

@@ -6,12 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/settle-dev/settle/emulator"
 	"github.com/settle-dev/settle/settlement"
 )
 
-const emulatorArgs = "[--addr 127.0.0.1:9090] [--seed FILE] [--rules FILE] [--latency DURATION] [--faults SPEC]"
+const emulatorArgs = "[--addr 127.0.0.1:9090] [--seed FILE] [--rules FILE] [--latency DURATION] [--faults SPEC] [--payout-fail PARTNER:DATE[:REASON]]..."
 
 const emulatorHelp = `
 Serves a stateful emulator of PortOne's platform API (/platform/*) on --addr,
@@ -44,6 +45,21 @@ Example, a rehearsal of a bad night on transfer creation:
   settle emulator --latency 50ms \
     --faults '5xx=2%,429=1%,drop=0.5%,retry-after=1s,path=/platform/transfers/*,seed=7'
 
+Partner settlements and payouts follow the clock (a settlement date's payout
+is scheduled at 00:00 and paid at 10:00). A rehearsal can stop one partner's
+payout of one settlement date, in both environments; each flag repeats:
+
+  --payout-fail PARTNER:DATE[:REASON]   the payout FAILED with failReason REASON
+  --payout-withhold PARTNER:DATE        its settlements PAYOUT_WITHHELD (지급 보류)
+  --payout-exclude PARTNER:DATE         its settlements PAYOUT_EXCLUDED (지급 제외)
+  --payout-unscheduled PARTNER:DATE     no payout made; its settlements stay
+                                        PAYOUT_PREPARED past their date
+
+  settle emulator --seed demo/data/marketplace.json \
+    --payout-fail 'p-hanbit:2025-10-02:예금주 불일치'
+
+With --seed, a partner the seed does not have is refused.
+
 Requests are not recorded (the in-process emulator of tests records them).
 `
 
@@ -59,6 +75,25 @@ func runEmulator(ctx context.Context, e *env) error {
 	rulesFile := fs.String("rules", "", "a rules file (as SETTLE_RULES): play a merchant with these formulas and variants instead of PortOne's defaults")
 	latency := fs.Duration("latency", 0, "delay before every request is handled, e.g. 50ms")
 	faults := fs.String("faults", "", "random faults, e.g. '5xx=2%,429=1%,drop=0.5%,seed=7' (see below)")
+	var controls []emulator.PayoutControlSpec
+	for _, f := range []struct {
+		name  string
+		a     emulator.PayoutAction
+		usage string
+	}{
+		{"payout-fail", emulator.PayoutFail, "PARTNER:DATE[:REASON]: that partner's payout of that settlement date fails (repeatable)"},
+		{"payout-withhold", emulator.PayoutWithhold, "PARTNER:DATE: withhold that partner's settlements of that date (repeatable)"},
+		{"payout-exclude", emulator.PayoutExclude, "PARTNER:DATE: exclude that partner's settlements of that date from payouts (repeatable)"},
+		{"payout-unscheduled", emulator.PayoutUnscheduled, "PARTNER:DATE: make no payout of that partner's settlements of that date (repeatable)"},
+	} {
+		fs.Func(f.name, f.usage, func(v string) error {
+			c, err := emulator.ParsePayoutControl(f.a, v)
+			if err == nil {
+				controls = append(controls, c)
+			}
+			return err
+		})
+	}
 	if err := parseFlags(fs, e.args); err != nil {
 		return err
 	}
@@ -89,6 +124,19 @@ func runEmulator(ctx context.Context, e *env) error {
 		}
 	}
 	logger := e.logger(slog.LevelInfo)
+	opts := emulator.Options{Logger: logger, Faults: fc, Seed: faultSeed, RequestLog: -1, Rules: rules}
+	srv := emulator.New(opts)
+	if seedData != nil {
+		if err := srv.Seed(seedData); err != nil {
+			return usagef("--seed: %v", err)
+		}
+	}
+	for _, c := range controls {
+		if *seed != "" && !srv.HasPartner(false, c.Partner) {
+			return usagef("--payout-%s %s:%s: partner %s is not in the seed %s", strings.ToLower(string(c.Action)), c.Partner, c.Date, c.Partner, *seed)
+		}
+		c.Apply(srv)
+	}
 	fmt.Fprintf(e.stderr, "settle emulator: PortOne platform API emulator on http://%s (Ctrl-C to stop)\n", *addr)
 	if rules != nil {
 		fmt.Fprintf(e.stderr, "settle emulator: the merchant's rules %s\n", rules.Version())
@@ -96,6 +144,8 @@ func runEmulator(ctx context.Context, e *env) error {
 	if *latency > 0 || *faults != "" {
 		fmt.Fprintf(e.stderr, "settle emulator: latency %v, faults %q\n", *latency, *faults)
 	}
-	opts := emulator.Options{Logger: logger, Faults: fc, Seed: faultSeed, RequestLog: -1, Rules: rules}
-	return emulator.Run(ctx, *addr, opts, seedData)
+	for _, c := range controls {
+		fmt.Fprintf(e.stderr, "settle emulator: payout control %s\n", c)
+	}
+	return srv.ListenAndServe(ctx, *addr)
 }
