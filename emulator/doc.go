@@ -63,8 +63,9 @@
 //     grouped by settlement.SettlementBook and paid per partner, currency
 //     and settlement date with settlement.PayoutOf; statuses follow the
 //     clock (PAYOUT_PREPARED, PAYOUT_SCHEDULED from the date, IN_PAYOUT from
-//     10:00, PAID_OUT the next day); ControlPayout withholds, excludes or
-//     fails one, TamperPayouts rewrites payouts in answers. Nothing is kept
+//     10:00, PAID_OUT the next day); ControlPayout withholds, excludes,
+//     fails or never makes (UNSCHEDULED) one (settle emulator --payout-*),
+//     TamperPayouts rewrites payouts in answers. Nothing is kept
 //     per transfer; Options.MaxPageSize caps their pages.
 //
 // # What it does not emulate

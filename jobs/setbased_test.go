@@ -26,12 +26,12 @@ func (c *statementCounter) Trace(context.Context, time.Time, func() (string, int
 }
 
 // TestImportAndSettleAreSetBased: importing and settling the sample
-// marketplace's week (2,000 orders, 252 cancellations) takes a few
+// marketplace's week (2,002 orders, 253 cancellations) takes a few
 // statements per batch of records, not a few per record. Before, import
 // looked the terms up for every order (about five queries each) and saved
 // each cancellation in its own transaction after loading its order and
 // cancellations, and settle did the same for every cancellation: thousands
-// of statements for these 2,252 records.
+// of statements for these 2,255 records.
 func TestImportAndSettleAreSetBased(t *testing.T) {
 	ctx := context.Background()
 	dsn := filepath.Join(t.TempDir(), "settle.db")

@@ -157,8 +157,12 @@ func ReadStatus(ctx context.Context, st *store.Store, o StatusOptions) (Status, 
 		return s, err
 	}
 	for _, r := range slices.Sorted(maps.Keys(s.PayoutIssues)) {
-		s.Attention = append(s.Attention, fmt.Sprintf("%d payout(s) %s: see the Payouts sheet (지급) or GET /v1/payouts; once handled in PortOne's console, `settle run payouts --date D --force`",
-			s.PayoutIssues[r], r))
+		next := "once handled in PortOne's console, `settle run payouts --date D --force`"
+		if r == settlement.PayoutNegative {
+			// Nothing to do at PortOne: the partner owes the difference.
+			next = "recover the amount from the partner, or let later orders net it"
+		}
+		s.Attention = append(s.Attention, fmt.Sprintf("%d payout(s) %s: see the Payouts sheet (지급) or GET /v1/payouts; %s", s.PayoutIssues[r], r, next))
 	}
 	adjs, err := st.Adjustments(ctx, "")
 	if err != nil {

@@ -154,9 +154,9 @@ func (wb *workbook) writeRun() error {
 		todos = append(todos, todo{fmt.Sprintf(label(l, "%s %d건", "%s: %d"), problemWord(l, k), n), action})
 	}
 	if wb.payoutIssues > 0 {
-		todos = append(todos, todo{fmt.Sprintf(label(l, "확인이 필요한 지급 %d건", "%d payouts that need attention"), wb.payoutIssues),
-			label(l, SheetName(SheetPayouts, l)+" 시트의 확인 사유 참조 (실패·보류·제외·금액 차이); PortOne 콘솔에서 처리 후 settle run payouts --date <업무일>",
-				"see the reasons on sheet "+SheetPayouts+" (failed, withheld, excluded, differing); once handled in PortOne's console, settle run payouts --date <business date>")})
+		todos = append(todos, todo{fmt.Sprintf(label(l, "확인이 필요한 지급 %d건", "payouts that need attention: %d"), wb.payoutIssues),
+			label(l, SheetName(SheetPayouts, l)+" 시트의 확인 사유 참조 (실패·보류·제외·금액 차이: PortOne 콘솔에서 처리 후 settle run payouts --date <업무일>; 순액 음수: 파트너에게 회수하거나 이후 주문으로 상계)",
+				"see the reasons on sheet "+SheetPayouts+" (failed, withheld, excluded, differing: once handled in PortOne's console, settle run payouts --date <business date>; a negative net: recover it from the partner or let later orders net it)")})
 	}
 	if wb.correctionIssues > 0 {
 		todos = append(todos, todo{fmt.Sprintf(label(l, "확인이 필요한 정정 %d건", "%d corrections that need attention"), wb.correctionIssues),

@@ -135,6 +135,12 @@
 // small amounts, an exemption would overstate every small payout. The
 // reconciliation names the field when PortOne's choice differs.
 //
+// A payout date of a partner whose settlements net below zero has no
+// payout (PortOne pays nothing and shows the total in red); it is reported
+// as PAYOUT_NEGATIVE, an attention item (the partner owes it), never a
+// payout of zero. A positive payout whose date has passed without PortOne
+// making it is PAYOUT_MISSING.
+//
 // # Dates
 //
 // SettlementDateOf follows portone-platform.md §5 with the Korean
