@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -431,6 +432,14 @@ func TestCrashNightlyKilled(t *testing.T) {
 		}
 		before := b.ledger(d1)
 		if before.allDone() {
+			// Export is last and short: on a loaded machine the runs aimed
+			// at it may all finish before their kill. Kills in export
+			// post nothing, so missing them leaves the point of the test
+			// (every post exactly once) standing; any other miss fails.
+			if rest := plan[len(landed):]; len(landed) >= 6 && !slices.ContainsFunc(rest, func(j Job) bool { return j != JobExport }) {
+				t.Logf("nightly of %s finished with %d kills (%v); the %d aimed at export missed", d1, len(landed), landed, len(rest))
+				break
+			}
 			t.Fatalf("nightly of %s finished after %d kills (%v); the plan wanted %d", d1, len(landed), landed, len(plan))
 		}
 		// The target: the planned job, or the first one after it still to do.
