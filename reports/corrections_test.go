@@ -68,10 +68,6 @@ func TestCorrectionsSheet(t *testing.T) {
 			t.Errorf("sheets %q, want %s after %s", list, sheet, n)
 		}
 	}
-	cell := func(header string, row int) string {
-		t.Helper()
-		return raw(t, f, sheet, findCol(t, f, sheet, header)+strconv.Itoa(row))
-	}
 	for _, c := range []struct {
 		header string
 		row    int
@@ -89,7 +85,7 @@ func TestCorrectionsSheet(t *testing.T) {
 		{"확인 사유", 6, "PortOne과 다름: PortOne 불일치 시트 (settlementAmount)"},
 		{"대체 이체 상태", 3, "전송 대기"}, {"대체 이체 상태", 5, ""},
 	} {
-		if got := cell(c.header, c.row); got != c.want {
+		if got := cellUnder(t, f, sheet, c.header, c.row); got != c.want {
 			t.Errorf("Corrections %s row %d = %q, want %q", c.header, c.row, got, c.want)
 		}
 	}

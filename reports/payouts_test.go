@@ -2,7 +2,6 @@ package reports
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -41,10 +40,6 @@ func TestPayoutsSheet(t *testing.T) {
 		t.Errorf("sheets %q, want 지급 (Payouts) after %s", list, SheetName(SheetTransfers, LangKO))
 	}
 	sheet := SheetName(SheetPayouts, LangKO)
-	cell := func(header string, row int) string {
-		t.Helper()
-		return raw(t, f, sheet, findCol(t, f, sheet, header)+strconv.Itoa(row))
-	}
 	for _, c := range []struct {
 		header string
 		row    int
@@ -57,7 +52,7 @@ func TestPayoutsSheet(t *testing.T) {
 		{"파트너 ID", 4, "pn"}, {"부가세 처리", 4, "지급 시 가산 (NET)"}, {"부가세", 4, "-4500"}, {"지급금액", 4, "-49500"}, {"PortOne 지급금액", 4, ""}, {"상태", 4, "지급 불가 (음수)"},
 		{"확인 사유", 4, "순액 음수: 지급 없음, 파트너에게 회수 필요"},
 	} {
-		if got := cell(c.header, c.row); got != c.want {
+		if got := cellUnder(t, f, sheet, c.header, c.row); got != c.want {
 			t.Errorf("Payouts %s row %d = %q, want %q", c.header, c.row, got, c.want)
 		}
 	}

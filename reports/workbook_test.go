@@ -175,6 +175,13 @@ func findCol(t *testing.T, f *excelize.File, sheet, header string) string {
 	return ""
 }
 
+// cellUnder is the raw value of sheet's cell in the column headed header,
+// on row.
+func cellUnder(t *testing.T, f *excelize.File, sheet, header string, row int) string {
+	t.Helper()
+	return raw(t, f, sheet, findCol(t, f, sheet, header)+strconv.Itoa(row))
+}
+
 func raw(t *testing.T, f *excelize.File, sheet, cell string) string {
 	t.Helper()
 	v, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
