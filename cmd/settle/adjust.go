@@ -11,7 +11,6 @@ import (
 	"github.com/settle-dev/settle/jobs"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
-	"github.com/settle-dev/settle/transfer"
 )
 
 // runAdjust is `settle adjust`: a manual transfer at PortOne corrects a
@@ -69,16 +68,12 @@ func runAdjust(ctx context.Context, e *env) error {
 	if sp.By, err = actor(sp.By, "who adjusts"); err != nil {
 		return err
 	}
-	api, err := portOneClient(e)
-	if err != nil {
-		return err
-	}
-	w, err := wire(ctx, e, false, ".")
+	w, err := wire(ctx, e, true, ".")
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	a, err := jobs.Adjust(ctx, w.st, api, sp, e.cfg.TestMode)
+	a, err := jobs.Adjust(ctx, w.st, w.api, sp, e.cfg.TestMode)
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
 		return usagef("%v; use another --ref for another adjustment", err)
@@ -97,16 +92,12 @@ func runAdjust(ctx context.Context, e *env) error {
 }
 
 func checkAdjustments(ctx context.Context, e *env, partner settlement.PartnerID) error {
-	api, err := portOneClient(e)
-	if err != nil {
-		return err
-	}
-	w, err := wire(ctx, e, false, ".")
+	w, err := wire(ctx, e, true, ".")
 	if err != nil {
 		return err
 	}
 	defer w.Close()
-	ms, err := jobs.ReconcileAdjustments(ctx, w.st, api, partner)
+	ms, err := jobs.ReconcileAdjustments(ctx, w.st, w.api, partner)
 	if err != nil {
 		return err
 	}
@@ -128,17 +119,4 @@ func checkAdjustments(ctx context.Context, e *env, partner settlement.PartnerID)
 		return jobs.ErrMismatches
 	}
 	return nil
-}
-
-// portOneClient is the PortOne client of the configuration, for commands
-// that call PortOne outside the pipeline.
-func portOneClient(e *env) (*transfer.Client, error) {
-	if e.cfg.APISecret == "" {
-		return nil, usagef("PORTONE_API_SECRET is not set")
-	}
-	c, err := transfer.New(transfer.Config{BaseURL: e.cfg.APIBase, APISecret: e.cfg.APISecret, TestMode: e.cfg.TestMode})
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return c, nil
 }

@@ -21,8 +21,9 @@ import (
 
 // wiring holds what the pipeline commands share.
 type wiring struct {
-	st *store.Store
-	p  *jobs.Pipeline
+	st  *store.Store
+	p   *jobs.Pipeline
+	api *transfer.Client // set when wired with needPortOne
 }
 
 func (w *wiring) Close() {
@@ -68,7 +69,7 @@ func wire(ctx context.Context, e *env, needPortOne bool, outDir string) (*wiring
 	if err != nil {
 		return nil, fmt.Errorf("SETTLE_DB: %w", err)
 	}
-	w := &wiring{st: st}
+	w := &wiring{st: st, api: api}
 	w.p = jobs.NewPipeline(st, clientOrNil(api), jobs.Options{
 		Loc: e.cfg.TZ, Calendar: cal, Rounding: e.cfg.Rounding, Rules: e.cfg.Rules, Lease: e.cfg.Lease, Concurrency: e.cfg.Concurrency, OutDir: outDir, Version: e.cfg.Version,
 		Logger: e.logger(slog.LevelInfo), Progress: terminal(e.stderr),

@@ -10,7 +10,6 @@ import (
 	"github.com/settle-dev/settle/jobs"
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
-	"github.com/settle-dev/settle/transfer"
 )
 
 // runVoid is `settle void order|cancellation`: a stored record that PortOne
@@ -57,20 +56,14 @@ func runVoid(ctx context.Context, e *env) error {
 	if req.By, err = actor(req.By, "who withdraws the record"); err != nil {
 		return err
 	}
-	var api *transfer.Client
-	if *del {
-		if api, err = portOneClient(e); err != nil {
-			return err
-		}
-	}
-	w, err := wire(ctx, e, false, ".")
+	w, err := wire(ctx, e, *del, ".")
 	if err != nil {
 		return err
 	}
 	defer w.Close()
 	var v store.Voided
 	if *del {
-		v, err = jobs.VoidDeletingTransfer(ctx, w.st, api, req)
+		v, err = jobs.VoidDeletingTransfer(ctx, w.st, w.api, req)
 	} else {
 		v, err = w.st.VoidRecord(ctx, req)
 	}
