@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -36,18 +35,7 @@ func TestGetPayouts(t *testing.T) {
 			NeedsAttention                                      bool
 		}
 	}
-	read := func(path string) list {
-		t.Helper()
-		got := a.do(t, "GET", path, testToken, nil, nil)
-		if got.status != http.StatusOK {
-			t.Fatalf("GET %s = %d %s", path, got.status, got.body)
-		}
-		var l list
-		if err := json.Unmarshal(got.body, &l); err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
+	read := func(path string) list { return getOK[list](t, a, path) }
 	if l := read("/v1/payouts?from=2025-10-01&to=2025-10-02"); len(l.Payouts) != 3 {
 		t.Errorf("range: %+v, want 3 payouts", l)
 	}

@@ -120,6 +120,21 @@ func (a *testAPI) do(t *testing.T, method, path, token string, body []byte, head
 	return answer{resp.StatusCode, resp.Header, b}
 }
 
+// getOK GETs path with the test token, wants 200, and decodes the body
+// into a T.
+func getOK[T any](t *testing.T, a *testAPI, path string) T {
+	t.Helper()
+	got := a.do(t, "GET", path, testToken, nil, nil)
+	if got.status != http.StatusOK {
+		t.Fatalf("GET %s = %d %s", path, got.status, got.body)
+	}
+	var v T
+	if err := json.Unmarshal(got.body, &v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	return v
+}
+
 func (a *testAPI) post(t *testing.T, path, body string) answer {
 	t.Helper()
 	return a.do(t, http.MethodPost, path, testToken, []byte(body), nil)

@@ -61,18 +61,7 @@ func TestGetIntents(t *testing.T) {
 		}
 		Truncated bool
 	}
-	read := func(path string) list {
-		t.Helper()
-		got := a.do(t, "GET", path, testToken, nil, nil)
-		if got.status != http.StatusOK {
-			t.Fatalf("GET %s = %d %s", path, got.status, got.body)
-		}
-		var l list
-		if err := json.Unmarshal(got.body, &l); err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
+	read := func(path string) list { return getOK[list](t, a, path) }
 	var order []string
 	for _, in := range read("/v1/intents").Intents {
 		order = append(order, in.BusinessDate+"/"+in.PartnerID+"/"+in.PaymentID)
