@@ -102,18 +102,19 @@ func VoidDeletingTransfer(ctx context.Context, st *store.Store, api TransferDele
 		if !o.Transfer.SettlementDate.IsZero() {
 			d.SettlementDate = o.Transfer.SettlementDate.String()
 		}
-	case isAPIError(err, settlement.ErrTransferNotFound):
+	case errors.Is(err, settlement.ErrTransferNotFound):
 		gone = true // deleted before (an earlier run cut in half, or the console)
 	default:
 		return store.Voided{}, fmt.Errorf("%s: reading its transfer %s at PortOne: %w", what, id, err)
 	}
 	if !gone {
 		err := api.DeleteTransfer(ctx, string(id))
-		var apiErr *transfer.APIError
 		switch {
-		case err == nil, isAPIError(err, settlement.ErrTransferNotFound):
-		case errors.As(err, &apiErr) && (apiErr.Type == settlement.ErrCancelOrderTransfersExists || apiErr.Type == settlement.ErrTransferNonDeletableStatus):
-			return store.Voided{}, &NotDeletableError{What: what, TransferID: id, Status: d.Status, Type: apiErr.Type}
+		case err == nil, errors.Is(err, settlement.ErrTransferNotFound):
+		case errors.Is(err, settlement.ErrCancelOrderTransfersExists):
+			return store.Voided{}, &NotDeletableError{What: what, TransferID: id, Status: d.Status, Type: settlement.ErrCancelOrderTransfersExists}
+		case errors.Is(err, settlement.ErrTransferNonDeletableStatus):
+			return store.Voided{}, &NotDeletableError{What: what, TransferID: id, Status: d.Status, Type: settlement.ErrTransferNonDeletableStatus}
 		default:
 			// Not known to be deleted: nothing changed here; running
 			// again reads it again.
@@ -132,12 +133,6 @@ func VoidDeletingTransfer(ctx context.Context, st *store.Store, api TransferDele
 		return out, &DeletedButNotVoidedError{What: what, TransferID: id, Err: err}
 	}
 	return out, nil
-}
-
-// isAPIError says whether err is PortOne's error of type typ.
-func isAPIError(err error, typ settlement.ErrorType) bool {
-	var apiErr *transfer.APIError
-	return errors.As(err, &apiErr) && apiErr.Type == typ
 }
 
 // AlreadyVoidedError answers a correction of a record that is no longer

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/settle-dev/settle/emulator"
@@ -231,5 +232,45 @@ func TestDeleteAndRepostTwoInstances(t *testing.T) {
 				t.Errorf("%d intents, want 1", n)
 			}
 		})
+	}
+}
+
+// TestDeleteRefusedByPortOne: a cancel made at PortOne outside settle (in
+// the console, say) is not stored here, so the local checks pass; PortOne
+// refuses to delete an order transfer with cancel transfers, and the
+// correction is refused naming PortOne's reason, with nothing changed.
+func TestDeleteRefusedByPortOne(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, filepath.Join(t.TempDir(), "s.db"), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	d := settlement.MustDate("2025-09-29")
+	if rep := h.importFiles(t, writeRecords(t, t.TempDir(), "o.jsonl", `{"partnerId":"p1","paymentId":"pay-c","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":10000}}`+"\n")); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	if _, err := h.nightlyAt(t, d); err != nil {
+		t.Fatal(err)
+	}
+	order, err := h.st.IntentByKey(ctx, "p1", "pay-c", settlement.KindOrder, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	amount := int64(1000)
+	if _, err := h.client.CreateOrderCancelTransfer(ctx, transfer.CreateOrderCancelTransferBody{ID: "console-cancel-1", TransferID: string(order.IntentID),
+		CancellationID: "console-1", OrderDetail: &transfer.CancelOrderDetailInput{OrderAmount: &amount}, Discounts: []transfer.DiscountInput{}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = VoidDeletingTransfer(ctx, h.st, h.client, store.VoidRequest{Kind: settlement.KindOrder, PartnerID: "p1", PaymentID: "pay-c", By: "kim", Reason: "wrong"})
+	var nd *NotDeletableError
+	if !errors.As(err, &nd) || nd.Type != settlement.ErrCancelOrderTransfersExists || !strings.Contains(err.Error(), "cancel transfers") {
+		t.Fatalf("correcting an order PortOne holds cancels of: %v", err)
+	}
+	if in, err := h.st.IntentByKey(ctx, "p1", "pay-c", settlement.KindOrder, ""); err != nil || in.Status != store.IntentPosted {
+		t.Errorf("after the refusal the intent is %+v, %v; want it posted, untouched", in, err)
+	}
+	found := false
+	for _, tr := range h.emu.Transfers(false) {
+		found = found || tr.ID == string(order.IntentID)
+	}
+	if !found {
+		t.Error("the refused correction deleted the order transfer at PortOne")
 	}
 }
