@@ -133,35 +133,26 @@ func issueText(l Lang, r *CorrectionRow) string {
 }
 
 // correctionWord is a correction's kind in finance's words.
-func correctionWord(l Lang, k CorrectionKind) string {
-	switch k {
-	case CorrectionVoided:
-		return label(l, "무효 처리 (전송 전)", "Voided before posting")
-	case CorrectionDeleted:
-		return label(l, "PortOne 이체 삭제 후 재등록", "Deleted at PortOne, reposted")
-	case CorrectionAdjustment:
-		return label(l, "수동 조정 이체", "Manual adjustment")
-	}
-	return string(k)
+var correctionWords = vocab[CorrectionKind]{
+	CorrectionVoided:     {"무효 처리 (전송 전)", "Voided before posting"},
+	CorrectionDeleted:    {"PortOne 이체 삭제 후 재등록", "Deleted at PortOne, reposted"},
+	CorrectionAdjustment: {"수동 조정 이체", "Manual adjustment"},
 }
+
+func correctionWord(l Lang, k CorrectionKind) string { return correctionWords.say(l, k) }
 
 // intentStatusWord is where our side of a transfer stood (an intent's or
 // an adjustment's status).
-func intentStatusWord(l Lang, s string) string {
-	switch s {
-	case "":
-		return label(l, "정산 전", "Not settled")
-	case "pending":
-		return label(l, "전송 대기", "Waiting to post")
-	case "posted", "adopted":
-		return label(l, "전송 완료", "Posted")
-	case "failed":
-		return label(l, "전송 실패", "Posting failed")
-	case "conflict":
-		return label(l, "이체 충돌", "Conflict at PortOne")
-	}
-	return s
+var intentStatusWords = vocab[string]{
+	"":         {"정산 전", "Not settled"},
+	"pending":  {"전송 대기", "Waiting to post"},
+	"posted":   {"전송 완료", "Posted"},
+	"adopted":  {"전송 완료", "Posted"},
+	"failed":   {"전송 실패", "Posting failed"},
+	"conflict": {"이체 충돌", "Conflict at PortOne"},
 }
+
+func intentStatusWord(l Lang, s string) string { return intentStatusWords.say(l, s) }
 
 // correctionPrintCols is how many columns of the sheet print: who, what,
 // the money on both sides, whether it reconciles and why it needs a look;

@@ -131,34 +131,20 @@ func writePayouts(ctx context.Context, wb *workbook, src Source) error {
 // payoutStatusWord is a payout's status (PortOne's payout statuses, or its
 // partner settlements' when there is no payout) in finance's words; one it
 // does not know is shown as PortOne sent it.
-func payoutStatusWord(l Lang, s string) string {
-	ko, en := "", ""
-	switch s {
-	case "PREPARED", "PAYOUT_PREPARED":
-		ko, en = "지급 준비", "Prepared"
-	case "SCHEDULED", "PAYOUT_SCHEDULED":
-		ko, en = "지급 예정", "Scheduled"
-	case "PROCESSING", "IN_PAYOUT":
-		ko, en = "지급 중", "In payout"
-	case "SUCCEEDED", "PAID_OUT":
-		ko, en = "지급 완료", "Paid out"
-	case "FAILED", "PAYOUT_FAILED":
-		ko, en = "지급 실패", "Failed"
-	case "STOPPED":
-		ko, en = "지급 중단", "Stopped"
-	case "CANCELLED":
-		ko, en = "지급 취소", "Cancelled"
-	case "PAYOUT_WITHHELD":
-		ko, en = "지급 보류", "Withheld"
-	case "PAYOUT_EXCLUDED":
-		ko, en = "지급 제외", "Excluded"
-	case "NOT_AT_PORTONE":
-		ko, en = "PortOne에 없음", "Not at PortOne"
-	default:
-		return s
-	}
-	return label(l, ko, en)
+var payoutStatusWords = vocab[string]{
+	"PREPARED": {"지급 준비", "Prepared"}, "PAYOUT_PREPARED": {"지급 준비", "Prepared"},
+	"SCHEDULED": {"지급 예정", "Scheduled"}, "PAYOUT_SCHEDULED": {"지급 예정", "Scheduled"},
+	"PROCESSING": {"지급 중", "In payout"}, "IN_PAYOUT": {"지급 중", "In payout"},
+	"SUCCEEDED": {"지급 완료", "Paid out"}, "PAID_OUT": {"지급 완료", "Paid out"},
+	"FAILED": {"지급 실패", "Failed"}, "PAYOUT_FAILED": {"지급 실패", "Failed"},
+	"STOPPED":         {"지급 중단", "Stopped"},
+	"CANCELLED":       {"지급 취소", "Cancelled"},
+	"PAYOUT_WITHHELD": {"지급 보류", "Withheld"},
+	"PAYOUT_EXCLUDED": {"지급 제외", "Excluded"},
+	"NOT_AT_PORTONE":  {"PortOne에 없음", "Not at PortOne"},
 }
+
+func payoutStatusWord(l Lang, s string) string { return payoutStatusWords.say(l, s) }
 
 // payoutRowStatus is a row's status in finance's words: a negative net
 // with no payout at PortOne is not payable, whatever its settlements'
@@ -172,50 +158,31 @@ func payoutRowStatus(l Lang, r *PayoutRow) string {
 
 // payoutVATWord says how VAT reaches the payout: none (a tax-exempt
 // partner), included in the settlement (GROSS) or added at payout (NET).
-func payoutVATWord(l Lang, s string) string {
-	switch s {
-	case "NONE":
-		return label(l, "없음", "None")
-	case "INCLUDED":
-		return label(l, "포함 (GROSS)", "Included (GROSS)")
-	case "ADDED":
-		return label(l, "지급 시 가산 (NET)", "Added at payout (NET)")
-	}
-	return s
+var payoutVATWords = vocab[string]{
+	"NONE":     {"없음", "None"},
+	"INCLUDED": {"포함 (GROSS)", "Included (GROSS)"},
+	"ADDED":    {"지급 시 가산 (NET)", "Added at payout (NET)"},
 }
+
+func payoutVATWord(l Lang, s string) string { return payoutVATWords.say(l, s) }
 
 // payoutReasonWord says in finance's words why a payout needs a look; a
 // reason it does not know is shown as the code.
-func payoutReasonWord(l Lang, r settlement.MismatchReason) string {
-	ko, en := "", ""
-	switch r {
-	case settlement.PayoutNegative:
-		ko, en = "순액 음수: 지급 없음, 파트너에게 회수 필요", "Negative net: nothing paid, to recover from the partner"
-	case settlement.PayoutFailedReason:
-		ko, en = "지급 실패", "Payout failed"
-	case settlement.SettlementWithheld:
-		ko, en = "지급 보류", "Withheld"
-	case settlement.SettlementExcluded:
-		ko, en = "지급 제외", "Excluded from payouts"
-	case settlement.PayoutMissing:
-		ko, en = "지급 누락: 정산일이 지났는데 PortOne 지급 없음", "Payout missing: the date has passed and PortOne has none"
-	case settlement.PayoutAmountDiffers:
-		ko, en = "지급 금액 불일치", "Payout amount differs"
-	case settlement.PayoutUnknown:
-		ko, en = "PortOne에만 있는 지급", "Payout at PortOne we do not expect"
-	case settlement.PayoutTermsUnknown:
-		ko, en = "지급 조건 확인 불가 (파트너 유형·과세 유형)", "Payout terms unknown (partner or taxation type)"
-	case settlement.SettlementAmountDiffers:
-		ko, en = "파트너 정산 금액 불일치", "Partner settlement differs"
-	case settlement.SettlementMissing:
-		ko, en = "PortOne에 파트너 정산 없음", "Partner settlement missing at PortOne"
-	case settlement.SettlementUnknown:
-		ko, en = "PortOne에만 있는 파트너 정산", "Partner settlement at PortOne we do not expect"
-	default:
-		return string(r)
-	}
-	return label(l, ko, en)
+var payoutReasonWords = vocab[settlement.MismatchReason]{
+	settlement.PayoutNegative:          {"순액 음수: 지급 없음, 파트너에게 회수 필요", "Negative net: nothing paid, to recover from the partner"},
+	settlement.PayoutFailedReason:      {"지급 실패", "Payout failed"},
+	settlement.SettlementWithheld:      {"지급 보류", "Withheld"},
+	settlement.SettlementExcluded:      {"지급 제외", "Excluded from payouts"},
+	settlement.PayoutMissing:           {"지급 누락: 정산일이 지났는데 PortOne 지급 없음", "Payout missing: the date has passed and PortOne has none"},
+	settlement.PayoutAmountDiffers:     {"지급 금액 불일치", "Payout amount differs"},
+	settlement.PayoutUnknown:           {"PortOne에만 있는 지급", "Payout at PortOne we do not expect"},
+	settlement.PayoutTermsUnknown:      {"지급 조건 확인 불가 (파트너 유형·과세 유형)", "Payout terms unknown (partner or taxation type)"},
+	settlement.SettlementAmountDiffers: {"파트너 정산 금액 불일치", "Partner settlement differs"},
+	settlement.SettlementMissing:       {"PortOne에 파트너 정산 없음", "Partner settlement missing at PortOne"},
+	settlement.SettlementUnknown:       {"PortOne에만 있는 파트너 정산", "Partner settlement at PortOne we do not expect"},
 }
+
+func payoutReasonWord(l Lang, r settlement.MismatchReason) string { return payoutReasonWords.say(l, r) }
 
 func payoutReasonsText(l Lang, rs []settlement.MismatchReason) string {
 	words := make([]string, len(rs))

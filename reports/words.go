@@ -64,38 +64,37 @@ func label(l Lang, ko, en string) string {
 	return ko
 }
 
-func kindWord(l Lang, k settlement.Kind) string {
-	switch k {
-	case settlement.KindOrder:
-		return label(l, "주문", "Order")
-	case settlement.KindOrderCancel:
-		return label(l, "취소", "Cancellation")
-	case settlement.KindManual:
-		return label(l, "수동 조정", "Manual")
+// vocab says the values of one code (a kind, a status, a reason) in
+// finance's words: value → {Korean, English}. A value it does not know is
+// shown as sent, so a new code from PortOne is never hidden.
+type vocab[K ~string] map[K][2]string
+
+func (v vocab[K]) say(l Lang, k K) string {
+	w, ok := v[k]
+	if !ok {
+		return string(k)
 	}
-	return string(k)
+	return label(l, w[0], w[1])
 }
 
-func statusWord(l Lang, s settlement.TransferStatus) string {
-	ko, en := "", ""
-	switch s {
-	case settlement.StatusScheduled:
-		ko, en = "정산 예정", "Scheduled"
-	case settlement.StatusInProcess:
-		ko, en = "정산 진행 중", "In process"
-	case settlement.StatusSettled:
-		ko, en = "정산 완료", "Settled"
-	case settlement.StatusPayoutConfirmed:
-		ko, en = "지급 확정", "Payout confirmed"
-	case settlement.StatusInPayout:
-		ko, en = "지급 중", "In payout"
-	case settlement.StatusPaidOut:
-		ko, en = "지급 완료", "Paid out"
-	default:
-		return string(s)
-	}
-	return label(l, ko, en)
+var kindWords = vocab[settlement.Kind]{
+	settlement.KindOrder:       {"주문", "Order"},
+	settlement.KindOrderCancel: {"취소", "Cancellation"},
+	settlement.KindManual:      {"수동 조정", "Manual"},
 }
+
+func kindWord(l Lang, k settlement.Kind) string { return kindWords.say(l, k) }
+
+var statusWords = vocab[settlement.TransferStatus]{
+	settlement.StatusScheduled:       {"정산 예정", "Scheduled"},
+	settlement.StatusInProcess:       {"정산 진행 중", "In process"},
+	settlement.StatusSettled:         {"정산 완료", "Settled"},
+	settlement.StatusPayoutConfirmed: {"지급 확정", "Payout confirmed"},
+	settlement.StatusInPayout:        {"지급 중", "In payout"},
+	settlement.StatusPaidOut:         {"지급 완료", "Paid out"},
+}
+
+func statusWord(l Lang, s settlement.TransferStatus) string { return statusWords.say(l, s) }
 
 // stateWord is a transfer's state: PortOne's status once it answered,
 // else where posting stands.
@@ -116,15 +115,12 @@ func stateWord(l Lang, p Posting, s settlement.TransferStatus) string {
 	return label(l, "미전송", "Not posted")
 }
 
-func payerWord(l Lang, p settlement.Payer) string {
-	switch p {
-	case settlement.PayerPartner:
-		return label(l, "파트너", "Partner")
-	case settlement.PayerMerchant:
-		return label(l, "가맹점", "Merchant")
-	}
-	return string(p)
+var payerWords = vocab[settlement.Payer]{
+	settlement.PayerPartner:  {"파트너", "Partner"},
+	settlement.PayerMerchant: {"가맹점", "Merchant"},
 }
+
+func payerWord(l Lang, p settlement.Payer) string { return payerWords.say(l, p) }
 
 // rateText shows a milli-percent rate as a percentage: 10800 → "10.8%".
 func rateText(r settlement.Rate) string {
@@ -263,45 +259,26 @@ func policyText(l Lang, p *PolicyTerms) string {
 	return p.Name() + " (" + what + ")"
 }
 
-func reasonWord(l Lang, r settlement.MismatchReason) string {
-	ko, en := "", ""
-	switch r {
-	case settlement.AmountDiffers:
-		ko, en = "금액 불일치", "Amount differs"
-	case settlement.DateDiffers:
-		ko, en = "정산일 불일치", "Settlement date differs"
-	case settlement.LineDiffers:
-		ko, en = "주문 라인 불일치", "Order line differs"
-	case settlement.MissingAtPortOne:
-		ko, en = "PortOne 응답 없음", "No answer recorded from PortOne"
-	case settlement.UnknownAtPortOne:
-		ko, en = "PortOne에만 있는 이체", "Transfer at PortOne we never sent"
-	case settlement.StatusStuck:
-		ko, en = "PortOne 상태 지연", "PortOne status lags its dates"
-	default:
-		return string(r)
-	}
-	return label(l, ko, en)
+var reasonWords = vocab[settlement.MismatchReason]{
+	settlement.AmountDiffers:    {"금액 불일치", "Amount differs"},
+	settlement.DateDiffers:      {"정산일 불일치", "Settlement date differs"},
+	settlement.LineDiffers:      {"주문 라인 불일치", "Order line differs"},
+	settlement.MissingAtPortOne: {"PortOne 응답 없음", "No answer recorded from PortOne"},
+	settlement.UnknownAtPortOne: {"PortOne에만 있는 이체", "Transfer at PortOne we never sent"},
+	settlement.StatusStuck:      {"PortOne 상태 지연", "PortOne status lags its dates"},
 }
 
-func problemWord(l Lang, k ProblemKind) string {
-	ko, en := "", ""
-	switch k {
-	case ProblemRejected:
-		ko, en = "거부된 레코드", "Rejected record"
-	case ProblemFailed:
-		ko, en = "전송 실패", "Posting failed"
-	case ProblemConflict:
-		ko, en = "이체 충돌", "Conflict at PortOne"
-	case ProblemStuck:
-		ko, en = "전송 지연", "Posting overdue"
-	case ProblemUnsettled:
-		ko, en = "정산 대기", "Not settled yet"
-	default:
-		return string(k)
-	}
-	return label(l, ko, en)
+func reasonWord(l Lang, r settlement.MismatchReason) string { return reasonWords.say(l, r) }
+
+var problemWords = vocab[ProblemKind]{
+	ProblemRejected:  {"거부된 레코드", "Rejected record"},
+	ProblemFailed:    {"전송 실패", "Posting failed"},
+	ProblemConflict:  {"이체 충돌", "Conflict at PortOne"},
+	ProblemStuck:     {"전송 지연", "Posting overdue"},
+	ProblemUnsettled: {"정산 대기", "Not settled yet"},
 }
+
+func problemWord(l Lang, k ProblemKind) string { return problemWords.say(l, k) }
 
 // problemReason says what went wrong: the record's or PortOne's words, and
 // for a row standing for several, how many.
@@ -352,35 +329,25 @@ func problemAction(l Lang, p *ProblemRow) string {
 	return ""
 }
 
-func sourceWord(l Lang, s string) string {
-	switch s {
-	case "api":
-		return label(l, "HTTP API", "HTTP API")
-	case "webhook":
-		return label(l, "웹훅", "webhook")
-	case "import":
-		return label(l, "파일 가져오기", "file import")
-	case "pipeline":
-		return label(l, "정산 단계", "settle job")
-	}
-	return s
+var sourceWords = vocab[string]{
+	"api":      {"HTTP API", "HTTP API"},
+	"webhook":  {"웹훅", "webhook"},
+	"import":   {"파일 가져오기", "file import"},
+	"pipeline": {"정산 단계", "settle job"},
 }
+
+func sourceWord(l Lang, s string) string { return sourceWords.say(l, s) }
 
 // partnerTypeWord is PortOne's partner type (BUSINESS, WHT_PAYER,
 // NON_WHT_PAYER) as a reader says it.
-func partnerTypeWord(l Lang, t string) string {
-	switch t {
-	case "BUSINESS":
-		return label(l, "사업자", "Business")
-	case "WHT_PAYER":
-		return label(l, "개인 (원천징수 대상)", "Individual, tax withheld (WHT_PAYER)")
-	case "NON_WHT_PAYER":
-		return label(l, "개인 (원천징수 비대상)", "Individual, no withholding (NON_WHT_PAYER)")
-	case "":
-		return label(l, "알 수 없음", "unknown")
-	}
-	return t
+var partnerTypeWords = vocab[string]{
+	"BUSINESS":      {"사업자", "Business"},
+	"WHT_PAYER":     {"개인 (원천징수 대상)", "Individual, tax withheld (WHT_PAYER)"},
+	"NON_WHT_PAYER": {"개인 (원천징수 비대상)", "Individual, no withholding (NON_WHT_PAYER)"},
+	"":              {"알 수 없음", "unknown"},
 }
+
+func partnerTypeWord(l Lang, t string) string { return partnerTypeWords.say(l, t) }
 
 // timeText shows an instant in loc to the second.
 // appliedText is PortOne's appliedAt of a contract or policy version in
