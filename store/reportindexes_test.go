@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// TestReportJoinsReadIndexesOnly: on SQLite the workbook's two big
+// queries, ReportTransfers and ReportHistory, read the intent, PortOne's
+// transfer and PortOne's lines from the covering indexes of migration 14
+// alone (never the tables, whose rows carry the request and PortOne's raw
+// answer), and the settlements in the report's order from
+// settlements_report without sorting them. Before migration 14 they were
+// searched through the unique indexes and read row by row.
+func TestReportJoinsReadIndexesOnly(t *testing.T) {
+	ctx := context.Background()
+	s := openT(t, filepath.Join(t.TempDir(), "plan.db"))
+	d := settlement.MustDate("2025-10-02")
+	for _, tc := range []struct {
+		name  string
+		query func(Query) (string, []any)
+		want  []string
+	}{
+		{"transfers", s.reportTransfersQuery, []string{
+			"SEARCH s USING INDEX settlements_report",
+			"SEARCH i USING COVERING INDEX transfer_intents_report",
+			"SEARCH p USING COVERING INDEX portone_transfers_report",
+			"SEARCH pl USING COVERING INDEX portone_transfer_lines_report",
+		}},
+		{"history", s.reportHistoryQuery, []string{
+			"SEARCH s USING INDEX settlements_report",
+			"SEARCH i USING COVERING INDEX transfer_intents_report",
+			"SEARCH p USING COVERING INDEX portone_transfers_report",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			query, args := tc.query(Query{From: d, To: d})
+			var plan []string
+			rows, err := s.r(ctx).Raw("EXPLAIN QUERY PLAN "+query, args...).Rows()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					t.Fatal(err)
+				}
+				plan = append(plan, detail)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			all := strings.Join(plan, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("plan lacks %q:\n%s", w, all)
+				}
+			}
+			// The history's rows of one transfer are sorted by time (a
+			// few rows); nothing sorts the night.
+			if strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
+				t.Errorf("plan sorts every row:\n%s", all)
+			}
+		})
+	}
+}
