@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/settle-dev/settle/settlement"
 )
 
@@ -39,24 +41,7 @@ func TestReportJoinsReadIndexesOnly(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			query, args := tc.query(Query{From: d, To: d})
-			var plan []string
-			rows, err := s.r(ctx).Raw("EXPLAIN QUERY PLAN "+query, args...).Rows()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			all := strings.Join(plan, "\n")
+			all := strings.Join(explainPlan(t, s.r(ctx), query, args...), "\n")
 			for _, w := range tc.want {
 				if !strings.Contains(all, w) {
 					t.Errorf("plan lacks %q:\n%s", w, all)
@@ -69,4 +54,27 @@ func TestReportJoinsReadIndexesOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// explainPlan is the detail column of SQLite's EXPLAIN QUERY PLAN of query.
+func explainPlan(t *testing.T, db *gorm.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Raw("EXPLAIN QUERY PLAN "+query, args...).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
