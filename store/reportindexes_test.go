@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,4 +79,28 @@ func explainPlan(t *testing.T, db *gorm.DB, query string, args ...any) []string 
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// TestReportStreamStopsOnCancel: the report queries run under a context
+// the driver cannot cancel (streamReport), so streamReport itself stops at
+// the row after a cancel, with the context's error, and calls fn no more.
+func TestReportStreamStopsOnCancel(t *testing.T) {
+	s := openT(t, filepath.Join(t.TempDir(), "cancel.db"))
+	for i := range 3 {
+		if _, err := s.SaveSettlement(context.Background(), sampleSettlement("partner-1", fmt.Sprintf("pay-%d", i), 2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := settlement.MustDate("2025-10-01")
+	all := 0
+	if err := s.ReportTransfers(context.Background(), Query{From: d, To: d}, func(*ReportTransfer) error { all++; return nil }); err != nil || all != 3 {
+		t.Fatalf("uncancelled: %d transfers, %v; want 3", all, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	err := s.ReportTransfers(ctx, Query{From: d, To: d}, func(*ReportTransfer) error { n++; cancel(); return nil })
+	if !errors.Is(err, context.Canceled) || n != 1 {
+		t.Fatalf("cancelled at the first transfer: %d transfers, %v; want 1 and context.Canceled", n, err)
+	}
 }

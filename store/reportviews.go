@@ -671,10 +671,6 @@ func (s *Store) PartnerProfiles(ctx context.Context) (map[settlement.PartnerID]P
 // same CPU time, and flat in the night's size.
 const reportMmap = 256 << 20
 
-// cancelEvery is how many rows a report query reads between two looks at
-// its context.
-const cancelEvery = 256
-
 // streamReport is stream for the report read models: on SQLite the query
 // runs on a read connection with the file memory-mapped.
 func (s *Store) streamReport(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
@@ -696,17 +692,16 @@ func (s *Store) streamReport(ctx context.Context, what, query string, args []any
 	// The query runs under a context that is never cancelled: given one
 	// that can be, the SQLite driver steps every row on a goroutine of its
 	// own and waits for it (a goroutine and two thread wake-ups per row,
-	// 12 % of an export's CPU). The loop sees a cancel between rows instead.
+	// 12 % of an export's CPU). The loop looks for a cancel before each row
+	// instead (a few nanoseconds).
 	rows, err := conn.QueryContext(context.WithoutCancel(ctx), query, args...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	for n := 0; rows.Next(); n++ {
-		if n%cancelEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("%s: %w", what, err)
-			}
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		if err := scan(rows); err != nil {
 			return err
