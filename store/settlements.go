@@ -201,7 +201,14 @@ func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettleme
 	err := retryOnDuplicate(func() error {
 		defer func() { spec.fresh = false }()
 		outs = make([]Outcome, len(p.recs))
-		return s.tx(ctx, func(tx *gorm.DB) error { return writeIdempotent(tx, spec, p.recs, p.pays, outs) })
+		// The driver does not watch ctx (see quiet): ctx is checked before
+		// the commit, so a cancelled run commits nothing more.
+		return s.tx(quiet(ctx), func(tx *gorm.DB) error {
+			if err := writeIdempotent(tx, spec, p.recs, p.pays, outs); err != nil {
+				return err
+			}
+			return ctx.Err()
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
