@@ -33,6 +33,8 @@ type OrderRecord struct {
 	PaidAt time.Time
 	Order  settlement.Order
 	JSON   json.RawMessage
+
+	canonical []byte // JSON's canonical form (store.CanonicalRequest), made with it
 }
 
 // Key names the record in logs, errors and the store: "ORDER partner/payment".
@@ -48,6 +50,8 @@ type CancelRecord struct {
 	CancelledAt  time.Time
 	Cancellation settlement.Cancellation
 	JSON         json.RawMessage
+
+	canonical []byte // see OrderRecord
 }
 
 // Key names the record: "ORDER_CANCEL partner/cancellation".

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 	"unicode"
@@ -109,9 +110,14 @@ func (r Rules) order(in *orderInput, pm *previewMode) (*OrderRecord, error) {
 	normalizeOrderBody(b)
 	rec := &OrderRecord{Body: *b, PaidAt: paidAt, Order: o}
 	if pm == nil {
-		if rec.JSON, err = storedForm(*b, map[string]string{"type": TypeOrder, "paidAt": in.PaidAt}, in.Unknown); err != nil {
+		f, err := recordForms(func(sorted bool, dst []byte) ([]byte, bool) { return orderForms(b, in.PaidAt, sorted, dst) }, in.Unknown,
+			func() (json.RawMessage, error) {
+				return storedForm(*b, map[string]string{"type": TypeOrder, "paidAt": in.PaidAt}, in.Unknown)
+			})
+		if err != nil {
 			return nil, invalid("", "cannot encode the record: %v", err)
 		}
+		rec.JSON, rec.canonical = f.stored, f.canonical
 	}
 	return rec, nil
 }
@@ -162,9 +168,14 @@ func (r Rules) cancel(in *cancelInput, pm *previewMode) (*CancelRecord, error) {
 	normalizeCancelBody(b)
 	rec := &CancelRecord{Body: *b, CancelledAt: cancelledAt, Cancellation: c}
 	if pm == nil {
-		if rec.JSON, err = storedForm(*b, map[string]string{"type": TypeOrderCancel, "cancelledAt": in.CancelledAt}, in.Unknown); err != nil {
+		f, err := recordForms(func(sorted bool, dst []byte) ([]byte, bool) { return cancelForms(b, in.CancelledAt, sorted, dst) }, in.Unknown,
+			func() (json.RawMessage, error) {
+				return storedForm(*b, map[string]string{"type": TypeOrderCancel, "cancelledAt": in.CancelledAt}, in.Unknown)
+			})
+		if err != nil {
 			return nil, invalid("", "cannot encode the record: %v", err)
 		}
+		rec.JSON, rec.canonical = f.stored, f.canonical
 	}
 	return rec, nil
 }
