@@ -306,6 +306,15 @@ func (im *importer) flush(ctx context.Context) error {
 	if len(im.pending) == 0 {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A batch, once begun, runs to its end (a fraction of a second) and is
+	// committed whole or not at all; ctx is checked between batches. On a
+	// context that cannot be cancelled the SQLite driver steps each row on
+	// the calling goroutine, where on a cancellable one it starts a
+	// goroutine per row returned, to watch for the cancellation.
+	ctx = context.WithoutCancel(ctx)
 	if err := im.check(ctx); err != nil {
 		return err
 	}
