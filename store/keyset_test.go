@@ -117,3 +117,13 @@ func TestOrdersOfAndCancellationsOf(t *testing.T) {
 		}
 	})
 }
+
+// TestShaBytes: the hash of a canonical form handed over by intake is the
+// hash the store makes of a request it canonicalises itself.
+func TestShaBytes(t *testing.T) {
+	for _, s := range []string{"", "{}", `{"a":"상품"}`} {
+		if got, want := shaBytes([]byte(s)), sha(s); got != want {
+			t.Errorf("shaBytes(%q) = %s, want %s", s, got, want)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package store
 
-import "errors"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+)
 
 // CanonicalRequest is the canonical form of a record's request JSON (keys
 // sorted, no white space, numbers as written), whose hash decides
@@ -19,5 +23,13 @@ func recordPayload(record, key string, raw, canon []byte) (payload, error) {
 	if len(raw) == 0 || len(canon) == 0 {
 		return payload{}, &InvalidError{Record: record + " " + key, Field: "request", Err: errors.New("empty request JSON")}
 	}
-	return payload{hash: sha(string(canon)), body: func() []byte { return canon }}, nil
+	return payload{hash: shaBytes(canon), body: func() []byte { return canon }}, nil
+}
+
+// shaBytes is sha(string(b)) without copying b into a string.
+func shaBytes(b []byte) string {
+	h := sha256.New()
+	h.Write(b)
+	h.Write([]byte{0})
+	return hex.EncodeToString(h.Sum(nil))
 }
