@@ -53,7 +53,32 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	if d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Day < 0 {
+		return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+	}
+	// By hand: every stored row and every answer carries dates, and
+	// fmt.Sprintf showed in the profiles of the busiest stages.
+	b := make([]byte, 0, 10)
+	b = appendPadded(b, d.Year, 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.Month), 2)
+	b = append(b, '-')
+	return string(appendPadded(b, d.Day, 2))
+}
+
+// appendPadded appends v (0 ≤ v) in decimal, zero-padded to width digits.
+func appendPadded(b []byte, v, width int) []byte {
+	var digits [20]byte
+	i := len(digits)
+	for v >= 10 || width > 1 {
+		i--
+		digits[i] = byte('0' + v%10)
+		v /= 10
+		width--
+	}
+	i--
+	digits[i] = byte('0' + v)
+	return append(b, digits[i:]...)
 }
 
 // Time is midnight of d in loc.

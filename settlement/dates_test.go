@@ -467,3 +467,18 @@ func ExampleSettlementDateOf() {
 	fmt.Println(d, err)
 	// Output: 2023-09-27 <nil>
 }
+
+// TestDateStringMatchesSprintf: String is fmt's %04d-%02d-%02d for every
+// date, the calendar's edges and out-of-range years included.
+func TestDateStringMatchesSprintf(t *testing.T) {
+	for _, d := range []Date{{1, 1, 1}, {999, 12, 31}, {2026, 2, 28}, {2026, 11, 30}, {9999, 12, 31}, {10000, 1, 1}, {-1, 3, 4}, {2026, 13, 45}, {2026, -1, 5}, {2026, 1, -5}, {2026, 100, 123}} {
+		if got, want := d.String(), fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day); got != want {
+			t.Errorf("%#v.String() = %q, want %q", d, got, want)
+		}
+	}
+	for day := MustDate("1999-12-25"); day.Before(MustDate("2031-01-05")); day = day.AddDays(1) {
+		if got, want := day.String(), fmt.Sprintf("%04d-%02d-%02d", day.Year, int(day.Month), day.Day); got != want {
+			t.Fatalf("%#v.String() = %q, want %q", day, got, want)
+		}
+	}
+}

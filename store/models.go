@@ -157,6 +157,9 @@ type transferCols struct {
 	SettlementDate      day
 	Amounts             settlement.Amounts `gorm:"embedded;embeddedPrefix:a_"`
 	DetailJSON          string             `gorm:"column:detail_json"` // order-level discounts and fees
+	// CompareDigest is settlement.Transfer.CompareDigest of the transfer
+	// as stored ("" for rows stored before it was kept).
+	CompareDigest string
 }
 
 // lineCols are the columns of a line block of a stored transfer, ours

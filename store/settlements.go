@@ -393,7 +393,7 @@ func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays
 // settlementCols are settlements' columns as insertSettlements writes them.
 var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancellation_id", "order_ref", "cancellation_ref",
 	"contract_id", "contract_version", "policy_versions", "business_date", "settlement_start_date", "settlement_date",
-	"detail_json", "hash", "computed_at", "rules_version"}, amountCols...)
+	"detail_json", "hash", "computed_at", "rules_version", "compare_digest"}, amountCols...)
 
 // insertSettlements inserts settlement rows with multi-row INSERT …
 // RETURNING and sets their IDs, matched by key (RETURNING's row order is
@@ -407,7 +407,7 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 		computed, _ := r.ComputedAt.Value()
 		args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
 			r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
-			settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion)
+			settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion, t.CompareDigest)
 		return amountValues(args, &t.Amounts)
 	}, "id, partner_id, payment_id, kind, cancellation_id", func(res *sql.Rows) error {
 		var id int64

@@ -141,7 +141,7 @@ type historyRow struct {
 // answerColumns are the columns of portone_transfers that insertAnswers
 // writes, in the order it appends them.
 var answerColumns = append([]string{"transfer_id", "intent_ref", "partner_id", "payment_id", "kind", "cancellation_id", "contract_id",
-	"settlement_start_date", "settlement_date", "detail_json", "status", "negated", "raw_json", "recorded_at", "updated_at"}, amountCols...)
+	"settlement_start_date", "settlement_date", "detail_json", "status", "negated", "raw_json", "recorded_at", "updated_at", "compare_digest"}, amountCols...)
 
 var historyColumns = []string{"transfer_id", "intent_id", "partner_id", "from_status", "to_status", "source", "observed_at"}
 
@@ -155,7 +155,7 @@ func (s *Store) insertAnswers(tx *gorm.DB, rows []portoneTransferRow) error {
 		r := &rows[i]
 		t := &r.Transfer
 		dst = append(dst, r.TransferID, r.IntentRef, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, t.ContractID,
-			t.SettlementStartDate, t.SettlementDate, t.DetailJSON, r.Status, r.Negated, r.RawJSON, r.RecordedAt, r.UpdatedAt)
+			t.SettlementStartDate, t.SettlementDate, t.DetailJSON, r.Status, r.Negated, r.RawJSON, r.RecordedAt, r.UpdatedAt, t.CompareDigest)
 		return amountValues(dst, &t.Amounts)
 	}, "id, transfer_id", func(r *sql.Rows) error {
 		var id int64
@@ -478,7 +478,7 @@ var (
 func colsOf(t *settlement.Transfer) transferCols {
 	return transferCols{PartnerID: t.PartnerID, PaymentID: t.PaymentID, Kind: string(t.Kind), CancellationID: t.CancellationID,
 		ContractID: t.ContractID, SettlementStartDate: day(t.SettlementStartDate), SettlementDate: day(t.SettlementDate),
-		Amounts: t.Amounts, DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees, t.UserDefined)}
+		Amounts: t.Amounts, DetailJSON: encodeDetail(t.Discounts, t.AdditionalFees, t.UserDefined), CompareDigest: t.CompareDigest()}
 }
 
 // loadTransfers builds the transfers whose own columns are cols (row id

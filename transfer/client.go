@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/settle-dev/settle/settlement"
 )
 
@@ -365,8 +367,17 @@ func decodeAnswer(body []byte, out any) error {
 	if d, ok := out.(bodyDecoder); ok {
 		return d.decodeBody(body)
 	}
-	return json.Unmarshal(body, out)
+	return unmarshal(body, out)
 }
+
+// unmarshal decodes PortOne's answers with encoding/json's semantics
+// (names matched without regard to case, unknown members ignored, the
+// last of a repeated name kept) through github.com/goccy/go-json, which
+// decodes them five times as fast or more: a night's listing of a million
+// transfer summaries (1.5 KB each) cost 20 ms a page of 1,000 with
+// encoding/json, 2.5–3.8 ms with it (BenchmarkDecodeStates), and decoding
+// create answers was a fifth of posting's CPU.
+func unmarshal(data []byte, v any) error { return gojson.Unmarshal(data, v) }
 
 // encodeBody marshals v once for every attempt.
 func encodeBody(v any) ([]byte, error) {

@@ -6,12 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
 	"strings"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/settle-dev/settle/settlement"
 )
@@ -147,47 +144,18 @@ type transferAnswer struct{ sentTransfer }
 // UnmarshalJSON is decodeBody.
 func (a *transferAnswer) UnmarshalJSON(data []byte) error { return a.decodeBody(data) }
 
-// decodeBody finds the member transfer of the answer, validating the rest
-// as encoding/json would (a repeated name and invalid UTF-8 are allowed,
-// the last member named transfer counts, its name matched without regard
-// to case), and decodes it; an answer without it is a zero transfer, as a
+// decodeBody decodes the member transfer of the answer, the rest
+// validated and skipped as encoding/json would (a repeated name and invalid
+// UTF-8 are allowed, the last member named transfer counts, its name
+// matched without regard to case), in one pass: sentTransfer keeps a copy
+// of the member's bytes. An answer without it is a zero transfer, as a
 // struct field would be.
 func (a *transferAnswer) decodeBody(data []byte) error {
-	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
-		if err == nil {
-			err = fmt.Errorf("want a JSON object, got %s", tok.Kind())
-		}
-		return err
+	var out struct {
+		Transfer *sentTransfer `json:"transfer"`
 	}
-	var member jsontext.Value
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		if !strings.EqualFold(name.String(), "transfer") {
-			if err := dec.SkipValue(); err != nil {
-				return err
-			}
-			continue
-		}
-		v, err := dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		member = append(member[:0], v...) // the last one, as encoding/json keeps it
-	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	if _, err := dec.ReadToken(); err != io.EOF {
-		return fmt.Errorf("more than one JSON value (%v)", err)
-	}
-	if member == nil {
-		return nil
-	}
-	return a.decode(member)
+	out.Transfer = &a.sentTransfer
+	return unmarshal(data, &out)
 }
 
 // GetTransfer fetches a transfer of any type. Errors: *APIError

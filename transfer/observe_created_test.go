@@ -150,3 +150,41 @@ func BenchmarkCreateAnswer(b *testing.B) {
 		}
 	})
 }
+
+// TestCreateAnswerDecodesAsEncodingJSON: a create's answer decodes to what
+// encoding/json makes of {"transfer": …}: the last member of a repeated
+// name, a name in other case, null or no member (a zero transfer), and the
+// same refusals (not an object, a second value, a member that is not a
+// transfer).
+func TestCreateAnswerDecodesAsEncodingJSON(t *testing.T) {
+	one := `{"type":"ORDER","id":"t-1","status":"SCHEDULED"}`
+	two := `{"type":"ORDER","id":"t-2","status":"SETTLED"}`
+	for _, body := range []string{
+		`{"transfer":` + one + `}`,
+		`{"transfer":` + one + `,"transfer":` + two + `}`,
+		`{"TRANSFER":` + one + `}`,
+		`{"Transfer":` + one + `,"other":[1,{"a":"\u00e9"}]}`,
+		`{"transfer":null}`,
+		`{}`,
+		`{"other":"a` + "\xff" + `b","transfer":` + one + `}`,
+		`[` + one + `]`,
+		`{"transfer":` + one + `} {}`,
+		`{"transfer":"t-1"}`,
+		`{"transfer":` + one + `,}`,
+		`null`,
+	} {
+		var got transferAnswer
+		gerr := decodeAnswer([]byte(body), &got)
+		var want struct {
+			Transfer sentTransfer `json:"transfer"`
+		}
+		werr := json.Unmarshal([]byte(body), &want)
+		if (gerr != nil) != (werr != nil) {
+			t.Errorf("%s: error %v, encoding/json's %v", body, gerr, werr)
+			continue
+		}
+		if gerr == nil && (got.transfer.ID != want.Transfer.transfer.ID || string(got.raw) != string(want.Transfer.raw)) {
+			t.Errorf("%s: decoded %q (%s), encoding/json %q (%s)", body, got.transfer.ID, got.raw, want.Transfer.transfer.ID, want.Transfer.raw)
+		}
+	}
+}

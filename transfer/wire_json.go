@@ -123,7 +123,7 @@ func jsonNames(t reflect.Type) map[string]bool {
 // no field for. On error *dst is left as it was.
 func unmarshalKeeping[P any](data []byte, dst *P, extra *map[string]json.RawMessage) error {
 	var v P
-	if err := json.Unmarshal(data, &v); err != nil {
+	if err := unmarshal(data, &v); err != nil {
 		return err
 	}
 	unknown, err := unknownMembers(data, knownNames(reflect.TypeFor[P]()))

@@ -20,11 +20,11 @@ var layout = map[string]struct {
 	third []string
 }{
 	"settlement":      {nil, []string{"github.com/shopspring/decimal"}},
-	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext"}}, // the answer's trimming streams tokens
+	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext", "github.com/goccy/go-json"}}, // the answer's trimming streams tokens; answers decode with goccy
 	"store":           {[]string{"settlement"}, []string{"gorm.io/"}},
 	"store/storetest": {[]string{"store"}, nil}, // test support: no production package may import it
 	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2"}},
-	"emulator":        {[]string{"settlement", "transfer"}, nil},
+	"emulator":        {[]string{"settlement", "transfer"}, []string{"github.com/goccy/go-json"}}, // answers encode with goccy
 	"intake":          {[]string{"settlement", "transfer", "store"}, []string{"github.com/go-json-experiment/json"}},
 	"jobs":            {[]string{"settlement", "transfer", "store", "reports"}, []string{"github.com/robfig/cron/v3", "golang.org/x/sync/"}},
 	"httpapi":         {[]string{"settlement", "transfer", "store", "intake", "jobs"}, []string{"github.com/prometheus/client_golang/"}},
