@@ -26,7 +26,9 @@
 //     (MaxAmount, MaxQuantity, MaxLines, MaxItems, MaxIDBytes, CheckID), and
 //     the settlement engine (Intake.Check). The same record gets the same
 //     verdict, naming the same field, from every entry; preview differs only
-//     where marked (previewMode).
+//     where marked (previewMode). An order that cannot name its type is
+//     decoded in one strict pass; whatever that pass refuses is decoded
+//     again the full way, so its error is the one the full way gives.
 //   - Strict JSON: valid UTF-8, one value, no duplicate names (refused naming
 //     the path), names matched case-sensitively, no unknown member inside
 //     PortOne's nested objects. A record's own top-level unknown fields are
@@ -64,7 +66,10 @@
 // different record is a conflict: the stored record stays, the new one is
 // kept in rejected records, and the answer (409
 // PLATFORM_TRANSFER_ALREADY_EXISTS, or a Problem in an import) names the
-// differing fields. Importing a file again changes nothing.
+// differing fields. Importing a file again changes nothing. A record's
+// stored form and the canonical form whose hash decides duplicate or
+// conflict are both written once, from the typed body (storedform.go),
+// byte for byte what encoding/json and the store's canonicaliser make.
 //
 // # Files
 //

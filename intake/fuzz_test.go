@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/settle-dev/settle/settlement"
+	"github.com/settle-dev/settle/store"
 )
 
 // fuzzCheck is the import's engine check without a store: orders are
@@ -30,6 +31,9 @@ func checkAccepted(t *testing.T, rec Record) {
 	}
 	if again.Key() != rec.Key() || !bytes.Equal(again.JSON(), rec.JSON()) {
 		t.Fatalf("stored form of %s decodes to %s:\n%s\n%s", rec.Key(), again.Key(), rec.JSON(), again.JSON())
+	}
+	if c, err := store.CanonicalRequest(rec.JSON()); err != nil || !bytes.Equal(c, rec.Order.canonicalOf(rec.Cancel)) {
+		t.Fatalf("canonical form of %s: %s, want %s (%v)", rec.Key(), rec.Order.canonicalOf(rec.Cancel), c, err)
 	}
 	if ferr, _ := fuzzCheck(context.Background(), again); ferr != nil {
 		t.Fatalf("stored form of accepted %s fails validation: %v", rec.Key(), ferr)

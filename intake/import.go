@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/settle-dev/settle/settlement"
@@ -212,9 +213,12 @@ func memoTerms(terms TermsFunc) TermsFunc {
 		t   settlement.Terms
 		err error
 	}
+	var mu sync.Mutex // the reader checks orders while the saver checks cancellations
 	seen := map[[2]string]answer{}
 	return func(ctx context.Context, partnerID, contractID string) (settlement.Terms, error) {
 		k := [2]string{partnerID, contractID}
+		mu.Lock()
+		defer mu.Unlock()
 		if a, ok := seen[k]; ok {
 			return a.t, a.err
 		}
@@ -266,6 +270,16 @@ func (im *importer) read(ctx context.Context, reader func(context.Context, func(
 			}
 		}
 		rerr = reader(rctx, func(it item) error {
+			// An order's engine check needs nothing stored but its terms:
+			// it runs here, beside the decoding, while the other goroutine
+			// saves the previous batch.
+			if o := it.rec.Order; o != nil && len(it.probs) == 0 {
+				ferr, err := im.in.checkOrder(rctx, o.Order)
+				if err != nil {
+					return err
+				}
+				it.checked, it.verdict = true, ferr
+			}
 			if b == nil {
 				b = make([]item, 0, batchSize)
 			}
@@ -306,6 +320,15 @@ func (im *importer) flush(ctx context.Context) error {
 	if len(im.pending) == 0 {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A batch, once begun, runs to its end (a fraction of a second) and is
+	// committed whole or not at all; ctx is checked between batches. On a
+	// context that cannot be cancelled the SQLite driver steps each row on
+	// the calling goroutine, where on a cancellable one it starts a
+	// goroutine per row returned, to watch for the cancellation.
+	ctx = context.WithoutCancel(ctx)
 	if err := im.check(ctx); err != nil {
 		return err
 	}
@@ -382,7 +405,12 @@ func (im *importer) check(ctx context.Context) error {
 		var ferr *settlement.Error
 		var err error
 		if o := it.rec.Order; o != nil {
-			if ferr, err = im.in.checkOrder(ctx, o.Order); err == nil && ferr == nil {
+			if it.checked {
+				ferr = it.verdict
+			} else {
+				ferr, err = im.in.checkOrder(ctx, o.Order)
+			}
+			if err == nil && ferr == nil {
 				b.addOrder(o)
 			}
 		} else {

@@ -33,6 +33,10 @@ type item struct {
 	probs  []*Problem
 	raw    []byte
 	refuse func(err *settlement.Error) item
+	// checked says verdict is the settlement engine's verdict on the
+	// order rec (nil: accepted), found while the file was read.
+	checked bool
+	verdict *settlement.Error
 }
 
 // readJSONL streams JSON Lines: one record object per line; blank lines are

@@ -187,7 +187,7 @@ func (in *Intake) Save(ctx context.Context, rec Record, src store.Source, file s
 func (in *Intake) orderRecord(o *OrderRecord, src store.Source, file string, line int) store.OrderRecord {
 	return store.OrderRecord{
 		Order: o.Order, PaidAt: o.PaidAt, BusinessDate: settlement.DateOf(o.PaidAt, in.rules.Location),
-		Request: o.JSON, Source: src, File: file, Line: line,
+		Request: o.JSON, Canonical: o.canonical, Source: src, File: file, Line: line,
 	}
 }
 
@@ -195,7 +195,7 @@ func (in *Intake) cancelRecord(c *CancelRecord, src store.Source, file string, l
 	return store.CancellationRecord{
 		Cancellation: c.Cancellation, PartnerID: settlement.PartnerID(c.Body.PartnerID), PaymentID: settlement.PaymentID(c.Body.PaymentID),
 		TransferID: settlement.TransferID(c.Body.TransferID), CancelledAt: c.CancelledAt, BusinessDate: settlement.DateOf(c.CancelledAt, in.rules.Location),
-		Request: c.JSON, Source: src, File: file, Line: line,
+		Request: c.JSON, Canonical: c.canonical, Source: src, File: file, Line: line,
 	}
 }
 

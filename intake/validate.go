@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 	"unicode"
@@ -109,9 +110,14 @@ func (r Rules) order(in *orderInput, pm *previewMode) (*OrderRecord, error) {
 	normalizeOrderBody(b)
 	rec := &OrderRecord{Body: *b, PaidAt: paidAt, Order: o}
 	if pm == nil {
-		if rec.JSON, err = storedForm(*b, map[string]string{"type": TypeOrder, "paidAt": in.PaidAt}, in.Unknown); err != nil {
+		f, err := recordForms(func(sorted bool, dst []byte) ([]byte, bool) { return orderForms(b, in.PaidAt, sorted, dst) }, in.Unknown,
+			func() (json.RawMessage, error) {
+				return storedForm(*b, map[string]string{"type": TypeOrder, "paidAt": in.PaidAt}, in.Unknown)
+			})
+		if err != nil {
 			return nil, invalid("", "cannot encode the record: %v", err)
 		}
+		rec.JSON, rec.canonical = f.stored, f.canonical
 	}
 	return rec, nil
 }
@@ -162,9 +168,14 @@ func (r Rules) cancel(in *cancelInput, pm *previewMode) (*CancelRecord, error) {
 	normalizeCancelBody(b)
 	rec := &CancelRecord{Body: *b, CancelledAt: cancelledAt, Cancellation: c}
 	if pm == nil {
-		if rec.JSON, err = storedForm(*b, map[string]string{"type": TypeOrderCancel, "cancelledAt": in.CancelledAt}, in.Unknown); err != nil {
+		f, err := recordForms(func(sorted bool, dst []byte) ([]byte, bool) { return cancelForms(b, in.CancelledAt, sorted, dst) }, in.Unknown,
+			func() (json.RawMessage, error) {
+				return storedForm(*b, map[string]string{"type": TypeOrderCancel, "cancelledAt": in.CancelledAt}, in.Unknown)
+			})
+		if err != nil {
 			return nil, invalid("", "cannot encode the record: %v", err)
 		}
+		rec.JSON, rec.canonical = f.stored, f.canonical
 	}
 	return rec, nil
 }
@@ -365,50 +376,18 @@ func checkOrderBody(b *transfer.CreateOrderTransferBody) *settlement.Error {
 			return invalid("orderDetail.orderLines", "at most %d lines, got %d", settlement.MaxLines, len(lines))
 		}
 		seen := make(map[string]bool, len(lines))
-		for i, l := range lines {
-			f := fmt.Sprintf("orderDetail.orderLines[%d]", i)
-			if err := settlement.CheckID(f+".product.id", l.Product.ID); err != nil {
-				return err
-			}
-			if seen[l.Product.ID] {
-				return &settlement.Error{Type: settlement.ErrProductIDDuplicated, Field: f + ".product.id",
-					ProductID: l.Product.ID, Message: fmt.Sprintf("product %q appears twice", clip(l.Product.ID))}
-			}
-			seen[l.Product.ID] = true
-			if err := checkText(f+".product.name", l.Product.Name, true); err != nil {
-				return err
-			}
-			if err := checkText(f+".product.tag", l.Product.Tag, false); err != nil {
-				return err
-			}
-			if err := settlement.CheckAmount(f+".product.amount", settlement.Won(l.Product.Amount)); err != nil {
-				return err
-			}
-			if tf := l.Product.TaxFreeAmount; tf != nil {
-				if err := checkTaxFree(f+".product.taxFreeAmount", tf); err != nil {
-					return err
+		for i := range lines {
+			l := &lines[i]
+			// Checked with no field names first: a valid line, most lines,
+			// never builds them; a bad one is checked again with them, for
+			// the same verdict naming the field.
+			had := seen[l.Product.ID]
+			lineTotal, err := checkOrderLine("", l, seen)
+			if err != nil {
+				if !had {
+					delete(seen, l.Product.ID)
 				}
-				if *tf > l.Product.Amount {
-					return invalid(f+".product.taxFreeAmount", "must be <= product.amount %d, got %d", l.Product.Amount, *tf)
-				}
-			}
-			if err := settlement.CheckQuantity(f+".quantity", l.Quantity); err != nil {
-				return err
-			}
-			if l.Product.Amount > 0 && l.Quantity > int64(settlement.MaxAmount)/l.Product.Amount {
-				return invalid(f+".quantity", "line amount %d × %d exceeds %d", l.Product.Amount, l.Quantity, int64(settlement.MaxAmount))
-			}
-			lineTotal := l.Product.Amount * l.Quantity
-			if err := checkDiscounts(f+".discounts", l.Discounts, false); err != nil {
-				return err
-			}
-			if d := sumDiscounts(l.Discounts); d > lineTotal {
-				return &settlement.Error{Type: settlement.ErrSettlementAmountExceeded, Field: f + ".discounts",
-					ExceededType: settlement.DiscountThanOrder, ProductID: l.Product.ID,
-					Requested: settlement.Won(d), Allowed: settlement.Won(lineTotal),
-					Message: fmt.Sprintf("discounts %d exceed the line amount %d", d, lineTotal)}
-			}
-			if err := checkFees(f+".additionalFees", l.AdditionalFees); err != nil {
+				_, err = checkOrderLine(fmt.Sprintf("orderDetail.orderLines[%d]", i), l, seen)
 				return err
 			}
 			total += lineTotal // each line <= MaxAmount, and the total is checked after each
@@ -517,4 +496,55 @@ func orEmpty[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// checkOrderLine applies the structural rules to one order line, naming
+// its fields under f (orderDetail.orderLines[i]), and returns the line's
+// amount. seen holds the product ids of the lines before it.
+func checkOrderLine(f string, l *transfer.OrderLineInput, seen map[string]bool) (int64, *settlement.Error) {
+	if err := settlement.CheckID(f+".product.id", l.Product.ID); err != nil {
+		return 0, err
+	}
+	if seen[l.Product.ID] {
+		return 0, &settlement.Error{Type: settlement.ErrProductIDDuplicated, Field: f + ".product.id",
+			ProductID: l.Product.ID, Message: fmt.Sprintf("product %q appears twice", clip(l.Product.ID))}
+	}
+	seen[l.Product.ID] = true
+	if err := checkText(f+".product.name", l.Product.Name, true); err != nil {
+		return 0, err
+	}
+	if err := checkText(f+".product.tag", l.Product.Tag, false); err != nil {
+		return 0, err
+	}
+	if err := settlement.CheckAmount(f+".product.amount", settlement.Won(l.Product.Amount)); err != nil {
+		return 0, err
+	}
+	if tf := l.Product.TaxFreeAmount; tf != nil {
+		if err := checkTaxFree(f+".product.taxFreeAmount", tf); err != nil {
+			return 0, err
+		}
+		if *tf > l.Product.Amount {
+			return 0, invalid(f+".product.taxFreeAmount", "must be <= product.amount %d, got %d", l.Product.Amount, *tf)
+		}
+	}
+	if err := settlement.CheckQuantity(f+".quantity", l.Quantity); err != nil {
+		return 0, err
+	}
+	if l.Product.Amount > 0 && l.Quantity > int64(settlement.MaxAmount)/l.Product.Amount {
+		return 0, invalid(f+".quantity", "line amount %d × %d exceeds %d", l.Product.Amount, l.Quantity, int64(settlement.MaxAmount))
+	}
+	lineTotal := l.Product.Amount * l.Quantity
+	if err := checkDiscounts(f+".discounts", l.Discounts, false); err != nil {
+		return 0, err
+	}
+	if d := sumDiscounts(l.Discounts); d > lineTotal {
+		return 0, &settlement.Error{Type: settlement.ErrSettlementAmountExceeded, Field: f + ".discounts",
+			ExceededType: settlement.DiscountThanOrder, ProductID: l.Product.ID,
+			Requested: settlement.Won(d), Allowed: settlement.Won(lineTotal),
+			Message: fmt.Sprintf("discounts %d exceed the line amount %d", d, lineTotal)}
+	}
+	if err := checkFees(f+".additionalFees", l.AdditionalFees); err != nil {
+		return 0, err
+	}
+	return lineTotal, nil
 }

@@ -94,14 +94,33 @@ func paymentKeys(keys []PaymentKey) ([][]any, map[PaymentKey]bool) {
 	return out, seen
 }
 
+// paymentRowKeys is paymentKeys for a key-set query (keyset.go).
+func paymentRowKeys(keys []PaymentKey) ([]rowKey, map[PaymentKey]bool) {
+	seen := make(map[PaymentKey]bool, len(keys))
+	out := make([]rowKey, 0, len(keys))
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, rowKey{string(k.PartnerID), string(k.PaymentID)})
+		}
+	}
+	return out, seen
+}
+
 // OrdersOf returns the stored orders among keys, by key: one query per
-// lookupChunk keys, whatever their number.
+// keySetChunk keys, whatever their number.
 func (s *Store) OrdersOf(ctx context.Context, keys []PaymentKey) (map[PaymentKey]*OrderRecord, error) {
 	out := make(map[PaymentKey]*OrderRecord, len(keys))
-	ks, want := paymentKeys(keys)
-	for i := 0; i < len(ks); i += lookupChunk {
+	ks, want := paymentRowKeys(keys)
+	db := s.w(ctx)
+	q := "SELECT t.* FROM " + keySetJoin(db, "orders", []string{"partner_id", "payment_id"})
+	for i := 0; i < len(ks); i += keySetChunk {
+		js, err := keySetJSON(2, ks[i:min(i+keySetChunk, len(ks))])
+		if err != nil {
+			return nil, err
+		}
 		var rows []orderRow
-		if err := s.w(ctx).Scopes(keysIn([]string{"partner_id", "payment_id"}, ks[i:min(i+lookupChunk, len(ks))])).Find(&rows).Error; err != nil {
+		if err := db.Raw(q, js).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("orders: %w", err)
 		}
 		recs, err := loadOrders(nil, rows)
@@ -123,11 +142,16 @@ func (s *Store) OrdersOf(ctx context.Context, keys []PaymentKey) (map[PaymentKey
 // arrival), as CancellationsOfOrder does for one.
 func (s *Store) CancellationsOf(ctx context.Context, keys []PaymentKey) (map[PaymentKey][]CancellationRecord, error) {
 	out := make(map[PaymentKey][]CancellationRecord)
-	ks, want := paymentKeys(keys)
-	for i := 0; i < len(ks); i += lookupChunk {
+	ks, want := paymentRowKeys(keys)
+	db := s.w(ctx)
+	q := "SELECT t.* FROM " + keySetJoin(db, "cancellations", []string{"partner_id", "payment_id"}) + " ORDER BY t.cancelled_at, t.id"
+	for i := 0; i < len(ks); i += keySetChunk {
+		js, err := keySetJSON(2, ks[i:min(i+keySetChunk, len(ks))])
+		if err != nil {
+			return nil, err
+		}
 		var rows []cancellationRow
-		if err := s.w(ctx).Scopes(keysIn([]string{"partner_id", "payment_id"}, ks[i:min(i+lookupChunk, len(ks))])).
-			Order("cancelled_at, id").Find(&rows).Error; err != nil {
+		if err := db.Raw(q, js).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("cancellations: %w", err)
 		}
 		recs, err := loadCancellations(nil, rows)

@@ -24,6 +24,7 @@ type CancellationRecord struct {
 	CancelledAt  time.Time
 	BusinessDate settlement.Date
 	Request      []byte
+	Canonical    []byte // see OrderRecord.Canonical
 	Source       Source
 	File         string
 	Line         int
@@ -87,7 +88,7 @@ func (s *Store) cancellations() *idempotent[CancellationRecord] {
 			if _, ok := formNames[r.Cancellation.Form]; !ok {
 				return payload{}, &InvalidError{Record: "cancellation " + r.Key(), Field: "orderDetail", Err: fmt.Errorf("unknown form %d", r.Cancellation.Form)}
 			}
-			return requestPayload("cancellation", r.Key(), r.Request)
+			return recordPayload("cancellation", r.Key(), r.Request, r.Canonical)
 		},
 		insert: s.insertCancellations,
 	}, func(r *CancellationRecord) Rejected {

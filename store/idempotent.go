@@ -179,6 +179,9 @@ const lookupChunk = 200
 // lookupKeys finds the stored rows among keys: key → (id, hash), a query
 // per lookupChunk keys through the unique index.
 func lookupKeys(tx *gorm.DB, table string, keyCols []string, hashCol string, keys []rowKey) (map[rowKey]storedKey, error) {
+	if len(keys) > 1 {
+		return lookupKeySet(tx, table, keyCols, hashCol, keys) // one statement for the batch (keyset.go)
+	}
 	found := make(map[rowKey]storedKey, len(keys))
 	cols := "id, " + hashCol
 	for _, c := range keyCols {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,22 +40,37 @@ const (
 // corrections existed; the hash of a later one has the generation as a
 // fifth part.
 func IntentID(partnerID settlement.PartnerID, paymentID settlement.PaymentID, kind settlement.Kind, cancellationID settlement.CancellationID, generation int) settlement.TransferID {
-	h := sha256.New()
-	for _, p := range []string{string(partnerID), string(paymentID), string(kind), string(cancellationID)} {
-		fmt.Fprintf(h, "%d:%s;", len(p), p)
+	// "len:part;" for each part, then "g<generation>;" after the first
+	// generation, appended rather than printed: a settle run derives an id
+	// for every record (TestIntentIDLayout keeps the bytes).
+	var buf [160]byte
+	b := buf[:0]
+	for _, p := range [...]string{string(partnerID), string(paymentID), string(kind), string(cancellationID)} {
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
+		b = append(b, ';')
 	}
 	if generation > 0 {
-		fmt.Fprintf(h, "g%d;", generation)
+		b = append(b, 'g')
+		b = strconv.AppendInt(b, int64(generation), 10)
+		b = append(b, ';')
 	}
-	sum := h.Sum(nil)
+	sum := sha256.Sum256(b)
 	prefix := "stl-o-"
 	if kind == settlement.KindOrderCancel {
 		prefix = "stl-c-"
 	} else if kind != settlement.KindOrder {
 		prefix = "stl-m-"
 	}
-	return settlement.TransferID(prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:25])))
+	var enc [6 + 40]byte
+	copy(enc[:], prefix)
+	intentIDEncoding.Encode(enc[6:], sum[:25])
+	return settlement.TransferID(enc[:])
 }
+
+// intentIDEncoding is base32 (RFC 4648) in lowercase without padding.
+var intentIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
 // IntentSpec is a transfer intent to create: the transfer's key and the
 // request body that will be posted (unchanged) on every attempt.

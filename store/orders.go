@@ -52,9 +52,13 @@ type OrderRecord struct {
 	PaidAt       time.Time
 	BusinessDate settlement.Date
 	Request      []byte
-	Source       Source
-	File         string // provenance for rejected records (import)
-	Line         int
+	// Canonical, when set, is the canonical form of Request
+	// (CanonicalRequest), made by the caller with it: the store then does
+	// not parse Request again. nil: the store makes it.
+	Canonical []byte
+	Source    Source
+	File      string // provenance for rejected records (import)
+	Line      int
 
 	// Set by the store on read.
 	ID              int64
@@ -102,7 +106,7 @@ func (s *Store) orders() *idempotent[OrderRecord] {
 			if r.PaidAt.IsZero() || r.BusinessDate.IsZero() {
 				return payload{}, &InvalidError{Record: "order " + r.Key(), Field: "paidAt", Err: errors.New("paidAt and its business date are required")}
 			}
-			return requestPayload("order", r.Key(), r.Request)
+			return recordPayload("order", r.Key(), r.Request, r.Canonical)
 		},
 		insert: s.insertOrders,
 	}, func(r *OrderRecord) Rejected {

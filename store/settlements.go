@@ -197,11 +197,21 @@ func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettleme
 	// run's time); a key stored after all (another instance settled the
 	// same record) fails the insert, and the rerun looks them up.
 	spec.fresh = true
+	if err := s.memoryStatementJournals(ctx); err != nil {
+		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
+	}
 	var outs []Outcome
 	err := retryOnDuplicate(func() error {
 		defer func() { spec.fresh = false }()
 		outs = make([]Outcome, len(p.recs))
-		return s.tx(ctx, func(tx *gorm.DB) error { return writeIdempotent(tx, spec, p.recs, p.pays, outs) })
+		// The driver does not watch ctx (see quiet): ctx is checked before
+		// the commit, so a cancelled run commits nothing more.
+		return s.tx(quiet(ctx), func(tx *gorm.DB) error {
+			if err := writeIdempotent(tx, spec, p.recs, p.pays, outs); err != nil {
+				return err
+			}
+			return ctx.Err()
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
@@ -354,20 +364,36 @@ func (s *Store) settlementIntents() *idempotent[IntentSpec] {
 var intentCols = []string{"intent_id", "partner_id", "payment_id", "kind", "cancellation_id", "settlement_ref", "business_date",
 	"request_json", "request_hash", "status", "created_at", "updated_at"}
 
-// insertIntents writes new pending intents and sets ids to their row ids.
+// insertIntents writes new pending intents and sets ids to their row ids
+// (reserved by nextIDs on SQLite, returned by the insert on PostgreSQL).
 func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays []payload, ids []int64) error {
 	now, _ := at(s.nowUTC()).Value()
-	byID := make(map[settlement.TransferID]int, len(fresh))
-	err := s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
+	values := func(args []any, n int) ([]any, settlement.TransferID) {
 		sp := &specs[fresh[n]]
 		id := IntentID(sp.PartnerID, sp.PaymentID, sp.Kind, sp.CancellationID, sp.Generation)
-		byID[id] = n
 		var ref *int64
 		if sp.SettlementID > 0 {
 			ref = &sp.SettlementID
 		}
 		return append(args, string(id), string(sp.PartnerID), string(sp.PaymentID), string(sp.Kind), string(sp.CancellationID), ref,
-			sp.BusinessDate.String(), string(sp.Request), pays[fresh[n]].hash, string(IntentPending), now, now)
+			sp.BusinessDate.String(), string(sp.Request), pays[fresh[n]].hash, string(IntentPending), now, now), id
+	}
+	first, named, err := s.nextIDs(tx, "transfer_intents", len(fresh))
+	if err != nil {
+		return err
+	}
+	if named {
+		return s.bulkInsert(tx, "transfer_intents", append([]string{"id"}, intentCols...), len(fresh), func(n int, args []any) []any {
+			ids[n] = first + int64(n)
+			args, _ = values(append(args, ids[n]), n)
+			return args
+		}, "", nil)
+	}
+	byID := make(map[settlement.TransferID]int, len(fresh))
+	err = s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
+		args, id := values(args, n)
+		byID[id] = n
+		return args
 	}, "id, intent_id", func(rows *sql.Rows) error {
 		var id int64
 		var intent string
@@ -395,20 +421,27 @@ var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancel
 	"contract_id", "contract_version", "policy_versions", "business_date", "settlement_start_date", "settlement_date",
 	"detail_json", "hash", "computed_at", "rules_version", "compare_digest"}, amountCols...)
 
-// insertSettlements inserts settlement rows with multi-row INSERT …
-// RETURNING and sets their IDs, matched by key (RETURNING's row order is
+// insertSettlements inserts settlement rows with multi-row INSERTs and
+// sets their IDs: on SQLite the ids reserved by nextIDs, on PostgreSQL
+// those of INSERT … RETURNING, matched by key (RETURNING's row order is
 // not promised).
 func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
+	first, named, err := s.nextIDs(tx, "settlements", len(rows))
+	if err != nil {
+		return err
+	}
+	if named {
+		return s.bulkInsert(tx, "settlements", append([]string{"id"}, settlementCols...), len(rows), func(i int, args []any) []any {
+			rows[i].ID = first + int64(i)
+			return settlementValues(append(args, rows[i].ID), &rows[i])
+		}, "", nil)
+	}
 	byKey := make(map[rowKey]*settlementRow, len(rows))
-	err := s.bulkInsert(tx, "settlements", settlementCols, len(rows), func(i int, args []any) []any {
+	err = s.bulkInsert(tx, "settlements", settlementCols, len(rows), func(i int, args []any) []any {
 		r := &rows[i]
 		t := &r.Transfer
 		byKey[rowKey{string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID)}] = r
-		computed, _ := r.ComputedAt.Value()
-		args = append(args, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, r.OrderRef, r.CancellationRef, t.ContractID,
-			r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
-			settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion, t.CompareDigest)
-		return amountValues(args, &t.Amounts)
+		return settlementValues(args, r)
 	}, "id, partner_id, payment_id, kind, cancellation_id", func(res *sql.Rows) error {
 		var id int64
 		var k rowKey
@@ -430,6 +463,16 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 		}
 	}
 	return nil
+}
+
+// settlementValues appends the values of row r in settlementCols order.
+func settlementValues(args []any, r *settlementRow) []any {
+	t := &r.Transfer
+	computed, _ := r.ComputedAt.Value()
+	args = append(args, string(t.PartnerID), string(t.PaymentID), t.Kind, string(t.CancellationID), r.OrderRef, r.CancellationRef, t.ContractID,
+		r.ContractVersion, r.PolicyVersions, settlement.Date(r.BusinessDate).String(), settlement.Date(t.SettlementStartDate).String(),
+		settlement.Date(t.SettlementDate).String(), t.DetailJSON, r.Hash, computed, r.RulesVersion, t.CompareDigest)
+	return amountValues(args, &t.Amounts)
 }
 
 func translateErr(tx *gorm.DB, err error) error {

@@ -49,16 +49,66 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 // rereading of what was settled). Pages are read through the read pool, so
 // that the next page is read while the last one is being saved; a page
 // starts after the last one's key whatever has been saved since.
+//
+// A page is one raw query whose columns are scanned straight into the
+// rows (no ORM reflection per row), on a context the driver does not
+// watch (see quiet); ctx is checked between pages.
 func (s *Store) UnsettledOrderPages(ctx context.Context, d settlement.Date, size int, fn func([]OrderRecord) error) error {
-	after := func(last *orderRow) *gorm.DB {
-		q := s.r(ctx).Where(fmt.Sprintf(unsettledDue, "orders", "payment_id"), day(d), day(d))
+	where := fmt.Sprintf(unsettledDue, "orders", "payment_id")
+	first := "SELECT " + orderPageCols + " FROM orders WHERE " + where + " ORDER BY business_date, id LIMIT ?"
+	next := "SELECT " + orderPageCols + " FROM orders WHERE " + where + " AND (business_date, id) > (?, ?) ORDER BY business_date, id LIMIT ?"
+	var rows []orderRow
+	var last *orderRow
+	for {
+		q, args := first, []any{day(d), day(d), size}
 		if last != nil {
-			q = q.Where("(business_date, id) > (?, ?)", last.BusinessDate, last.ID)
+			q, args = next, []any{day(d), day(d), last.BusinessDate, last.ID, size}
 		}
-		return q.Order("business_date, id")
+		var err error
+		if rows, err = s.orderPage(quiet(ctx), q, args, rows[:0]); err != nil {
+			return fmt.Errorf("walk orders: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		recs, err := loadOrders(nil, rows)
+		if err != nil {
+			return fmt.Errorf("walk orders: %w", err)
+		}
+		if err := fn(recs); err != nil {
+			return err
+		}
+		l := rows[len(rows)-1]
+		last = &l
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
-	load := func(rows []orderRow) ([]OrderRecord, error) { return loadOrders(nil, rows) }
-	return walkPages(ctx, "walk orders", size, after, load, fn)
+}
+
+// orderPageCols are the columns of orderRow that orderPage scans, in
+// its order.
+const orderPageCols = `id, partner_id, payment_id, contract_id, contract_version, has_lines, order_amount, tax_free,
+	settlement_start_date, settlement_date, paid_at, business_date, request_json, request_hash, source, received_at,
+	detail, settled, generation`
+
+// orderPage appends the orders of query q to dst.
+func (s *Store) orderPage(ctx context.Context, q string, args []any, dst []orderRow) ([]orderRow, error) {
+	rows, err := s.r(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		dst = append(dst, orderRow{})
+		r := &dst[len(dst)-1]
+		if err := rows.Scan(&r.ID, &r.PartnerID, &r.PaymentID, &r.ContractID, &r.ContractVersion, &r.HasLines, &r.OrderAmount, &r.TaxFree,
+			&r.SettlementStartDate, &r.SettlementDate, &r.PaidAt, &r.BusinessDate, &r.RequestJSON, &r.RequestHash, &r.Source, &r.ReceivedAt,
+			&r.Detail, &r.Settled, &r.Generation); err != nil {
+			return nil, err
+		}
+	}
+	return dst, rows.Err()
 }
 
 // UnsettledCancellations calls fn, in (cancelledAt, id) order, for each

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"golang.org/x/term"
@@ -261,6 +262,13 @@ func runImport(ctx context.Context, e *env) error {
 		return err
 	}
 	defer w.Close()
+	// An import allocates a great deal per record (decoded bodies, stored
+	// forms, rows) over a small live heap (two batches, flat in the
+	// file's size): collecting at 4× the live heap rather than 2× takes a
+	// tenth off its CPU time for a few tens of MB. GOGC, when set, decides.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 	prog := jobs.NewProgress(terminal(e.stderr), "import")
 	rep, err := intake.ImportFiles(ctx, w.st, fs.Args(), intake.Options{Location: e.cfg.TZ, TestMode: e.cfg.TestMode,
 		HorizonDays: e.cfg.HorizonDays, Terms: w.p.TermsFor, OnRecord: func() { prog.Add(1) }})
