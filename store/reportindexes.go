@@ -1,6 +1,6 @@
 package store
 
-// schemaReportIndexes (migration 17) gives the workbook's joins from a
+// schemaReportIndexes (migration 15) gives the workbook's joins from a
 // settlement to its intent, PortOne's transfer and PortOne's lines
 // indexes that hold every column those joins read, so that an export
 // reads them from the index alone instead of each table row: an intent's
@@ -23,7 +23,7 @@ CREATE INDEX portone_transfer_lines_report ON portone_transfer_lines (portone_tr
 `
 
 // indexedBy is SQLite's hint that a table of a join is read through the
-// named index (migration 17); PostgreSQL's planner picks index-only scans
+// named index (migration 15); PostgreSQL's planner picks index-only scans
 // itself.
 func (s *Store) indexedBy(index string) string {
 	if s.dialect != SQLite {

@@ -15,10 +15,10 @@ import (
 
 // TestReportJoinsReadIndexesOnly: on SQLite the workbook's two big
 // queries, ReportTransfers and ReportHistory, read the intent, PortOne's
-// transfer and PortOne's lines from the covering indexes of migration 17
+// transfer and PortOne's lines from the covering indexes of migration 15
 // alone (never the tables, whose rows carry the request and PortOne's raw
 // answer), and the settlements in the report's order from
-// settlements_report without sorting them. Before migration 17 they were
+// settlements_report without sorting them. Before migration 15 they were
 // searched through the unique indexes and read row by row.
 func TestReportJoinsReadIndexesOnly(t *testing.T) {
 	ctx := context.Background()
