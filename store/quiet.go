@@ -14,19 +14,3 @@ import "context"
 // (a cancelled run commits nothing more). A statement already running
 // finishes; none of these takes more than a fraction of a second.
 func quiet(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
-
-// memoryStatementJournals keeps the writer's statement journals in memory
-// (PRAGMA temp_store = MEMORY; the writer is one connection, so it stays
-// set). A multi-row INSERT inside a transaction keeps a statement journal
-// of the pages it changes, so that a failing row undoes its statement
-// alone; past 64 KiB SQLite spills it to a temporary file, one write per
-// page. A settle page's inserts touch a few hundred pages each (the
-// tables and their indexes): that was a million pwrite calls for 100k
-// orders, three of every four the run made. The journal of one statement
-// is bounded by bulkRows rows, so memory is too. Nothing on PostgreSQL.
-func (s *Store) memoryStatementJournals(ctx context.Context) error {
-	if s.dialect != SQLite {
-		return nil
-	}
-	return s.w(quiet(ctx)).Exec("PRAGMA temp_store = MEMORY").Error
-}

@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestSettlementSaveKeepsStatementJournalsInMemory: after a save of
-// settlements the writer keeps its statement journals in memory
+// TestSettlementSaveKeepsStatementJournalsInMemory: the writer keeps its
+// statement journals in memory (set when the store opens)
 // (temp_store = MEMORY, 2). With SQLite's default (file) each multi-row
 // INSERT of a settle page spilled its statement journal to a temporary
 // file, one write per page changed: three of every four system calls of a
-// 100k settle. Seen failing before memoryStatementJournals (temp_store 0).
+// 100k settle. Seen failing without the PRAGMA (temp_store 0).
 func TestSettlementSaveKeepsStatementJournalsInMemory(t *testing.T) {
 	ctx := context.Background()
 	s := openT(t, filepath.Join(t.TempDir(), "settle.db"))

@@ -197,9 +197,6 @@ func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettleme
 	// run's time); a key stored after all (another instance settled the
 	// same record) fails the insert, and the rerun looks them up.
 	spec.fresh = true
-	if err := s.memoryStatementJournals(ctx); err != nil {
-		return nil, fmt.Errorf("save %ss: %w", spec.record, err)
-	}
 	var outs []Outcome
 	err := retryOnDuplicate(func() error {
 		defer func() { spec.fresh = false }()

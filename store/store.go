@@ -161,6 +161,21 @@ func openSQLite(ctx context.Context, path string, o options, cfg func() *gorm.Co
 		_ = wsql.Close()
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// The writer keeps its statement journals in memory. A multi-row
+	// INSERT inside a transaction keeps a statement journal of the pages it
+	// changes, so that a failing row undoes its statement alone; past 64
+	// KiB SQLite spills it to a temporary file, one write per page. A page
+	// of a night's inserts (settlements, intents, PortOne's answers and
+	// their lines) touches a few hundred pages: a million pwrite calls for
+	// a 100k settle, three of every four system calls it made. A
+	// statement's journal is bounded by the pages it changes (bulkRows
+	// rows at most for the night's inserts). The writer is one connection
+	// that lives as long as the store, so the setting stays; the readers,
+	// which sort, keep SQLite's default.
+	if err := w.WithContext(ctx).Exec("PRAGMA temp_store = MEMORY").Error; err != nil {
+		_ = wsql.Close()
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
 	r, err = gorm.Open(sqlite.Open(base+"&mode=ro"), cfg())
 	if err != nil {
 		_ = wsql.Close()

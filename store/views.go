@@ -59,12 +59,17 @@ func (q Query) where(alias string) (string, []any) {
 
 // stream runs a query on the read pool and calls scan for each row.
 func (s *Store) stream(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := s.r(ctx).Raw(query, args...).Rows()
+	// The driver steps the rows on a context it does not watch (see
+	// quiet); ctx is checked before every row instead.
+	rows, err := s.r(quiet(ctx)).Raw(query, args...).Rows()
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
 		if err := scan(rows); err != nil {
 			return err
 		}
