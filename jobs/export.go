@@ -101,6 +101,10 @@ func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlemen
 	if opts.CSV {
 		return reports.WriteCSV(ctx, w, src, ro)
 	}
+	if src.history, err = spoolHistory(ctx, p.st, src.q, ro.TempDir); err != nil {
+		return err
+	}
+	defer src.history.close()
 	return reports.WriteWorkbook(ctx, w, src, ro)
 }
 
@@ -189,6 +193,7 @@ type exportSource struct {
 	partners    map[settlement.PartnerID]store.PartnerProfile
 	catalog     store.TermsCatalog
 	terms       map[string]*reports.Terms
+	history     *historySpool // the workbook's status history, read ahead; nil: read when asked
 }
 
 func newExportSource(ctx context.Context, st *store.Store, q store.Query, loc *time.Location, now time.Time) (*exportSource, error) {
@@ -422,7 +427,11 @@ func (s *exportSource) Problems(ctx context.Context, yield func(*reports.Problem
 
 func (s *exportSource) History(ctx context.Context, yield func(*reports.HistoryRow) error) error {
 	var row reports.HistoryRow
-	return s.st.ReportHistory(ctx, s.q, func(c *store.ReportStatus) error {
+	each := func(fn func(*store.ReportStatus) error) error { return s.st.ReportHistory(ctx, s.q, fn) }
+	if s.history != nil {
+		each = func(fn func(*store.ReportStatus) error) error { return s.history.each(ctx, fn) }
+	}
+	return each(func(c *store.ReportStatus) error {
 		row = reports.HistoryRow{TransferID: c.TransferID, Kind: c.Kind, PartnerID: c.PartnerID, PartnerName: s.name(c.PartnerID),
 			PaymentID: c.PaymentID, CancellationID: c.CancellationID, SettlementStartDate: c.SettlementStartDate,
 			SettlementDate: c.SettlementDate, Settlement: c.Settlement, PreviousStatus: c.From, Status: c.To,

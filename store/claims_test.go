@@ -27,20 +27,7 @@ func TestClaimsReadAnIndexOfThePending(t *testing.T) {
 			"transfer_intents_unfinished", []any{"2025-10-01", 0}},
 	}
 	for _, p := range plans {
-		rows, err := s.w(context.Background()).Raw("EXPLAIN QUERY PLAN "+p.query, p.args...).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := explainPlan(t, s.w(context.Background()), p.query, p.args...)
 		text := strings.Join(plan, "; ")
 		if !strings.Contains(text, "USING INDEX "+p.index) || strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s: plan %q, want %s read in order, without a sort", p.name, text, p.index)

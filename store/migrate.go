@@ -36,6 +36,7 @@ var migrations = []migration{
 	{12, "reports sorted by partner and settlement date: settlements_report", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReport) }},
 	{13, "corrections at PortOne: record generations, the deleted transfer of a voided record", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV13) }},
 	{14, "reconcile by fingerprint: settlements and portone_transfers compare_digest", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaDigest) }},
+	{15, "the workbook's joins served by covering indexes of intents, PortOne's transfers and lines", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReportIndexes) }},
 }
 
 // LatestVersion is the schema version this program migrates to.

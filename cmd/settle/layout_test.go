@@ -23,7 +23,7 @@ var layout = map[string]struct {
 	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext", "github.com/goccy/go-json"}}, // the answer's trimming streams tokens; answers decode with goccy
 	"store":           {[]string{"settlement"}, []string{"gorm.io/"}},
 	"store/storetest": {[]string{"store"}, nil}, // test support: no production package may import it
-	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2"}},
+	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2", "github.com/klauspost/compress/flate"}},
 	"emulator":        {[]string{"settlement", "transfer"}, []string{"github.com/goccy/go-json"}}, // answers encode with goccy
 	"intake":          {[]string{"settlement", "transfer", "store"}, []string{"github.com/go-json-experiment/json"}},
 	"jobs":            {[]string{"settlement", "transfer", "store", "reports"}, []string{"github.com/robfig/cron/v3", "golang.org/x/sync/"}},
