@@ -196,23 +196,7 @@ func lookupKeys(tx *gorm.DB, table string, keyCols []string, hashCol string, key
 			}
 		}
 		rows, err := tx.Session(&gorm.Session{NewDB: true}).Table(table).Select(cols).Scopes(keysIn(keyCols, vals)).Rows()
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var e storedKey
-			var k rowKey
-			dest := []any{&e.id, &e.hash}
-			for c := range keyCols {
-				dest = append(dest, &k[c])
-			}
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[k] = e
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		if err := scanKeys(rows, err, len(keyCols), found); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -69,25 +70,31 @@ func lookupKeySet(tx *gorm.DB, table string, keyCols []string, hashCol string, k
 			return nil, err
 		}
 		rows, err := tx.Session(&gorm.Session{NewDB: true}).Raw(q, js).Rows()
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var e storedKey
-			var k rowKey
-			dest := []any{&e.id, &e.hash}
-			for c := range keyCols {
-				dest = append(dest, &k[c])
-			}
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[k] = e
-		}
-		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		if err := scanKeys(rows, err, len(keyCols), found); err != nil {
 			return nil, err
 		}
 	}
 	return found, nil
+}
+
+// scanKeys reads rows of (id, hash, key columns…) into found and closes
+// rows; err is the error of the query that made them.
+func scanKeys(rows *sql.Rows, err error, ncols int, found map[rowKey]storedKey) error {
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e storedKey
+		var k rowKey
+		dest := []any{&e.id, &e.hash}
+		for c := range ncols {
+			dest = append(dest, &k[c])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			rows.Close()
+			return err
+		}
+		found[k] = e
+	}
+	return errors.Join(rows.Err(), rows.Close())
 }
