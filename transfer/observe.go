@@ -109,7 +109,7 @@ func trimmed(w any, snap snapshots) json.RawMessage {
 // at a million transfers a night, decoding every answer into maps and
 // encoding it again was a third of posting's CPU time.
 func trimJSON(full []byte, snap snapshots) json.RawMessage {
-	dec := jsontext.NewDecoder(bytes.NewReader(full))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(full))
 	var out bytes.Buffer
 	out.Grow(len(full))
 	// The decoder refuses a repeated name: the encoder need not track them.
@@ -239,7 +239,7 @@ func copyUnkept(dec *jsontext.Decoder, enc *jsontext.Encoder, key string, snap s
 	if err != nil {
 		return err
 	}
-	in := jsontext.NewDecoder(bytes.NewReader(v))
+	in := jsontext.NewDecoder(bytes.NewBuffer(v))
 	if _, err := in.ReadToken(); err != nil {
 		return err
 	}
@@ -283,7 +283,7 @@ func copyUnkept(dec *jsontext.Decoder, enc *jsontext.Encoder, key string, snap s
 // reduced keeps only the id and name (strings, as sent) of an embedded
 // object, in that order.
 func reduced(obj jsontext.Value) (jsontext.Value, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(obj), jsontext.AllowDuplicateNames(true))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(obj), jsontext.AllowDuplicateNames(true))
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}

@@ -155,7 +155,7 @@ var knownNames = func() func(reflect.Type) map[string]bool {
 // values, known ones included, was a fifth of posting's CPU time. null
 // has no members.
 func unknownMembers(data []byte, known map[string]bool) (map[string]json.RawMessage, error) {
-	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	open, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
