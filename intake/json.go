@@ -43,7 +43,7 @@ func decodeStrict(data []byte, v any, unknown *jsontext.Value, known map[string]
 			return err
 		}
 	}
-	if err := jsontext.NewDecoder(bytes.NewReader(data)).SkipValue(); err != nil {
+	if err := jsontext.NewDecoder(bytes.NewBuffer(data)).SkipValue(); err != nil { // a Buffer is parsed in place, not copied
 		return jsonError(err)
 	}
 	return nil
@@ -195,7 +195,7 @@ func checkUnknown(v jsontext.Value, known map[string]string) *settlement.Error {
 		return nil
 	}
 	// The names were checked for duplicates when v was decoded.
-	dec := jsontext.NewDecoder(bytes.NewReader(v), jsontext.AllowDuplicateNames(true))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(true)) // a Buffer is parsed in place
 	if _, err := dec.ReadToken(); err != nil { // {
 		return invalid("", "unknown fields: %v", err)
 	}
