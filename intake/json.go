@@ -194,8 +194,9 @@ func checkUnknown(v jsontext.Value, known map[string]string) *settlement.Error {
 	if len(v) == 0 {
 		return nil
 	}
-	// The names were checked for duplicates when v was decoded.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(true)) // a Buffer is parsed in place
+	// The names were checked for duplicates when v was decoded; a Buffer
+	// is parsed in place, not copied.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(true))
 	if _, err := dec.ReadToken(); err != nil { // {
 		return invalid("", "unknown fields: %v", err)
 	}
