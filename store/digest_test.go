@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -50,6 +51,15 @@ func TestReconcileChecksByDigest(t *testing.T) {
 			}
 		}
 		check("with digests")
+		// The driver does not watch the run's context (quiet): the stream
+		// checks it before every row, and stops at the next one.
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		n := 0
+		err = s.ReconcileChecks(cctx, settlement.MustDate("2025-10-01"), func(*ReconcileCheck) error { n++; cancel(); return nil })
+		if !errors.Is(err, context.Canceled) || n != 1 {
+			t.Errorf("cancelled at the first check: %d checks, %v; want 1 and context.Canceled", n, err)
+		}
 		for _, table := range []string{"portone_transfers", "settlements"} {
 			if err := s.w(ctx).Exec("UPDATE " + table + " SET compare_digest = ''").Error; err != nil {
 				t.Fatal(err)
