@@ -82,6 +82,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	conc := fs.Int("concurrency", 64, "SETTLE_CONCURRENCY: transfers posted at once")
 	seed := fs.Uint64("seed", 1, "generator seed")
 	settleBin := fs.String("settle", "", "settle binary (default: go build ./cmd/settle into DIR)")
+	from := fs.String("from", "", "SQLite only: start from a copy of this database (a night earlier stages left, e.g. after -stages import,settle), to measure the next stages again")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -159,6 +160,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	dsn, dbLabel, cleanup, err := database(*dbKind, *dir, *n)
 	if err != nil {
 		return err
+	}
+	if *from != "" {
+		if dbLabel != "sqlite" {
+			cleanup()
+			return fmt.Errorf("-from %s: only with -db sqlite", *from)
+		}
+		if err := copyFile(dsn, *from); err != nil {
+			return fmt.Errorf("-from: %w", err)
+		}
 	}
 	defer cleanup()
 	env := append(os.Environ(), "SETTLE_DB="+dsn, "PORTONE_API_BASE=http://"+addr, "PORTONE_API_SECRET=scale-run",
@@ -298,6 +308,28 @@ func database(kind, dir string, n int) (dsn, label string, cleanup func(), err e
 		return kind, "postgres", func() {}, nil
 	}
 	return "", "", nil, fmt.Errorf("-db %q: want sqlite, postgres or a postgres:// DSN", kind)
+}
+
+// copyFile copies the SQLite database src (checkpointed: its -wal is not
+// copied) to dst.
+func copyFile(dst, src string) error {
+	if _, err := os.Stat(src + "-wal"); err == nil {
+		return fmt.Errorf("%s has a -wal file: checkpoint it first (sqlite3 %s 'PRAGMA wal_checkpoint(TRUNCATE)')", src, src)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // dbSize is the SQLite file's size with its WAL (0 for PostgreSQL).
