@@ -112,12 +112,13 @@ func splitArgs(args []string, valued map[string]bool) (flags, positional []strin
 }
 
 func runJob(ctx context.Context, e *env) error {
-	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run [--requests FILE]] [--force] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
+	fs := newFlags(e, "run", "JOB --date YYYY-MM-DD [--dry-run [--requests FILE]] [--force] [--share] [--out DIR]\n  JOB is settle, post, reconcile, sync, export, refresh or nightly")
 	date := fs.String("date", "", "business date (YYYY-MM-DD)")
 	dry := fs.Bool("dry-run", false, "compute, reconcile and export, but post nothing")
 	force := fs.Bool("force", false, "redo the job even if it is done for the date")
 	out := fs.String("out", ".", "directory for the workbook of the export job")
 	requests := fs.String("requests", "", "with --dry-run: write the exact request body of each transfer that would be posted to this file (JSON Lines)")
+	share := fs.Bool("share", false, "post: help a post another instance is running (claims keep each transfer once) instead of skipping it")
 	flags, pos := splitArgs(e.args, map[string]bool{"date": true, "out": true, "requests": true})
 	if err := parseFlags(fs, flags); err != nil {
 		return err
@@ -131,6 +132,9 @@ func runJob(ctx context.Context, e *env) error {
 	if *requests != "" && !*dry {
 		return usagef("--requests needs --dry-run")
 	}
+	if *share && jobs.Job(pos[0]) != jobs.JobPost {
+		return usagef("--share is for the post job")
+	}
 	d, err := parseDateFlag("date", *date)
 	if err != nil {
 		return err
@@ -143,7 +147,7 @@ func runJob(ctx context.Context, e *env) error {
 	}
 	defer w.Close()
 	defer batchGC()()
-	opts := jobs.RunOptions{DryRun: *dry, Force: *force}
+	opts := jobs.RunOptions{DryRun: *dry, Force: *force, Share: *share}
 	var results []jobs.JobResult
 	if jobs.Job(pos[0]) == jobs.JobNightly {
 		results, err = w.p.Nightly(ctx, d, opts)
