@@ -379,9 +379,15 @@ func decodeAnswer(body []byte, out any) error {
 // create answers was a fifth of posting's CPU.
 func unmarshal(data []byte, v any) error { return gojson.Unmarshal(data, v) }
 
+// marshal encodes a request body as encoding/json does, byte for byte
+// (FuzzMarshalAsEncodingJSON), through github.com/goccy/go-json: encoding
+// the create bodies, and compacting what their MarshalJSON methods
+// returned, was 5 % of posting's CPU with encoding/json.
+func marshal(v any) ([]byte, error) { return gojson.Marshal(v) }
+
 // encodeBody marshals v once for every attempt.
 func encodeBody(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
