@@ -56,3 +56,26 @@ func FuzzMarshalAsEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeRequestAsEncodingJSON: a stored request body decodes through
+// DecodeRequest to what encoding/json makes of it, whatever the bytes
+// (names in other case, repeated names, unknown members, nulls).
+func FuzzDecodeRequestAsEncodingJSON(f *testing.F) {
+	f.Add(`{"id":"i","partnerId":"p","paymentId":"pay","orderDetail":{"orderLines":[{"product":{"id":"s","name":"상품","amount":5000},"quantity":2,"discounts":[{"sharePolicyId":"d","amount":100}],"additionalFees":[{"policyId":"f"}]}]},"discounts":[],"additionalFees":[],"parameters":{"a": 1}}`)
+	f.Add(`{"ID":"x","id":"y","orderDetail":{"orderAmount":1},"taxFreeAmount":null,"other":[1]}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		var want, got CreateOrderTransferBody
+		werr := json.Unmarshal([]byte(in), &want)
+		if werr != nil {
+			return // a stored body is one settle encoded
+		}
+		if err := DecodeRequest([]byte(in), &got); err != nil {
+			t.Fatalf("DecodeRequest(%q): %v; encoding/json decodes it", in, err)
+		}
+		wb, _ := json.Marshal(want)
+		gb, _ := json.Marshal(got)
+		if !bytes.Equal(wb, gb) {
+			t.Fatalf("DecodeRequest(%q) = %s\nencoding/json: %s", in, gb, wb)
+		}
+	})
+}
