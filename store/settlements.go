@@ -143,7 +143,7 @@ func encodePolicyVersions(m map[string]int) string {
 // in the same transaction; an existing intent with a different request is
 // a Conflict of record "transfer intent".
 func (s *Store) SaveSettlement(ctx context.Context, rec SettlementRecord) (Outcome, error) {
-	return saveOneIdempotent(ctx, s, s.settlements(nil, nil), rec)
+	return saveOneIdempotent(ctx, s, s.settlements(nil), rec)
 }
 
 // SaveSettlements is SaveSettlement for a batch, in one transaction, with
@@ -164,14 +164,13 @@ type PreparedSettlements struct {
 	recs  []SettlementRecord
 	pays  []payload
 	ipays []payload // the payload of recs[i]'s intent, when it has an IntentRequest
-	preps []settlementPrep
 }
 
 // PrepareSettlements checks recs and makes their payloads, without
 // touching the database: it may run beside a save. An *InvalidError
 // stops the batch.
 func (s *Store) PrepareSettlements(recs []SettlementRecord) (*PreparedSettlements, error) {
-	pays, err := checkAll(s.settlements(nil, nil), recs)
+	pays, err := checkAll(s.settlements(nil), recs)
 	if err != nil {
 		return nil, err
 	}
@@ -186,13 +185,13 @@ func (s *Store) PrepareSettlements(recs []SettlementRecord) (*PreparedSettlement
 			return nil, err
 		}
 	}
-	return &PreparedSettlements{recs: recs, pays: pays, ipays: ipays, preps: prepSettlements(recs, pays)}, nil
+	return &PreparedSettlements{recs: recs, pays: pays, ipays: ipays}, nil
 }
 
 // SavePreparedSettlements saves a prepared batch in one transaction, as
 // SaveSettlements does.
 func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettlements) ([]Outcome, error) {
-	spec := s.settlements(p.ipays, p.preps)
+	spec := s.settlements(p.ipays)
 	// A settle run saves the settlements of records not yet settled, so
 	// the first attempt does not look their keys up (a tenth of a settle
 	// run's time); a key stored after all (another instance settled the
@@ -227,9 +226,8 @@ func intentSpecOf(r *SettlementRecord, settlementID int64) IntentSpec {
 // settlements is the idempotent write of computed transfers: key (partner,
 // payment, kind, cancellation), payload every computed value
 // (settlementPayload), and the transfer intent in the same transaction.
-// ipays and preps, when not nil, are the intents' payloads and the
-// settlements' encoded rows, made beforehand.
-func (s *Store) settlements(ipays []payload, preps []settlementPrep) *idempotent[SettlementRecord] {
+// ipays, when not nil, are the intents' payloads, made beforehand.
+func (s *Store) settlements(ipays []payload) *idempotent[SettlementRecord] {
 	var buf []byte // reused: a payload is hashed for every settlement written
 	sp := &idempotent[SettlementRecord]{
 		record: "settlement", table: "settlements", hashCol: "hash",
@@ -258,10 +256,8 @@ func (s *Store) settlements(ipays []payload, preps []settlementPrep) *idempotent
 			}
 			return settlementPayload(&recs[0], nil), nil
 		},
-		diff: diffSettlementPayloads,
-		insert: func(tx *gorm.DB, recs []SettlementRecord, fresh []int, pays []payload, ids []int64) error {
-			return s.insertSettlementRecords(tx, recs, fresh, pays, ids, preps)
-		},
+		diff:   diffSettlementPayloads,
+		insert: s.insertSettlementRecords,
 	}
 	sp.after = func(tx *gorm.DB, recs []SettlementRecord, outs []Outcome) error {
 		if err := s.markSettled(tx, recs, outs); err != nil {
@@ -274,39 +270,36 @@ func (s *Store) settlements(ipays []payload, preps []settlementPrep) *idempotent
 
 // insertSettlementRecords writes new settlements with their line blocks,
 // linked to their order and cancellation rows.
-// preps, when not nil, are recs' rows and lines encoded beforehand
-// (PrepareSettlements); else they are encoded here.
-func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fresh []int, pays []payload, ids []int64, preps []settlementPrep) error {
-	now := at(s.nowUTC())
+func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fresh []int, pays []payload, ids []int64) error {
+	now := s.nowUTC()
 	refs, err := s.sourceRefs(tx, recs, fresh)
 	if err != nil {
 		return err
 	}
 	rows := make([]settlementRow, len(fresh))
-	ps := make([]*settlementPrep, len(fresh))
+	nlines := 0
 	for n, i := range fresh {
-		if preps != nil {
-			ps[n] = &preps[i]
-		} else {
-			p := prepSettlement(&recs[i], pays[i].hash)
-			ps[n] = &p
-		}
-		rows[n] = ps[n].row
-		rows[n].OrderRef, rows[n].CancellationRef, rows[n].ComputedAt = refs[n].order, refs[n].cancel, now
+		r := &recs[i]
+		rows[n] = settlementRow{Transfer: colsOf(&r.Transfer), OrderRef: refs[n].order, CancellationRef: refs[n].cancel,
+			ContractVersion: int64(r.ContractVersion), PolicyVersions: encodePolicyVersions(r.PolicyVersions), RulesVersion: r.RulesVersion,
+			BusinessDate: day(r.BusinessDate), Hash: pays[i].hash, ComputedAt: at(now)}
+		nlines += len(r.Transfer.Lines)
 	}
 	if err := s.insertSettlements(tx, rows); err != nil {
 		return err
 	}
+	lines := make([]lineRef, 0, nlines)
 	var orders, cancels []int64 // the records these settle
-	for n := range fresh {
+	for n, i := range fresh {
 		ids[n] = rows[n].ID
-		if ps[n].kind() == settlement.KindOrderCancel && refs[n].cancel != nil {
+		lines = linesOf(rows[n].ID, &recs[i].Transfer, lines)
+		if recs[i].Transfer.Kind == settlement.KindOrderCancel && refs[n].cancel != nil {
 			cancels = append(cancels, *refs[n].cancel)
-		} else if ps[n].kind() != settlement.KindOrderCancel && refs[n].order != nil {
+		} else if recs[i].Transfer.Kind != settlement.KindOrderCancel && refs[n].order != nil {
 			orders = append(orders, *refs[n].order)
 		}
 	}
-	if err := s.insertPreparedLines(tx, ids, ps); err != nil {
+	if err := s.insertLines(tx, ourTransfers, lines); err != nil {
 		return err
 	}
 	if err := settleOrders(tx, orders); err != nil {
