@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -19,20 +20,21 @@ import (
 // holds by construction: the entry is made by a trigger on the insert of
 // the order, whatever path inserts it (import, API, a re-import after a
 // void), and removed by a trigger when the order row is deleted, so there
-// is no insert path that can forget it. unsettled_orders is walked in
-// (business_date, id) order through its index, as the partial index
-// orders_unsettled was, which it replaces.
+// is no insert path that can forget it. unsettled_orders is its key
+// (business_date, id), one B-tree on SQLite (WITHOUT ROWID), walked in
+// that order as the partial index orders_unsettled was, which it
+// replaces; an order's entry is found by the order's business date and id.
 //
 // orders.settled stays (dropping a column rewrites the table) but is no
 // longer maintained: from version 16 on it means nothing. Cancellations
 // keep their settled flag: they are a tenth of the records and small.
 const schemaV16 = `
 CREATE TABLE unsettled_orders (
-	id {{int}} PRIMARY KEY,
-	business_date TEXT NOT NULL
-);
-INSERT INTO unsettled_orders (id, business_date) SELECT id, business_date FROM orders WHERE settled = 0;
-CREATE INDEX unsettled_orders_due ON unsettled_orders (business_date, id);
+	business_date TEXT NOT NULL,
+	id {{int}} NOT NULL,
+	PRIMARY KEY (business_date, id)
+){{without rowid}};
+INSERT INTO unsettled_orders (business_date, id) SELECT business_date, id FROM orders WHERE settled = 0;
 DROP INDEX orders_unsettled;
 `
 
@@ -43,23 +45,23 @@ DROP INDEX orders_unsettled;
 var triggersV16 = map[Dialect][]string{
 	SQLite: {
 		`CREATE TRIGGER orders_unsettled_insert AFTER INSERT ON orders BEGIN
-			INSERT INTO unsettled_orders (id, business_date) VALUES (NEW.id, NEW.business_date);
+			INSERT INTO unsettled_orders (business_date, id) VALUES (NEW.business_date, NEW.id);
 		END`,
 		`CREATE TRIGGER orders_unsettled_delete AFTER DELETE ON orders BEGIN
-			DELETE FROM unsettled_orders WHERE id = OLD.id;
+			DELETE FROM unsettled_orders WHERE business_date = OLD.business_date AND id = OLD.id;
 		END`,
 	},
 	Postgres: {
 		`CREATE FUNCTION orders_unsettled_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
-			INSERT INTO unsettled_orders (id, business_date) SELECT id, business_date FROM new_orders;
+			INSERT INTO unsettled_orders (business_date, id) SELECT business_date, id FROM new_orders;
 			RETURN NULL;
 		END $$`,
 		`CREATE TRIGGER orders_unsettled_insert AFTER INSERT ON orders REFERENCING NEW TABLE AS new_orders
 			FOR EACH STATEMENT EXECUTE FUNCTION orders_unsettled_insert()`,
 		`CREATE FUNCTION orders_unsettled_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
-			DELETE FROM unsettled_orders u USING old_orders o WHERE u.id = o.id;
+			DELETE FROM unsettled_orders u USING old_orders o WHERE u.business_date = o.business_date AND u.id = o.id;
 			RETURN NULL;
 		END $$`,
 		`CREATE TRIGGER orders_unsettled_delete AFTER DELETE ON orders REFERENCING OLD TABLE AS old_orders
@@ -71,7 +73,8 @@ var triggersV16 = map[Dialect][]string{
 // settled flag is still 0 (through the partial index it then drops), and
 // creates the triggers that keep it.
 func migrateV16(tx *gorm.DB, d Dialect) error {
-	if err := execScript(tx, d, schemaV16); err != nil {
+	script := strings.ReplaceAll(schemaV16, "{{without rowid}}", map[Dialect]string{SQLite: " WITHOUT ROWID", Postgres: ""}[d])
+	if err := execScript(tx, d, script); err != nil {
 		return err
 	}
 	for _, stmt := range triggersV16[d] {

@@ -36,8 +36,8 @@ const dueOf = `%[3]s <= ?
 // partial index applies.
 const unsettledDue = `%[1]s.settled = 0 AND ` + dueOf
 
-// orderSettled is the condition that order row o.id is settled.
-const orderSettled = "NOT EXISTS (SELECT 1 FROM unsettled_orders uo WHERE uo.id = o.id)"
+// orderSettled is the condition that order row o is settled.
+const orderSettled = "NOT EXISTS (SELECT 1 FROM unsettled_orders uo WHERE uo.business_date = o.business_date AND uo.id = o.id)"
 
 // UnsettledOrders calls fn for each order a settle run of business date d
 // takes, by business date and arrival: no settlement yet, of date d or an earlier one, and,
@@ -148,10 +148,12 @@ func (s *Store) UnsettledCancellationPages(ctx context.Context, d settlement.Dat
 
 // settleOrders deletes the orders ids from unsettled_orders, in tx:
 // called with the orders of the settlements just inserted, in their
-// transaction.
+// transaction. The entries are found by their key, the business date read
+// from the order's row.
 func settleOrders(tx *gorm.DB, ids []int64) error {
 	for i := 0; i < len(ids); i += lookupChunk {
-		if err := tx.Exec("DELETE FROM unsettled_orders WHERE id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
+		if err := tx.Exec("DELETE FROM unsettled_orders WHERE (business_date, id) IN (SELECT business_date, id FROM orders WHERE id IN ?)",
+			ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
 			return err
 		}
 	}
