@@ -37,6 +37,7 @@ var migrations = []migration{
 	{13, "corrections at PortOne: record generations, the deleted transfer of a voided record", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV13) }},
 	{14, "reconcile by fingerprint: settlements and portone_transfers compare_digest", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaDigest) }},
 	{15, "the workbook's joins served by covering indexes of intents, PortOne's transfers and lines", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReportIndexes) }},
+	{16, "settle without rewriting orders: unsettled_orders, kept by triggers, replaces orders.settled", migrateV16},
 }
 
 // LatestVersion is the schema version this program migrates to.

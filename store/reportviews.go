@@ -560,7 +560,7 @@ func (s *Store) UnsettledRecords(ctx context.Context, q Query, fn func(*Unsettle
 	}
 	query := `SELECT pid, bd, SUM(n_orders), SUM(n_cancels), MIN(k) FROM (
 		SELECT o.partner_id AS pid, o.business_date AS bd, COUNT(*) AS n_orders, 0 AS n_cancels, MIN(o.payment_id) AS k
-		FROM orders o WHERE o.settled = 0 AND ` + wo + ` AND ` + refused("o.partner_id", "o.payment_id") + `
+		FROM orders o WHERE EXISTS (SELECT 1 FROM unsettled_orders uo WHERE uo.business_date = o.business_date AND uo.id = o.id) AND ` + wo + ` AND ` + refused("o.partner_id", "o.payment_id") + `
 		GROUP BY o.partner_id, o.business_date
 		UNION ALL
 		SELECT c.partner_id, c.business_date, 0, COUNT(*), MIN(c.cancellation_id)

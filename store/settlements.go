@@ -302,7 +302,7 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 	if err := s.insertLines(tx, ourTransfers, lines); err != nil {
 		return err
 	}
-	if err := setSettled(tx, "orders", orders); err != nil {
+	if err := settleOrders(tx, orders); err != nil {
 		return err
 	}
 	return setSettled(tx, "cancellations", cancels)

@@ -11,23 +11,33 @@ import (
 	"github.com/settle-dev/settle/settlement"
 )
 
-// Nothing accepted is stranded. An order or a cancellation has a settled
-// flag, set in the transaction that stores its settlement (setSettled),
-// and the records without one are found through a partial index on the
-// flag (migration 5): a settle run walks the records due by its date, of
-// that date or any earlier one, however old, so a record that arrives
-// after its own date's run is settled by the next run, with its own
-// settlementStartDate. What is not settled, and why, is WaitingRecords.
+// Nothing accepted is stranded. An order is in unsettled_orders from its
+// insert (a trigger, migration 16) until the transaction that stores its
+// settlement deletes it (settleOrders); a cancellation has a settled flag,
+// set in that transaction (setSettled), and the unsettled ones are found
+// through a partial index on the flag (migration 5). A settle run walks
+// the records due by its date, of that date or any earlier one, however
+// old, so a record that arrives after its own date's run is settled by the
+// next run, with its own settlementStartDate. What is not settled, and
+// why, is WaitingRecords.
 
-// unsettledDue is the condition of the records (table t, key column key)
-// a settle run of business date ? (twice) takes: unsettled, of that date
-// or before, and, when of an earlier date, not refused at settle time (a
-// record the rules refused is kept in rejected records and retried only by
-// a forced rerun of its own date, not every night). "settled = 0" is
-// literal so that the partial index applies.
-const unsettledDue = `%[1]s.settled = 0 AND %[1]s.business_date <= ?
-	AND (%[1]s.business_date = ? OR NOT EXISTS (SELECT 1 FROM rejected_records rr
+// dueOf is the condition of the unsettled records (table t, key column
+// key; their business date in column date) a settle run of business date
+// ? (twice) takes: of that date or before, and, when of an earlier date,
+// not refused at settle time (a record the rules refused is kept in
+// rejected records and retried only by a forced rerun of its own date, not
+// every night).
+const dueOf = `%[3]s <= ?
+	AND (%[3]s = ? OR NOT EXISTS (SELECT 1 FROM rejected_records rr
 		WHERE rr.partner_id = %[1]s.partner_id AND rr.record_key = %[1]s.%[2]s AND rr.source = 'pipeline'))`
+
+// unsettledDue is dueOf for the unsettled records of table t (a
+// cancellation's settled flag). "settled = 0" is literal so that the
+// partial index applies.
+const unsettledDue = `%[1]s.settled = 0 AND ` + dueOf
+
+// orderSettled is the condition that order row o is settled.
+const orderSettled = "NOT EXISTS (SELECT 1 FROM unsettled_orders uo WHERE uo.business_date = o.business_date AND uo.id = o.id)"
 
 // UnsettledOrders calls fn for each order a settle run of business date d
 // takes, by business date and arrival: no settlement yet, of date d or an earlier one, and,
@@ -44,8 +54,8 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 }
 
 // UnsettledOrderPages is UnsettledOrders a page of up to size orders at a
-// time, read in (business date, id) order through the partial index of
-// the unsettled orders, from where the last page ended (no sort, and no
+// time, read in (business date, id) order through the index of
+// unsettled_orders, from where the last page ended (no sort, and no
 // rereading of what was settled). Pages are read through the read pool, so
 // that the next page is read while the last one is being saved; a page
 // starts after the last one's key whatever has been saved since.
@@ -54,9 +64,9 @@ func (s *Store) UnsettledOrders(ctx context.Context, d settlement.Date, fn func(
 // rows (no ORM reflection per row), on a context the driver does not
 // watch (see quiet); ctx is checked between pages.
 func (s *Store) UnsettledOrderPages(ctx context.Context, d settlement.Date, size int, fn func([]OrderRecord) error) error {
-	where := fmt.Sprintf(unsettledDue, "orders", "payment_id")
-	first := "SELECT " + orderPageCols + " FROM orders WHERE " + where + " ORDER BY business_date, id LIMIT ?"
-	next := "SELECT " + orderPageCols + " FROM orders WHERE " + where + " AND (business_date, id) > (?, ?) ORDER BY business_date, id LIMIT ?"
+	from := " FROM unsettled_orders u JOIN orders ON orders.id = u.id WHERE " + fmt.Sprintf(dueOf, "orders", "payment_id", "u.business_date")
+	first := "SELECT " + orderPageCols + from + " ORDER BY u.business_date, u.id LIMIT ?"
+	next := "SELECT " + orderPageCols + from + " AND (u.business_date, u.id) > (?, ?) ORDER BY u.business_date, u.id LIMIT ?"
 	var rows []orderRow
 	var last *orderRow
 	for {
@@ -87,10 +97,10 @@ func (s *Store) UnsettledOrderPages(ctx context.Context, d settlement.Date, size
 }
 
 // orderPageCols are the columns of orderRow that orderPage scans, in
-// its order.
-const orderPageCols = `id, partner_id, payment_id, contract_id, contract_version, has_lines, order_amount, tax_free,
-	settlement_start_date, settlement_date, paid_at, business_date, request_json, request_hash, source, received_at,
-	detail, settled, generation`
+// its order (of orders joined with unsettled_orders: settled is 0).
+const orderPageCols = `orders.id, partner_id, payment_id, contract_id, contract_version, has_lines, order_amount, tax_free,
+	settlement_start_date, settlement_date, paid_at, orders.business_date, request_json, request_hash, source, received_at,
+	detail, 0, generation`
 
 // orderPage appends the orders of query q to dst.
 func (s *Store) orderPage(ctx context.Context, q string, args []any, dst []orderRow) ([]orderRow, error) {
@@ -131,14 +141,28 @@ func (s *Store) UnsettledCancellations(ctx context.Context, d settlement.Date, f
 // cancellations (business date, cancelledAt, id; no sort): the business
 // date is cancelledAt's, so that is the order they happened in.
 func (s *Store) UnsettledCancellationPages(ctx context.Context, d settlement.Date, size int, fn func([]CancellationRecord) error) error {
-	where := fmt.Sprintf(unsettledDue, "cancellations", "cancellation_id") +
-		" AND EXISTS (SELECT 1 FROM orders o WHERE o.id = cancellations.order_ref AND o.settled = 1)"
+	where := fmt.Sprintf(unsettledDue, "cancellations", "cancellation_id", "cancellations.business_date") +
+		" AND EXISTS (SELECT 1 FROM orders o WHERE o.id = cancellations.order_ref AND " + orderSettled + ")"
 	return s.walkCancellationPages(ctx, size, where, []any{day(d), day(d)}, fn)
 }
 
-// setSettled sets the settled flag of rows ids of table (orders or
-// cancellations), in tx: called with the records of the settlements just
-// inserted, in their transaction.
+// settleOrders deletes the orders ids from unsettled_orders, in tx:
+// called with the orders of the settlements just inserted, in their
+// transaction. The entries are found by their key, the business date read
+// from the order's row.
+func settleOrders(tx *gorm.DB, ids []int64) error {
+	for i := 0; i < len(ids); i += lookupChunk {
+		if err := tx.Exec("DELETE FROM unsettled_orders WHERE (business_date, id) IN (SELECT business_date, id FROM orders WHERE id IN ?)",
+			ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setSettled sets the settled flag of cancellation rows ids, in tx:
+// called with the records of the settlements just inserted, in their
+// transaction.
 func setSettled(tx *gorm.DB, table string, ids []int64) error {
 	for i := 0; i < len(ids); i += lookupChunk {
 		if err := tx.Exec("UPDATE "+table+" SET settled = 1 WHERE settled = 0 AND id IN ?", ids[i:min(i+lookupChunk, len(ids))]).Error; err != nil {
@@ -184,7 +208,11 @@ func (s *Store) markSettled(tx *gorm.DB, recs []SettlementRecord, outs []Outcome
 		for _, f := range found {
 			ids = append(ids, f.id)
 		}
-		if err := setSettled(tx, m.table, ids); err != nil {
+		settle := func(tx *gorm.DB, ids []int64) error { return setSettled(tx, m.table, ids) }
+		if m.table == "orders" {
+			settle = settleOrders
+		}
+		if err := settle(tx, ids); err != nil {
 			return err
 		}
 	}
@@ -243,8 +271,8 @@ func (s *Store) WaitingRecords(ctx context.Context, lastRun settlement.Date, fn 
 			AND rr.record_key = %[1]s.%[2]s AND rr.source = 'pipeline' ORDER BY rr.id DESC LIMIT 1)`, t, key)
 	}
 	var w Waiting
-	err := s.stream(ctx, "waiting orders", `SELECT partner_id, payment_id, business_date, received_at, `+rejectedOf("orders", "payment_id")+`
-		FROM orders WHERE settled = 0 ORDER BY business_date, id`, nil, func(rows *sql.Rows) error {
+	err := s.stream(ctx, "waiting orders", `SELECT partner_id, payment_id, orders.business_date, received_at, `+rejectedOf("orders", "payment_id")+`
+		FROM unsettled_orders u JOIN orders ON orders.id = u.id ORDER BY u.business_date, u.id`, nil, func(rows *sql.Rows) error {
 		w = Waiting{Kind: settlement.KindOrder}
 		var d day
 		var rec instant
@@ -260,7 +288,7 @@ func (s *Store) WaitingRecords(ctx context.Context, lastRun settlement.Date, fn 
 		return err
 	}
 	return s.stream(ctx, "waiting cancellations", `SELECT partner_id, payment_id, cancellation_id, business_date, received_at, `+
-		rejectedOf("cancellations", "cancellation_id")+`, COALESCE((SELECT o.settled FROM orders o WHERE o.id = cancellations.order_ref), 0)
+		rejectedOf("cancellations", "cancellation_id")+`, COALESCE((SELECT 1 FROM orders o WHERE o.id = cancellations.order_ref AND `+orderSettled+`), 0)
 		FROM cancellations WHERE settled = 0 ORDER BY business_date, cancelled_at, id`, nil, func(rows *sql.Rows) error {
 		w = Waiting{Kind: settlement.KindOrderCancel}
 		var d day
