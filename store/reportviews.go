@@ -222,7 +222,6 @@ const reportOrder = "s.partner_id, s.settlement_date, s.id"
 // settlement's own columns come with its first line only, and the driver
 // returns eight columns per line.
 func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTransfer) error) error {
-	query, args := s.reportTransfersQuery(q)
 	var (
 		t       ReportTransfer
 		have    bool
@@ -238,7 +237,7 @@ func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTra
 		ints    = make([]int64, len(amountCols)+1)
 		lints   = make([]int64, len(amountCols)+3)
 	)
-	err := s.streamReport(ctx, "report transfers", query, args, func(rows *sql.Rows) error {
+	err := s.streamReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, func(rows rowScanner) error {
 		if err := rows.Scan(&id, &svRaw, &saRaw, &at, &name, &lineNo, &product, &pname, &laRaw); err != nil {
 			return fmt.Errorf("report transfers: %w", err)
 		}
@@ -276,9 +275,15 @@ func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTra
 	return fn(&t)
 }
 
-// reportTransfersQuery is the SQL and arguments of ReportTransfers.
-func (s *Store) reportTransfersQuery(q Query) (string, []any) {
-	where, args := q.where("s")
+// reportTransfersQuery is the SQL and arguments of ReportTransfers in the
+// report's order.
+func (s *Store) reportTransfersQuery(q Query) (string, []any) { return s.reportTransfersSQL(q, nil) }
+
+// reportTransfersSQL is the SQL and arguments of ReportTransfers: in the
+// report's order, or with ids, the settlements of that range in id order,
+// the group key first (reportSettlements).
+func (s *Store) reportTransfersSQL(q Query, ids *idRange) (string, []any) {
+	key, from, where, order, args := s.reportSettlements(q, ids)
 	first := "(l.line_no IS NULL OR l.line_no = 1)"
 	whenFirst := func(e string) string { return "CASE WHEN " + first + " THEN " + e + " END" }
 	isCancel := "s.kind = '" + string(settlement.KindOrderCancel) + "'"
@@ -288,18 +293,18 @@ func (s *Store) reportTransfersQuery(q Query) (string, []any) {
 	sa := s.packInts(append(amountExprs("s."), "p.a_settlement")...)
 	la := s.packInts(append(append([]string{"l.quantity"}, amountExprs("l.")...), "CASE WHEN pl.id IS NULL THEN 0 ELSE 1 END", "pl.a_settlement")...)
 
-	query := `SELECT s.id, ` + whenFirst(sv) + `, ` + whenFirst(sa) + `,
+	query := `SELECT ` + key + `s.id, ` + whenFirst(sv) + `, ` + whenFirst(sa) + `,
 		` + whenFirst("CASE WHEN "+isCancel+" THEN c.cancelled_at ELSE o.paid_at END") + `,
 		` + whenFirst(s.orderNameExpr("o.request_json")) + `,
 		l.line_no, l.product_id, l.product_name, ` + la + `
-	FROM settlements s
+	FROM ` + from + `
 	LEFT JOIN orders o ON o.id = s.order_ref
 	LEFT JOIN cancellations c ON c.id = s.cancellation_ref` + s.reportAnswer("LEFT JOIN") + `
 	LEFT JOIN portone_transfers p` + s.indexedBy("portone_transfers_report") + ` ON p.transfer_id = i.portone_transfer_id
 	LEFT JOIN settlement_lines l ON l.settlement_ref = s.id
 	LEFT JOIN portone_transfer_lines pl` + s.indexedBy("portone_transfer_lines_report") + ` ON pl.portone_transfer_ref = p.id AND pl.product_id = l.product_id
 	WHERE ` + where + `
-	ORDER BY ` + reportOrder + `, l.line_no`
+	ORDER BY ` + order + `, l.line_no`
 	return query, args
 }
 
@@ -447,15 +452,15 @@ type ReportStatus struct {
 // settlements q selects, by partner, settlement date, settlement and time,
 // in one query.
 func (s *Store) ReportHistory(ctx context.Context, q Query, fn func(*ReportStatus) error) error {
-	query, args := s.reportHistoryQuery(q)
 	var r ReportStatus
-	var packed string
+	var transferID, intentID, packed string
 	var obs instant
-	return s.streamReport(ctx, "report history", query, args, func(rows *sql.Rows) error {
+	return s.streamReportGrouped(ctx, "report history", q, s.reportHistorySQL, func(rows rowScanner) error {
 		r = ReportStatus{}
-		if err := rows.Scan(&r.TransferID, &r.IntentID, &packed, (*int64)(&r.Settlement), &obs); err != nil {
+		if err := rows.Scan(&transferID, &intentID, &packed, (*int64)(&r.Settlement), &obs); err != nil {
 			return fmt.Errorf("report history: %w", err)
 		}
+		r.TransferID, r.IntentID = settlement.TransferID(transferID), settlement.TransferID(intentID)
 		f, err := splitPacked(packed, 9)
 		if err != nil {
 			return fmt.Errorf("report history of transfer %s: %w", r.TransferID, err)
@@ -474,17 +479,22 @@ func (s *Store) ReportHistory(ctx context.Context, q Query, fn func(*ReportStatu
 	})
 }
 
-// reportHistoryQuery is the SQL and arguments of ReportHistory.
-func (s *Store) reportHistoryQuery(q Query) (string, []any) {
-	where, args := q.where("s")
-	query := `SELECT h.transfer_id, h.intent_id, ` + s.packTexts("s.partner_id", "s.payment_id", "s.kind", "s.cancellation_id",
+// reportHistoryQuery is the SQL and arguments of ReportHistory in the
+// report's order.
+func (s *Store) reportHistoryQuery(q Query) (string, []any) { return s.reportHistorySQL(q, nil) }
+
+// reportHistorySQL is the SQL and arguments of ReportHistory, as
+// reportTransfersSQL.
+func (s *Store) reportHistorySQL(q Query, ids *idRange) (string, []any) {
+	key, from, where, order, args := s.reportSettlements(q, ids)
+	query := `SELECT ` + key + `h.transfer_id, h.intent_id, ` + s.packTexts("s.partner_id", "s.payment_id", "s.kind", "s.cancellation_id",
 		"s.settlement_start_date", "s.settlement_date", "h.from_status", "h.to_status", "h.source") + `,
 		COALESCE(p.a_settlement, s.a_settlement), h.observed_at
-	FROM settlements s` + s.reportAnswer("JOIN") + `
+	FROM ` + from + s.reportAnswer("JOIN") + `
 	JOIN transfer_status_history h ON h.transfer_id = i.portone_transfer_id
 	LEFT JOIN portone_transfers p` + s.indexedBy("portone_transfers_report") + ` ON p.transfer_id = h.transfer_id
 	WHERE ` + where + `
-	ORDER BY ` + reportOrder + `, h.observed_at, h.id`
+	ORDER BY ` + order + `, h.observed_at, h.id`
 	return query, args
 }
 
