@@ -84,7 +84,6 @@ func (sp *rowSpool) add(rows *sql.Rows) error {
 		if len(cols) < 1 {
 			return errors.New("spooled query has no group key")
 		}
-		sp.cols = len(cols) - 1
 		sp.vals = make([]any, len(cols))
 		sp.ptrs = make([]any, len(cols))
 		for i := range sp.vals {
@@ -106,8 +105,18 @@ func (sp *rowSpool) add(rows *sql.Rows) error {
 	return sp.addRow(key, sp.vals[1:])
 }
 
-// addRow appends a row of group key.
+// addRow appends a row of group key; every row has the same number of
+// columns, at least one.
 func (sp *rowSpool) addRow(key string, vals []any) error {
+	if sp.cols == 0 {
+		if len(vals) == 0 {
+			return errors.New("spooled row has no columns")
+		}
+		sp.cols = len(vals)
+	}
+	if len(vals) != sp.cols {
+		return fmt.Errorf("spooled row has %d columns, want %d", len(vals), sp.cols)
+	}
 	g, ok := sp.keys[key]
 	if !ok {
 		g = int32(len(sp.groups))

@@ -699,6 +699,10 @@ func (s *Store) streamReport(ctx context.Context, what, query string, args []any
 	if _, err := conn.ExecContext(ctx, "PRAGMA mmap_size = "+strconv.FormatInt(reportMmap, 10)); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	if err := reportCache(ctx, conn); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer resetCache(conn)
 	// The query runs under a context that is never cancelled (quiet: the
 	// driver's goroutine per row was 12 % of an export's CPU); the loop
 	// looks for a cancel before each row instead (a few nanoseconds).
