@@ -66,8 +66,8 @@ type spoolRow struct {
 }
 
 // spoolBudget is the memory a rowSpool keeps rows in before it writes
-// them to its file: 32 MiB, about 80,000 rows of the transfers report.
-var spoolBudget = 32 << 20
+// them to its file: 8 MiB, about 40,000 rows of the transfers report.
+var spoolBudget = 8 << 20
 
 func newRowSpool(budget int) *rowSpool {
 	return &rowSpool{budget: budget, keys: map[string]int32{}}

@@ -356,7 +356,10 @@ type ReportTotal struct {
 // settlements alone, read through the index without a join. A sum beyond
 // int64's range is an error of the database, never a wrapped value.
 func (s *Store) ReportTotals(ctx context.Context, q Query, fn func(*ReportTotal) error) error {
-	where, args := q.where("s")
+	from, where, args, err := s.reportScope(ctx, q)
+	if err != nil {
+		return err
+	}
 	cancel := "s.kind = '" + string(settlement.KindOrderCancel) + "'"
 	sg := "(CASE WHEN " + cancel + " THEN -1 ELSE 1 END)"
 	sums := make([]string, 0, len(amountCols)+4)
@@ -366,7 +369,7 @@ func (s *Store) ReportTotals(ctx context.Context, q Query, fn func(*ReportTotal)
 	}
 	sums = append(sums, "MAX(LENGTH(s.payment_id))", "MAX(LENGTH(s.cancellation_id))")
 	query := `SELECT s.partner_id, s.settlement_date, ` + s.packInts(sums...) + `
-	FROM settlements s
+	FROM ` + from + `
 	WHERE ` + where + `
 	GROUP BY s.partner_id, s.settlement_date
 	ORDER BY s.partner_id, s.settlement_date`
@@ -673,17 +676,15 @@ func (s *Store) PartnerProfiles(ctx context.Context) (map[settlement.PartnerID]P
 	return out, nil
 }
 
-// reportMmap is how much of the SQLite file a report query maps into
-// memory: a million transfers' pages are read once each, and reading them
-// through mmap spares a system call per page. Mapped pages count in the
-// process's RSS, so the map is bounded: 4 GiB took an export of 100k
-// orders (a 0.9 GB file) to 936 MB RSS, 256 MiB keeps it at 317 MB for the
-// same CPU time, and flat in the night's size.
-const reportMmap = 256 << 20
-
 // streamReport is stream for the report read models: on SQLite the query
-// runs on a read connection with the file memory-mapped.
+// runs on a read connection of its own.
 func (s *Store) streamReport(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
+	return s.streamReportCache(ctx, 0, what, query, args, scan)
+}
+
+// streamReportCache is streamReport with a page cache of cacheKiB on the
+// connection while the query runs (0: SQLite's default).
+func (s *Store) streamReportCache(ctx context.Context, cacheKiB int, what, query string, args []any, scan func(*sql.Rows) error) error {
 	if s.dialect != SQLite {
 		return s.stream(ctx, what, query, args, scan)
 	}
@@ -696,13 +697,14 @@ func (s *Store) streamReport(ctx context.Context, what, query string, args []any
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA mmap_size = "+strconv.FormatInt(reportMmap, 10)); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	if cacheKiB > 0 {
+		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(cacheKiB)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		// SQLite's default again before the connection goes back to the
+		// pool, which frees the pages beyond it.
+		defer conn.ExecContext(context.Background(), "PRAGMA cache_size = -2000") //nolint:errcheck // a pool connection; the next query sets its own
 	}
-	if err := reportCache(ctx, conn); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	defer resetCache(conn)
 	// The query runs under a context that is never cancelled (quiet: the
 	// driver's goroutine per row was 12 % of an export's CPU); the loop
 	// looks for a cancel before each row instead (a few nanoseconds).
