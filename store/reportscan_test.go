@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"slices"
@@ -154,5 +155,32 @@ func TestReportWrittenOrderPlan(t *testing.T) {
 				t.Errorf("plan sorts every row:\n%s", all)
 			}
 		})
+	}
+}
+
+// TestReportCacheGrowsWithTheNight: the page cache of a report query that
+// reads a night by id grows with the night's settlements, between
+// SQLite's default and 256 MiB, and the connection has SQLite's default
+// again once the query is done.
+func TestReportCacheGrowsWithTheNight(t *testing.T) {
+	for _, tc := range []struct {
+		settlements int64
+		kib         int
+	}{{1, 2000}, {10_000, 2000}, {110_000, 21484}, {1_100_000, 214843}, {10_000_000, 256 << 10}} {
+		if got := reportCacheKiB(&idRange{lo: 5, hi: 5 + tc.settlements - 1}); got != tc.kib {
+			t.Errorf("%d settlements: cache %d KiB, want %d", tc.settlements, got, tc.kib)
+		}
+	}
+
+	ctx := context.Background()
+	s := openT(t, t.TempDir()+"/cache.db", WithReadConns(1)) // the pool is the one connection the report used
+	var during int
+	err := s.streamReportCache(ctx, 4096, "cache", "PRAGMA cache_size", nil, func(rows *sql.Rows) error { return rows.Scan(&during) })
+	if err != nil || during != -4096 {
+		t.Errorf("cache_size during the report = %d, %v; want -4096", during, err)
+	}
+	var after int
+	if err := s.r(ctx).Raw("PRAGMA cache_size").Row().Scan(&after); err != nil || after != -2000 {
+		t.Errorf("cache_size after the report = %d, %v; want -2000", after, err)
 	}
 }
