@@ -146,6 +146,10 @@ func (p *Pipeline) Today() settlement.Date { return settlement.DateOf(p.opts.Now
 type RunOptions struct {
 	DryRun bool // compute, reconcile and export, but post nothing
 	Force  bool // redo a job that is already done for the date
+	// Share: a post running under another instance's lease is helped
+	// (claims make that safe, as Nightly does when it waits for a post),
+	// not skipped. The owner's run records the job.
+	Share bool
 }
 
 // Counts are what a job did, by name (settled, posted, mismatches, …).
@@ -158,6 +162,7 @@ type JobResult struct {
 	Skipped string // why the job did not run ("done", "running elsewhere"), or ""
 	Counts  Counts
 	Took    time.Duration
+	Shared  string // the owner of the post this one helped (RunOptions.Share), or ""
 }
 
 // RunJob runs one job for business date d through the run ledger: a job
@@ -190,6 +195,12 @@ func (p *Pipeline) RunJob(ctx context.Context, job Job, d settlement.Date, opts 
 		return JobResult{}, err
 	}
 	res := JobResult{Job: job, Date: d}
+	if !acquired && job == JobPost && opts.Share && run.Status != store.RunDone && !opts.DryRun {
+		start := time.Now()
+		res.Counts, err = p.Post(ctx, d, opts)
+		res.Took, res.Shared = time.Since(start), run.Owner
+		return res, err
+	}
 	if !acquired {
 		res.Counts = run.Counts
 		if run.Status == store.RunDone {

@@ -24,9 +24,10 @@ import (
 //
 // Three parts run at once, so that no request waits for another's
 // bookkeeping: this goroutine claims intents (a group at a time, from an
-// index of the pending ones) whenever fewer than two rounds of requests are
-// queued, and decides which cancels may go; Concurrency workers post; one
-// writer records the outcomes in groups, one transaction per group.
+// index of the pending ones) whenever four rounds of requests or more are
+// missing from the sixteen it keeps queued, and decides which cancels may
+// go; Concurrency workers post; one writer records the outcomes in groups,
+// one transaction per group.
 func (p *Pipeline) Post(ctx context.Context, d settlement.Date, opts RunOptions) (Counts, error) {
 	if opts.DryRun {
 		n, err := p.st.CountIntents(ctx, d)
@@ -47,14 +48,17 @@ func (p *Pipeline) Post(ctx context.Context, d settlement.Date, opts RunOptions)
 // Tuning of the poster; see poster.
 const (
 	// flushSize is the most outcomes one transaction records.
-	flushSize = 512
+	flushSize = 2048
 	// flushAfter is how long an outcome may wait for its group: the
 	// latency of a lone outcome at the end of a night. Each group costs a
-	// commit (a sync of the WAL on SQLite) and statements parsed afresh;
-	// at 25 ms a group held ~30 outcomes at 1,200 transfers/s. An outcome
-	// that waits is not lost to a crash: its intent is posted again and
-	// PortOne's 409 adopts the transfer.
-	flushAfter = 100 * time.Millisecond
+	// commit (a sync of the WAL on SQLite) and statements parsed afresh,
+	// and a commit writes every page the group touched whole: the answers'
+	// keys (transfer ids, status history) are random, so a group of 200
+	// rewrote ~200 leaf pages of each such index, and the commits were a
+	// third of recording's CPU at 100 ms groups. An outcome that waits is
+	// not lost to a crash: its intent is posted again and PortOne's 409
+	// adopts the transfer.
+	flushAfter = 300 * time.Millisecond
 	// waitRetry is when a cancel that waits for an intent posted elsewhere
 	// (another instance, a later claim) is claimable again.
 	waitRetry = 300 * time.Millisecond
@@ -62,9 +66,12 @@ const (
 
 // poster is one Post run.
 //
-// Claims are sized so that two rounds of requests (2×Concurrency) are
-// always queued or in flight, claimed a round or more at a time; the
-// writer groups up to flushSize outcomes or what came within flushAfter.
+// Claims are sized so that sixteen rounds of requests (16×Concurrency) are
+// always queued or in flight, claimed four rounds or more at a time: a
+// claim shares SQLite's one writer with the outcomes' groups and waits for
+// the group being written, and with two rounds queued the workers sat idle
+// for tasks half of the time (an execution trace of post). The writer
+// groups up to flushSize outcomes or what came within flushAfter.
 // A slow request holds one worker, never the others, and a cancel that
 // must wait for an intent not in its own chain is released, claimable
 // again after waitRetry, without counting as an attempt.
@@ -93,8 +100,8 @@ func (ps *poster) run(parent context.Context) (Counts, error) {
 	defer cancel(nil)
 	ps.counts = Counts{}
 	conc := p.opts.Concurrency
-	target := int64(max(4*conc, 16))
-	minClaim := max(target/2, 1)
+	target := int64(max(16*conc, 64))
+	minClaim := max(target/4, 1)
 
 	tasks := make(chan []store.Intent, target)
 	results := make(chan result, 2*flushSize)

@@ -62,3 +62,42 @@ func TestOneSlowPostHoldsOneWorker(t *testing.T) {
 	}
 	checkOnePerIntent(t, h, d)
 }
+
+// TestShareHelpsARunningPost: a post whose run another instance holds is
+// skipped, or, with Share, helped: this instance claims and posts the
+// pending intents too (each once), and says whose run it helped.
+func TestShareHelpsARunningPost(t *testing.T) {
+	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
+	const n = 20
+	var recs strings.Builder
+	for i := range n {
+		fmt.Fprintf(&recs, `{"partnerId":"p1","paymentId":"share-%03d","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":%d}}`+"\n", i, 10000+i)
+	}
+	file := filepath.Join(t.TempDir(), "orders.jsonl")
+	if err := os.WriteFile(file, []byte(recs.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.importFiles(t, file); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	d := settlement.MustDate("2025-09-29")
+	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	ctx := context.Background()
+	for _, job := range []Job{JobRefresh, JobSettle} {
+		if _, err := h.p.RunJob(ctx, job, d, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok, err := h.st.AcquireRun(ctx, string(JobPost), d, "other-instance", time.Hour); err != nil || !ok {
+		t.Fatalf("another instance's post run: acquired %t, %v", ok, err)
+	}
+	r, err := h.p.RunJob(ctx, JobPost, d, RunOptions{})
+	if err != nil || !strings.HasPrefix(r.Skipped, skippedElsewhere) || len(h.emu.Transfers(false)) != 0 {
+		t.Fatalf("post without Share = %+v, %v, %d transfers; want skipped, nothing posted", r, err, len(h.emu.Transfers(false)))
+	}
+	r, err = h.p.RunJob(ctx, JobPost, d, RunOptions{Share: true})
+	if err != nil || r.Skipped != "" || r.Shared != "other-instance" || r.Counts["posted"] != n {
+		t.Fatalf("post with Share = %+v, %v; want %d posted, helping other-instance", r, err, n)
+	}
+	checkOnePerIntent(t, h, d)
+}

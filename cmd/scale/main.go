@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,6 +60,7 @@ type result struct {
 	Concurrency int     `json:"concurrency"`
 	LatencyMS   int64   `json:"latencyMs"`
 	Load        string  `json:"load"`
+	Instances   int     `json:"instances,omitempty"` // settle processes that posted
 }
 
 func main() {
@@ -82,6 +84,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	conc := fs.Int("concurrency", 64, "SETTLE_CONCURRENCY: transfers posted at once")
 	seed := fs.Uint64("seed", 1, "generator seed")
 	settleBin := fs.String("settle", "", "settle binary (default: go build ./cmd/settle into DIR)")
+	instances := fs.Int("instances", 1, "post with this many settle processes at once (the first runs the job, the others help it with --share), as several settle serve instances on one PostgreSQL do")
+	from := fs.String("from", "", "SQLite only: start from a copy of this database (a night earlier stages left, e.g. after -stages import,settle), to measure the next stages again")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,6 +164,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *from != "" {
+		if dbLabel != "sqlite" {
+			cleanup()
+			return fmt.Errorf("-from %s: only with -db sqlite", *from)
+		}
+		if err := copyFile(dsn, *from); err != nil {
+			return fmt.Errorf("-from: %w", err)
+		}
+	}
 	defer cleanup()
 	env := append(os.Environ(), "SETTLE_DB="+dsn, "PORTONE_API_BASE=http://"+addr, "PORTONE_API_SECRET=scale-run",
 		"SETTLE_TZ=Asia/Seoul", "SETTLE_LEASE=10m", "SETTLE_CONCURRENCY="+strconv.Itoa(*conc))
@@ -183,13 +196,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("-stages: unknown stage %q", name)
 		}
 		load := loadAvg() // other work on the machine skews wall time; cpu s does not
-		m, err := runStage(ctx, bin, env, *dir, st.name, st.args)
+		var m measured
+		if st.name == "post" && *instances > 1 {
+			m, err = runShared(ctx, bin, env, *dir, st.args, *instances)
+		} else {
+			m, err = runStage(ctx, bin, env, *dir, st.name, st.args)
+		}
 		if err != nil && !errors.Is(err, errExit3) {
 			return fmt.Errorf("%s: %w", st.name, err)
 		}
 		r := result{Orders: *n, DB: dbLabel, Stage: st.name, Seconds: m.wall.Seconds(), CPUSeconds: m.cpu.Seconds(), Unit: st.unit,
 			PeakRSSMB: float64(m.maxRSSKB) / 1024, EmulatorMB: procRSSMB(emu.Process.Pid), DBBytes: dbSize(dsn),
-			Concurrency: *conc, LatencyMS: latency.Milliseconds(), Load: load}
+			Concurrency: *conc, LatencyMS: latency.Milliseconds(), Load: load, Instances: *instances}
 		if r.Seconds > 0 {
 			r.Rate = float64(st.count(gc)) / r.Seconds
 		}
@@ -209,6 +227,42 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// runShared runs the post stage as n processes: the first runs the job,
+// the others (started once it holds the job's lease) help it with
+// --share. Wall time is until the last ends; CPU is theirs summed; RSS
+// the largest.
+func runShared(ctx context.Context, bin string, env []string, dir string, args []string, n int) (measured, error) {
+	start := time.Now()
+	type done struct {
+		m   measured
+		err error
+	}
+	out := make(chan done, n)
+	for i := range n {
+		name, a := "post", args
+		if i > 0 {
+			name, a = fmt.Sprintf("post-%d", i+1), append(slices.Clone(args), "--share")
+			time.Sleep(time.Second) // the first holds the run's lease by now
+		}
+		go func() {
+			m, err := runStage(ctx, bin, env, dir, name, a)
+			out <- done{m, err}
+		}()
+	}
+	var all measured
+	var errs []error
+	for range n {
+		d := <-out
+		all.cpu += d.m.cpu
+		all.maxRSSKB = max(all.maxRSSKB, d.m.maxRSSKB)
+		if d.err != nil {
+			errs = append(errs, d.err)
+		}
+	}
+	all.wall = time.Since(start)
+	return all, errors.Join(errs...)
 }
 
 var errExit3 = errors.New("finished with mismatches (exit 3)")
@@ -298,6 +352,28 @@ func database(kind, dir string, n int) (dsn, label string, cleanup func(), err e
 		return kind, "postgres", func() {}, nil
 	}
 	return "", "", nil, fmt.Errorf("-db %q: want sqlite, postgres or a postgres:// DSN", kind)
+}
+
+// copyFile copies the SQLite database src (checkpointed: its -wal is not
+// copied) to dst.
+func copyFile(dst, src string) error {
+	if _, err := os.Stat(src + "-wal"); err == nil {
+		return fmt.Errorf("%s has a -wal file: checkpoint it first (sqlite3 %s 'PRAGMA wal_checkpoint(TRUNCATE)')", src, src)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // dbSize is the SQLite file's size with its WAL (0 for PostgreSQL).

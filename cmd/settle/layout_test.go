@@ -20,7 +20,7 @@ var layout = map[string]struct {
 	third []string
 }{
 	"settlement":      {nil, []string{"github.com/shopspring/decimal"}},
-	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext", "github.com/goccy/go-json"}}, // the answer's trimming streams tokens; answers decode with goccy
+	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext", "github.com/goccy/go-json", "github.com/tidwall/gjson"}}, // jsontext checks an answer, gjson walks it to trim it; answers decode with goccy
 	"store":           {[]string{"settlement"}, []string{"gorm.io/"}},
 	"store/storetest": {[]string{"store"}, nil}, // test support: no production package may import it
 	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2", "github.com/klauspost/compress/flate"}},

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 )
 
@@ -14,8 +16,27 @@ import (
 // A name ending in "/" is a directory: each process writes
 // <command>-<job>-<pid>.prof there. The returned function stops and
 // flushes the profile.
+//
+// SETTLE_TRACE does the same for an execution trace (`go tool trace`,
+// e.g. -pprof=sync to see where a stage's goroutines wait), named
+// <command>-<job>-<pid>.trace in a directory.
 func startProfile(getenv func(string) string, args []string) (stop func(), err error) {
-	path := getenv("SETTLE_CPUPROFILE")
+	stopCPU, err := startOne(getenv, args, "SETTLE_CPUPROFILE", ".prof", pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	stopTrace, err := startOne(getenv, args, "SETTLE_TRACE", ".trace", trace.Start, trace.Stop)
+	if err != nil {
+		stopCPU()
+		return nil, err
+	}
+	return func() { stopTrace(); stopCPU() }, nil
+}
+
+// startOne starts one of startProfile's recordings into the file the
+// variable env names, if set.
+func startOne(getenv func(string) string, args []string, env, ext string, start func(io.Writer) error, stop func()) (func(), error) {
+	path := getenv(env)
 	if path == "" {
 		return func() {}, nil
 	}
@@ -26,18 +47,18 @@ func startProfile(getenv func(string) string, args []string) (stop func(), err e
 				name += "-" + a
 			}
 		}
-		path = filepath.Join(path, fmt.Sprintf("%s-%d.prof", name, os.Getpid()))
+		path = filepath.Join(path, fmt.Sprintf("%s-%d%s", name, os.Getpid(), ext))
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("SETTLE_CPUPROFILE: %w", err)
+		return nil, fmt.Errorf("%s: %w", env, err)
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("SETTLE_CPUPROFILE: %w", err)
+		return nil, fmt.Errorf("%s: %w", env, err)
 	}
 	return func() {
-		pprof.StopCPUProfile()
+		stop()
 		f.Close()
 	}, nil
 }

@@ -56,8 +56,11 @@ func summarizeRun(ctx context.Context, w io.Writer, p *jobs.Pipeline, d settleme
 	}
 	for _, r := range results {
 		state := "done"
-		if r.Skipped != "" {
+		switch {
+		case r.Skipped != "":
 			state = "skipped (" + r.Skipped + ")"
+		case r.Shared != "":
+			state = "helped (" + r.Shared + " runs it)"
 		}
 		fmt.Fprintf(w, "  %-10s %-8s %s\n", r.Job, state, countsInWords(r.Counts))
 		if r.Job == jobs.JobExport && r.Skipped == "" {
