@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -269,8 +270,12 @@ func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner strin
 	args = append(args, n)
 	q := "UPDATE transfer_intents SET claim_owner = ?, lease_expires_ms = ?, attempts = attempts + 1, updated_at = ? WHERE id IN (" +
 		s.claimable(!d.IsZero()) + ") RETURNING " + intentColumns
-	var rows []intentRow
-	if err := s.w(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+	rs, err := s.w(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("claim intents for %q: %w", owner, err)
+	}
+	rows, err := scanIntentRows(rs, make([]intentRow, 0, n))
+	if err != nil {
 		return nil, fmt.Errorf("claim intents for %q: %w", owner, err)
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
@@ -279,6 +284,23 @@ func (s *Store) claimIntents(ctx context.Context, d settlement.Date, owner strin
 		out[i] = rows[i].intent()
 	}
 	return out, nil
+}
+
+// scanIntentRows appends the rows of a query of intentColumns to dst and
+// closes them. Scanned by hand: GORM's reflection per row was half of a
+// claim's CPU time.
+func scanIntentRows(rows *sql.Rows, dst []intentRow) ([]intentRow, error) {
+	defer rows.Close()
+	for rows.Next() {
+		dst = append(dst, intentRow{})
+		r := &dst[len(dst)-1]
+		if err := rows.Scan(&r.ID, &r.IntentID, &r.PartnerID, &r.PaymentID, &r.Kind, &r.CancellationID, &r.SettlementRef, &r.BusinessDate,
+			&r.RequestJSON, &r.RequestHash, &r.Status, &r.Attempts, &r.LastError, &r.ClaimOwner, &r.LeaseExpiresMS, &r.NotBeforeMS,
+			&r.PortOneTransferID, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return nil, err
+		}
+	}
+	return dst, rows.Err()
 }
 
 // claimable is the SELECT of the ids a claim takes: parameters now (lease),

@@ -182,8 +182,11 @@ func pgVersion(initdb string) int {
 // StartPostgres initialises a cluster in a new temp directory and starts it
 // on a free loopback port with its unix socket in that directory. As root
 // it runs the server as user postgres (or nobody): PostgreSQL refuses to
-// run as root. Durability is off (fsync, synchronous_commit): it is for tests.
-func StartPostgres() (*Server, error) {
+// run as root. Durability is off (fsync, synchronous_commit) and the
+// buffer pool small: it is for tests. settings ("name=value") are passed
+// as -c options after those and override them: the scale benchmark runs
+// the server durable with a buffer pool sized for a night.
+func StartPostgres(settings ...string) (*Server, error) {
 	bin, err := FindBinaries()
 	if err != nil {
 		return nil, err
@@ -230,6 +233,9 @@ func StartPostgres() (*Server, error) {
 		}
 		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB",
 			s.port, s.path("sock"))
+		for _, kv := range settings {
+			opts += " -c " + kv
+		}
 		var out []byte
 		out, err = s.run("pg_ctl", "-D", s.path("data"), "-o", opts, "-l", logf, "-w", "-t", "60", "start")
 		if err == nil {
