@@ -17,11 +17,13 @@ import (
 // Read models of the workbook and the partner statement. Like the others
 // (views.go) they stream one row at a time from the read pool; unlike
 // them they are built for a million transfers a night: one query each, no
-// query per row, the rows sorted by partner and settlement date by the
-// index settlements_report (migration 8) for a single business date, and
-// the many integer columns of a row packed by the database into one text
-// column (packInts), since the SQLite driver pays two cgo calls for every
-// column it returns.
+// query per row, and the many integer columns of a row packed by the
+// database into one text column (packInts), since the SQLite driver pays
+// two cgo calls for every column it returns. The workbook's rows come by
+// partner and settlement date: on SQLite read by settlement id, each table
+// of a join forward, and put in that order by a rowSpool (reportscan.go);
+// for a partner's statement and on PostgreSQL sorted by the database
+// (settlements_report, migration 12).
 
 // sep separates the packed text fields of a row. It is a control character,
 // which no id, date or status may contain (settlement.CheckID).
