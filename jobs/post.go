@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -501,12 +500,12 @@ func (p *Pipeline) postOne(ctx context.Context, in store.Intent) result {
 	switch in.Kind {
 	case settlement.KindOrder:
 		var b transfer.CreateOrderTransferBody
-		if err = json.Unmarshal(in.Request, &b); err == nil {
+		if err = transfer.DecodeRequest(in.Request, &b); err == nil {
 			res, err = p.api.CreateOrderTransfer(ctx, b)
 		}
 	case settlement.KindOrderCancel:
 		var b transfer.CreateOrderCancelTransferBody
-		if err = json.Unmarshal(in.Request, &b); err == nil {
+		if err = transfer.DecodeRequest(in.Request, &b); err == nil {
 			res, err = p.api.CreateOrderCancelTransfer(ctx, b)
 		}
 	default:

@@ -23,26 +23,8 @@ func TestOneSlowPostHoldsOneWorker(t *testing.T) {
 	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
 	h.p.opts.Concurrency = 2
 	const n = 60
-	var recs strings.Builder
-	for i := range n {
-		fmt.Fprintf(&recs, `{"partnerId":"p1","paymentId":"slow-%03d","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":%d}}`+"\n", i, 10000+i)
-	}
-	file := filepath.Join(t.TempDir(), "orders.jsonl")
-	if err := os.WriteFile(file, []byte(recs.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if rep := h.importFiles(t, file); !rep.OK() {
-		t.Fatalf("import: %+v", rep)
-	}
-	d := settlement.MustDate("2025-09-29")
-	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	d := h.settledOrders(t, "slow", n)
 	ctx := context.Background()
-	if _, err := h.p.RunJob(ctx, JobRefresh, d, RunOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := h.p.RunJob(ctx, JobSettle, d, RunOptions{}); err != nil || r.Counts["orders"] != n {
-		t.Fatalf("settle: %v, %v; want %d orders", r.Counts, err, n)
-	}
 	h.emu.Script(emulator.Match{Method: "POST", Path: "/platform/transfers/order"}, 1,
 		emulator.Fault{Kind: emulator.FaultLatency, Latency: 2 * time.Second})
 	done := make(chan error, 1)
@@ -69,25 +51,8 @@ func TestOneSlowPostHoldsOneWorker(t *testing.T) {
 func TestShareHelpsARunningPost(t *testing.T) {
 	h := newHarness(t, storetest.SQLiteDSN(t), filepath.Join("..", "testdata", "pipeline", "marketplace.json"))
 	const n = 20
-	var recs strings.Builder
-	for i := range n {
-		fmt.Fprintf(&recs, `{"partnerId":"p1","paymentId":"share-%03d","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":%d}}`+"\n", i, 10000+i)
-	}
-	file := filepath.Join(t.TempDir(), "orders.jsonl")
-	if err := os.WriteFile(file, []byte(recs.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if rep := h.importFiles(t, file); !rep.OK() {
-		t.Fatalf("import: %+v", rep)
-	}
-	d := settlement.MustDate("2025-09-29")
-	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	d := h.settledOrders(t, "share", n)
 	ctx := context.Background()
-	for _, job := range []Job{JobRefresh, JobSettle} {
-		if _, err := h.p.RunJob(ctx, job, d, RunOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if _, ok, err := h.st.AcquireRun(ctx, string(JobPost), d, "other-instance", time.Hour); err != nil || !ok {
 		t.Fatalf("another instance's post run: acquired %t, %v", ok, err)
 	}
@@ -100,4 +65,32 @@ func TestShareHelpsARunningPost(t *testing.T) {
 		t.Fatalf("post with Share = %+v, %v; want %d posted, helping other-instance", r, err, n)
 	}
 	checkOnePerIntent(t, h, d)
+}
+
+// settledOrders imports n one-amount orders of partner p1 paid on
+// 2025-09-29 (payment ids prefix-000 …), refreshes and settles that day
+// at 02:00 the next, and returns it.
+func (h *harness) settledOrders(t *testing.T, prefix string, n int) settlement.Date {
+	t.Helper()
+	var recs strings.Builder
+	for i := range n {
+		fmt.Fprintf(&recs, `{"partnerId":"p1","paymentId":"%s-%03d","paidAt":"2025-09-29T10:00:00+09:00","discounts":[],"additionalFees":[],"orderDetail":{"orderAmount":%d}}`+"\n", prefix, i, 10000+i)
+	}
+	file := filepath.Join(t.TempDir(), "orders.jsonl")
+	if err := os.WriteFile(file, []byte(recs.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if rep := h.importFiles(t, file); !rep.OK() {
+		t.Fatalf("import: %+v", rep)
+	}
+	d := settlement.MustDate("2025-09-29")
+	h.clock.Set(time.Date(2025, 9, 30, 2, 0, 0, 0, h.loc))
+	ctx := context.Background()
+	if _, err := h.p.RunJob(ctx, JobRefresh, d, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := h.p.RunJob(ctx, JobSettle, d, RunOptions{}); err != nil || r.Counts["orders"] != int64(n) {
+		t.Fatalf("settle: %v, %v; want %d orders", r.Counts, err, n)
+	}
+	return d
 }

@@ -379,9 +379,21 @@ func decodeAnswer(body []byte, out any) error {
 // create answers was a fifth of posting's CPU.
 func unmarshal(data []byte, v any) error { return gojson.Unmarshal(data, v) }
 
+// marshal encodes a request body as encoding/json does, byte for byte
+// (FuzzMarshalAsEncodingJSON), through github.com/goccy/go-json: encoding
+// the create bodies, and compacting what their MarshalJSON methods
+// returned, was 5 % of posting's CPU with encoding/json.
+func marshal(v any) ([]byte, error) { return gojson.Marshal(v) }
+
+// DecodeRequest decodes a request body stored as JSON (an intent's, which
+// settle encoded) into v, with encoding/json's semantics, as unmarshal
+// does: decoding each stored body with encoding/json before its POST was
+// 4 % of posting's CPU.
+func DecodeRequest(data []byte, v any) error { return unmarshal(data, v) }
+
 // encodeBody marshals v once for every attempt.
 func encodeBody(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode request: %w", err)
 	}

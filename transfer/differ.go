@@ -1,7 +1,6 @@
 package transfer
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -52,7 +51,7 @@ func partnerIDOf(t Transfer) string {
 	var p struct {
 		ID string `json:"id"`
 	}
-	_ = json.Unmarshal(t.Partner, &p)
+	_ = unmarshal(t.Partner, &p)
 	return p.ID
 }
 

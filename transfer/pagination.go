@@ -61,8 +61,10 @@ func paginate[T, F any](ctx context.Context, f F, list func(context.Context, Pag
 //     of that size; a list that really ended there answers an empty next
 //     page all the same). The following pages ask for that size, so a cap
 //     costs more requests, never lost items;
-//   - the following pages are fetched parallel at a time, the window after
-//     the first empty page is not yielded, and a page shorter than the
+//   - the following pages are fetched parallel at a time (after a short
+//     first page, the next one alone first: most often it is empty and the
+//     list was that page), the window after the first empty page is not
+//     yielded, and a page shorter than the
 //     size before a non-empty one (the server's size changed mid-list) is
 //     an error rather than a silent gap.
 func paginatePages[T, F any](ctx context.Context, f F, list func(context.Context, PageInput, F) ([]T, PageInfo, error), size, parallel int) iter.Seq2[T, error] {
@@ -85,21 +87,24 @@ func paginatePages[T, F any](ctx context.Context, f F, list func(context.Context
 		if len(items) == 0 {
 			return
 		}
+		// A short first page is most often the whole list: the next page is
+		// asked for alone, and the window opens once it holds items.
+		window := parallel
 		if info.Size > 0 && info.Size < size {
 			size = info.Size
 		} else if len(items) < size {
-			size = len(items)
+			size, window = len(items), 1
 		}
 		type page struct {
 			items []T
 			err   error
 		}
-		for next := 1; ; next += parallel {
+		for next := 1; ; next, window = next+window, parallel {
 			if next >= maxPages {
 				yield(zero, fmt.Errorf("list still not done after %d pages: stopping", maxPages))
 				return
 			}
-			pages := make([]page, min(parallel, maxPages-next))
+			pages := make([]page, min(window, maxPages-next))
 			var wg sync.WaitGroup
 			for i := range pages {
 				wg.Add(1)

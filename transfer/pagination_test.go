@@ -11,7 +11,7 @@ import (
 // below what was asked, with or without saying so in page.size, and lists
 // that end on a short page, are all read whole, each item once, in order;
 // a server whose size changes in the middle of a list is an error, not a
-// gap.
+// gap. A list shorter than a page costs two requests, not five.
 func TestPaginatePagesFollowsTheServersSize(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -21,12 +21,13 @@ func TestPaginatePagesFollowsTheServersSize(t *testing.T) {
 		shortAt   int  // a page number answered one item short (0: none)
 		wantItems int
 		wantErr   string
+		maxCalls  int // when not 0: at most this many requests
 	}{
 		{name: "no cap, ends on a short page", total: 2345, cap: 1 << 30, wantItems: 2345},
 		{name: "no cap, ends on a full page", total: 2000, cap: 1 << 30, wantItems: 2000},
 		{name: "cap said in page.size", total: 777, cap: 100, sayCap: true, wantItems: 777},
 		{name: "cap not said", total: 777, cap: 100, wantItems: 777},
-		{name: "short list", total: 3, cap: 1 << 30, wantItems: 3},
+		{name: "short list", total: 3, cap: 1 << 30, wantItems: 3, maxCalls: 2}, // the first page, and the next one alone
 		{name: "empty list", total: 0, cap: 1 << 30, wantItems: 0},
 		{name: "size changes mid-list", total: 5000, cap: 1 << 30, shortAt: 2, wantErr: "changed its page size"},
 	}
@@ -78,6 +79,9 @@ func TestPaginatePagesFollowsTheServersSize(t *testing.T) {
 				if v != i {
 					t.Fatalf("item %d is %d: out of order or repeated", i, v)
 				}
+			}
+			if c.maxCalls > 0 && calls > c.maxCalls {
+				t.Errorf("%d requests, want at most %d", calls, c.maxCalls)
 			}
 			t.Logf("%d items in %d requests", len(got), calls)
 		})

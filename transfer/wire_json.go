@@ -49,14 +49,14 @@ func (l OrderLineInput) MarshalJSON() ([]byte, error) {
 	type plain OrderLineInput
 	l.Discounts = orEmpty(l.Discounts)
 	l.AdditionalFees = orEmpty(l.AdditionalFees)
-	return json.Marshal(plain(l))
+	return marshal(plain(l))
 }
 
 // MarshalJSON sends discounts as [] when empty.
 func (l CancelOrderLineInput) MarshalJSON() ([]byte, error) {
 	type plain CancelOrderLineInput
 	l.Discounts = orEmpty(l.Discounts)
-	return json.Marshal(plain(l))
+	return marshal(plain(l))
 }
 
 // MarshalJSON sends discounts and additionalFees as [] when empty.
@@ -64,14 +64,14 @@ func (b CreateOrderTransferBody) MarshalJSON() ([]byte, error) {
 	type plain CreateOrderTransferBody
 	b.Discounts = orEmpty(b.Discounts)
 	b.AdditionalFees = orEmpty(b.AdditionalFees)
-	return json.Marshal(plain(b))
+	return marshal(plain(b))
 }
 
 // MarshalJSON sends discounts as [] when empty.
 func (b CreateOrderCancelTransferBody) MarshalJSON() ([]byte, error) {
 	type plain CreateOrderCancelTransferBody
 	b.Discounts = orEmpty(b.Discounts)
-	return json.Marshal(plain(b))
+	return marshal(plain(b))
 }
 
 // MarshalJSON sends daysOfWeek as [] when empty.
