@@ -17,11 +17,13 @@ import (
 // Read models of the workbook and the partner statement. Like the others
 // (views.go) they stream one row at a time from the read pool; unlike
 // them they are built for a million transfers a night: one query each, no
-// query per row, the rows sorted by partner and settlement date by the
-// index settlements_report (migration 8) for a single business date, and
-// the many integer columns of a row packed by the database into one text
-// column (packInts), since the SQLite driver pays two cgo calls for every
-// column it returns.
+// query per row, and the many integer columns of a row packed by the
+// database into one text column (packInts), since the SQLite driver pays
+// two cgo calls for every column it returns. The workbook's rows come by
+// partner and settlement date: on SQLite read by settlement id, each table
+// of a join forward, and put in that order by a rowSpool (reportscan.go);
+// for a partner's statement and on PostgreSQL sorted by the database
+// (settlements_report, migration 12).
 
 // sep separates the packed text fields of a row. It is a control character,
 // which no id, date or status may contain (settlement.CheckID).
@@ -222,7 +224,6 @@ const reportOrder = "s.partner_id, s.settlement_date, s.id"
 // settlement's own columns come with its first line only, and the driver
 // returns eight columns per line.
 func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTransfer) error) error {
-	query, args := s.reportTransfersQuery(q)
 	var (
 		t       ReportTransfer
 		have    bool
@@ -238,7 +239,7 @@ func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTra
 		ints    = make([]int64, len(amountCols)+1)
 		lints   = make([]int64, len(amountCols)+3)
 	)
-	err := s.streamReport(ctx, "report transfers", query, args, func(rows *sql.Rows) error {
+	err := s.streamReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, func(rows rowScanner) error {
 		if err := rows.Scan(&id, &svRaw, &saRaw, &at, &name, &lineNo, &product, &pname, &laRaw); err != nil {
 			return fmt.Errorf("report transfers: %w", err)
 		}
@@ -276,9 +277,15 @@ func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTra
 	return fn(&t)
 }
 
-// reportTransfersQuery is the SQL and arguments of ReportTransfers.
-func (s *Store) reportTransfersQuery(q Query) (string, []any) {
-	where, args := q.where("s")
+// reportTransfersQuery is the SQL and arguments of ReportTransfers in the
+// report's order.
+func (s *Store) reportTransfersQuery(q Query) (string, []any) { return s.reportTransfersSQL(q, nil) }
+
+// reportTransfersSQL is the SQL and arguments of ReportTransfers: in the
+// report's order, or with ids, the settlements of that range in id order,
+// the group key first (reportSettlements).
+func (s *Store) reportTransfersSQL(q Query, ids *idRange) (string, []any) {
+	key, from, where, order, args := s.reportSettlements(q, ids)
 	first := "(l.line_no IS NULL OR l.line_no = 1)"
 	whenFirst := func(e string) string { return "CASE WHEN " + first + " THEN " + e + " END" }
 	isCancel := "s.kind = '" + string(settlement.KindOrderCancel) + "'"
@@ -288,18 +295,18 @@ func (s *Store) reportTransfersQuery(q Query) (string, []any) {
 	sa := s.packInts(append(amountExprs("s."), "p.a_settlement")...)
 	la := s.packInts(append(append([]string{"l.quantity"}, amountExprs("l.")...), "CASE WHEN pl.id IS NULL THEN 0 ELSE 1 END", "pl.a_settlement")...)
 
-	query := `SELECT s.id, ` + whenFirst(sv) + `, ` + whenFirst(sa) + `,
+	query := `SELECT ` + key + `s.id, ` + whenFirst(sv) + `, ` + whenFirst(sa) + `,
 		` + whenFirst("CASE WHEN "+isCancel+" THEN c.cancelled_at ELSE o.paid_at END") + `,
 		` + whenFirst(s.orderNameExpr("o.request_json")) + `,
 		l.line_no, l.product_id, l.product_name, ` + la + `
-	FROM settlements s
+	FROM ` + from + `
 	LEFT JOIN orders o ON o.id = s.order_ref
 	LEFT JOIN cancellations c ON c.id = s.cancellation_ref` + s.reportAnswer("LEFT JOIN") + `
 	LEFT JOIN portone_transfers p` + s.indexedBy("portone_transfers_report") + ` ON p.transfer_id = i.portone_transfer_id
 	LEFT JOIN settlement_lines l ON l.settlement_ref = s.id
 	LEFT JOIN portone_transfer_lines pl` + s.indexedBy("portone_transfer_lines_report") + ` ON pl.portone_transfer_ref = p.id AND pl.product_id = l.product_id
 	WHERE ` + where + `
-	ORDER BY ` + reportOrder + `, l.line_no`
+	ORDER BY ` + order + `, l.line_no`
 	return query, args
 }
 
@@ -351,7 +358,10 @@ type ReportTotal struct {
 // settlements alone, read through the index without a join. A sum beyond
 // int64's range is an error of the database, never a wrapped value.
 func (s *Store) ReportTotals(ctx context.Context, q Query, fn func(*ReportTotal) error) error {
-	where, args := q.where("s")
+	from, where, args, err := s.reportScope(ctx, q)
+	if err != nil {
+		return err
+	}
 	cancel := "s.kind = '" + string(settlement.KindOrderCancel) + "'"
 	sg := "(CASE WHEN " + cancel + " THEN -1 ELSE 1 END)"
 	sums := make([]string, 0, len(amountCols)+4)
@@ -361,7 +371,7 @@ func (s *Store) ReportTotals(ctx context.Context, q Query, fn func(*ReportTotal)
 	}
 	sums = append(sums, "MAX(LENGTH(s.payment_id))", "MAX(LENGTH(s.cancellation_id))")
 	query := `SELECT s.partner_id, s.settlement_date, ` + s.packInts(sums...) + `
-	FROM settlements s
+	FROM ` + from + `
 	WHERE ` + where + `
 	GROUP BY s.partner_id, s.settlement_date
 	ORDER BY s.partner_id, s.settlement_date`
@@ -447,15 +457,15 @@ type ReportStatus struct {
 // settlements q selects, by partner, settlement date, settlement and time,
 // in one query.
 func (s *Store) ReportHistory(ctx context.Context, q Query, fn func(*ReportStatus) error) error {
-	query, args := s.reportHistoryQuery(q)
 	var r ReportStatus
-	var packed string
+	var transferID, intentID, packed string
 	var obs instant
-	return s.streamReport(ctx, "report history", query, args, func(rows *sql.Rows) error {
+	return s.streamReportGrouped(ctx, "report history", q, s.reportHistorySQL, func(rows rowScanner) error {
 		r = ReportStatus{}
-		if err := rows.Scan(&r.TransferID, &r.IntentID, &packed, (*int64)(&r.Settlement), &obs); err != nil {
+		if err := rows.Scan(&transferID, &intentID, &packed, (*int64)(&r.Settlement), &obs); err != nil {
 			return fmt.Errorf("report history: %w", err)
 		}
+		r.TransferID, r.IntentID = settlement.TransferID(transferID), settlement.TransferID(intentID)
 		f, err := splitPacked(packed, 9)
 		if err != nil {
 			return fmt.Errorf("report history of transfer %s: %w", r.TransferID, err)
@@ -474,17 +484,22 @@ func (s *Store) ReportHistory(ctx context.Context, q Query, fn func(*ReportStatu
 	})
 }
 
-// reportHistoryQuery is the SQL and arguments of ReportHistory.
-func (s *Store) reportHistoryQuery(q Query) (string, []any) {
-	where, args := q.where("s")
-	query := `SELECT h.transfer_id, h.intent_id, ` + s.packTexts("s.partner_id", "s.payment_id", "s.kind", "s.cancellation_id",
+// reportHistoryQuery is the SQL and arguments of ReportHistory in the
+// report's order.
+func (s *Store) reportHistoryQuery(q Query) (string, []any) { return s.reportHistorySQL(q, nil) }
+
+// reportHistorySQL is the SQL and arguments of ReportHistory, as
+// reportTransfersSQL.
+func (s *Store) reportHistorySQL(q Query, ids *idRange) (string, []any) {
+	key, from, where, order, args := s.reportSettlements(q, ids)
+	query := `SELECT ` + key + `h.transfer_id, h.intent_id, ` + s.packTexts("s.partner_id", "s.payment_id", "s.kind", "s.cancellation_id",
 		"s.settlement_start_date", "s.settlement_date", "h.from_status", "h.to_status", "h.source") + `,
 		COALESCE(p.a_settlement, s.a_settlement), h.observed_at
-	FROM settlements s` + s.reportAnswer("JOIN") + `
+	FROM ` + from + s.reportAnswer("JOIN") + `
 	JOIN transfer_status_history h ON h.transfer_id = i.portone_transfer_id
 	LEFT JOIN portone_transfers p` + s.indexedBy("portone_transfers_report") + ` ON p.transfer_id = h.transfer_id
 	WHERE ` + where + `
-	ORDER BY ` + reportOrder + `, h.observed_at, h.id`
+	ORDER BY ` + order + `, h.observed_at, h.id`
 	return query, args
 }
 
@@ -663,17 +678,15 @@ func (s *Store) PartnerProfiles(ctx context.Context) (map[settlement.PartnerID]P
 	return out, nil
 }
 
-// reportMmap is how much of the SQLite file a report query maps into
-// memory: a million transfers' pages are read once each, and reading them
-// through mmap spares a system call per page. Mapped pages count in the
-// process's RSS, so the map is bounded: 4 GiB took an export of 100k
-// orders (a 0.9 GB file) to 936 MB RSS, 256 MiB keeps it at 317 MB for the
-// same CPU time, and flat in the night's size.
-const reportMmap = 256 << 20
-
 // streamReport is stream for the report read models: on SQLite the query
-// runs on a read connection with the file memory-mapped.
+// runs on a read connection of its own.
 func (s *Store) streamReport(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
+	return s.streamReportCache(ctx, 0, what, query, args, scan)
+}
+
+// streamReportCache is streamReport with a page cache of cacheKiB on the
+// connection while the query runs (0: SQLite's default).
+func (s *Store) streamReportCache(ctx context.Context, cacheKiB int, what, query string, args []any, scan func(*sql.Rows) error) error {
 	if s.dialect != SQLite {
 		return s.stream(ctx, what, query, args, scan)
 	}
@@ -686,8 +699,13 @@ func (s *Store) streamReport(ctx context.Context, what, query string, args []any
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA mmap_size = "+strconv.FormatInt(reportMmap, 10)); err != nil {
-		return fmt.Errorf("%s: %w", what, err)
+	if cacheKiB > 0 {
+		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -"+strconv.Itoa(cacheKiB)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		// SQLite's default again before the connection goes back to the
+		// pool, which frees the pages beyond it.
+		defer func() { _, _ = conn.ExecContext(context.Background(), "PRAGMA cache_size = -2000") }()
 	}
 	// The query runs under a context that is never cancelled (quiet: the
 	// driver's goroutine per row was 12 % of an export's CPU); the loop

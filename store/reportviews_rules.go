@@ -19,11 +19,14 @@ type ReportRules struct {
 // settlements q selects, by version: what the workbook's Contracts sheet
 // shows as the formulas that applied.
 func (s *Store) ReportRulesVersions(ctx context.Context, q Query) ([]ReportRules, error) {
-	where, args := q.where("s")
-	query := `SELECT s.rules_version, COUNT(*) FROM settlements s WHERE ` + where + `
+	from, where, args, err := s.reportScope(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	query := `SELECT s.rules_version, COUNT(*) FROM ` + from + ` WHERE ` + where + `
 	GROUP BY s.rules_version ORDER BY s.rules_version`
 	var out []ReportRules
-	err := s.stream(ctx, "report rules", query, args, func(rows *sql.Rows) error {
+	err = s.stream(ctx, "report rules", query, args, func(rows *sql.Rows) error {
 		var r ReportRules
 		if err := rows.Scan(&r.Version, &r.Settlements); err != nil {
 			return fmt.Errorf("report rules: %w", err)

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/settle-dev/settle/settlement"
+)
+
+// TestReportReadInWrittenOrder: the workbook's transfers and status
+// history come in the report's order (partner, settlement date,
+// settlement id, then line or time), the same rows as one partner's
+// statement reads (the database sorting), though on SQLite they are read
+// by settlement id and put in order by a rowSpool, here with a budget that
+// sends most rows through its temporary file. The settlements of three
+// partners interleave, with two settlement dates, lines and no lines, a
+// cancellation, PortOne's answers for some and several statuses each.
+func TestReportReadInWrittenOrder(t *testing.T) {
+	defer func(b int) { spoolBudget = b }(spoolBudget)
+	spoolBudget = 512
+	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
+		ctx := context.Background()
+		partners := []string{"p-c", "p-a", "p-b"} // written in this order, reported a, b, c
+		for i := range 30 {
+			p := partners[i%3]
+			rec := sampleSettlement(p, fmt.Sprintf("pay-%02d", 29-i), i%4)
+			if i%5 == 0 {
+				rec.Transfer.SettlementDate = settlement.MustDate("2025-10-02")
+			}
+			if _, err := s.SaveSettlement(ctx, rec); err != nil {
+				t.Fatal(err)
+			}
+			if i%3 == 2 {
+				continue // not posted: no answer, no history
+			}
+			id := IntentID(settlement.PartnerID(p), rec.Transfer.PaymentID, settlement.KindOrder, "", 0)
+			ans := PortOneTransfer{TransferID: settlement.TransferID("tr-" + string(id)), Status: settlement.StatusScheduled,
+				Raw: []byte(`{}`), Transfer: rec.Transfer}
+			ans.Amounts.Settlement += settlement.Won(i)
+			if err := s.CompleteIntent(ctx, id, "o", IntentPosted, ans); err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range []settlement.TransferStatus{settlement.StatusInProcess, settlement.StatusSettled}[:i%3+1] {
+				c.Advance(time.Minute)
+				ans.Status = st
+				if err := s.RecordTransfer(ctx, ans, "sync"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		d := settlement.MustDate("2025-10-01")
+		all := Query{From: d, To: d}
+
+		transfers := func(q Query) []ReportTransfer {
+			var out []ReportTransfer
+			if err := s.ReportTransfers(ctx, q, func(t *ReportTransfer) error {
+				c := *t
+				c.Lines = nil // reused by the read model; nil for none
+				if len(t.Lines) > 0 {
+					c.Lines = slices.Clone(t.Lines)
+				}
+				out = append(out, c)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		history := func(q Query) []ReportStatus {
+			var out []ReportStatus
+			if err := s.ReportHistory(ctx, q, func(r *ReportStatus) error { out = append(out, *r); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		var wantT []ReportTransfer
+		var wantH []ReportStatus
+		for _, p := range []string{"p-a", "p-b", "p-c"} {
+			wantT = append(wantT, transfers(Query{From: d, To: d, PartnerID: settlement.PartnerID(p)})...)
+			wantH = append(wantH, history(Query{From: d, To: d, PartnerID: settlement.PartnerID(p)})...)
+		}
+		gotT, gotH := transfers(all), history(all)
+		if len(wantT) != 30 || len(wantH) < 20 {
+			t.Fatalf("fixture: %d transfers, %d status changes", len(wantT), len(wantH))
+		}
+		if !reflect.DeepEqual(gotT, wantT) {
+			t.Errorf("transfers of the night differ from the partners' own")
+		}
+		if !reflect.DeepEqual(gotH, wantH) {
+			t.Errorf("history of the night differs from the partners' own")
+		}
+		key := func(p settlement.PartnerID, sd settlement.Date, id int64) string {
+			return fmt.Sprintf("%s %s %06d", p, sd, id)
+		}
+		for i := 1; i < len(gotT); i++ {
+			a, b := gotT[i-1], gotT[i]
+			if key(a.PartnerID, a.SettlementDate, a.ID) >= key(b.PartnerID, b.SettlementDate, b.ID) {
+				t.Errorf("transfer %d (%s) after %s", i, key(b.PartnerID, b.SettlementDate, b.ID), key(a.PartnerID, a.SettlementDate, a.ID))
+			}
+		}
+		for i := 1; i < len(gotH); i++ {
+			a, b := gotH[i-1], gotH[i]
+			if a.PartnerID > b.PartnerID || a.PartnerID == b.PartnerID && a.SettlementDate.After(b.SettlementDate) {
+				t.Errorf("status change %d (%s %s) after (%s %s)", i, b.PartnerID, b.SettlementDate, a.PartnerID, a.SettlementDate)
+			}
+		}
+	})
+}
+
+// TestReportWrittenOrderPlan: read for the workbook on SQLite, the
+// settlements of the night are read by id (the rowid range of
+// reportIDs), each table of the join through the index it was read
+// through before, and nothing sorts the night: only the lines or the
+// statuses of one settlement are put in order.
+func TestReportWrittenOrderPlan(t *testing.T) {
+	ctx := context.Background()
+	s := openT(t, t.TempDir()+"/plan.db")
+	d := settlement.MustDate("2025-10-02")
+	for _, tc := range []struct {
+		name  string
+		query func(Query, *idRange) (string, []any)
+		want  []string
+	}{
+		{"transfers", s.reportTransfersSQL, []string{
+			"SEARCH s USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+			"SEARCH i USING COVERING INDEX transfer_intents_report",
+			"SEARCH p USING COVERING INDEX portone_transfers_report",
+			"SEARCH pl USING COVERING INDEX portone_transfer_lines_report",
+		}},
+		{"history", s.reportHistorySQL, []string{
+			"SEARCH s USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+			"SEARCH i USING COVERING INDEX transfer_intents_report",
+			"SEARCH p USING COVERING INDEX portone_transfers_report",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := Query{From: d, To: d}
+			if !s.writtenOrder(q) {
+				t.Fatal("the workbook's query of one night is not read in written order")
+			}
+			query, args := tc.query(q, &idRange{1, 1000})
+			all := strings.Join(explainPlan(t, s.r(ctx), query, args...), "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("plan lacks %q:\n%s", w, all)
+				}
+			}
+			if strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
+				t.Errorf("plan sorts every row:\n%s", all)
+			}
+		})
+	}
+}
+
+// TestReportCacheGrowsWithTheNight: the page cache of a report query that
+// reads a night by id grows with the night's settlements, between
+// SQLite's default and 256 MiB, and the connection has SQLite's default
+// again once the query is done.
+func TestReportCacheGrowsWithTheNight(t *testing.T) {
+	for _, tc := range []struct {
+		settlements int64
+		kib         int
+	}{{1, 2000}, {10_000, 2000}, {110_000, 21484}, {1_100_000, 214843}, {10_000_000, 256 << 10}} {
+		if got := reportCacheKiB(&idRange{lo: 5, hi: 5 + tc.settlements - 1}); got != tc.kib {
+			t.Errorf("%d settlements: cache %d KiB, want %d", tc.settlements, got, tc.kib)
+		}
+	}
+
+	ctx := context.Background()
+	s := openT(t, t.TempDir()+"/cache.db", WithReadConns(1)) // the pool is the one connection the report used
+	var during int
+	err := s.streamReportCache(ctx, 4096, "cache", "PRAGMA cache_size", nil, func(rows *sql.Rows) error { return rows.Scan(&during) })
+	if err != nil || during != -4096 {
+		t.Errorf("cache_size during the report = %d, %v; want -4096", during, err)
+	}
+	var after int
+	if err := s.r(ctx).Raw("PRAGMA cache_size").Row().Scan(&after); err != nil || after != -2000 {
+		t.Errorf("cache_size after the report = %d, %v; want -2000", after, err)
+	}
+}
