@@ -81,7 +81,10 @@ func runVoid(ctx context.Context, e *env) error {
 			return usagef("%v; correct it instead: %s, or import a cancellation (ORDER_CANCEL) of payment %q with `settle import FILE`", err, adjust, req.PaymentID)
 		}
 		return usagef("%v; correct it instead: %s", err, adjust)
-	case errors.As(err, &be), errors.As(err, &av):
+	case errors.As(err, &av):
+		av.Voided.VoidedAt = av.Voided.VoidedAt.In(e.cfg.TZ) // said in the business time zone, as everything a user reads
+		return usageError{err}
+	case errors.As(err, &be):
 		return usageError{err}
 	case errors.As(err, &nf):
 		return usagef("%v (see `settle intents --partner %s`)", err, req.PartnerID)

@@ -72,6 +72,11 @@ func TestVoidDeleteTransferCommand(t *testing.T) {
 	if r.code != exitOK || !strings.Contains(r.stdout, "is deleted at PortOne") || !strings.Contains(r.stdout, "new client id") {
 		t.Fatalf("void --delete-transfer = %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// Again: already voided, and when is said in the business time zone.
+	if r := runCLI(t, env, "", append(void, "--delete-transfer")...); r.code != exitUsage || !strings.Contains(r.stderr, "voided at") ||
+		!strings.Contains(r.stderr, " KST by kim") {
+		t.Fatalf("second void --delete-transfer = %d %s, want already voided at a time in KST", r.code, r.stderr)
+	}
 	for _, args := range [][]string{{"import", rec("12000")}, {"run", "nightly", "--date", date, "--force"}} {
 		if r := runCLI(t, env, "", args...); r.code != exitOK {
 			t.Fatalf("settle %v = %d %s %s", args, r.code, r.stdout, r.stderr)
