@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/settle-dev/settle/store/storetest"
 )
@@ -33,4 +36,32 @@ func TestClaimsReadAnIndexOfThePending(t *testing.T) {
 			t.Errorf("%s: plan %q, want %s read in order, without a sort", p.name, text, p.index)
 		}
 	}
+}
+
+// TestClaimReturnsTheStoredIntent: a claim's rows, scanned by hand, are
+// the intents as the store reads them otherwise (every column, the NULLs
+// and times included), with the claim's lease and attempt.
+func TestClaimReturnsTheStoredIntent(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
+		ctx := context.Background()
+		if _, err := s.SaveSettlements(ctx, []SettlementRecord{sampleSettlement("partner-1", "pay-1", 2), sampleSettlement("partner-1", "pay-2", 1)}); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := s.ClaimIntents(ctx, "a", 10, time.Minute)
+		if err != nil || len(claimed) != 2 {
+			t.Fatalf("claimed %d intents, %v", len(claimed), err)
+		}
+		for _, in := range claimed {
+			stored, err := s.IntentByID(ctx, in.IntentID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(stored, in); diff != "" {
+				t.Errorf("claimed %s (-stored +claimed):\n%s", in.IntentID, diff)
+			}
+			if in.ClaimOwner != "a" || in.Attempts != 1 || in.LeaseExpires.IsZero() || len(in.Request) == 0 || in.SettlementID == 0 {
+				t.Errorf("claimed %+v: want owner a, attempt 1, a lease, the request and its settlement", in)
+			}
+		}
+	})
 }

@@ -17,44 +17,55 @@ import (
 // queries, ReportTransfers and ReportHistory, read the intent, PortOne's
 // transfer and PortOne's lines from the covering indexes of migration 15
 // alone (never the tables, whose rows carry the request and PortOne's raw
-// answer), and the settlements in the report's order from
-// settlements_report without sorting them. Before migration 15 they were
-// searched through the unique indexes and read row by row.
+// answer), and nothing sorts the night (only the lines or the statuses of
+// one settlement are put in order). The settlements are read in the
+// report's order from settlements_report (a partner's statement), or, for
+// the workbook of a night (writtenOrder), by id over reportIDs' rowid
+// range. Before migration 15 the joins were searched through the unique
+// indexes and read row by row.
 func TestReportJoinsReadIndexesOnly(t *testing.T) {
 	ctx := context.Background()
 	s := openT(t, filepath.Join(t.TempDir(), "plan.db"))
 	d := settlement.MustDate("2025-10-02")
-	for _, tc := range []struct {
-		name  string
-		query func(Query) (string, []any)
-		want  []string
+	if !s.writtenOrder(Query{From: d, To: d}) {
+		t.Fatal("the workbook's query of one night is not read in written order")
+	}
+	for _, order := range []struct {
+		name        string
+		ids         *idRange
+		settlements string
 	}{
-		{"transfers", s.reportTransfersQuery, []string{
-			"SEARCH s USING INDEX settlements_report",
-			"SEARCH i USING COVERING INDEX transfer_intents_report",
-			"SEARCH p USING COVERING INDEX portone_transfers_report",
-			"SEARCH pl USING COVERING INDEX portone_transfer_lines_report",
-		}},
-		{"history", s.reportHistoryQuery, []string{
-			"SEARCH s USING INDEX settlements_report",
-			"SEARCH i USING COVERING INDEX transfer_intents_report",
-			"SEARCH p USING COVERING INDEX portone_transfers_report",
-		}},
+		{"report order", nil, "SEARCH s USING INDEX settlements_report"},
+		{"written order", &idRange{1, 1000}, "SEARCH s USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			query, args := tc.query(Query{From: d, To: d})
-			all := strings.Join(explainPlan(t, s.r(ctx), query, args...), "\n")
-			for _, w := range tc.want {
-				if !strings.Contains(all, w) {
-					t.Errorf("plan lacks %q:\n%s", w, all)
+		for _, tc := range []struct {
+			name  string
+			query func(Query, *idRange) (string, []any)
+			want  []string
+		}{
+			{"transfers", s.reportTransfersSQL, []string{order.settlements,
+				"SEARCH i USING COVERING INDEX transfer_intents_report",
+				"SEARCH p USING COVERING INDEX portone_transfers_report",
+				"SEARCH pl USING COVERING INDEX portone_transfer_lines_report",
+			}},
+			{"history", s.reportHistorySQL, []string{order.settlements,
+				"SEARCH i USING COVERING INDEX transfer_intents_report",
+				"SEARCH p USING COVERING INDEX portone_transfers_report",
+			}},
+		} {
+			t.Run(order.name+"/"+tc.name, func(t *testing.T) {
+				query, args := tc.query(Query{From: d, To: d}, order.ids)
+				all := strings.Join(explainPlan(t, s.r(ctx), query, args...), "\n")
+				for _, w := range tc.want {
+					if !strings.Contains(all, w) {
+						t.Errorf("plan lacks %q:\n%s", w, all)
+					}
 				}
-			}
-			// The history's rows of one transfer are sorted by time (a
-			// few rows); nothing sorts the night.
-			if strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
-				t.Errorf("plan sorts every row:\n%s", all)
-			}
-		})
+				if strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
+					t.Errorf("plan sorts every row:\n%s", all)
+				}
+			})
+		}
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -111,51 +110,6 @@ func TestReportReadInWrittenOrder(t *testing.T) {
 			}
 		}
 	})
-}
-
-// TestReportWrittenOrderPlan: read for the workbook on SQLite, the
-// settlements of the night are read by id (the rowid range of
-// reportIDs), each table of the join through the index it was read
-// through before, and nothing sorts the night: only the lines or the
-// statuses of one settlement are put in order.
-func TestReportWrittenOrderPlan(t *testing.T) {
-	ctx := context.Background()
-	s := openT(t, t.TempDir()+"/plan.db")
-	d := settlement.MustDate("2025-10-02")
-	for _, tc := range []struct {
-		name  string
-		query func(Query, *idRange) (string, []any)
-		want  []string
-	}{
-		{"transfers", s.reportTransfersSQL, []string{
-			"SEARCH s USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
-			"SEARCH i USING COVERING INDEX transfer_intents_report",
-			"SEARCH p USING COVERING INDEX portone_transfers_report",
-			"SEARCH pl USING COVERING INDEX portone_transfer_lines_report",
-		}},
-		{"history", s.reportHistorySQL, []string{
-			"SEARCH s USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
-			"SEARCH i USING COVERING INDEX transfer_intents_report",
-			"SEARCH p USING COVERING INDEX portone_transfers_report",
-		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			q := Query{From: d, To: d}
-			if !s.writtenOrder(q) {
-				t.Fatal("the workbook's query of one night is not read in written order")
-			}
-			query, args := tc.query(q, &idRange{1, 1000})
-			all := strings.Join(explainPlan(t, s.r(ctx), query, args...), "\n")
-			for _, w := range tc.want {
-				if !strings.Contains(all, w) {
-					t.Errorf("plan lacks %q:\n%s", w, all)
-				}
-			}
-			if strings.Contains(all, "TEMP B-TREE FOR ORDER BY") {
-				t.Errorf("plan sorts every row:\n%s", all)
-			}
-		})
-	}
 }
 
 // TestReportCacheGrowsWithTheNight: the page cache of a report query that

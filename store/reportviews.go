@@ -277,10 +277,6 @@ func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTra
 	return fn(&t)
 }
 
-// reportTransfersQuery is the SQL and arguments of ReportTransfers in the
-// report's order.
-func (s *Store) reportTransfersQuery(q Query) (string, []any) { return s.reportTransfersSQL(q, nil) }
-
 // reportTransfersSQL is the SQL and arguments of ReportTransfers: in the
 // report's order, or with ids, the settlements of that range in id order,
 // the group key first (reportSettlements).
@@ -483,10 +479,6 @@ func (s *Store) ReportHistory(ctx context.Context, q Query, fn func(*ReportStatu
 		return fn(&r)
 	})
 }
-
-// reportHistoryQuery is the SQL and arguments of ReportHistory in the
-// report's order.
-func (s *Store) reportHistoryQuery(q Query) (string, []any) { return s.reportHistorySQL(q, nil) }
 
 // reportHistorySQL is the SQL and arguments of ReportHistory, as
 // reportTransfersSQL.

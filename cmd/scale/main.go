@@ -338,7 +338,7 @@ func database(kind, dir string, n int) (dsn, label string, cleanup func(), err e
 		}
 		return p, "sqlite", func() {}, nil
 	case kind == "postgres":
-		srv, err := storetest.StartPostgres(scalePostgres...)
+		srv, err := storetest.StartPostgres(scalePostgres()...)
 		if err != nil {
 			return "", "", nil, err
 		}
@@ -358,7 +358,9 @@ func database(kind, dir string, n int) (dsn, label string, cleanup func(), err e
 // as the SQLite it is compared with is (synchronous=FULL), and with a
 // buffer pool a production server would give a night of this size (the
 // tests' server has fsync off and 32 MB).
-var scalePostgres = []string{"fsync=on", "synchronous_commit=on", "full_page_writes=on", "shared_buffers=1GB", "max_wal_size=4GB"}
+func scalePostgres() []string {
+	return []string{"fsync=on", "synchronous_commit=on", "full_page_writes=on", "shared_buffers=1GB", "max_wal_size=4GB"}
+}
 
 // copyFile copies the SQLite database src (checkpointed: its -wal is not
 // copied) to dst.
