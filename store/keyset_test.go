@@ -54,16 +54,9 @@ func TestBatchLookupsAreOneStatement(t *testing.T) {
 				continue
 			}
 			lookups++
-			var plan []struct {
-				ID, Parent, Notused int
-				Detail              string
-			}
-			if err := s.rdb.Raw("EXPLAIN QUERY PLAN " + q).Scan(&plan).Error; err != nil {
-				t.Fatalf("explain %.200s: %v", q, err)
-			}
-			for _, p := range plan {
-				if strings.HasPrefix(p.Detail, "SCAN t") || strings.HasPrefix(p.Detail, "SCAN orders") || strings.HasPrefix(p.Detail, "SCAN cancellations") {
-					t.Errorf("lookup scans (%s): %.300s", p.Detail, q)
+			for _, detail := range explainPlan(t, s.rdb, q) {
+				if strings.HasPrefix(detail, "SCAN t") || strings.HasPrefix(detail, "SCAN orders") || strings.HasPrefix(detail, "SCAN cancellations") {
+					t.Errorf("lookup scans (%s): %.300s", detail, q)
 				}
 			}
 		}

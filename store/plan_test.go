@@ -80,16 +80,9 @@ func TestSettleWalksNeedNoSort(t *testing.T) {
 			continue
 		}
 		pages++
-		var plan []struct {
-			ID, Parent, Notused int
-			Detail              string
-		}
-		if err := s.rdb.Raw("EXPLAIN QUERY PLAN " + q).Scan(&plan).Error; err != nil {
-			t.Fatalf("explain %s: %v", q, err)
-		}
-		for _, p := range plan {
-			if strings.Contains(p.Detail, "TEMP B-TREE") || strings.HasPrefix(p.Detail, "SCAN orders") || strings.HasPrefix(p.Detail, "SCAN cancellations") {
-				t.Errorf("page query sorts or scans (%s):\n%s", p.Detail, q)
+		for _, detail := range explainPlan(t, s.rdb, q) {
+			if strings.Contains(detail, "TEMP B-TREE") || strings.HasPrefix(detail, "SCAN orders") || strings.HasPrefix(detail, "SCAN cancellations") {
+				t.Errorf("page query sorts or scans (%s):\n%s", detail, q)
 			}
 		}
 	}
