@@ -45,12 +45,14 @@ func TestReportJoinsReadIndexesOnly(t *testing.T) {
 		}{
 			{"transfers", s.reportTransfersSQL, []string{order.settlements,
 				"SEARCH i USING COVERING INDEX transfer_intents_report",
-				"SEARCH p USING COVERING INDEX portone_transfers_report",
+				"SEARCH p USING COVERING INDEX portone_transfers_intent",
+				"SEARCH pf USING INDEX sqlite_autoindex_portone_transfers_1",
 				"SEARCH pl USING COVERING INDEX portone_transfer_lines_report",
 			}},
 			{"history", s.reportHistorySQL, []string{order.settlements,
 				"SEARCH i USING COVERING INDEX transfer_intents_report",
-				"SEARCH p USING COVERING INDEX portone_transfers_report",
+				"SEARCH p USING COVERING INDEX portone_transfers_intent",
+				"SEARCH pf USING INDEX sqlite_autoindex_portone_transfers_1",
 			}},
 		} {
 			t.Run(order.name+"/"+tc.name, func(t *testing.T) {

@@ -287,8 +287,8 @@ func (s *Store) reportTransfersSQL(q Query, ids *idRange) (string, []any) {
 	isCancel := "s.kind = '" + string(settlement.KindOrderCancel) + "'"
 	sv := s.packTexts("s.business_date", "s.partner_id", "s.payment_id", "s.kind", "s.cancellation_id", "s.contract_id",
 		"s.contract_version", "s.settlement_start_date", "s.settlement_date", "s.policy_versions",
-		"i.intent_id", "i.status", "p.transfer_id", "p.status", "CASE WHEN p.id IS NULL THEN '0' ELSE '1' END")
-	sa := s.packInts(append(amountExprs("s."), "p.a_settlement")...)
+		"i.intent_id", "i.status", s.answerCol("transfer_id"), s.answerCol("status"), "CASE WHEN "+s.answerCol("id")+" IS NULL THEN '0' ELSE '1' END")
+	sa := s.packInts(append(amountExprs("s."), s.answerCol("a_settlement"))...)
 	la := s.packInts(append(append([]string{"l.quantity"}, amountExprs("l.")...), "CASE WHEN pl.id IS NULL THEN 0 ELSE 1 END", "pl.a_settlement")...)
 
 	query := `SELECT ` + key + `s.id, ` + whenFirst(sv) + `, ` + whenFirst(sa) + `,
@@ -297,10 +297,9 @@ func (s *Store) reportTransfersSQL(q Query, ids *idRange) (string, []any) {
 		l.line_no, l.product_id, l.product_name, ` + la + `
 	FROM ` + from + `
 	LEFT JOIN orders o ON o.id = s.order_ref
-	LEFT JOIN cancellations c ON c.id = s.cancellation_ref` + s.reportAnswer("LEFT JOIN") + `
-	LEFT JOIN portone_transfers p` + s.indexedBy("portone_transfers_report") + ` ON p.transfer_id = i.portone_transfer_id
+	LEFT JOIN cancellations c ON c.id = s.cancellation_ref` + s.reportAnswer("LEFT JOIN") + s.reportAnswerJoin() + `
 	LEFT JOIN settlement_lines l ON l.settlement_ref = s.id
-	LEFT JOIN portone_transfer_lines pl` + s.indexedBy("portone_transfer_lines_report") + ` ON pl.portone_transfer_ref = p.id AND pl.product_id = l.product_id
+	LEFT JOIN portone_transfer_lines pl` + s.indexedBy("portone_transfer_lines_report") + ` ON pl.portone_transfer_ref = ` + s.answerCol("id") + ` AND pl.product_id = l.product_id
 	WHERE ` + where + `
 	ORDER BY ` + order + `, l.line_no`
 	return query, args
@@ -486,10 +485,9 @@ func (s *Store) reportHistorySQL(q Query, ids *idRange) (string, []any) {
 	key, from, where, order, args := s.reportSettlements(q, ids)
 	query := `SELECT ` + key + `h.transfer_id, h.intent_id, ` + s.packTexts("s.partner_id", "s.payment_id", "s.kind", "s.cancellation_id",
 		"s.settlement_start_date", "s.settlement_date", "h.from_status", "h.to_status", "h.source") + `,
-		COALESCE(p.a_settlement, s.a_settlement), h.observed_at
+		COALESCE(` + s.answerCol("a_settlement") + `, s.a_settlement), h.observed_at
 	FROM ` + from + s.reportAnswer("JOIN") + `
-	JOIN transfer_status_history h ON h.transfer_id = i.portone_transfer_id
-	LEFT JOIN portone_transfers p` + s.indexedBy("portone_transfers_report") + ` ON p.transfer_id = h.transfer_id
+	JOIN transfer_status_history h ON h.transfer_id = i.portone_transfer_id` + s.reportAnswerJoin() + `
 	WHERE ` + where + `
 	ORDER BY ` + order + `, h.observed_at, h.id`
 	return query, args
