@@ -78,7 +78,10 @@ func TestReconcileChecksByDigest(t *testing.T) {
 // the intent (the usual case, found through the intents' index on
 // SQLite), names none (recorded before the intent was completed) or names
 // another intent; and on SQLite the usual case reads the intents' index,
-// not the transfer ids' (random, 3× slower at a million transfers).
+// not the transfer ids' (random, 3× slower at a million transfers). The
+// workbook's transfers and history find the same answers (migration 18);
+// without the fallback to the transfer id they lost the two whose row
+// does not name their intent.
 func TestReconcileChecksFindTheAnswerWhateverItsIntentRef(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
 		ctx := context.Background()
@@ -127,6 +130,39 @@ func TestReconcileChecksFindTheAnswerWhateverItsIntentRef(t *testing.T) {
 			"pay-other": "answered true differs false SCHEDULED", "pay-off": "answered true differs true SCHEDULED"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("checks (-want +got):\n%s", diff)
+		}
+		// The workbook finds the same answers (migration 18: through the
+		// intents' index, or the transfer id when that has not got it).
+		want = map[settlement.PaymentID]string{}
+		for _, r := range recs {
+			want[r.Transfer.PaymentID] = fmt.Sprintf("SCHEDULED %t %d lines %d", true, r.Transfer.Amounts.Settlement, len(r.Transfer.Lines))
+		}
+		got = map[settlement.PaymentID]string{}
+		d := settlement.MustDate("2025-10-01")
+		if err := s.ReportTransfers(ctx, Query{From: d, To: d}, func(rt *ReportTransfer) error {
+			lines := 0
+			for _, l := range rt.Lines {
+				if l.HasPortOne {
+					lines++
+				}
+			}
+			got[rt.PaymentID] = fmt.Sprintf("%s %t %d lines %d", rt.TransferStatus, rt.HasPortOne, rt.PortOne, lines)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("workbook transfers (-want +got):\n%s", diff)
+		}
+		got = map[settlement.PaymentID]string{}
+		if err := s.ReportHistory(ctx, Query{From: d, To: d}, func(rs *ReportStatus) error {
+			got[rs.PaymentID] += fmt.Sprintf("SCHEDULED %t %d lines %d", rs.To == settlement.StatusScheduled, rs.Settlement, len(recs[0].Transfer.Lines))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("workbook history (-want +got):\n%s", diff)
 		}
 		if s.dialect != SQLite {
 			return
