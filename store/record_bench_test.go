@@ -15,7 +15,7 @@ import (
 // transaction a group, as a poster's writer does, on a fresh SQLite file.
 // It reports outcomes per second and per CPU second.
 func BenchmarkRecordResults(b *testing.B) {
-	for _, group := range []int{32, 256, 512} {
+	for _, group := range []int{32, 256, 512, 2048} {
 		b.Run(fmt.Sprint("group=", group), func(b *testing.B) { benchmarkRecordResults(b, group) })
 	}
 }
