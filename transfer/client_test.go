@@ -313,6 +313,34 @@ func TestNetworkErrorIsRetried(t *testing.T) {
 	}
 }
 
+// TestShortBodyIsRetried: an answer cut short of its Content-Length (the
+// connection dropped mid-body) is a network error, retried, never a
+// truncated answer decoded; a whole answer of a declared length decodes.
+func TestShortBodyIsRetried(t *testing.T) {
+	s := newScript(t,
+		func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+					len(orderTransferJSON), orderTransferJSON[:len(orderTransferJSON)/2])
+				buf.Flush()
+				conn.Close()
+			}
+		},
+		reply(200, orderTransferJSON))
+	c, _ := testClient(t, s.srv.URL)
+	got, err := c.GetTransfer(context.Background(), "tr-order-1")
+	if err != nil {
+		t.Fatalf("GetTransfer: %v", err)
+	}
+	if got.ID != "tr-order-1" {
+		t.Errorf("got transfer %q, want tr-order-1", got.ID)
+	}
+	if n := len(s.requests()); n != 2 {
+		t.Errorf("got %d requests, want 2", n)
+	}
+}
+
 // TestListSendsRequestBodyQueryAndPages: a list asks for
 // Config.ListPageSize, follows the size the server serves (here 100, a cap
 // below ours), fetches the following pages ListPages at a time, and ends at
