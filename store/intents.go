@@ -589,9 +589,11 @@ func (s *Store) recordResultsTx(tx *gorm.DB, owner string, rs []IntentResult, er
 	for _, st := range []IntentStatus{IntentPosted, IntentAdopted} {
 		ids := completed[st]
 		for c := 0; c < len(ids); c += outcomeChunk {
-			err := tx.Model(&intentRow{}).Where("id IN ?", ids[c:min(c+outcomeChunk, len(ids))]).Updates(map[string]any{
-				"status": string(st), "portone_transfer_id": gorm.Expr("intent_id"), "claim_owner": "", "lease_expires_ms": 0,
-				"last_error": "", "updated_at": now}).Error
+			// One statement, not GORM's Updates of a map (a statement
+			// built by reflection over the model and the map's sorted keys
+			// for every group).
+			err := tx.Exec(`UPDATE transfer_intents SET status = ?, portone_transfer_id = intent_id, claim_owner = '', lease_expires_ms = 0,
+				last_error = '', updated_at = ? WHERE id IN ?`, string(st), now, ids[c:min(c+outcomeChunk, len(ids))]).Error
 			if err != nil {
 				return err
 			}
