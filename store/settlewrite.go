@@ -186,8 +186,7 @@ var ErrSettleRaced = errors.New("records changed while they were being settled")
 // unsettled_orders by key (no read of the orders' rows), a statement per
 // business date and lookupChunk orders, and fails unless every one was
 // there: an order whose entry is gone was voided (or settled by another
-// run) after its page was read, and its settlement must not be stored
-// (the foreign key of settlements.order_ref says the same on its own).
+// run) after its page was read, and its settlement must not be stored.
 func settleOrderEntries(tx *gorm.DB, entries []orderEntry) error {
 	byDate := map[settlement.Date][]int64{}
 	var dates []settlement.Date
@@ -198,35 +197,45 @@ func settleOrderEntries(tx *gorm.DB, entries []orderEntry) error {
 		byDate[e.date] = append(byDate[e.date], e.id)
 	}
 	for _, d := range dates {
-		ids := byDate[d]
-		for i := 0; i < len(ids); i += lookupChunk {
-			chunk := ids[i:min(i+lookupChunk, len(ids))]
-			res := tx.Exec("DELETE FROM unsettled_orders WHERE business_date = ? AND id IN ?", d.String(), chunk)
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != int64(len(chunk)) {
-				return fmt.Errorf("%w: %d of %d orders of %s in the batch no longer wait to be settled (voided or settled meanwhile); nothing of the batch is stored, run settle again",
-					ErrSettleRaced, int64(len(chunk))-res.RowsAffected, len(chunk), d)
-			}
+		err := settleChecked(tx, "orders of "+d.String(), byDate[d], func(ids []int64) *gorm.DB {
+			return tx.Exec("DELETE FROM unsettled_orders WHERE business_date = ? AND id IN ?", d.String(), ids)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// settleOrdersChecked is settleOrderEntries for orders whose business
+// date is not known (read from their rows).
+func settleOrdersChecked(tx *gorm.DB, ids []int64) error {
+	return settleChecked(tx, "orders", ids, func(ids []int64) *gorm.DB {
+		return tx.Exec("DELETE FROM unsettled_orders WHERE (business_date, id) IN (SELECT business_date, id FROM orders WHERE id IN ?)", ids)
+	})
 }
 
 // settleCancellations sets the settled flag of the cancellation rows ids
 // just settled and fails unless every one was there and unsettled, as
 // settleOrderEntries does for orders.
 func settleCancellations(tx *gorm.DB, ids []int64) error {
+	return settleChecked(tx, "cancellations", ids, func(ids []int64) *gorm.DB {
+		return tx.Exec("UPDATE cancellations SET settled = 1 WHERE settled = 0 AND id IN ?", ids)
+	})
+}
+
+// settleChecked runs settle for ids, lookupChunk at a time, and fails
+// with ErrSettleRaced unless each statement changed a row per id.
+func settleChecked(tx *gorm.DB, what string, ids []int64, settle func([]int64) *gorm.DB) error {
 	for i := 0; i < len(ids); i += lookupChunk {
 		chunk := ids[i:min(i+lookupChunk, len(ids))]
-		res := tx.Exec("UPDATE cancellations SET settled = 1 WHERE settled = 0 AND id IN ?", chunk)
+		res := settle(chunk)
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected != int64(len(chunk)) {
-			return fmt.Errorf("%w: %d of %d cancellations in the batch no longer wait to be settled (voided or settled meanwhile); nothing of the batch is stored, run settle again",
-				ErrSettleRaced, int64(len(chunk))-res.RowsAffected, len(chunk))
+			return fmt.Errorf("%w: %d of %d %s in the batch no longer wait to be settled (voided or settled meanwhile); nothing of the batch is stored, run settle again",
+				ErrSettleRaced, int64(len(chunk))-res.RowsAffected, len(chunk), what)
 		}
 	}
 	return nil
@@ -266,22 +275,4 @@ func (s *Store) settleTx(ctx context.Context, fn func(tx *gorm.DB) error) (err e
 	db := s.w(ctx).Session(&gorm.Session{NewDB: true})
 	db.Statement.ConnPool = conn
 	return db.Transaction(fn)
-}
-
-// settleOrdersChecked is settleOrders for orders whose business date is
-// not known, failing as settleOrderEntries does unless every one was
-// still waiting.
-func settleOrdersChecked(tx *gorm.DB, ids []int64) error {
-	for i := 0; i < len(ids); i += lookupChunk {
-		chunk := ids[i:min(i+lookupChunk, len(ids))]
-		res := tx.Exec("DELETE FROM unsettled_orders WHERE (business_date, id) IN (SELECT business_date, id FROM orders WHERE id IN ?)", chunk)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != int64(len(chunk)) {
-			return fmt.Errorf("%w: %d of %d orders in the batch no longer wait to be settled (voided or settled meanwhile); nothing of the batch is stored, run settle again",
-				ErrSettleRaced, int64(len(chunk))-res.RowsAffected, len(chunk))
-		}
-	}
-	return nil
 }
