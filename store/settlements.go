@@ -549,11 +549,12 @@ func (s *Store) insertLines(tx *gorm.DB, tbl transferTable, lines []lineRef) err
 }
 
 // insertSQL is `INSERT INTO table (cols) VALUES (…), …` for rows rows with
-// the dialect's placeholders.
+// the dialect's placeholders (`INSERT OR FAIL` for settle's tables on
+// SQLite: see insertVerb).
 func (s *Store) insertSQL(table string, cols []string, rows int) string {
 	var b strings.Builder
 	b.Grow(len(table) + 20 + len(cols)*16 + rows*len(cols)*7)
-	b.WriteString("INSERT INTO ")
+	b.WriteString(s.insertVerb(table))
 	b.WriteString(table)
 	b.WriteString(" (")
 	b.WriteString(strings.Join(cols, ", "))

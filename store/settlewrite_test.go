@@ -163,3 +163,57 @@ func TestSettleBatchRacingVoid(t *testing.T) {
 		}
 	})
 }
+
+// TestSettleBatchKeyTakenMidStatement: a settle batch whose rows are
+// inserted before a row whose key is stored already (another instance
+// settled that record) keeps none of its partial statement — the
+// inserts stop at the first failing row (OR FAIL on SQLite), the
+// transaction is rolled back whole, and the rerun stores each row once,
+// its lines and intent with it, and the stored one as a Duplicate.
+func TestSettleBatchKeyTakenMidStatement(t *testing.T) {
+	eachDB(t, func(t *testing.T, s *Store, _ *clock, _ testDB) {
+		ctx := context.Background()
+		pays := []string{"pay-1", "pay-2", "pay-3"}
+		for _, pay := range pays {
+			if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", pay, 2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var batch []SettlementRecord
+		err := s.UnsettledOrderPages(ctx, settlement.MustDate("2025-10-01"), 100, func(recs []OrderRecord) error {
+			for _, r := range recs {
+				sr := sampleSettlement(string(r.Order.PartnerID), string(r.Order.PaymentID), 2)
+				sr.OrderID, sr.OrderBusinessDate = r.ID, r.BusinessDate
+				batch = append(batch, sr)
+			}
+			return nil
+		})
+		if err != nil || len(batch) != 3 {
+			t.Fatalf("read %d orders, %v; want 3", len(batch), err)
+		}
+		p, err := s.PrepareSettlements(batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Another run settles pay-2 meanwhile: the same settlement.
+		if _, err := s.SaveSettlement(ctx, batch[1]); err != nil {
+			t.Fatal(err)
+		}
+		outs, err := s.SavePreparedSettlements(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outs[0].Kind != Created || outs[1].Kind != Duplicate || outs[2].Kind != Created {
+			t.Errorf("outcomes %v %v %v, want Created, Duplicate, Created", outs[0].Kind, outs[1].Kind, outs[2].Kind)
+		}
+		for table, want := range map[string]int64{"settlements": 3, "settlement_lines": 6, "transfer_intents": 3, "unsettled_orders": 0} {
+			if n := count(t, s, table); n != want {
+				t.Errorf("%d rows in %s, want %d", n, table, want)
+			}
+		}
+		var orphans int64
+		if err := s.db.Raw(`SELECT COUNT(*) FROM settlement_lines l WHERE NOT EXISTS (SELECT 1 FROM settlements s WHERE s.id = l.settlement_ref)`).Scan(&orphans).Error; err != nil || orphans != 0 {
+			t.Errorf("%d lines of no settlement (%v), want 0", orphans, err)
+		}
+	})
+}
