@@ -91,6 +91,8 @@ func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlemen
 	if err != nil {
 		return err
 	}
+	src.transfers = readTransfersAhead(ctx, p.st, src.q)
+	defer src.transfers.close()
 	if src.info.Rules, err = p.rulesApplied(ctx, src.q); err != nil {
 		return err
 	}
@@ -193,7 +195,8 @@ type exportSource struct {
 	partners    map[settlement.PartnerID]store.PartnerProfile
 	catalog     store.TermsCatalog
 	terms       map[string]*reports.Terms
-	history     *historySpool // the workbook's status history, read ahead; nil: read when asked
+	history     *historySpool   // the workbook's status history, read ahead; nil: read when asked
+	transfers   *transfersAhead // the workbook's transfers, read ahead; nil: read when asked
 }
 
 func newExportSource(ctx context.Context, st *store.Store, q store.Query, loc *time.Location, now time.Time) (*exportSource, error) {
@@ -284,7 +287,11 @@ func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.Transf
 		portOne settlement.Won
 		pos     []settlement.Won // the lines' PortOne settlements, which r.Lines point into
 	)
-	return s.st.ReportTransfers(ctx, s.q, func(t *store.ReportTransfer) error {
+	each := func(fn func(*store.ReportTransfer) error) error { return s.st.ReportTransfers(ctx, s.q, fn) }
+	if s.transfers != nil {
+		each = func(fn func(*store.ReportTransfer) error) error { return s.transfers.each(ctx, fn) }
+	}
+	return each(func(t *store.ReportTransfer) error {
 		terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
 		if err != nil {
 			return fmt.Errorf("settlement of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
