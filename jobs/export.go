@@ -282,48 +282,48 @@ func posting(s store.IntentStatus) reports.Posting {
 }
 
 func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.TransferRow) error) error {
-	var (
-		r       reports.TransferRow
-		portOne settlement.Won
-		pos     []settlement.Won // the lines' PortOne settlements, which r.Lines point into
-	)
-	each := func(fn func(*store.ReportTransfer) error) error { return s.st.ReportTransfers(ctx, s.q, fn) }
 	if s.transfers != nil {
-		each = func(fn func(*store.ReportTransfer) error) error { return s.transfers.each(ctx, fn) }
+		return s.transfers.each(ctx, s.addTransfer, yield)
 	}
-	return each(func(t *store.ReportTransfer) error {
-		terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
-		if err != nil {
-			return fmt.Errorf("settlement of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
+	var b transferBatch
+	return s.st.ReportTransfers(ctx, s.q, func(t *store.ReportTransfer) error {
+		b.reset()
+		if err := s.addTransfer(&b, t); err != nil {
+			return err
 		}
-		id := t.TransferID
-		if id == "" {
-			id = t.IntentID
-		}
-		lines := r.Lines[:0]
-		r = reports.TransferRow{Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), PaymentID: t.PaymentID,
-			CancellationID: t.CancellationID, OrderName: t.OrderName, At: t.At, BusinessDate: t.BusinessDate,
-			SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate, TransferID: id,
-			Posting: posting(t.IntentStatus), Status: t.TransferStatus, Terms: terms, Amounts: t.Amounts}
-		if t.HasPortOne {
-			portOne = t.PortOne
-			r.PortOneSettlement = &portOne
-		}
-		pos = pos[:0]
-		for i := range t.Lines {
-			pos = append(pos, t.Lines[i].PortOne)
-		}
-		for i := range t.Lines {
-			l := &t.Lines[i]
-			lr := reports.LineRow{ProductID: l.ProductID, ProductName: l.ProductName, Quantity: l.Quantity, Amounts: l.Amounts}
-			if l.HasPortOne {
-				lr.PortOneSettlement = &pos[i]
-			}
-			lines = append(lines, lr)
-		}
-		r.Lines = lines
-		return yield(&r)
+		return yield(&b.rows[0])
 	})
+}
+
+// addTransfer adds t to b as the workbook shows it.
+func (s *exportSource) addTransfer(b *transferBatch, t *store.ReportTransfer) error {
+	terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
+	if err != nil {
+		return fmt.Errorf("settlement of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
+	}
+	id := t.TransferID
+	if id == "" {
+		id = t.IntentID
+	}
+	r := reports.TransferRow{Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), PaymentID: t.PaymentID,
+		CancellationID: t.CancellationID, OrderName: t.OrderName, At: t.At, BusinessDate: t.BusinessDate,
+		SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate, TransferID: id,
+		Posting: posting(t.IntentStatus), Status: t.TransferStatus, Terms: terms, Amounts: t.Amounts}
+	if t.HasPortOne {
+		r.PortOneSettlement = b.won(t.PortOne)
+	}
+	first := len(b.lines)
+	for i := range t.Lines {
+		l := &t.Lines[i]
+		lr := reports.LineRow{ProductID: l.ProductID, ProductName: l.ProductName, Quantity: l.Quantity, Amounts: l.Amounts}
+		if l.HasPortOne {
+			lr.PortOneSettlement = b.won(l.PortOne)
+		}
+		b.lines = append(b.lines, lr)
+	}
+	r.Lines = b.lines[first:len(b.lines):len(b.lines)]
+	b.rows = append(b.rows, r)
+	return nil
 }
 
 func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.MismatchRow) error) error {

@@ -47,7 +47,7 @@ func (s *Store) writtenOrder(q Query) bool {
 // sorts.
 func (s *Store) streamReportGrouped(ctx context.Context, what string, q Query, build func(Query, *idRange) (string, []any),
 	scan func(rowScanner) error) error {
-	g, err := s.readReportGrouped(ctx, what, q, build)
+	g, err := s.readReportGrouped(ctx, what, q, build, 1)
 	if err != nil {
 		return err
 	}
@@ -67,21 +67,24 @@ type groupedRows struct {
 	none   bool        // q selects no settlement
 }
 
-// reportReaders is how many connections read the id range of a report
-// query at once on SQLite, each a slice of the ids into a rowSpool of its
-// own: SQLite runs a query on one core, and the workbook's first query is
+// reportReaders is how many connections read the id range of the
+// workbook's transfers at once on SQLite, each a slice of the ids into a
+// rowSpool of its own: SQLite runs a query on one core, and that query is
 // most of an export's wait (half of it at 100k orders, read while nothing
-// else can start). reportSplitMin is the fewest ids a slice is worth.
+// else can start). The status history, read at the same time, has one.
+// reportSplitMin is the fewest ids a slice is worth.
 var (
 	reportReaders  = 2
 	reportSplitMin = int64(4096)
 )
 
 // readReportGrouped runs the report query that build makes for q into
-// rowSpools where writtenOrder says so (each slice of the id range on a
-// connection of its own, at once), ready to be handed out in the report's
-// order by each; otherwise it reads nothing yet. close must be called.
-func (s *Store) readReportGrouped(ctx context.Context, what string, q Query, build func(Query, *idRange) (string, []any)) (*groupedRows, error) {
+// rowSpools where writtenOrder says so (the id range in up to readers
+// slices, each on a connection of its own, at once), ready to be handed
+// out in the report's order by each; otherwise it reads nothing yet.
+// close must be called.
+func (s *Store) readReportGrouped(ctx context.Context, what string, q Query, build func(Query, *idRange) (string, []any),
+	readers int) (*groupedRows, error) {
 	g := &groupedRows{s: s, what: what, q: q, build: build}
 	if !s.writtenOrder(q) {
 		return g, nil
@@ -94,7 +97,7 @@ func (s *Store) readReportGrouped(ctx context.Context, what string, q Query, bui
 		g.none = true
 		return g, nil
 	}
-	slices := splitIDs(*ids, reportReaders, reportSplitMin)
+	slices := splitIDs(*ids, readers, reportSplitMin)
 	g.spools = make([]*rowSpool, len(slices))
 	for i := range g.spools {
 		g.spools[i] = newRowSpool(spoolBudget)

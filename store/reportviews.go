@@ -242,7 +242,7 @@ type ReportTransferRows struct{ g *groupedRows }
 // ReadReportTransfers reads ahead the rows of ReportTransfers(q). Close
 // must be called.
 func (s *Store) ReadReportTransfers(ctx context.Context, q Query) (*ReportTransferRows, error) {
-	g, err := s.readReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL)
+	g, err := s.readReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, reportReaders)
 	if err != nil {
 		return nil, err
 	}
