@@ -44,8 +44,9 @@ type transferBatch struct {
 	wons  []settlement.Won
 }
 
-// batchTransfers is how many transfers a batch holds.
-const batchTransfers = 512
+// batchTransfers is how many transfers a batch holds (a variable for the
+// tests).
+var batchTransfers = 512
 
 func (b *transferBatch) reset() {
 	b.rows, b.lines, b.wons = b.rows[:0], b.lines[:0], b.wons[:0]
