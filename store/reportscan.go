@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-
-	"golang.org/x/sync/errgroup"
+	"sync"
 )
 
 // idRange is the settlement ids a report query reads in id order.
@@ -105,14 +105,10 @@ func (s *Store) readReportGrouped(ctx context.Context, what string, q Query, bui
 	for i := range g.spools {
 		g.spools[i] = newRowSpool(spoolBudget)
 	}
-	eg, ectx := errgroup.WithContext(ctx)
-	for i, r := range slices {
-		eg.Go(func() error {
-			query, args := build(q, &r)
-			return s.streamReportCache(ectx, reportCacheKiB(&r), what, query, args, g.spools[i].add)
-		})
-	}
-	if err := eg.Wait(); err != nil {
+	if err := readSlices(ctx, slices, func(ctx context.Context, i int, r idRange) error {
+		query, args := build(q, &r)
+		return s.streamReportCache(ctx, reportCacheKiB(&r), what, query, args, g.spools[i].add)
+	}); err != nil {
 		g.close()
 		return nil, err
 	}
@@ -138,6 +134,38 @@ func (g *groupedRows) close() {
 	for _, sp := range g.spools {
 		sp.close()
 	}
+}
+
+// readSlices calls read with each slice at once, each on a goroutine of
+// its own, and returns the first slice's error; an error cancels the
+// others.
+func readSlices(ctx context.Context, slices []idRange, read func(context.Context, int, idRange) error) error {
+	if len(slices) == 1 {
+		return read(ctx, 0, slices[0])
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(slices))
+	var wg sync.WaitGroup
+	for i, r := range slices {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = read(ctx, i, r); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var first error
+	for _, err := range errs {
+		// A slice cancelled because another failed says less than the
+		// failure.
+		if err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
+			first = err
+		}
+	}
+	return first
 }
 
 // splitIDs splits r into at most n ranges of at least least ids each, in

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,5 +173,33 @@ func TestSplitIDs(t *testing.T) {
 		if got := splitIDs(tc.r, tc.n, tc.least); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("splitIDs(%v, %d, %d) = %v, want %v", tc.r, tc.n, tc.least, got, tc.want)
 		}
+	}
+}
+
+// TestReadSlicesReturnsTheFailure: when one slice's read fails, the others
+// are cancelled and the failure, not their cancel, is returned; with no
+// failure every slice is read once.
+func TestReadSlicesReturnsTheFailure(t *testing.T) {
+	ranges := []idRange{{1, 10}, {11, 20}, {21, 30}}
+	boom := errors.New("boom")
+	err := readSlices(context.Background(), ranges, func(ctx context.Context, i int, _ idRange) error {
+		if i == 1 {
+			return boom
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("readSlices = %v, want %v", err, boom)
+	}
+	var mu sync.Mutex
+	read := map[idRange]int{}
+	if err := readSlices(context.Background(), ranges, func(_ context.Context, _ int, r idRange) error {
+		mu.Lock()
+		defer mu.Unlock()
+		read[r]++
+		return nil
+	}); err != nil || len(read) != 3 || read[ranges[0]] != 1 || read[ranges[2]] != 1 {
+		t.Errorf("readSlices = %v, read %v", err, read)
 	}
 }
