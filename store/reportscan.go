@@ -70,11 +70,13 @@ type groupedRows struct {
 // reportReaders is how many connections read the id range of the
 // workbook's transfers at once on SQLite, each a slice of the ids into a
 // rowSpool of its own (SQLite runs a query on one core). One: measured at
-// 100k orders (load ~4), two readers cost 15-20 % more CPU on that query
-// (each connection reads the random-access index pages of intents,
-// PortOne's transfers and lines into its own cache) and 45 MB more RSS,
-// and would save ~0.35 s of ~5 s only on an idle machine, while the
-// status history and the Summary already keep the second core busy.
+// 100k orders on an idle machine (2026-12-01 06:51-06:53, six runs each),
+// two readers took 4.42 s against one's 4.60 s (median) but 0.6 s more CPU
+// (7.75 s against 7.1 s: each connection reads the random-access index
+// pages of intents, PortOne's transfers and lines into a cache of its own)
+// and 35 MB more RSS; with the machine shared (load 2-4) they were no
+// faster. Not measured at a million orders, where each connection's cache
+// would hold half of what one's does.
 // reportSplitMin is the fewest ids a slice is worth.
 var (
 	reportReaders  = 1
