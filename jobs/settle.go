@@ -386,7 +386,7 @@ func (p *Pipeline) settleOrder(ctx context.Context, tc *termsCache, d settlement
 		return store.SettlementRecord{}, err
 	}
 	return store.SettlementRecord{Transfer: t, BusinessDate: d, ContractVersion: c.Version, PolicyVersions: usedPolicies(o, versions),
-		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, IntentGeneration: rec.Generation, OrderID: rec.ID}, nil
+		RulesVersion: p.opts.Rules.Version(), IntentRequest: req, IntentGeneration: rec.Generation, OrderID: rec.ID, OrderBusinessDate: rec.BusinessDate}, nil
 }
 
 // storeFailure is a store error met while settling one record (the

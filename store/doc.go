@@ -2,8 +2,9 @@
 // crash, a power loss, a rerun and an upgrade, and a second copy of the same
 // input changes nothing. It runs on SQLite (the embedded default: WAL with
 // synchronous=FULL, so a commit is on disk before it returns; a busy
-// timeout, foreign keys on, one writer connection and a separate pool of
-// readers) and on PostgreSQL (SETTLE_DB=postgres://…, durable as the server
+// timeout, foreign keys on — off only inside a settle batch's
+// transaction, whose own checks stand in for them (settleTx) — one writer
+// connection and a separate pool of readers) and on PostgreSQL (SETTLE_DB=postgres://…, durable as the server
 // is configured) for several `settle serve` instances on one database.
 //
 // store may import settlement (its vocabulary) and nothing else of ours:

@@ -45,6 +45,11 @@ type SettlementRecord struct {
 	// settle run knows them and spares the store looking them up by key.
 	OrderID              int64
 	CancellationRecordID int64
+	// OrderBusinessDate, when set with OrderID, is that order's business
+	// date: its key in unsettled_orders, which the save deletes.
+	OrderBusinessDate settlement.Date
+
+	text *rowText // the rows' JSON texts, made by PrepareSettlements
 
 	// Set by the store on read.
 	ID         int64
@@ -92,12 +97,12 @@ func settlementPayload(r *SettlementRecord, b []byte) []byte {
 	}
 	str("contractId", t.ContractID)
 	num("", "contractVersion", int64(r.ContractVersion))
-	str("policyVersions", encodePolicyVersions(r.PolicyVersions))
+	str("policyVersions", policiesOf(r))
 	str("businessDate", r.BusinessDate.String())
 	str("settlementStartDate", t.SettlementStartDate.String())
 	str("settlementDate", t.SettlementDate.String())
 	block("amount.", &t.Amounts)
-	str("detail", encodeDetail(t.Discounts, t.AdditionalFees, t.UserDefined))
+	str("detail", detailOf(r))
 	num("", "orderLines", int64(len(t.Lines)))
 	for i := range t.Lines {
 		l := &t.Lines[i]
@@ -106,7 +111,7 @@ func settlementPayload(r *SettlementRecord, b []byte) []byte {
 		str(p+"productName", l.Product.Name)
 		num(p, "quantity", l.Quantity)
 		block(p+"amount.", &l.Amounts)
-		if d := encodeDetail(l.Discounts, l.AdditionalFees, l.UserDefined); d != "" {
+		if d := lineDetailOf(r, i); d != "" {
 			str(p+"detail", d)
 		}
 	}
@@ -170,6 +175,9 @@ type PreparedSettlements struct {
 // touching the database: it may run beside a save. An *InvalidError
 // stops the batch.
 func (s *Store) PrepareSettlements(recs []SettlementRecord) (*PreparedSettlements, error) {
+	for i := range recs {
+		recs[i].text = textOf(&recs[i])
+	}
 	pays, err := checkAll(s.settlements(nil), recs)
 	if err != nil {
 		return nil, err
@@ -203,7 +211,7 @@ func (s *Store) SavePreparedSettlements(ctx context.Context, p *PreparedSettleme
 		outs = make([]Outcome, len(p.recs))
 		// The driver does not watch ctx (see quiet): ctx is checked before
 		// the commit, so a cancelled run commits nothing more.
-		return s.tx(quiet(ctx), func(tx *gorm.DB) error {
+		return s.settleTx(quiet(ctx), func(tx *gorm.DB) error {
 			if err := writeIdempotent(tx, spec, p.recs, p.pays, outs); err != nil {
 				return err
 			}
@@ -269,19 +277,20 @@ func (s *Store) settlements(ipays []payload) *idempotent[SettlementRecord] {
 }
 
 // insertSettlementRecords writes new settlements with their line blocks,
-// linked to their order and cancellation rows.
+// linked to their order and cancellation rows, and takes those records
+// off the unsettled ones.
 func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fresh []int, pays []payload, ids []int64) error {
-	now := s.nowUTC()
 	refs, err := s.sourceRefs(tx, recs, fresh)
 	if err != nil {
 		return err
 	}
+	now := s.nowUTC()
 	rows := make([]settlementRow, len(fresh))
 	nlines := 0
 	for n, i := range fresh {
 		r := &recs[i]
-		rows[n] = settlementRow{Transfer: colsOf(&r.Transfer), OrderRef: refs[n].order, CancellationRef: refs[n].cancel,
-			ContractVersion: int64(r.ContractVersion), PolicyVersions: encodePolicyVersions(r.PolicyVersions), RulesVersion: r.RulesVersion,
+		rows[n] = settlementRow{Transfer: settlementColsOf(r), OrderRef: refs[n].order, CancellationRef: refs[n].cancel,
+			ContractVersion: int64(r.ContractVersion), PolicyVersions: policiesOf(r), RulesVersion: r.RulesVersion,
 			BusinessDate: day(r.BusinessDate), Hash: pays[i].hash, ComputedAt: at(now)}
 		nlines += len(r.Transfer.Lines)
 	}
@@ -289,23 +298,43 @@ func (s *Store) insertSettlementRecords(tx *gorm.DB, recs []SettlementRecord, fr
 		return err
 	}
 	lines := make([]lineRef, 0, nlines)
-	var orders, cancels []int64 // the records these settle
 	for n, i := range fresh {
 		ids[n] = rows[n].ID
-		lines = linesOf(rows[n].ID, &recs[i].Transfer, lines)
-		if recs[i].Transfer.Kind == settlement.KindOrderCancel && refs[n].cancel != nil {
-			cancels = append(cancels, *refs[n].cancel)
-		} else if recs[i].Transfer.Kind != settlement.KindOrderCancel && refs[n].order != nil {
-			orders = append(orders, *refs[n].order)
-		}
+		lines = settlementLinesOf(rows[n].ID, &recs[i], lines)
 	}
 	if err := s.insertLines(tx, ourTransfers, lines); err != nil {
 		return err
 	}
-	if err := settleOrders(tx, orders); err != nil {
+	return s.settleSources(tx, recs, fresh, refs)
+}
+
+// settleSources takes the orders and cancellations the settlements
+// recs[fresh[n]] (just inserted) settle off the unsettled ones, and fails
+// with ErrSettleRaced unless each was still waiting.
+func (s *Store) settleSources(tx *gorm.DB, recs []SettlementRecord, fresh []int, refs []refs) error {
+	var orders, cancels []int64 // the records these settle
+	var entries []orderEntry    // orders whose key in unsettled_orders is known
+	for n, i := range fresh {
+		r := &recs[i]
+		switch {
+		case r.Transfer.Kind == settlement.KindOrderCancel:
+			if refs[n].cancel != nil {
+				cancels = append(cancels, *refs[n].cancel)
+			}
+		case refs[n].order == nil:
+		case r.OrderID > 0 && !r.OrderBusinessDate.IsZero():
+			entries = append(entries, orderEntry{r.OrderBusinessDate, r.OrderID})
+		default:
+			orders = append(orders, *refs[n].order)
+		}
+	}
+	if err := settleOrderEntries(tx, entries); err != nil {
 		return err
 	}
-	return setSettled(tx, "cancellations", cancels)
+	if err := settleOrdersChecked(tx, orders); err != nil {
+		return err
+	}
+	return settleCancellations(tx, cancels)
 }
 
 // createSettlementIntents creates the transfer intent of each settlement
@@ -485,6 +514,7 @@ type lineRef struct {
 	ref, no     int64
 	start, date string
 	l           *settlement.LineResult
+	detail      string // the line's detail text, when made beforehand ("" : made by insertLines)
 }
 
 // linesOf appends the line blocks of t, stored as transfer row ref, to dst.
@@ -509,18 +539,22 @@ func (s *Store) insertLines(tx *gorm.DB, tbl transferTable, lines []lineRef) err
 	return s.bulkInsert(tx, tbl.lines, cols, len(lines), func(i int, args []any) []any {
 		r := &lines[i]
 		l := r.l
-		args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date,
-			encodeDetail(l.Discounts, l.AdditionalFees, l.UserDefined))
+		d := r.detail
+		if d == "" {
+			d = detailText(l.Discounts, l.AdditionalFees, l.UserDefined) // "" at once for a line with none
+		}
+		args = append(args, r.ref, r.no, l.Product.ID, l.Product.Name, l.Quantity, r.start, r.date, d)
 		return amountValues(args, &l.Amounts)
 	}, "", nil)
 }
 
 // insertSQL is `INSERT INTO table (cols) VALUES (…), …` for rows rows with
-// the dialect's placeholders.
+// the dialect's placeholders (`INSERT OR FAIL` for settle's tables on
+// SQLite: see insertVerb).
 func (s *Store) insertSQL(table string, cols []string, rows int) string {
 	var b strings.Builder
 	b.Grow(len(table) + 20 + len(cols)*16 + rows*len(cols)*7)
-	b.WriteString("INSERT INTO ")
+	b.WriteString(s.insertVerb(table))
 	b.WriteString(table)
 	b.WriteString(" (")
 	b.WriteString(strings.Join(cols, ", "))
