@@ -91,6 +91,8 @@ func (p *Pipeline) ExportTo(ctx context.Context, w io.Writer, from, to settlemen
 	if err != nil {
 		return err
 	}
+	src.transfers = readTransfersAhead(ctx, p.st, src.q)
+	defer src.transfers.close()
 	if src.info.Rules, err = p.rulesApplied(ctx, src.q); err != nil {
 		return err
 	}
@@ -193,7 +195,8 @@ type exportSource struct {
 	partners    map[settlement.PartnerID]store.PartnerProfile
 	catalog     store.TermsCatalog
 	terms       map[string]*reports.Terms
-	history     *historySpool // the workbook's status history, read ahead; nil: read when asked
+	history     *historySpool   // the workbook's status history, read ahead; nil: read when asked
+	transfers   *transfersAhead // the workbook's transfers, read ahead; nil: read when asked
 }
 
 func newExportSource(ctx context.Context, st *store.Store, q store.Query, loc *time.Location, now time.Time) (*exportSource, error) {
@@ -279,44 +282,48 @@ func posting(s store.IntentStatus) reports.Posting {
 }
 
 func (s *exportSource) Transfers(ctx context.Context, yield func(*reports.TransferRow) error) error {
-	var (
-		r       reports.TransferRow
-		portOne settlement.Won
-		pos     []settlement.Won // the lines' PortOne settlements, which r.Lines point into
-	)
+	if s.transfers != nil {
+		return s.transfers.each(ctx, s.addTransfer, yield)
+	}
+	var b transferBatch
 	return s.st.ReportTransfers(ctx, s.q, func(t *store.ReportTransfer) error {
-		terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
-		if err != nil {
-			return fmt.Errorf("settlement of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
+		b.reset()
+		if err := s.addTransfer(&b, t); err != nil {
+			return err
 		}
-		id := t.TransferID
-		if id == "" {
-			id = t.IntentID
-		}
-		lines := r.Lines[:0]
-		r = reports.TransferRow{Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), PaymentID: t.PaymentID,
-			CancellationID: t.CancellationID, OrderName: t.OrderName, At: t.At, BusinessDate: t.BusinessDate,
-			SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate, TransferID: id,
-			Posting: posting(t.IntentStatus), Status: t.TransferStatus, Terms: terms, Amounts: t.Amounts}
-		if t.HasPortOne {
-			portOne = t.PortOne
-			r.PortOneSettlement = &portOne
-		}
-		pos = pos[:0]
-		for i := range t.Lines {
-			pos = append(pos, t.Lines[i].PortOne)
-		}
-		for i := range t.Lines {
-			l := &t.Lines[i]
-			lr := reports.LineRow{ProductID: l.ProductID, ProductName: l.ProductName, Quantity: l.Quantity, Amounts: l.Amounts}
-			if l.HasPortOne {
-				lr.PortOneSettlement = &pos[i]
-			}
-			lines = append(lines, lr)
-		}
-		r.Lines = lines
-		return yield(&r)
+		return yield(&b.rows[0])
 	})
+}
+
+// addTransfer adds t to b as the workbook shows it.
+func (s *exportSource) addTransfer(b *transferBatch, t *store.ReportTransfer) error {
+	terms, err := s.termsOf(t.ContractID, t.ContractVersion, t.PolicyVersions)
+	if err != nil {
+		return fmt.Errorf("settlement of payment %s of partner %s: %w", t.PaymentID, t.PartnerID, err)
+	}
+	id := t.TransferID
+	if id == "" {
+		id = t.IntentID
+	}
+	r := reports.TransferRow{Kind: t.Kind, PartnerID: t.PartnerID, PartnerName: s.name(t.PartnerID), PaymentID: t.PaymentID,
+		CancellationID: t.CancellationID, OrderName: t.OrderName, At: t.At, BusinessDate: t.BusinessDate,
+		SettlementStartDate: t.SettlementStartDate, SettlementDate: t.SettlementDate, TransferID: id,
+		Posting: posting(t.IntentStatus), Status: t.TransferStatus, Terms: terms, Amounts: t.Amounts}
+	if t.HasPortOne {
+		r.PortOneSettlement = b.won(t.PortOne)
+	}
+	first := len(b.lines)
+	for i := range t.Lines {
+		l := &t.Lines[i]
+		lr := reports.LineRow{ProductID: l.ProductID, ProductName: l.ProductName, Quantity: l.Quantity, Amounts: l.Amounts}
+		if l.HasPortOne {
+			lr.PortOneSettlement = b.won(l.PortOne)
+		}
+		b.lines = append(b.lines, lr)
+	}
+	r.Lines = b.lines[first:len(b.lines):len(b.lines)]
+	b.rows = append(b.rows, r)
+	return nil
 }
 
 func (s *exportSource) Mismatches(ctx context.Context, yield func(*reports.MismatchRow) error) error {

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +23,7 @@ import (
 // partners interleave, with two settlement dates, lines and no lines, a
 // cancellation, PortOne's answers for some and several statuses each.
 func TestReportReadInWrittenOrder(t *testing.T) {
-	defer func(b int) { spoolBudget = b }(spoolBudget)
+	defer func(b, r int, m int64) { spoolBudget, reportReaders, reportSplitMin = b, r, m }(spoolBudget, reportReaders, reportSplitMin)
 	spoolBudget = 512
 	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
 		ctx := context.Background()
@@ -84,32 +86,43 @@ func TestReportReadInWrittenOrder(t *testing.T) {
 			wantT = append(wantT, transfers(Query{From: d, To: d, PartnerID: settlement.PartnerID(p)})...)
 			wantH = append(wantH, history(Query{From: d, To: d, PartnerID: settlement.PartnerID(p)})...)
 		}
-		gotT, gotH := transfers(all), history(all)
 		if len(wantT) != 30 || len(wantH) < 20 {
 			t.Fatalf("fixture: %d transfers, %d status changes", len(wantT), len(wantH))
 		}
-		if !reflect.DeepEqual(gotT, wantT) {
-			t.Errorf("transfers of the night differ from the partners' own")
-		}
-		if !reflect.DeepEqual(gotH, wantH) {
-			t.Errorf("history of the night differs from the partners' own")
-		}
-		key := func(p settlement.PartnerID, sd settlement.Date, id int64) string {
-			return fmt.Sprintf("%s %s %06d", p, sd, id)
-		}
-		for i := 1; i < len(gotT); i++ {
-			a, b := gotT[i-1], gotT[i]
-			if key(a.PartnerID, a.SettlementDate, a.ID) >= key(b.PartnerID, b.SettlementDate, b.ID) {
-				t.Errorf("transfer %d (%s) after %s", i, key(b.PartnerID, b.SettlementDate, b.ID), key(a.PartnerID, a.SettlementDate, a.ID))
-			}
-		}
-		for i := 1; i < len(gotH); i++ {
-			a, b := gotH[i-1], gotH[i]
-			if a.PartnerID > b.PartnerID || a.PartnerID == b.PartnerID && a.SettlementDate.After(b.SettlementDate) {
-				t.Errorf("status change %d (%s %s) after (%s %s)", i, b.PartnerID, b.SettlementDate, a.PartnerID, a.SettlementDate)
-			}
+		// Read by one connection, and by three at once (a slice of ten
+		// settlements each, whose rows the spools hand out group by group).
+		for _, readers := range []int{1, 3} {
+			reportReaders, reportSplitMin = readers, 1
+			checkReportOrder(t, transfers(all), history(all), wantT, wantH)
 		}
 	})
+}
+
+// checkReportOrder compares the night's transfers and history with the
+// partners' own and checks their order.
+func checkReportOrder(t *testing.T, gotT []ReportTransfer, gotH []ReportStatus, wantT []ReportTransfer, wantH []ReportStatus) {
+	t.Helper()
+	if !reflect.DeepEqual(gotT, wantT) {
+		t.Errorf("transfers of the night differ from the partners' own")
+	}
+	if !reflect.DeepEqual(gotH, wantH) {
+		t.Errorf("history of the night differs from the partners' own")
+	}
+	key := func(p settlement.PartnerID, sd settlement.Date, id int64) string {
+		return fmt.Sprintf("%s %s %06d", p, sd, id)
+	}
+	for i := 1; i < len(gotT); i++ {
+		a, b := gotT[i-1], gotT[i]
+		if key(a.PartnerID, a.SettlementDate, a.ID) >= key(b.PartnerID, b.SettlementDate, b.ID) {
+			t.Errorf("transfer %d (%s) after %s", i, key(b.PartnerID, b.SettlementDate, b.ID), key(a.PartnerID, a.SettlementDate, a.ID))
+		}
+	}
+	for i := 1; i < len(gotH); i++ {
+		a, b := gotH[i-1], gotH[i]
+		if a.PartnerID > b.PartnerID || a.PartnerID == b.PartnerID && a.SettlementDate.After(b.SettlementDate) {
+			t.Errorf("status change %d (%s %s) after (%s %s)", i, b.PartnerID, b.SettlementDate, a.PartnerID, a.SettlementDate)
+		}
+	}
 }
 
 // TestReportCacheGrowsWithTheNight: the page cache of a report query that
@@ -136,5 +149,57 @@ func TestReportCacheGrowsWithTheNight(t *testing.T) {
 	var after int
 	if err := s.r(ctx).Raw("PRAGMA cache_size").Row().Scan(&after); err != nil || after != -2000 {
 		t.Errorf("cache_size after the report = %d, %v; want -2000", after, err)
+	}
+}
+
+// TestSplitIDs: the slices of an id range cover it in order, without a
+// gap or an overlap, are as even as the division allows, and are never
+// smaller than the least asked (fewer slices then).
+func TestSplitIDs(t *testing.T) {
+	for _, tc := range []struct {
+		r     idRange
+		n     int
+		least int64
+		want  []idRange
+	}{
+		{idRange{1, 10}, 2, 1, []idRange{{1, 5}, {6, 10}}},
+		{idRange{1, 10}, 3, 1, []idRange{{1, 3}, {4, 6}, {7, 10}}},
+		{idRange{5, 5}, 2, 1, []idRange{{5, 5}}},
+		{idRange{1, 10}, 2, 6, []idRange{{1, 10}}},
+		{idRange{1, 12}, 4, 5, []idRange{{1, 6}, {7, 12}}},
+		{idRange{100, 8291}, 2, 4096, []idRange{{100, 4195}, {4196, 8291}}},
+		{idRange{1, 10}, 0, 1, []idRange{{1, 10}}},
+	} {
+		if got := splitIDs(tc.r, tc.n, tc.least); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("splitIDs(%v, %d, %d) = %v, want %v", tc.r, tc.n, tc.least, got, tc.want)
+		}
+	}
+}
+
+// TestReadSlicesReturnsTheFailure: when one slice's read fails, the others
+// are cancelled and the failure, not their cancel, is returned; with no
+// failure every slice is read once.
+func TestReadSlicesReturnsTheFailure(t *testing.T) {
+	ranges := []idRange{{1, 10}, {11, 20}, {21, 30}}
+	boom := errors.New("boom")
+	err := readSlices(context.Background(), ranges, func(ctx context.Context, i int, _ idRange) error {
+		if i == 1 {
+			return boom
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("readSlices = %v, want %v", err, boom)
+	}
+	var mu sync.Mutex
+	read := map[idRange]int{}
+	if err := readSlices(context.Background(), ranges, func(_ context.Context, _ int, r idRange) error {
+		mu.Lock()
+		defer mu.Unlock()
+		read[r]++
+		return nil
+	}); err != nil || len(read) != 3 || read[ranges[0]] != 1 || read[ranges[2]] != 1 {
+		t.Errorf("readSlices = %v, read %v", err, read)
 	}
 }

@@ -145,3 +145,29 @@ func TestRowSpoolStopsOnCancel(t *testing.T) {
 		t.Errorf("%d rows, %v; want 1 and context.Canceled", n, err)
 	}
 }
+
+// TestRowSpoolArenaGrowsToTheBudgetAtOnce: past 1 MiB the arena of a
+// spool grows to its budget in one step, not in append's steps of a
+// quarter, each of which copied the chunk into fresh memory; and it is
+// reused chunk after chunk.
+func TestRowSpoolArenaGrowsToTheBudgetAtOnce(t *testing.T) {
+	sp := newRowSpool(8 << 20)
+	defer sp.close()
+	row := []any{int64(1), strings.Repeat("x", 300), nil}
+	grew := 0
+	for i := range 100_000 { // about 30 MB: four chunks
+		c := cap(sp.arena)
+		if err := sp.addRow(fmt.Sprint(i%7), row); err != nil {
+			t.Fatal(err)
+		}
+		if cap(sp.arena) != c {
+			grew++
+		}
+	}
+	if sp.size == 0 {
+		t.Fatal("no chunk was written to the file")
+	}
+	if grew > 6 || cap(sp.arena) > 8<<20+8<<10 {
+		t.Errorf("arena grew %d times to %d bytes, want at most 6 times to the budget", grew, cap(sp.arena))
+	}
+}

@@ -224,6 +224,37 @@ const reportOrder = "s.partner_id, s.settlement_date, s.id"
 // settlement's own columns come with its first line only, and the driver
 // returns eight columns per line.
 func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTransfer) error) error {
+	r, err := s.ReadReportTransfers(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return r.Each(ctx, fn)
+}
+
+// ReportTransferRows are ReportTransfers' rows read ahead: on SQLite, for
+// the workbook (every partner), the query has run into temporary files by
+// the time ReadReportTransfers returns, so that the caller can read them
+// while it does something else (the export reads them while the Summary
+// is summed); otherwise Each runs the query.
+type ReportTransferRows struct{ g *groupedRows }
+
+// ReadReportTransfers reads ahead the rows of ReportTransfers(q). Close
+// must be called.
+func (s *Store) ReadReportTransfers(ctx context.Context, q Query) (*ReportTransferRows, error) {
+	g, err := s.readReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, reportReaders)
+	if err != nil {
+		return nil, err
+	}
+	return &ReportTransferRows{g: g}, nil
+}
+
+// Close removes the temporary files.
+func (r *ReportTransferRows) Close() { r.g.close() }
+
+// Each calls fn with each transfer as ReportTransfers does. It may be
+// called once.
+func (r *ReportTransferRows) Each(ctx context.Context, fn func(*ReportTransfer) error) error {
 	var (
 		t       ReportTransfer
 		have    bool
@@ -239,7 +270,7 @@ func (s *Store) ReportTransfers(ctx context.Context, q Query, fn func(*ReportTra
 		ints    = make([]int64, len(amountCols)+1)
 		lints   = make([]int64, len(amountCols)+3)
 	)
-	err := s.streamReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, func(rows rowScanner) error {
+	err := r.g.each(ctx, func(rows rowScanner) error {
 		if err := rows.Scan(&id, &svRaw, &saRaw, &at, &name, &lineNo, &product, &pname, &laRaw); err != nil {
 			return fmt.Errorf("report transfers: %w", err)
 		}
