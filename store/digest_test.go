@@ -79,7 +79,7 @@ func TestReconcileChecksByDigest(t *testing.T) {
 // SQLite), names none (recorded before the intent was completed) or names
 // another intent; and on SQLite the usual case reads the intents' index,
 // not the transfer ids' (random, 3× slower at a million transfers). The
-// workbook's transfers and history find the same answers (migration 18);
+// workbook's transfers and history find the same answers (migration 17);
 // without the fallback to the transfer id they lost the two whose row
 // does not name their intent.
 func TestReconcileChecksFindTheAnswerWhateverItsIntentRef(t *testing.T) {
@@ -131,7 +131,7 @@ func TestReconcileChecksFindTheAnswerWhateverItsIntentRef(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("checks (-want +got):\n%s", diff)
 		}
-		// The workbook finds the same answers (migration 18: through the
+		// The workbook finds the same answers (migration 17: through the
 		// intents' index, or the transfer id when that has not got it).
 		want = map[settlement.PaymentID]string{}
 		for _, r := range recs {

@@ -38,7 +38,7 @@ var migrations = []migration{
 	{14, "reconcile by fingerprint: settlements and portone_transfers compare_digest", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaDigest) }},
 	{15, "the workbook's joins served by covering indexes of intents, PortOne's transfers and lines", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReportIndexes) }},
 	{16, "settle without rewriting orders: unsettled_orders, kept by triggers, replaces orders.settled", migrateV16},
-	{18, "posting appends to its indexes: the report finds answers through portone_transfers_intent, which covers it", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV18) }},
+	{17, "posting appends to its indexes: the report finds answers through portone_transfers_intent, which covers it", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV17) }},
 }
 
 // LatestVersion is the schema version this program migrates to.

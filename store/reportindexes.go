@@ -13,6 +13,10 @@ package store
 // The report queries name these indexes (reportJoins): SQLite's planner
 // would otherwise take the unique indexes of the same prefix.
 //
+// Migration 17 dropped portone_transfers_report (its random keys cost
+// every answer posting records) for a wider portone_transfers_intent
+// (reportAnswerJoin).
+//
 // They cost an index entry per intent, transfer and PortOne line written,
 // and an update of it when an intent's status or a transfer's status
 // changes (post, sync).

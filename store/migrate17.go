@@ -1,6 +1,6 @@
 package store
 
-// Migration 18 takes the transfer id out of the keys that posting writes
+// Migration 17 takes the transfer id out of the keys that posting writes
 // into at random. PortOne's transfer ids are the intents' ids, hashes of
 // the record's key, so every answer posting recorded went into the middle
 // of portone_transfers_report (transfer_id, status, a_settlement), and
@@ -13,7 +13,7 @@ package store
 // reads too; reportAnswerJoin falls back to the transfer id for an answer
 // whose intent_ref is not the intent's. The unique index of the transfer
 // id stays: it is the key PortOne knows a transfer by.
-const schemaV18 = `
+const schemaV17 = `
 DROP INDEX portone_transfers_report;
 DROP INDEX portone_transfers_intent;
 CREATE INDEX portone_transfers_intent ON portone_transfers (intent_ref, transfer_id, status, a_settlement);
