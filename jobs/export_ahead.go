@@ -18,6 +18,7 @@ import (
 // them, in batches, while the workbook writes the batch before (each half
 // of the work has a core).
 type transfersAhead struct {
+	batch  int // transfers a batch holds: batchTransfers, fewer in tests
 	cancel context.CancelFunc
 	done   chan struct{}
 	rows   *store.ReportTransferRows // once done is closed, when err is nil
@@ -27,7 +28,7 @@ type transfersAhead struct {
 // readTransfersAhead starts reading q's transfers. close must be called.
 func readTransfersAhead(ctx context.Context, st *store.Store, q store.Query) *transfersAhead {
 	ctx, cancel := context.WithCancel(ctx)
-	a := &transfersAhead{cancel: cancel, done: make(chan struct{})}
+	a := &transfersAhead{batch: batchTransfers, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(a.done)
 		a.rows, a.err = st.ReadReportTransfers(ctx, q)
@@ -44,9 +45,8 @@ type transferBatch struct {
 	wons  []settlement.Won
 }
 
-// batchTransfers is how many transfers a batch holds (a variable for the
-// tests).
-var batchTransfers = 512
+// batchTransfers is how many transfers a batch holds.
+const batchTransfers = 512
 
 func (b *transferBatch) reset() {
 	b.rows, b.lines, b.wons = b.rows[:0], b.lines[:0], b.wons[:0]
@@ -104,7 +104,7 @@ func (a *transfersAhead) each(ctx context.Context, add func(*transferBatch, *sto
 			if err := add(b, t); err != nil {
 				return err
 			}
-			if len(b.rows) < batchTransfers {
+			if len(b.rows) < a.batch {
 				return nil
 			}
 			return send()

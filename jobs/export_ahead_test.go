@@ -20,7 +20,6 @@ import (
 // all of them; an error of the workbook stops the pipeline with that
 // error, and so does a cancel.
 func TestTransfersAheadAsReadDirectly(t *testing.T) {
-	defer func(n int) { batchTransfers = n }(batchTransfers)
 	r := buildDemoWeek(t)
 	ctx := context.Background()
 	q := store.Query{From: r.from, To: r.to}
@@ -44,8 +43,8 @@ func TestTransfersAheadAsReadDirectly(t *testing.T) {
 		t.Fatalf("fixture: %d transfers", len(want))
 	}
 	for _, n := range []int{1, 3, 1 << 20} {
-		batchTransfers = n
 		a := readTransfersAhead(ctx, r.h.st, q)
+		a.batch = n // read by each, after this
 		got := collect(a)
 		a.close()
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -53,10 +52,10 @@ func TestTransfersAheadAsReadDirectly(t *testing.T) {
 		}
 	}
 
-	batchTransfers = 2
 	stop := errors.New("stop")
 	for _, after := range []int{0, 1, 5} {
 		a := readTransfersAhead(ctx, r.h.st, q)
+		a.batch = 2
 		src.transfers = a
 		n := 0
 		err := src.Transfers(ctx, func(*reports.TransferRow) error {

@@ -78,7 +78,7 @@ type groupedRows struct {
 // faster. Not measured at a million orders, where each connection's cache
 // would hold half of what one's does.
 // reportSplitMin is the fewest ids a slice is worth.
-var (
+const (
 	reportReaders  = 1
 	reportSplitMin = int64(4096)
 )
@@ -102,10 +102,10 @@ func (s *Store) readReportGrouped(ctx context.Context, what string, q Query, bui
 		g.none = true
 		return g, nil
 	}
-	slices := splitIDs(*ids, readers, reportSplitMin)
+	slices := splitIDs(*ids, readers, s.report.splitMin)
 	g.spools = make([]*rowSpool, len(slices))
 	for i := range g.spools {
-		g.spools[i] = newRowSpool(spoolBudget)
+		g.spools[i] = newRowSpool(s.report.spoolBudget)
 	}
 	if err := readSlices(ctx, slices, func(ctx context.Context, i int, r idRange) error {
 		query, args := build(q, &r)

@@ -23,9 +23,8 @@ import (
 // partners interleave, with two settlement dates, lines and no lines, a
 // cancellation, PortOne's answers for some and several statuses each.
 func TestReportReadInWrittenOrder(t *testing.T) {
-	defer func(b, r int, m int64) { spoolBudget, reportReaders, reportSplitMin = b, r, m }(spoolBudget, reportReaders, reportSplitMin)
-	spoolBudget = 512
 	eachDB(t, func(t *testing.T, s *Store, c *clock, _ testDB) {
+		s.report.spoolBudget = 512
 		ctx := context.Background()
 		partners := []string{"p-c", "p-a", "p-b"} // written in this order, reported a, b, c
 		for i := range 30 {
@@ -92,7 +91,7 @@ func TestReportReadInWrittenOrder(t *testing.T) {
 		// Read by one connection, and by three at once (a slice of ten
 		// settlements each, whose rows the spools hand out group by group).
 		for _, readers := range []int{1, 3} {
-			reportReaders, reportSplitMin = readers, 1
+			s.report.readers, s.report.splitMin = readers, 1
 			checkReportOrder(t, transfers(all), history(all), wantT, wantH)
 		}
 	})

@@ -66,7 +66,7 @@ type spoolRow struct {
 
 // spoolBudget is the memory a rowSpool keeps rows in before it writes
 // them to its file: 8 MiB, about 40,000 rows of the transfers report.
-var spoolBudget = 8 << 20
+const spoolBudget = 8 << 20
 
 func newRowSpool(budget int) *rowSpool {
 	return &rowSpool{budget: budget, keys: map[string]int32{}}

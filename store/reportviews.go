@@ -242,7 +242,7 @@ type ReportTransferRows struct{ g *groupedRows }
 // ReadReportTransfers reads ahead the rows of ReportTransfers(q). Close
 // must be called.
 func (s *Store) ReadReportTransfers(ctx context.Context, q Query) (*ReportTransferRows, error) {
-	g, err := s.readReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, reportReaders)
+	g, err := s.readReportGrouped(ctx, "report transfers", q, s.reportTransfersSQL, s.report.readers)
 	if err != nil {
 		return nil, err
 	}

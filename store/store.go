@@ -31,6 +31,16 @@ type Store struct {
 	db      *gorm.DB // writes (and reads that must see the latest write)
 	rdb     *gorm.DB // streaming reads; db itself on PostgreSQL
 	now     func() time.Time
+	report  reportTuning
+}
+
+// reportTuning sizes the workbook's reads in written order (reportscan.go):
+// a store's own, so that a test can make a spool spill at a few rows or
+// split a night in slices without touching other stores.
+type reportTuning struct {
+	spoolBudget int   // the memory a rowSpool keeps rows in (spoolBudget)
+	readers     int   // the connections that read the id range at once (reportReaders)
+	splitMin    int64 // the fewest ids a slice is worth (reportSplitMin)
 }
 
 // Option configures Open.
@@ -91,7 +101,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 			NowFunc:                func() time.Time { return o.now().UTC() },
 		}
 	}
-	s := &Store{now: o.now}
+	s := &Store{now: o.now, report: reportTuning{spoolBudget: spoolBudget, readers: reportReaders, splitMin: reportSplitMin}}
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.dialect = Postgres
