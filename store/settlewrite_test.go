@@ -66,15 +66,7 @@ func TestSettleBatchRacingVoid(t *testing.T) {
 			t.Fatal(err)
 		}
 		read := func() []SettlementRecord {
-			var batch []SettlementRecord
-			err := s.UnsettledOrderPages(ctx, settlement.MustDate("2025-10-02"), 100, func(recs []OrderRecord) error {
-				for _, r := range recs {
-					sr := sampleSettlement(string(r.Order.PartnerID), string(r.Order.PaymentID), 2)
-					sr.OrderID, sr.OrderBusinessDate = r.ID, r.BusinessDate
-					batch = append(batch, sr)
-				}
-				return nil
-			})
+			batch, err := unsettledBatch(ctx, s, settlement.MustDate("2025-10-02"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -179,15 +171,7 @@ func TestSettleBatchKeyTakenMidStatement(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var batch []SettlementRecord
-		err := s.UnsettledOrderPages(ctx, settlement.MustDate("2025-10-01"), 100, func(recs []OrderRecord) error {
-			for _, r := range recs {
-				sr := sampleSettlement(string(r.Order.PartnerID), string(r.Order.PaymentID), 2)
-				sr.OrderID, sr.OrderBusinessDate = r.ID, r.BusinessDate
-				batch = append(batch, sr)
-			}
-			return nil
-		})
+		batch, err := unsettledBatch(ctx, s, settlement.MustDate("2025-10-01"))
 		if err != nil || len(batch) != 3 {
 			t.Fatalf("read %d orders, %v; want 3", len(batch), err)
 		}
@@ -216,4 +200,20 @@ func TestSettleBatchKeyTakenMidStatement(t *testing.T) {
 			t.Errorf("%d lines of no settlement (%v), want 0", orphans, err)
 		}
 	})
+}
+
+// unsettledBatch is a settle batch of the orders of d still waiting, as a
+// settle run reads them (with their row ids and business dates), each
+// settled as sampleSettlement of two lines.
+func unsettledBatch(ctx context.Context, s *Store, d settlement.Date) ([]SettlementRecord, error) {
+	var batch []SettlementRecord
+	err := s.UnsettledOrderPages(ctx, d, 100, func(recs []OrderRecord) error {
+		for _, r := range recs {
+			sr := sampleSettlement(string(r.Order.PartnerID), string(r.Order.PaymentID), 2)
+			sr.OrderID, sr.OrderBusinessDate = r.ID, r.BusinessDate
+			batch = append(batch, sr)
+		}
+		return nil
+	})
+	return batch, err
 }
