@@ -260,9 +260,10 @@ func (t *trimmer) name(first *bool, k string) {
 // re-quotes strings with one), no space between tokens (it writes none),
 // nothing that names an account (in any case: no upper-case letter but
 // the Kelvin sign lowers to ASCII, and "account" has no k), and no member
-// the walk reduces or leaves out. Copying such a value whole, rather than
-// member by member, halved trimJSON's time on an order's answer: its
-// payment and products are most of it. FuzzTrimJSON holds it to the walk.
+// the walk reduces or leaves out. Such a value (an order's payment and
+// products) is copied whole rather than member by member:
+// BenchmarkTrimJSON went from 33–37 µs to 21–27 µs (under load 6–8).
+// FuzzTrimJSON holds it to the walk.
 func (s *snapshots) untouched(raw string) bool {
 	// The needles first: a substring search is fast, and an order's lines
 	// and their discounts and fees hold one, at every depth the walk
