@@ -60,14 +60,7 @@ func TestSettleLeavesTheOrderRowAlone(t *testing.T) {
 		if after := orderRowDump(t, s, "partner-1", "pay-1"); after != before {
 			t.Errorf("settling the order wrote its row:\nbefore %s\nafter  %s", before, after)
 		}
-		var due []string
-		if err := s.UnsettledOrders(ctx, settlement.MustDate("2025-10-02"), func(o *OrderRecord) error {
-			due = append(due, string(o.Order.PaymentID))
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Join(due, ","); got != "pay-2" {
+		if got := unsettledPayments(t, s, settlement.MustDate("2025-10-02")); got != "pay-2" {
 			t.Errorf("unsettled orders after settling pay-1 = %q, want pay-2", got)
 		}
 		var waiting []string
@@ -140,14 +133,7 @@ func TestMigration16CarriesUnsettledOrders(t *testing.T) {
 			}
 			old.Close()
 			s := openT(t, db.dsn)
-			var due []string
-			if err := s.UnsettledOrders(ctx, settlement.MustDate("2025-10-01"), func(o *OrderRecord) error {
-				due = append(due, string(o.Order.PaymentID))
-				return nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Join(due, ","); got != "pay-1,pay-3" {
+			if got := unsettledPayments(t, s, settlement.MustDate("2025-10-01")); got != "pay-1,pay-3" {
 				t.Errorf("unsettled orders after migration 16 = %q, want pay-1,pay-3", got)
 			}
 			if _, err := s.SaveOrder(ctx, sampleOrder("partner-1", "pay-4", 2)); err != nil {
@@ -158,4 +144,18 @@ func TestMigration16CarriesUnsettledOrders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unsettledPayments is the payment ids of the orders UnsettledOrders
+// walks for d, in its order, joined by commas.
+func unsettledPayments(t *testing.T, s *Store, d settlement.Date) string {
+	t.Helper()
+	var due []string
+	if err := s.UnsettledOrders(context.Background(), d, func(o *OrderRecord) error {
+		due = append(due, string(o.Order.PaymentID))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(due, ",")
 }

@@ -149,20 +149,12 @@ func TestWaitingRecords(t *testing.T) {
 		}
 		// The run of 10-01 takes the old and the late order, not the one it
 		// refused before (of an earlier date), not the future one.
-		var due []string
-		if err := s.UnsettledOrders(ctx, lastRun, func(o *OrderRecord) error { due = append(due, string(o.Order.PaymentID)); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]string{"pay-old", "pay-late"}, due); diff != "" {
-			t.Errorf("UnsettledOrders of %s (-want +got):\n%s", lastRun, diff)
+		if got := unsettledPayments(t, s, lastRun); got != "pay-old,pay-late" {
+			t.Errorf("UnsettledOrders of %s = %q, want pay-old,pay-late", lastRun, got)
 		}
 		// A (forced) rerun of its own date retries the refused one.
-		due = nil
-		if err := s.UnsettledOrders(ctx, settlement.MustDate("2025-09-29"), func(o *OrderRecord) error { due = append(due, string(o.Order.PaymentID)); return nil }); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]string{"pay-old", "pay-bad"}, due); diff != "" {
-			t.Errorf("UnsettledOrders of 2025-09-29 (-want +got):\n%s", diff)
+		if got := unsettledPayments(t, s, settlement.MustDate("2025-09-29")); got != "pay-old,pay-bad" {
+			t.Errorf("UnsettledOrders of 2025-09-29 = %q, want pay-old,pay-bad", got)
 		}
 	})
 }
