@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // idRange is the settlement ids a report query reads in id order.
@@ -139,35 +139,17 @@ func (g *groupedRows) close() {
 }
 
 // readSlices calls read with each slice at once, each on a goroutine of
-// its own, and returns the first slice's error; an error cancels the
-// others.
+// its own (errgroup), and returns the first failure; a failure cancels the
+// others, whose cancel is not returned.
 func readSlices(ctx context.Context, slices []idRange, read func(context.Context, int, idRange) error) error {
 	if len(slices) == 1 {
 		return read(ctx, 0, slices[0])
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make([]error, len(slices))
-	var wg sync.WaitGroup
+	g, gctx := errgroup.WithContext(ctx)
 	for i, r := range slices {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if errs[i] = read(ctx, i, r); errs[i] != nil {
-				cancel()
-			}
-		}()
+		g.Go(func() error { return read(gctx, i, r) })
 	}
-	wg.Wait()
-	var first error
-	for _, err := range errs {
-		// A slice cancelled because another failed says less than the
-		// failure.
-		if err != nil && (first == nil || errors.Is(first, context.Canceled) && !errors.Is(err, context.Canceled)) {
-			first = err
-		}
-	}
-	return first
+	return g.Wait()
 }
 
 // splitIDs splits r into at most n ranges of at least least ids each, in
