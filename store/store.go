@@ -215,8 +215,14 @@ func setWAL(ctx context.Context, w *gorm.DB, busy time.Duration) error {
 			}
 			return nil
 		}
-		if !sqliteBusy(err) || time.Now().Add(pause).After(deadline) {
-			return fmt.Errorf("set WAL mode: %w", err)
+		if !sqliteBusy(err) {
+			// Said apart from a timeout: CI once saw "database is locked"
+			// here within 0.3 s of a 10 s wait, an error sqliteBusy did not
+			// recognise. %T names what it was the next time.
+			return fmt.Errorf("set WAL mode: %w (%T, not recognised as busy)", err, err)
+		}
+		if time.Now().Add(pause).After(deadline) {
+			return fmt.Errorf("set WAL mode: still busy after %s: %w", busy, err)
 		}
 		t := time.NewTimer(pause)
 		select {
