@@ -134,7 +134,11 @@ func (s *Store) copyWithIDs(tx *gorm.DB, table string, cols []string, n int, set
 		return true, nil
 	}
 	var ids []int64
-	err = tx.Raw("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)", table, n).Scan(&ids).Error
+	seq, err := s.idSequence(tx, table)
+	if err != nil {
+		return true, err
+	}
+	err = tx.Raw("SELECT nextval(?::regclass) FROM generate_series(1, ?)", seq, n).Scan(&ids).Error
 	if err != nil {
 		return true, err
 	}
@@ -146,4 +150,23 @@ func (s *Store) copyWithIDs(tx *gorm.DB, table string, cols []string, n int, set
 		return args(i, append(dst, ids[i]))
 	})
 	return true, translateErr(tx, err)
+}
+
+// idSequence is the sequence of table's id column, looked up once per
+// store: pg_get_serial_sequence called per row cost 1.7 s of server time
+// in a 100k settle's 44 draws (pg_stat_statements); 5000 draws from a
+// named sequence take 8 ms against 22-47 ms (psql, load 5).
+func (s *Store) idSequence(tx *gorm.DB, table string) (string, error) {
+	if seq, ok := s.seqs.Load(table); ok {
+		return seq.(string), nil
+	}
+	var seq string
+	if err := tx.Raw("SELECT pg_get_serial_sequence(?, 'id')", table).Scan(&seq).Error; err != nil {
+		return "", err
+	}
+	if seq == "" {
+		return "", fmt.Errorf("%s: no sequence behind its id column", table)
+	}
+	s.seqs.Store(table, seq)
+	return seq, nil
 }

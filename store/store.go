@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -32,6 +33,7 @@ type Store struct {
 	rdb     *gorm.DB // streaming reads; db itself on PostgreSQL
 	now     func() time.Time
 	report  reportTuning
+	seqs    sync.Map // table → the sequence of its id column (PostgreSQL, idSequence)
 }
 
 // reportTuning sizes the workbook's reads in written order (reportscan.go):
