@@ -31,6 +31,11 @@ func (s *Store) bulkInsert(tx *gorm.DB, table string, cols []string, n int, args
 		return nil
 	}
 	ctx := tx.Statement.Context
+	if returning == "" {
+		if pc := s.copier(tx, table); pc != nil {
+			return translateErr(tx, pc.copyRows(ctx, table, cols, n, args))
+		}
+	}
 	per := s.bulkRows()
 	var full *sql.Stmt
 	defer func() {

@@ -115,7 +115,7 @@ func (s *Store) insertCancellations(tx *gorm.DB, recs []CancellationRecord, fres
 	}
 	byKey := make(map[rowKey]int, len(fresh))
 	var buf []byte
-	err = s.bulkInsert(tx, "cancellations", cancellationCols, len(fresh), func(n int, dst []any) []any {
+	values := func(n int, dst []any) []any {
 		r := &recs[fresh[n]]
 		c := &r.Cancellation
 		byKey[rowKey{string(r.PartnerID), string(c.CancellationID)}] = n
@@ -130,17 +130,21 @@ func (s *Store) insertCancellations(tx *gorm.DB, recs []CancellationRecord, fres
 			formNames[c.Form], int64(c.OrderAmount), int64Ptr(c.TaxFree), c.SettlementStartDate.String(), c.SettlementDate.String(),
 			cancelled, r.BusinessDate.String(), string(r.Request), pays[fresh[n]].hash, string(r.Source), r.WebhookID, received,
 			buf[start:len(buf):len(buf)])
-	}, "id, partner_id, cancellation_id", func(rows *sql.Rows) error {
-		var id int64
-		var k rowKey
-		if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
-			return err
-		}
-		if n, ok := byKey[k]; ok {
-			ids[n] = id
-		}
-		return nil
-	})
+	}
+	copied, err := s.copyWithIDs(tx, "cancellations", cancellationCols, len(fresh), func(n int, id int64) { ids[n] = id }, values)
+	if !copied {
+		err = s.bulkInsert(tx, "cancellations", cancellationCols, len(fresh), values, "id, partner_id, cancellation_id", func(rows *sql.Rows) error {
+			var id int64
+			var k rowKey
+			if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+				return err
+			}
+			if n, ok := byKey[k]; ok {
+				ids[n] = id
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 	received, _ := at(s.nowUTC()).Value()
 	byKey := make(map[rowKey]int, len(fresh))
 	var buf []byte
-	err := s.bulkInsert(tx, "orders", orderCols, len(fresh), func(n int, dst []any) []any {
+	values := func(n int, dst []any) []any {
 		r := &recs[fresh[n]]
 		o := &r.Order
 		byKey[rowKey{string(o.PartnerID), string(o.PaymentID)}] = n
@@ -135,17 +135,21 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 		return append(dst, string(o.PartnerID), string(o.PaymentID), o.ContractID, boolInt(o.HasLines), int64(o.OrderAmount),
 			int64Ptr(o.TaxFree), o.SettlementStartDate.String(), o.SettlementDate.String(), paid, r.BusinessDate.String(),
 			string(r.Request), pays[fresh[n]].hash, string(r.Source), received, buf[start:len(buf):len(buf)])
-	}, "id, partner_id, payment_id", func(rows *sql.Rows) error {
-		var id int64
-		var k rowKey
-		if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
-			return err
-		}
-		if n, ok := byKey[k]; ok {
-			ids[n] = id
-		}
-		return nil
-	})
+	}
+	copied, err := s.copyWithIDs(tx, "orders", orderCols, len(fresh), func(n int, id int64) { ids[n] = id }, values)
+	if !copied {
+		err = s.bulkInsert(tx, "orders", orderCols, len(fresh), values, "id, partner_id, payment_id", func(rows *sql.Rows) error {
+			var id int64
+			var k rowKey
+			if err := rows.Scan(&id, &k[0], &k[1]); err != nil {
+				return err
+			}
+			if n, ok := byKey[k]; ok {
+				ids[n] = id
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}

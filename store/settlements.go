@@ -391,7 +391,8 @@ var intentCols = []string{"intent_id", "partner_id", "payment_id", "kind", "canc
 	"request_json", "request_hash", "status", "created_at", "updated_at"}
 
 // insertIntents writes new pending intents and sets ids to their row ids
-// (reserved by nextIDs on SQLite, returned by the insert on PostgreSQL).
+// (reserved by nextIDs on SQLite, drawn for COPY or returned by the insert
+// on PostgreSQL).
 func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays []payload, ids []int64) error {
 	now, _ := at(s.nowUTC()).Value()
 	values := func(args []any, n int) ([]any, settlement.TransferID) {
@@ -414,6 +415,13 @@ func (s *Store) insertIntents(tx *gorm.DB, specs []IntentSpec, fresh []int, pays
 			args, _ = values(append(args, ids[n]), n)
 			return args
 		}, "", nil)
+	}
+	if ok, err := s.copyWithIDs(tx, "transfer_intents", intentCols, len(fresh), func(n int, id int64) { ids[n] = id },
+		func(n int, args []any) []any {
+			args, _ = values(args, n)
+			return args
+		}); ok {
+		return err
 	}
 	byID := make(map[settlement.TransferID]int, len(fresh))
 	err = s.bulkInsert(tx, "transfer_intents", intentCols, len(fresh), func(n int, args []any) []any {
@@ -449,8 +457,9 @@ var settlementCols = append([]string{"partner_id", "payment_id", "kind", "cancel
 
 // insertSettlements inserts settlement rows with multi-row INSERTs and
 // sets their IDs: on SQLite the ids reserved by nextIDs, on PostgreSQL
-// those of INSERT … RETURNING, matched by key (RETURNING's row order is
-// not promised).
+// those drawn for COPY (copyWithIDs) or, in a transaction that cannot
+// copy, those of INSERT … RETURNING, matched by key (RETURNING's row order
+// is not promised).
 func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 	first, named, err := s.nextIDs(tx, "settlements", len(rows))
 	if err != nil {
@@ -461,6 +470,10 @@ func (s *Store) insertSettlements(tx *gorm.DB, rows []settlementRow) error {
 			rows[i].ID = first + int64(i)
 			return settlementValues(append(args, rows[i].ID), &rows[i])
 		}, "", nil)
+	}
+	if ok, err := s.copyWithIDs(tx, "settlements", settlementCols, len(rows), func(i int, id int64) { rows[i].ID = id },
+		func(i int, args []any) []any { return settlementValues(args, &rows[i]) }); ok {
+		return err
 	}
 	byKey := make(map[rowKey]*settlementRow, len(rows))
 	err = s.bulkInsert(tx, "settlements", settlementCols, len(rows), func(i int, args []any) []any {

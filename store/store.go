@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -32,6 +33,7 @@ type Store struct {
 	rdb     *gorm.DB // streaming reads; db itself on PostgreSQL
 	now     func() time.Time
 	report  reportTuning
+	seqs    sync.Map // table → the sequence of its id column (PostgreSQL, idSequence)
 }
 
 // reportTuning sizes the workbook's reads in written order (reportscan.go):
@@ -303,8 +305,12 @@ func (s *Store) nowMS() int64 { return s.now().UnixMilli() }
 func (s *Store) w(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 func (s *Store) r(ctx context.Context) *gorm.DB { return s.rdb.WithContext(ctx) }
 
-// tx runs fn in one write transaction.
+// tx runs fn in one write transaction; on PostgreSQL on a connection of
+// its own, which bulkInsert may COPY through (pgcopy.go).
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.dialect == Postgres {
+		return s.pgTx(ctx, fn)
+	}
 	return s.w(ctx).Transaction(fn)
 }
 

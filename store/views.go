@@ -596,7 +596,22 @@ JOIN settlements s ON s.id = i.settlement_ref
 LEFT JOIN portone_transfers p ON ` + s.answerOfIntent() + `
 WHERE i.business_date = ? AND i.status IN ('posted', 'adopted')
 ORDER BY i.id`
-	return s.stream(ctx, fmt.Sprintf("reconcile checks of %s", d), q, []any{day(d)}, func(rows *sql.Rows) error {
+	what := fmt.Sprintf("reconcile checks of %s", d)
+	stream := s.stream
+	if s.dialect == Postgres {
+		// Post has just rewritten the intents and filled PortOne's
+		// answers: their statistics are brought up to date first. The
+		// hash joins sort 110k rows at 100k orders; at the default 4 MB of
+		// work_mem that sort spilled to disk (an external merge of 22 MB).
+		if err := s.analyzeStale(ctx, "transfer_intents", "settlements", "portone_transfers"); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		q = strings.Replace(q, "?", "$1", 1)
+		stream = func(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
+			return s.pgStream(ctx, what, []string{"SET LOCAL work_mem = '64MB'"}, query, args, scan)
+		}
+	}
+	return stream(ctx, what, q, []any{day(d)}, func(rows *sql.Rows) error {
 		var c ReconcileCheck
 		var answered, differs int64
 		var status, istatus string
