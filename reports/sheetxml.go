@@ -163,13 +163,20 @@ func appendRowEnd(b []byte) []byte { return append(b, "</row>"...) }
 // included, so a cell's column is its position (as the schema allows), and
 // the XML is a third smaller than with references.
 func appendCellStart(b []byte, style int) []byte {
-	b = append(b, `<c`...)
-	if style != 0 {
-		b = append(b, ` s="`...)
-		b = strconv.AppendInt(b, int64(style), 10)
-		b = append(b, '"')
+	// A workbook has a few dozen styles: one or two digits written
+	// directly (strconv.AppendInt here was 1.6 % of an export's CPU at
+	// 100k orders, for a cell start in every cell).
+	switch {
+	case style == 0:
+		return append(b, `<c`...)
+	case style > 0 && style < 10:
+		return append(b, '<', 'c', ' ', 's', '=', '"', byte('0'+style), '"')
+	case style >= 10 && style < 100:
+		return append(b, '<', 'c', ' ', 's', '=', '"', byte('0'+style/10), byte('0'+style%10), '"')
 	}
-	return b
+	b = append(b, `<c s="`...)
+	b = strconv.AppendInt(b, int64(style), 10)
+	return append(b, '"')
 }
 
 // appendIntCell appends a number cell with an optional formula whose value
@@ -183,7 +190,11 @@ func appendIntCell(b []byte, style int, n int64, formula string) []byte {
 		b = append(b, "</f>"...)
 	}
 	b = append(b, "<v>"...)
-	b = strconv.AppendInt(b, n, 10)
+	if n >= 0 && n < 10 { // zero amounts are most of a detail row's cells
+		b = append(b, byte('0'+n))
+	} else {
+		b = strconv.AppendInt(b, n, 10)
+	}
 	return append(b, "</v></c>"...)
 }
 

@@ -39,6 +39,7 @@ var migrations = []migration{
 	{15, "the workbook's joins served by covering indexes of intents, PortOne's transfers and lines", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaReportIndexes) }},
 	{16, "settle without rewriting orders: unsettled_orders, kept by triggers, replaces orders.settled", migrateV16},
 	{17, "posting appends to its indexes: the report finds answers through portone_transfers_intent, which covers it", func(tx *gorm.DB, d Dialect) error { return execScript(tx, d, schemaV17) }},
+	{18, "the workbook reads an order's name from orders.order_name, kept at import, not from its request", migrateV18},
 }
 
 // LatestVersion is the schema version this program migrates to.

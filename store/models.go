@@ -91,6 +91,7 @@ type orderRow struct {
 	Detail              []byte // lines, discounts and fees (detail.go)
 	Settled             int64  `gorm:"<-:false"` // set only by markSettled, in the settlement's transaction
 	Generation          int64  `gorm:"<-:false"` // set only by assignGenerations (correct.go)
+	OrderName           string // externalPaymentDetail.orderName, for the workbook (migration 18)
 }
 
 func (orderRow) TableName() string { return "orders" }

@@ -117,7 +117,7 @@ func (s *Store) orders() *idempotent[OrderRecord] {
 // orderCols are the orders columns insertOrders writes.
 var orderCols = []string{"partner_id", "payment_id", "contract_id", "has_lines", "order_amount", "tax_free",
 	"settlement_start_date", "settlement_date", "paid_at", "business_date", "request_json", "request_hash",
-	"source", "received_at", "detail"}
+	"source", "received_at", "detail", "order_name"}
 
 // insertOrders writes new orders, each one row with its detail, and links
 // the cancellations that arrived before them.
@@ -125,6 +125,14 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 	received, _ := at(s.nowUTC()).Value()
 	byKey := make(map[rowKey]int, len(fresh))
 	var buf []byte
+	names := make([]string, len(fresh)) // orders.order_name (migration 18)
+	for n, i := range fresh {
+		name, err := orderNameOf(recs[i].Request)
+		if err != nil {
+			return fmt.Errorf("order %s: %w", recs[i].Key(), err)
+		}
+		names[n] = name
+	}
 	values := func(n int, dst []any) []any {
 		r := &recs[fresh[n]]
 		o := &r.Order
@@ -134,7 +142,7 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 		buf = appendOrderDetail(buf, o)
 		return append(dst, string(o.PartnerID), string(o.PaymentID), o.ContractID, boolInt(o.HasLines), int64(o.OrderAmount),
 			int64Ptr(o.TaxFree), o.SettlementStartDate.String(), o.SettlementDate.String(), paid, r.BusinessDate.String(),
-			string(r.Request), pays[fresh[n]].hash, string(r.Source), received, buf[start:len(buf):len(buf)])
+			string(r.Request), pays[fresh[n]].hash, string(r.Source), received, buf[start:len(buf):len(buf)], names[n])
 	}
 	copied, err := s.copyWithIDs(tx, "orders", orderCols, len(fresh), func(n int, id int64) { ids[n] = id }, values)
 	if !copied {

@@ -206,14 +206,6 @@ func DecodePolicyVersions(s string) (map[string]int, error) {
 	return m, nil
 }
 
-// orderNameExpr is the SQL of the order name in an order's stored request.
-func (s *Store) orderNameExpr(col string) string {
-	if s.dialect == Postgres {
-		return "(" + col + "::jsonb #>> '{externalPaymentDetail,orderName}')"
-	}
-	return "json_extract(" + col + ", '$.externalPaymentDetail.orderName')"
-}
-
 // reportOrder is the order of the report read models: partner, settlement
 // date, then the order the settlements were computed in.
 const reportOrder = "s.partner_id, s.settlement_date, s.id"
@@ -324,7 +316,7 @@ func (s *Store) reportTransfersSQL(q Query, ids *idRange) (string, []any) {
 
 	query := `SELECT ` + key + `s.id, ` + whenFirst(sv) + `, ` + whenFirst(sa) + `,
 		` + whenFirst("CASE WHEN "+isCancel+" THEN c.cancelled_at ELSE o.paid_at END") + `,
-		` + whenFirst(s.orderNameExpr("o.request_json")) + `,
+		` + whenFirst("o.order_name") + `,
 		l.line_no, l.product_id, l.product_name, ` + la + `
 	FROM ` + from + `
 	LEFT JOIN orders o ON o.id = s.order_ref

@@ -122,10 +122,18 @@ func TestMigration16CarriesUnsettledOrders(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			ctx := context.Background()
 			old := openT(t, db.dsn, withMaxVersion(15))
+			// This version's orders insert writes order_name (migration
+			// 19): the column is there while it does, then gone again.
+			if err := old.db.Exec("ALTER TABLE orders ADD COLUMN order_name TEXT NOT NULL DEFAULT ''").Error; err != nil {
+				t.Fatal(err)
+			}
 			for _, p := range []string{"pay-1", "pay-2", "pay-3"} {
 				if _, err := old.SaveOrder(ctx, sampleOrder("partner-1", p, 2)); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if err := old.db.Exec("ALTER TABLE orders DROP COLUMN order_name").Error; err != nil {
+				t.Fatal(err)
 			}
 			// Version 15 marks a settled order in its row.
 			if err := old.db.Exec("UPDATE orders SET settled = 1 WHERE payment_id = 'pay-2'").Error; err != nil {
