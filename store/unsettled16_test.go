@@ -123,7 +123,7 @@ func TestMigration16CarriesUnsettledOrders(t *testing.T) {
 			ctx := context.Background()
 			old := openT(t, db.dsn, withMaxVersion(15))
 			// This version's orders insert writes order_name (migration
-			// 19): the column is there while it does, then gone again.
+			// 18): the column is there while it does, then gone again.
 			if err := old.db.Exec("ALTER TABLE orders ADD COLUMN order_name TEXT NOT NULL DEFAULT ''").Error; err != nil {
 				t.Fatal(err)
 			}
