@@ -21,7 +21,7 @@ var layout = map[string]struct {
 }{
 	"settlement":      {nil, []string{"github.com/shopspring/decimal"}},
 	"transfer":        {[]string{"settlement"}, []string{"github.com/go-json-experiment/json/jsontext", "github.com/goccy/go-json", "github.com/tidwall/gjson"}}, // jsontext checks an answer, gjson walks it to trim it; answers decode with goccy
-	"store":           {[]string{"settlement"}, []string{"gorm.io/", "golang.org/x/sync/errgroup"}},                                                              // errgroup: the workbook's id slices read at once
+	"store":           {[]string{"settlement"}, []string{"gorm.io/", "golang.org/x/sync/errgroup", "github.com/jackc/pgx/v5"}},                                   // errgroup: the workbook's id slices read at once; pgx (gorm's PostgreSQL driver): COPY FROM
 	"store/storetest": {[]string{"store"}, nil},                                                                                                                  // test support: no production package may import it
 	"reports":         {[]string{"settlement"}, []string{"github.com/xuri/excelize/v2", "github.com/klauspost/compress/flate"}},
 	"emulator":        {[]string{"settlement", "transfer"}, []string{"github.com/goccy/go-json"}}, // answers encode with goccy
