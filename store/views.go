@@ -57,14 +57,10 @@ func (q Query) where(alias string) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// stream runs a query on the read pool and calls scan for each row.
-func (s *Store) stream(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
-	// The driver steps the rows on a context it does not watch (see
-	// quiet); ctx is checked before every row instead.
-	rows, err := s.r(quiet(ctx)).Raw(query, args...).Rows()
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
+// scanRows calls scan for each of rows and closes them, looking for a
+// cancel of ctx before each row (the queries run on a context the driver
+// does not watch: see quiet).
+func scanRows(ctx context.Context, what string, rows *sql.Rows, scan func(*sql.Rows) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
@@ -78,6 +74,17 @@ func (s *Store) stream(ctx context.Context, what, query string, args []any, scan
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// stream runs a query on the read pool and calls scan for each row.
+func (s *Store) stream(ctx context.Context, what, query string, args []any, scan func(*sql.Rows) error) error {
+	// The driver steps the rows on a context it does not watch (see
+	// quiet); ctx is checked before every row instead.
+	rows, err := s.r(quiet(ctx)).Raw(query, args...).Rows()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return scanRows(ctx, what, rows, scan)
 }
 
 // The joins from a settlement to its intent and PortOne's answer.
