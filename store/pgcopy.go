@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"time"
 
@@ -28,15 +29,18 @@ import (
 // with the same context never lands in it.
 
 // copyTables are the tables bulkInsert fills with COPY on PostgreSQL: those
-// of import and settle. Other tables keep their INSERTs.
+// of import and settle, and PortOne's answers, their lines and their first
+// statuses, which posting records. Other tables keep their INSERTs.
 var copyTables = map[string]bool{"orders": true, "cancellations": true, "settlements": true,
-	ourTransfers.lines: true, "transfer_intents": true}
+	ourTransfers.lines: true, "transfer_intents": true,
+	portOneTransfers.table: true, portOneTransfers.lines: true, "transfer_status_history": true}
 
 // instantCols are the TIMESTAMPTZ columns of copyTables. COPY sends
 // values in binary, and pgx encodes no text as a timestamptz there, so
-// copyRows turns their text (instant.Value) back into a time.Time.
+// copyRows turns their text (instant.Value, or an instant itself) back into
+// a time.Time.
 var instantCols = map[string]bool{"paid_at": true, "received_at": true, "cancelled_at": true, "computed_at": true,
-	"created_at": true, "updated_at": true}
+	"created_at": true, "updated_at": true, "recorded_at": true, "observed_at": true}
 
 // pgConn is the connection a PostgreSQL write transaction runs on, and the
 // transaction once begun.
@@ -104,6 +108,13 @@ func (pc *pgConn) copyRows(ctx context.Context, table string, cols []string, n i
 			row = args(i, row[:0]) // encoded before the next call: the slice is reused
 			i++
 			for _, j := range stamps {
+				if dv, ok := row[j].(driver.Valuer); ok { // an instant
+					v, err := dv.Value()
+					if err != nil {
+						return nil, fmt.Errorf("copy into %s: row %d: %s: %w", table, i, cols[j], err)
+					}
+					row[j] = v
+				}
 				if v, ok := row[j].(string); ok {
 					t, err := time.Parse(instantLayout, v)
 					if err != nil {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/settle-dev/settle/settlement"
 )
 
 // TestCopyStoresWhatInsertStores: on PostgreSQL the orders, cancellations,
@@ -170,6 +172,76 @@ func TestAnalyzeStale(t *testing.T) {
 		}
 		if got := analyzed(); got != before+1 {
 			t.Errorf("orders analyzed again (%d times) with nothing changed", got)
+		}
+	}
+}
+
+// TestCopyStoresWhatInsertStoresForAnswers: the answers posting records
+// (portone_transfers, their lines, their first statuses) are the same rows
+// whether copied (pgTx) or inserted, with the ids the answers report.
+func TestCopyStoresWhatInsertStoresForAnswers(t *testing.T) {
+	for _, db := range databases(t) {
+		if db.name != "postgres" {
+			continue
+		}
+		ctx := context.Background()
+		write := func(copying bool) []string {
+			t.Helper()
+			c := newClock()
+			s := openT(t, db.dsn, WithClock(c.Now))
+			for _, tbl := range []string{"transfer_status_history", "portone_transfer_lines", "portone_transfers"} {
+				if err := s.db.Exec("DELETE FROM " + tbl).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			var ts []*PortOneTransfer
+			var refs []int64
+			var sources []string
+			for i := range 300 { // more than a bulkRows statement
+				rec := sampleSettlement("partner-1", fmt.Sprintf("pay-%03d", i), 2)
+				ts = append(ts, &PortOneTransfer{TransferID: settlement.TransferID(fmt.Sprintf("tr-%03d", i)), Status: settlement.StatusScheduled,
+					Raw: []byte(`{"id":"x"}`), Transfer: rec.Transfer, ObservedAt: c.Now().Add(time.Duration(i) * time.Second)})
+				refs, sources = append(refs, 0), append(sources, "posted")
+			}
+			tx := s.tx
+			if !copying {
+				tx = func(ctx context.Context, fn func(*gorm.DB) error) error { return s.w(ctx).Transaction(fn) }
+			}
+			if err := tx(ctx, func(tx *gorm.DB) error {
+				if copying && s.copier(tx, portOneTransfers.table) == nil {
+					t.Error("the store's transaction on PostgreSQL cannot copy")
+				}
+				return s.recordTransfersTx(tx, ts, refs, sources)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, q := range []string{
+				"SELECT (to_jsonb(x) - 'id')::text FROM portone_transfers x ORDER BY transfer_id",
+				"SELECT (to_jsonb(l) - 'id' - 'portone_transfer_ref')::text || p.transfer_id FROM portone_transfer_lines l JOIN portone_transfers p ON p.id = l.portone_transfer_ref ORDER BY p.transfer_id, l.line_no",
+				"SELECT (to_jsonb(x) - 'id')::text FROM transfer_status_history x ORDER BY transfer_id",
+			} {
+				var rows []string
+				if err := s.db.Raw(q).Scan(&rows).Error; err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, rows...)
+			}
+			got, err := s.PortOneTransferByID(ctx, "tr-007")
+			if err != nil || got.TransferID != "tr-007" || got.Transfer.PaymentID != "pay-007" {
+				t.Errorf("answer tr-007 reads back as %+v (%v)", got.Transfer, err)
+			}
+			return out
+		}
+		inserted := write(false)
+		copied := write(true)
+		if len(inserted) != len(copied) || len(copied) != 300*(1+2+1) {
+			t.Fatalf("%d rows copied, %d inserted, want %d", len(copied), len(inserted), 300*4)
+		}
+		for i := range inserted {
+			if inserted[i] != copied[i] {
+				t.Fatalf("row %d:\ncopied   %s\ninserted %s", i, copied[i], inserted[i])
+			}
 		}
 	}
 }

@@ -150,14 +150,18 @@ var historyColumns = []string{"transfer_id", "intent_id", "partner_id", "from_st
 // thousands of parameters parsed afresh for each group, cost more than
 // SQLite's insert) and sets their row ids, matched by transfer id.
 func (s *Store) insertAnswers(tx *gorm.DB, rows []portoneTransferRow) error {
-	ids := make(map[settlement.TransferID]int64, len(rows))
-	err := s.bulkInsert(tx, "portone_transfers", answerColumns, len(rows), func(i int, dst []any) []any {
+	values := func(i int, dst []any) []any {
 		r := &rows[i]
 		t := &r.Transfer
 		dst = append(dst, r.TransferID, r.IntentRef, t.PartnerID, t.PaymentID, t.Kind, t.CancellationID, t.ContractID,
 			t.SettlementStartDate, t.SettlementDate, t.DetailJSON, r.Status, r.Negated, r.RawJSON, r.RecordedAt, r.UpdatedAt, t.CompareDigest)
 		return amountValues(dst, &t.Amounts)
-	}, "id, transfer_id", func(r *sql.Rows) error {
+	}
+	if ok, err := s.copyWithIDs(tx, portOneTransfers.table, answerColumns, len(rows), func(i int, id int64) { rows[i].ID = id }, values); ok {
+		return err
+	}
+	ids := make(map[settlement.TransferID]int64, len(rows))
+	err := s.bulkInsert(tx, "portone_transfers", answerColumns, len(rows), values, "id, transfer_id", func(r *sql.Rows) error {
 		var id int64
 		var tid settlement.TransferID
 		if err := r.Scan(&id, &tid); err != nil {
