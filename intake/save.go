@@ -9,6 +9,7 @@ import (
 
 	"github.com/settle-dev/settle/settlement"
 	"github.com/settle-dev/settle/store"
+	"github.com/settle-dev/settle/transfer"
 )
 
 // TermsFunc returns the terms (contract, policies, rounding, calendar) an
@@ -187,8 +188,16 @@ func (in *Intake) Save(ctx context.Context, rec Record, src store.Source, file s
 func (in *Intake) orderRecord(o *OrderRecord, src store.Source, file string, line int) store.OrderRecord {
 	return store.OrderRecord{
 		Order: o.Order, PaidAt: o.PaidAt, BusinessDate: settlement.DateOf(o.PaidAt, in.rules.Location),
-		Request: o.JSON, Canonical: o.canonical, Source: src, File: file, Line: line,
+		Request: o.JSON, Canonical: o.canonical, Source: src, File: file, Line: line, OrderName: orderName(&o.Body),
 	}
+}
+
+// orderName is the body's externalPaymentDetail.orderName, "" for none.
+func orderName(b *transfer.CreateOrderTransferBody) string {
+	if b.ExternalPaymentDetail == nil {
+		return ""
+	}
+	return b.ExternalPaymentDetail.OrderName
 }
 
 func (in *Intake) cancelRecord(c *CancelRecord, src store.Source, file string, line int) store.CancellationRecord {

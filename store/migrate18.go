@@ -1,9 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -20,8 +17,9 @@ import (
 // query's 1.5 s (sqlite3 shell, best of three). "" is no name, as the
 // report showed a request without one.
 //
-// Existing orders get theirs from their request here; only the requests
-// that name one are parsed.
+// New orders get theirs from intake's decode of the request
+// (OrderRecord.OrderName); existing orders get theirs from their request
+// here, parsed only when it names one.
 const schemaV18 = `
 ALTER TABLE orders ADD COLUMN order_name TEXT NOT NULL DEFAULT '';
 UPDATE orders SET order_name = {{ordername}} WHERE request_json LIKE '%orderName%' AND {{ordername}} IS NOT NULL;
@@ -31,26 +29,4 @@ func migrateV18(tx *gorm.DB, d Dialect) error {
 	name := map[Dialect]string{SQLite: "json_extract(request_json, '$.externalPaymentDetail.orderName')",
 		Postgres: "(request_json::jsonb #>> '{externalPaymentDetail,orderName}')"}[d]
 	return execScript(tx, d, strings.ReplaceAll(schemaV18, "{{ordername}}", name))
-}
-
-// orderNameOf is the order name a stored order request gives
-// (externalPaymentDetail.orderName), "" for none: what migration 18 and
-// the report read with json_extract. Only a request that holds the word
-// is parsed; most orders (card payments) have none.
-func orderNameOf(request []byte) (string, error) {
-	if !bytes.Contains(request, []byte(`"orderName"`)) {
-		return "", nil
-	}
-	var r struct {
-		External *struct {
-			OrderName *string `json:"orderName"`
-		} `json:"externalPaymentDetail"`
-	}
-	if err := json.Unmarshal(request, &r); err != nil {
-		return "", fmt.Errorf("externalPaymentDetail.orderName: %w", err)
-	}
-	if r.External == nil || r.External.OrderName == nil {
-		return "", nil
-	}
-	return *r.External.OrderName, nil
 }

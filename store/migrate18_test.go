@@ -26,7 +26,7 @@ func namedOrder(t *testing.T, partner, payment, name string) OrderRecord {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Request = b
+	r.Request, r.OrderName = b, name
 	return r
 }
 

@@ -57,6 +57,10 @@ type OrderRecord struct {
 	// not parse Request again. nil: the store makes it.
 	Canonical []byte
 	Source    Source
+	// OrderName is the request's externalPaymentDetail.orderName ("" for
+	// none), kept in a column for the workbook (migration 18): made by the
+	// caller from the request it decoded (intake), as Canonical is.
+	OrderName string
 	File      string // provenance for rejected records (import)
 	Line      int
 
@@ -125,14 +129,6 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 	received, _ := at(s.nowUTC()).Value()
 	byKey := make(map[rowKey]int, len(fresh))
 	var buf []byte
-	names := make([]string, len(fresh)) // orders.order_name (migration 18)
-	for n, i := range fresh {
-		name, err := orderNameOf(recs[i].Request)
-		if err != nil {
-			return fmt.Errorf("order %s: %w", recs[i].Key(), err)
-		}
-		names[n] = name
-	}
 	values := func(n int, dst []any) []any {
 		r := &recs[fresh[n]]
 		o := &r.Order
@@ -142,7 +138,7 @@ func (s *Store) insertOrders(tx *gorm.DB, recs []OrderRecord, fresh []int, pays 
 		buf = appendOrderDetail(buf, o)
 		return append(dst, string(o.PartnerID), string(o.PaymentID), o.ContractID, boolInt(o.HasLines), int64(o.OrderAmount),
 			int64Ptr(o.TaxFree), o.SettlementStartDate.String(), o.SettlementDate.String(), paid, r.BusinessDate.String(),
-			string(r.Request), pays[fresh[n]].hash, string(r.Source), received, buf[start:len(buf):len(buf)], names[n])
+			string(r.Request), pays[fresh[n]].hash, string(r.Source), received, buf[start:len(buf):len(buf)], r.OrderName)
 	}
 	copied, err := s.copyWithIDs(tx, "orders", orderCols, len(fresh), func(n int, id int64) { ids[n] = id }, values)
 	if !copied {
@@ -244,7 +240,7 @@ func loadOrders(_ *gorm.DB, rows []orderRow) ([]OrderRecord, error) {
 			},
 			PaidAt: r.PaidAt.Time, BusinessDate: r.BusinessDate.date(), Request: []byte(r.RequestJSON),
 			Source: Source(r.Source), ID: r.ID, ContractVersion: int(r.ContractVersion), Generation: int(r.Generation),
-			RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time,
+			RequestHash: r.RequestHash, ReceivedAt: r.ReceivedAt.Time, OrderName: r.OrderName,
 		}
 		if err := readOrderDetail(r.Detail, &recs[i].Order); err != nil {
 			return nil, fmt.Errorf("order %s: %w", recs[i].Key(), err)
